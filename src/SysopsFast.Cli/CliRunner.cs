@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace SysopsFast.Cli;
+
+/// <summary>Exit codes like grep's, and the one place where errors become a single stderr line.</summary>
+internal static class CliRunner
+{
+    public const int Matched = 0;
+    public const int NoMatch = 1;
+    public const int Error = 2;
+    public const int Interrupted = 130;
+
+    public static async Task<int> RunAsync(Func<Task<int>> handler, TextWriter stderr, bool verbose)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (SysopsFastException e)
+        {
+            await stderr.WriteLineAsync("sysops-fast: " + e.Message);
+            if (verbose)
+            {
+                await stderr.WriteLineAsync(e.ToString());
+            }
+            return Error;
+        }
+        catch (IOException e) when (IsBrokenPipe(e))
+        {
+            // `| head` closed the pipe: the reader has what it wanted.
+            return Matched;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("sysops-fast: interrupted");
+            return Interrupted;
+        }
+        catch (Exception e)
+        {
+            // A bug, not a user error: still one line, with the detail behind --verbose.
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]} (run with --verbose for details and report it)"));
+            if (verbose)
+            {
+                await stderr.WriteLineAsync(e.ToString());
+            }
+            return Error;
+        }
+    }
+
+    internal static bool IsBrokenPipe(IOException e) =>
+        e.HResult == 32 || (e.InnerException is System.Net.Sockets.SocketException { ErrorCode: 32 }) ||
+        e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using SysopsFast.Fleet;
+
+namespace SysopsFast.Cli.Commands;
+
+internal static class DumpCommand
+{
+    public static Command Build()
+    {
+        var dir = new Argument<string>("dir") { Description = "Directory to write DIR/<host>/<path> into" };
+        var pattern = new Option<string>("--objects", "-o") { Description = "Only objects matching this pattern (as for grep)", DefaultValueFactory = _ => "*#*" };
+        var servers = CommonOptions.Servers();
+        var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern, servers };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(() => DumpHandler.RunAsync(
+            parse.GetValue(dir)!, parse.GetValue(pattern)!, CommonOptions.ParseServers(parse.GetValue(servers)), Console.Error, ct),
+            Console.Error, parse.GetValue(CommonOptions.Verbose)));
+        return command;
+    }
+}
+
+internal static class DumpHandler
+{
+    public static async Task<int> RunAsync(string dir, string pattern, IReadOnlyList<Redis.ServerAddress> servers, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var dumper = new FleetDumper(dir);
+        await using var fleet = new FleetQuery(servers);
+        var summary = await fleet.RunAsync(pattern, dumper, cancellationToken);
+        foreach (var r in dumper.Refused)
+        {
+            await stderr.WriteLineAsync("sysops-fast: skipped " + r);
+        }
+        foreach (var c in summary.Corrupt)
+        {
+            await stderr.WriteLineAsync("sysops-fast: " + c);
+        }
+        await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"sysops-fast: wrote {dumper.Files} files under {Path.GetFullPath(dir)} in {summary.Elapsed.TotalSeconds:F1} s"));
+        if (summary.Partial)
+        {
+            return CliRunner.Interrupted;
+        }
+        return dumper.Refused.Count > 0 || summary.Corrupt.Count > 0 ? CliRunner.Error : CliRunner.Matched;
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using SysopsFast.Grep;
+
+namespace SysopsFast.Cli.Commands;
+
+/// <summary>Everything `grep` needs, parsed: the handler takes this and its writers, so tests can call it.</summary>
+internal sealed record GrepArguments(string ObjectPattern, string Pattern)
+{
+    public bool Regex { get; init; }
+    public bool IgnoreCase { get; init; }
+    public bool Invert { get; init; }
+    public bool Uniq { get; init; }
+    public bool PrefixHostnames { get; init; }
+    public IReadOnlyList<Redis.ServerAddress> Servers { get; init; } = [Redis.ServerAddress.Default];
+}
+
+internal static class GrepCommand
+{
+    public static Command Build()
+    {
+        var objectPattern = new Argument<string>("object-pattern") { Description = "Objects to search: a name such as sysctl-a or /etc/passwd (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
+        var pattern = new Argument<string>("text-pattern") { Description = "Text to find in each line (literal unless -E)" };
+        var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Ignore case" };
+        var invert = new Option<bool>("--invert-match", "-v") { Description = "Select lines that do not match" };
+        var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is a regular expression (.NET syntax, never backtracking)" };
+        var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
+        var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
+        var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
+        var servers = CommonOptions.Servers();
+
+        var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
+        {
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, servers,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var verbose = parse.GetValue(CommonOptions.Verbose);
+            return CliRunner.RunAsync(async () =>
+            {
+                var args = new GrepArguments(parse.GetValue(objectPattern)!, parse.GetValue(pattern)!)
+                {
+                    Regex = parse.GetValue(regex) && !parse.GetValue(fixedStrings),
+                    IgnoreCase = parse.GetValue(ignoreCase),
+                    Invert = parse.GetValue(invert),
+                    Uniq = parse.GetValue(uniq),
+                    PrefixHostnames = parse.GetValue(prefix),
+                    Servers = CommonOptions.ParseServers(parse.GetValue(servers)),
+                };
+                await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+                return await GrepHandler.RunAsync(args, stdout, Console.Error, ct);
+            }, Console.Error, verbose);
+        });
+        return command;
+    }
+}
+
+internal static class GrepHandler
+{
+    public static async Task<int> RunAsync(GrepArguments args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert };
+        await using var fleet = new FleetQuery(args.Servers);
+        GrepResult result;
+        if (args.Uniq)
+        {
+            var (counts, r) = await fleet.GrepUniqAsync(request, cancellationToken);
+            result = r;
+            var text = UniqCountSinkFactory.Format(counts);
+            await stdout.WriteAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
+        }
+        else
+        {
+            result = await fleet.GrepAsync(request, new PrintSinkFactory(stdout, args.PrefixHostnames), cancellationToken);
+        }
+        await stdout.FlushAsync(CancellationToken.None);
+        return await Report(result, stderr);
+    }
+
+    /// <summary>Corrupt records and interruptions go to stderr after the answer; the exit code says which.</summary>
+    internal static async Task<int> Report(GrepResult result, TextWriter stderr)
+    {
+        var summary = result.Summary;
+        foreach (var c in summary.Corrupt)
+        {
+            await stderr.WriteLineAsync("sysops-fast: " + c);
+        }
+        if (summary.Partial)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"sysops-fast: interrupted after {summary.RecordsRead} of {summary.KeysDiscovered} records; the answer above is partial"));
+            return CliRunner.Interrupted;
+        }
+        if (summary.Corrupt.Count > 0)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"sysops-fast: {summary.Corrupt.Count} corrupt record(s) skipped; the answer above covers the other {summary.RecordsRead}"));
+            return CliRunner.Error;
+        }
+        return result.SelectedLines > 0 ? CliRunner.Matched : CliRunner.NoMatch;
+    }
+}

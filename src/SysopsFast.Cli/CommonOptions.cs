@@ -1,0 +1,45 @@
+using System.CommandLine;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Cli;
+
+/// <summary>Options shared by several commands, defined once.</summary>
+internal static class CommonOptions
+{
+    public static Option<string[]> Servers(string description = "Redis server to ask, redis://host:port[/db] or host:port (repeatable)") => new("--server", "-s")
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Show details (stack traces) with errors",
+        Recursive = true,
+    };
+
+    public static IReadOnlyList<ServerAddress> ParseServers(string[]? values) =>
+        values is null || values.Length == 0 ? [ServerAddress.Default] : values.Select(ServerAddress.Parse).Distinct().ToArray();
+
+    /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>
+    public static TimeSpan? ParseTtl(string text)
+    {
+        var t = text.Trim();
+        var unit = t.Length > 0 && char.IsLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
+        var number = char.IsLetter(t[^1]) ? t[..^1] : t;
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 0)
+        {
+            throw Errors.BadArgument($"'{text}' is not a duration; write it as 6h, 30m, 90s or a number of seconds");
+        }
+        var span = unit switch
+        {
+            's' => TimeSpan.FromSeconds(n),
+            'm' => TimeSpan.FromMinutes(n),
+            'h' => TimeSpan.FromHours(n),
+            'd' => TimeSpan.FromDays(n),
+            _ => throw Errors.BadArgument($"'{text}' has an unknown unit; use s, m, h or d"),
+        };
+        return span == TimeSpan.Zero ? null : span;
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using SysopsFast.Cli;
+using SysopsFast.Cli.Commands;
+
+// Program.cs only wires commands; each command's handler is testable on its own.
+var root = new RootCommand("sysops-fast: ask questions about every machine of a fleet, answered from Redis in about a second")
+{
+    CommonOptions.Verbose,
+    GrepCommand.Build(),
+    FleetCommand.Build(),
+    ImportCommand.Build(),
+    DumpCommand.Build(),
+    PushCommand.Build(),
+    ServerCommand.Build(),
+    DemoCommand.Build(),
+};
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Usage errors exit 2, like grep's, with the first problem on one line.
+    Console.Error.WriteLine($"sysops-fast: {parse.Errors[0].Message} (see sysops-fast --help)");
+    return CliRunner.Error;
+}
+return await parse.InvokeAsync();

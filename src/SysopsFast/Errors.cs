@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace SysopsFast;
+
+/// <summary>The one place that builds user-facing exceptions.</summary>
+internal static class Errors
+{
+    public static SysopsFastException ServerUnreachable(string server, Exception? inner) =>
+        new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check the address given with --server and that the server runs", inner);
+
+    public static SysopsFastException ServerFailed(string server, Exception inner) =>
+        new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", inner);
+
+    public static SysopsFastException BadAddress(string address, string why) =>
+        new($"'{address}' is not a Redis address ({why}); write it as redis://host:port[/db] or host:port");
+
+    public static SysopsFastException BadRegex(string pattern, string why) =>
+        new($"the regular expression '{pattern}' is not valid ({why}); fix it, or drop -E to search for the literal text");
+
+    public static SysopsFastException NothingMatched(string objectPattern, IEnumerable<string> servers) =>
+        new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name or the --server list");
+
+    public static SysopsFastException BadArgument(string what) => new(what);
+
+    public static SysopsFastException NotADirectory(string path) =>
+        new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
+
+    public static SysopsFastException WriteFailed(string path, Exception inner) =>
+        new($"cannot write '{path}' ({Reason(inner)}); check free space and permissions", inner);
+
+    public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
+        new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port with --port", inner);
+
+    /// <summary>The client's connect failure text is long; the socket error under it says what happened.</summary>
+    private static string ConnectReason(Exception? e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is System.Net.Sockets.SocketException s)
+            {
+                return s.SocketErrorCode.ToString() switch
+                {
+                    "ConnectionRefused" => "connection refused",
+                    "TimedOut" => "connection timed out",
+                    _ => s.Message,
+                };
+            }
+        }
+        var text = e?.ToString() ?? "";
+        if (text.Contains("ConnectionRefused", StringComparison.Ordinal) || text.Contains("Connection refused", StringComparison.Ordinal))
+        {
+            return "connection refused";
+        }
+        return text.Contains("UnableToConnect", StringComparison.Ordinal) || text.Contains("timeout", StringComparison.OrdinalIgnoreCase)
+            ? "no connection within the connect timeout"
+            : Reason(e);
+    }
+
+    private static string Reason(Exception? e)
+    {
+        if (e is null)
+        {
+            return "no reason given";
+        }
+        var message = (e.InnerException is { } inner && e.Message.Length > 200 ? inner : e).Message;
+        var firstLine = message.Split('\n', 2)[0].Trim();
+        return firstLine.Length > 200 ? firstLine[..200] + "…" : firstLine;
+    }
+}

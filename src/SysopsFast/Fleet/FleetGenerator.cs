@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using SysopsFast.Format;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Fleet;
+
+/// <summary>What <c>fleet generate</c> did.</summary>
+public sealed record GenerateResult(int Hosts, long Objects, long RawBytes, long StoredBytes, TimeSpan Elapsed);
+
+/// <summary>Writes a <see cref="SyntheticFleet"/> into one server: contents built and encoded on every core, SETs pipelined.</summary>
+public static class FleetGenerator
+{
+    public static async Task<GenerateResult> GenerateAsync(
+        SyntheticFleet fleet,
+        ServerAddress server,
+        PayloadCodec codec,
+        TimeSpan? ttl,
+        bool plain,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(server);
+        var clock = Stopwatch.StartNew();
+        await using var connections = new RedisConnections();
+        var db = await connections.DatabaseAsync(server, cancellationToken);
+        var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long rawBytes = 0;
+        // One TextBuffer per thread: contents are built without strings and encoded straight from it.
+        var text = new ThreadLocal<TextBuffer>(() => new TextBuffer());
+        var objects = Enumerable.Range(0, fleet.Hosts).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
+
+        (string, byte[])? Encode((int Host, int Object) item)
+        {
+            var b = text.Value!;
+            fleet.Write(item.Host, item.Object, b);
+            Interlocked.Add(ref rawBytes, b.Length);
+            var isFile = SyntheticFleet.ObjectNames[item.Object].StartsWith('/');
+            var value = plain
+                ? b.Span.ToArray()
+                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, codec);
+            return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
+        }
+
+        (long Records, long Bytes) written;
+        try
+        {
+            written = await ParallelUploader.RunAsync(db, objects, Encode, ttl, cancellationToken);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            throw Errors.ServerFailed(server.ToString(), e);
+        }
+        finally
+        {
+            text.Dispose();
+        }
+        return new GenerateResult(fleet.Hosts, written.Records, rawBytes, written.Bytes, clock.Elapsed);
+    }
+}

@@ -1,0 +1,65 @@
+using SysopsFast.Grep;
+using SysopsFast.Pipeline;
+using SysopsFast.Redis;
+
+namespace SysopsFast;
+
+/// <summary>
+/// The library's entry point: the same calls the CLI makes. Create one per process (it owns the
+/// connections) and run any number of queries on it.
+/// </summary>
+public sealed class FleetQuery : IAsyncDisposable
+{
+    private readonly RedisConnections _connections = new();
+
+    public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
+    {
+        Servers = servers.Distinct().ToArray();
+        if (Servers.Count == 0)
+        {
+            throw Errors.BadArgument("no server to ask; give at least one --server");
+        }
+        Options = options ?? new ExtractOptions();
+    }
+
+    /// <summary>Servers given as text (<c>redis://host:port</c> or <c>host:port</c>).</summary>
+    public FleetQuery(params string[] servers) : this(servers.Select(ServerAddress.Parse)) { }
+
+    public IReadOnlyList<ServerAddress> Servers { get; }
+
+    public ExtractOptions Options { get; }
+
+    internal RedisConnections Connections => _connections;
+
+    /// <summary>Greps every record whose key matches the object pattern and feeds the sinks.</summary>
+    public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase);
+        var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks);
+        var summary = await RunAsync(request.ObjectPattern, processors, cancellationToken);
+        return new GrepResult(summary, processors.RecordsWithSelection, processors.SelectedLines);
+    }
+
+    /// <summary><c>grep --uniq</c>: identical selected lines counted across the fleet, most frequent first.</summary>
+    public async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> GrepUniqAsync(GrepRequest request, CancellationToken cancellationToken = default)
+    {
+        var sink = new UniqCountSinkFactory();
+        var result = await GrepAsync(request, sink, cancellationToken);
+        return (sink.Result, result);
+    }
+
+    /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
+    public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    {
+        var source = new RedisRecordSource(_connections, Servers, ObjectKey.ToKeyGlob(objectPattern), Options);
+        var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        if (summary.KeysDiscovered == 0 && !summary.Partial)
+        {
+            throw Errors.NothingMatched(objectPattern, summary.Servers);
+        }
+        return summary;
+    }
+
+    public ValueTask DisposeAsync() => _connections.DisposeAsync();
+}

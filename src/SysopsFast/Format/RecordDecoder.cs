@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.IO.Hashing;
+using K4os.Compression.LZ4;
+
+namespace SysopsFast.Format;
+
+/// <summary>
+/// Checks and decodes records. One instance per worker: it owns a pooled scratch buffer that
+/// decompressed contents land in, so decoding allocates nothing per record. Not thread-safe.
+/// </summary>
+public sealed class RecordDecoder : IDisposable
+{
+    /// <summary>No record claims more than this; a bigger raw length is corruption, not a real object.</summary>
+    public const long MaxRawLength = 1L << 30;
+
+    private byte[] _scratch = [];
+    private ZstdSharp.Decompressor? _zstd;
+
+    /// <summary>
+    /// Decodes <paramref name="record"/>. The returned span points into the record itself (codec none)
+    /// or into this decoder's scratch buffer, valid until the next call.
+    /// </summary>
+    public bool TryDecode(ReadOnlySpan<byte> record, out RecordHeader header, out ReadOnlySpan<byte> content, out string? error)
+    {
+        content = default;
+        if (!RecordHeader.TryRead(record, out header, out error))
+        {
+            return false;
+        }
+        var payload = record[RecordHeader.Size..];
+        if (payload.Length != header.PayloadLength)
+        {
+            error = payload.Length < header.PayloadLength
+                ? $"truncated payload ({payload.Length} of {header.PayloadLength} bytes)"
+                : $"payload longer than the header says ({payload.Length}, expected {header.PayloadLength} bytes)";
+            return false;
+        }
+        if (header.RawLength > MaxRawLength)
+        {
+            error = $"raw length {header.RawLength} is over the {MaxRawLength} byte limit";
+            return false;
+        }
+        if (XxHash3.HashToUInt64(payload) != header.PayloadChecksum)
+        {
+            error = "payload checksum mismatch";
+            return false;
+        }
+        if ((header.Flags & RecordFlags.Omitted) != 0)
+        {
+            content = [];
+            return true;
+        }
+        var raw = (int)header.RawLength;
+        switch (header.Codec)
+        {
+            case PayloadCodec.None:
+                if (payload.Length != raw)
+                {
+                    error = $"uncompressed payload is {payload.Length} bytes but the header says {raw}";
+                    return false;
+                }
+                content = payload;
+                return true;
+            case PayloadCodec.Lz4:
+            {
+                var dest = Scratch(raw);
+                var n = LZ4Codec.Decode(payload, dest);
+                if (n != raw)
+                {
+                    error = n < 0 ? "LZ4 payload is corrupt" : $"LZ4 payload decoded to {n} bytes, header says {raw}";
+                    return false;
+                }
+                content = dest[..raw];
+                return true;
+            }
+            case PayloadCodec.Zstd:
+            {
+                var dest = Scratch(raw);
+                _zstd ??= new ZstdSharp.Decompressor();
+                if (!_zstd.TryUnwrap(payload, dest, out var n) || n != raw)
+                {
+                    error = "zstd payload is corrupt or has the wrong length";
+                    return false;
+                }
+                content = dest[..raw];
+                return true;
+            }
+            default:
+                error = $"unknown codec {header.Codec}";
+                return false;
+        }
+    }
+
+    private Span<byte> Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            if (_scratch.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+            _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
+        }
+        // LZ4 may need a little slack to decode exactly to the end; the span is the whole buffer.
+        return _scratch.AsSpan();
+    }
+
+    public void Dispose()
+    {
+        if (_scratch.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+        _zstd?.Dispose();
+        _zstd = null;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using K4os.Compression.LZ4;
+using System.IO.Hashing;
+
+namespace SysopsFast.Format;
+
+/// <summary>Builds v1 records: header + payload in one buffer, ready to SET.</summary>
+public static class RecordEncoder
+{
+    /// <summary>Objects over this size are stored as an "omitted" record (SPEC §7).</summary>
+    public const long DefaultSizeCap = 10L * 1024 * 1024;
+
+    /// <summary>Encodes <paramref name="content"/> into a new array sized exactly to the record.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, long sizeCap = DefaultSizeCap)
+    {
+        var omitted = content.Length > sizeCap;
+        var body = omitted ? [] : content;
+        var bound = RecordHeader.Size + MaxPayloadLength(body.Length, codec);
+        var rented = ArrayPool<byte>.Shared.Rent(bound);
+        try
+        {
+            var length = EncodeInto(content, stat, insertedUnixMs, codec, rented, sizeCap);
+            return rented.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public static int MaxPayloadLength(int rawLength, PayloadCodec codec) => codec switch
+    {
+        PayloadCodec.Lz4 => LZ4Codec.MaximumOutputSize(rawLength),
+        PayloadCodec.Zstd => (int)ZstdSharp.Compressor.GetCompressBound(rawLength),
+        _ => rawLength,
+    };
+
+    /// <summary>Encodes into <paramref name="dest"/> (at least Size + MaxPayloadLength bytes); returns the record length.</summary>
+    public static int EncodeInto(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, Span<byte> dest, long sizeCap = DefaultSizeCap)
+    {
+        var omitted = content.Length > sizeCap;
+        var body = omitted ? [] : content;
+        var payloadDest = dest[RecordHeader.Size..];
+        int payloadLength;
+        var effectiveCodec = codec;
+        switch (omitted ? PayloadCodec.None : codec)
+        {
+            case PayloadCodec.None:
+                body.CopyTo(payloadDest);
+                payloadLength = body.Length;
+                effectiveCodec = PayloadCodec.None;
+                break;
+            case PayloadCodec.Lz4:
+                payloadLength = LZ4Codec.Encode(body, payloadDest, LZ4Level.L00_FAST);
+                if (payloadLength < 0)
+                {
+                    throw new InvalidOperationException("LZ4 output buffer too small");
+                }
+                break;
+            case PayloadCodec.Zstd:
+                using (var compressor = new ZstdSharp.Compressor(3))
+                {
+                    payloadLength = compressor.Wrap(body, payloadDest);
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(codec));
+        }
+
+        var (chars, lines, words) = Count(content);
+        var header = new RecordHeader
+        {
+            Version = RecordHeader.CurrentVersion,
+            Codec = effectiveCodec,
+            Flags = omitted ? RecordFlags.Omitted : RecordFlags.None,
+            PayloadLength = payloadLength,
+            RawLength = content.Length,
+            Md5 = Md5Of(content),
+            InsertedUnixMs = insertedUnixMs,
+            Characters = chars,
+            Lines = lines,
+            Words = words,
+            Stat = stat,
+            PayloadChecksum = XxHash3.HashToUInt64(payloadDest[..payloadLength]),
+        };
+        header.WriteTo(dest);
+        return RecordHeader.Size + payloadLength;
+    }
+
+    public static UInt128 Md5Of(ReadOnlySpan<byte> content)
+    {
+        Span<byte> md5 = stackalloc byte[16];
+        MD5.HashData(content, md5);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(md5);
+    }
+
+    /// <summary>Counts like <c>wc -m -l -w</c>: UTF-8 characters, newlines, whitespace-separated words.</summary>
+    public static (long Chars, long Lines, long Words) Count(ReadOnlySpan<byte> content)
+    {
+        long lines = content.Count((byte)'\n');
+        long chars = Encoding.UTF8.GetCharCount(content);
+        long words = 0;
+        var inWord = false;
+        foreach (var b in content)
+        {
+            var space = b is (byte)' ' or (byte)'\n' or (byte)'\t' or (byte)'\r' or (byte)'\v' or (byte)'\f';
+            if (!space && !inWord)
+            {
+                words++;
+            }
+            inWord = !space;
+        }
+        return (chars, lines, words);
+    }
+}

@@ -1,0 +1,11 @@
+namespace SysopsFast.Format;
+
+/// <summary>Header flag bits. The numbers are on disk: never renumber.</summary>
+[Flags]
+public enum RecordFlags : ushort
+{
+    None = 0,
+
+    /// <summary>The object was over the size cap; the payload is empty and RawLength is its real size.</summary>
+    Omitted = 1,
+}

@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace SysopsFast.Format;
+
+/// <summary>
+/// The fixed-size v1 header in front of every record (docs/FORMAT.md has the table and test vectors).
+/// Little-endian throughout; a CRC-32 of the first 112 bytes makes a damaged header detectable
+/// before any length in it is believed.
+/// </summary>
+public readonly record struct RecordHeader
+{
+    public const int Size = 120;
+    public const byte CurrentVersion = 1;
+    public static ReadOnlySpan<byte> Magic => "SFRC"u8;
+
+    /// <summary>Bytes that a metadata-only query needs to GETRANGE.</summary>
+    public const int MetadataLength = Size;
+
+    public byte Version { get; init; }
+    public PayloadCodec Codec { get; init; }
+    public RecordFlags Flags { get; init; }
+    public int PayloadLength { get; init; }
+    public long RawLength { get; init; }
+    /// <summary>MD5 of the raw contents, big-endian so that <c>ToString("x32")</c> prints the usual hex.</summary>
+    public UInt128 Md5 { get; init; }
+    public long InsertedUnixMs { get; init; }
+    public long Characters { get; init; }
+    public long Lines { get; init; }
+    public long Words { get; init; }
+    public FileStat Stat { get; init; }
+    public ulong PayloadChecksum { get; init; }
+
+    internal void WriteTo(Span<byte> dest)
+    {
+        if (dest.Length < Size)
+        {
+            throw new ArgumentException("destination shorter than a header", nameof(dest));
+        }
+        var h = dest[..Size];
+        h.Clear();
+        Magic.CopyTo(h);
+        h[4] = Version;
+        h[5] = (byte)Codec;
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], (ushort)Flags);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[8..], Size);
+        BinaryPrimitives.WriteInt32LittleEndian(h[12..], PayloadLength);
+        BinaryPrimitives.WriteInt64LittleEndian(h[16..], RawLength);
+        BinaryPrimitives.WriteUInt128BigEndian(h[24..], Md5);
+        BinaryPrimitives.WriteInt64LittleEndian(h[40..], InsertedUnixMs);
+        BinaryPrimitives.WriteInt64LittleEndian(h[48..], Characters);
+        BinaryPrimitives.WriteInt64LittleEndian(h[56..], Lines);
+        BinaryPrimitives.WriteInt64LittleEndian(h[64..], Words);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[72..], Stat.Mode);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[76..], Stat.Uid);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[80..], Stat.Gid);
+        BinaryPrimitives.WriteInt64LittleEndian(h[88..], Stat.Size);
+        BinaryPrimitives.WriteInt64LittleEndian(h[96..], Stat.MtimeUnixSeconds);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[104..], PayloadChecksum);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[112..], Crc32.HashToUInt32(h[..112]));
+    }
+
+    /// <summary>Parses and checks a header; on failure <paramref name="error"/> says what is wrong.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> record, out RecordHeader header, out string? error)
+    {
+        header = default;
+        if (record.Length < Size)
+        {
+            error = record.Length >= 4 && !record[..4].SequenceEqual(Magic)
+                ? "not a sysops-fast record (bad magic)"
+                : $"truncated header ({record.Length} of {Size} bytes)";
+            return false;
+        }
+        var h = record[..Size];
+        if (!h[..4].SequenceEqual(Magic))
+        {
+            error = "not a sysops-fast record (bad magic)";
+            return false;
+        }
+        if (h[4] != CurrentVersion)
+        {
+            error = $"unsupported record version {h[4]} (this build reads version {CurrentVersion}); upgrade sysops-fast";
+            return false;
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(h[112..]) != Crc32.HashToUInt32(h[..112]))
+        {
+            error = "header checksum mismatch";
+            return false;
+        }
+        var headerSize = BinaryPrimitives.ReadUInt16LittleEndian(h[8..]);
+        if (headerSize != Size)
+        {
+            error = $"header size {headerSize}, expected {Size}";
+            return false;
+        }
+        var codec = (PayloadCodec)h[5];
+        if (codec is not (PayloadCodec.None or PayloadCodec.Lz4 or PayloadCodec.Zstd))
+        {
+            error = $"unknown payload codec {h[5]}";
+            return false;
+        }
+        var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(h[12..]);
+        var rawLength = BinaryPrimitives.ReadInt64LittleEndian(h[16..]);
+        if (payloadLength < 0 || rawLength < 0)
+        {
+            error = "negative length in header";
+            return false;
+        }
+        header = new RecordHeader
+        {
+            Version = h[4],
+            Codec = codec,
+            Flags = (RecordFlags)BinaryPrimitives.ReadUInt16LittleEndian(h[6..]),
+            PayloadLength = payloadLength,
+            RawLength = rawLength,
+            Md5 = BinaryPrimitives.ReadUInt128BigEndian(h[24..]),
+            InsertedUnixMs = BinaryPrimitives.ReadInt64LittleEndian(h[40..]),
+            Characters = BinaryPrimitives.ReadInt64LittleEndian(h[48..]),
+            Lines = BinaryPrimitives.ReadInt64LittleEndian(h[56..]),
+            Words = BinaryPrimitives.ReadInt64LittleEndian(h[64..]),
+            Stat = new FileStat(
+                BinaryPrimitives.ReadUInt32LittleEndian(h[72..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(h[76..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(h[80..]),
+                BinaryPrimitives.ReadInt64LittleEndian(h[88..]),
+                BinaryPrimitives.ReadInt64LittleEndian(h[96..])),
+            PayloadChecksum = BinaryPrimitives.ReadUInt64LittleEndian(h[104..]),
+        };
+        error = null;
+        return true;
+    }
+}

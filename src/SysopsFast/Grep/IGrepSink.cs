@@ -1,0 +1,26 @@
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// Receives what the searcher finds in one worker. One instance per worker (no locking on the hot
+/// path); <see cref="IGrepSinkFactory"/> merges them at the end.
+/// </summary>
+public interface IGrepSink
+{
+    /// <summary>A record of <paramref name="host"/> starts; <paramref name="key"/> is its full key (UTF-8).</summary>
+    void BeginRecord(ReadOnlySpan<byte> key);
+
+    /// <summary>A selected line (without its '\n'). Returns false to stop the whole query.</summary>
+    bool Matched(ReadOnlySpan<byte> line);
+
+    /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
+    void EndRecord(long selectedLines);
+}
+
+/// <summary>Makes one sink per worker and combines them when the query ends.</summary>
+public interface IGrepSinkFactory
+{
+    IGrepSink CreateForWorker();
+
+    /// <summary>Called once, after every worker has finished (also when the query was cancelled).</summary>
+    void Complete(IReadOnlyList<IGrepSink> workerSinks);
+}

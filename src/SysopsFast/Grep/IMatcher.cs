@@ -1,0 +1,18 @@
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// Finds lines that match. A matcher sees a whole contiguous value and reports the next matching
+/// line at or after <c>from</c> (which is always the start of a line), so that a literal matcher can
+/// search the whole buffer at once instead of walking line by line.
+/// </summary>
+public interface IMatcher
+{
+    /// <summary>
+    /// Finds the first line at or after <paramref name="from"/> that contains a match.
+    /// <paramref name="lineEnd"/> is the index of the line's '\n', or the buffer length for a last line without one.
+    /// </summary>
+    bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd);
+
+    /// <summary>A matcher is stateless between calls but may keep scratch space: one per worker.</summary>
+    IMatcher CloneForWorker();
+}

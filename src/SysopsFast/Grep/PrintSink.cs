@@ -1,0 +1,89 @@
+using System.Buffers;
+
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// Prints selected lines, optionally as <c>host:line</c>. Each worker gathers a record's lines in a
+/// pooled buffer and hands the whole record to the shared output at once, so lines of different
+/// hosts never interleave mid-line and the lock is taken once per record, not per line.
+/// </summary>
+public sealed class PrintSink : IGrepSink
+{
+    private readonly PrintSinkFactory _owner;
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private byte[] _host = new byte[256];
+    private int _hostLength;
+
+    internal PrintSink(PrintSinkFactory owner) => _owner = owner;
+
+    public void BeginRecord(ReadOnlySpan<byte> key)
+    {
+        var host = SysopsFast.ObjectKey.HostOf(key);
+        if (_host.Length < host.Length)
+        {
+            _host = new byte[host.Length];
+        }
+        host.CopyTo(_host);
+        _hostLength = host.Length;
+    }
+
+    public bool Matched(ReadOnlySpan<byte> line)
+    {
+        if (_owner.PrefixHostnames)
+        {
+            _buffer.Write(_host.AsSpan(0, _hostLength));
+            _buffer.Write(":"u8);
+        }
+        _buffer.Write(line);
+        _buffer.Write("\n"u8);
+        if (_buffer.WrittenCount > 256 * 1024)
+        {
+            Flush();
+        }
+        return true;
+    }
+
+    public void EndRecord(long selectedLines) => Flush();
+
+    private void Flush()
+    {
+        if (_buffer.WrittenCount == 0)
+        {
+            return;
+        }
+        _owner.Write(_buffer.WrittenSpan);
+        _buffer.ResetWrittenCount();
+    }
+}
+
+public sealed class PrintSinkFactory : IGrepSinkFactory
+{
+    private readonly Stream _output;
+    private readonly Lock _lock = new();
+
+    public PrintSinkFactory(Stream output, bool prefixHostnames)
+    {
+        _output = output;
+        PrefixHostnames = prefixHostnames;
+    }
+
+    public bool PrefixHostnames { get; }
+
+    public IGrepSink CreateForWorker() => new PrintSink(this);
+
+    internal void Write(ReadOnlySpan<byte> bytes)
+    {
+        lock (_lock)
+        {
+            _output.Write(bytes);
+        }
+    }
+
+    public void Complete(IReadOnlyList<IGrepSink> workerSinks)
+    {
+        lock (_lock)
+        {
+            _output.Flush();
+        }
+    }
+}

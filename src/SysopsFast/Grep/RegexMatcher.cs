@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// Regular expressions, always with <see cref="RegexOptions.NonBacktracking"/> so that no pattern
+/// and no input can make a query hang. Each line is decoded to UTF-16 in a per-worker scratch buffer
+/// (invalid UTF-8 becomes U+FFFD) and tested on its own, so ^ and $ mean line start and end.
+/// </summary>
+public sealed class RegexMatcher : IMatcher
+{
+    private readonly Regex _regex;
+    private char[] _chars = [];
+
+    public RegexMatcher(string pattern, bool ignoreCase = false)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+        if (ignoreCase)
+        {
+            options |= RegexOptions.IgnoreCase;
+        }
+        try
+        {
+            _regex = new Regex(pattern, options);
+        }
+        catch (ArgumentException e)
+        {
+            throw Errors.BadRegex(pattern, e.Message);
+        }
+        catch (NotSupportedException e)
+        {
+            // NonBacktracking refuses backreferences and lookarounds: the price of never hanging.
+            throw Errors.BadRegex(pattern, e.Message);
+        }
+    }
+
+    private RegexMatcher(Regex regex) => _regex = regex;
+
+    public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
+    {
+        var start = from;
+        while (start < buffer.Length)
+        {
+            var end = LineBounds.EndOf(buffer, start);
+            var line = buffer[start..end];
+            var needed = line.Length; // UTF-8 never decodes to more UTF-16 units than bytes
+            if (_chars.Length < needed)
+            {
+                if (_chars.Length > 0)
+                {
+                    ArrayPool<char>.Shared.Return(_chars);
+                }
+                _chars = ArrayPool<char>.Shared.Rent(Math.Max(needed, 4096));
+            }
+            var n = Encoding.UTF8.GetChars(line, _chars);
+            if (_regex.IsMatch(_chars.AsSpan(0, n)))
+            {
+                lineStart = start;
+                lineEnd = end;
+                return true;
+            }
+            start = end + 1;
+        }
+        lineStart = lineEnd = buffer.Length;
+        return false;
+    }
+
+    public IMatcher CloneForWorker() => new RegexMatcher(_regex);
+}

@@ -1,0 +1,40 @@
+using System.Text;
+
+namespace SysopsFast;
+
+/// <summary>The key grammar of the original sysops-api: <c>&lt;host&gt;#&lt;object&gt;</c>.</summary>
+public static class ObjectKey
+{
+    public const char Separator = '#';
+
+    /// <summary>
+    /// Turns a user's object pattern into a SCAN MATCH glob: without <c>#</c> it means
+    /// <c>*pattern*</c>; with <c>#</c> it is used as given (the original's rule).
+    /// </summary>
+    public static string ToKeyGlob(string objectPattern)
+    {
+        if (string.IsNullOrEmpty(objectPattern))
+        {
+            throw Errors.BadArgument("the object pattern is empty; give a name such as sysctl-a or /etc/passwd");
+        }
+        return objectPattern.Contains(Separator, StringComparison.Ordinal) ? objectPattern : "*" + objectPattern + "*";
+    }
+
+    public static string Make(string host, string objectName) => host + Separator + objectName;
+
+    /// <summary>Splits at the first <c>#</c>; a key without one has the whole key as host and an empty object.</summary>
+    public static (string Host, string Object) Split(string key)
+    {
+        var i = key.IndexOf(Separator, StringComparison.Ordinal);
+        return i < 0 ? (key, "") : (key[..i], key[(i + 1)..]);
+    }
+
+    /// <summary>The host part of a key, as bytes, without allocating.</summary>
+    public static ReadOnlySpan<byte> HostOf(ReadOnlySpan<byte> key)
+    {
+        var i = key.IndexOf((byte)Separator);
+        return i < 0 ? key : key[..i];
+    }
+
+    internal static string Display(ReadOnlySpan<byte> key) => Encoding.UTF8.GetString(key);
+}

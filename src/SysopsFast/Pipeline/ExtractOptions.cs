@@ -1,0 +1,24 @@
+namespace SysopsFast.Pipeline;
+
+/// <summary>Knobs of the extract pipeline. The defaults suit a 2-core client and loopback Redis.</summary>
+public sealed record ExtractOptions
+{
+    /// <summary>Keys per SCAN round trip: large, so that discovery is a few round trips, not thousands.</summary>
+    public int ScanPageSize { get; init; } = 2000;
+
+    /// <summary>
+    /// An MGET asks for about this many bytes. Redis slows down badly when a client lets tens of MB
+    /// of replies pile up, so batch bytes × batches in flight stays around 2 MB per connection.
+    /// </summary>
+    public int TargetBatchBytes { get; init; } = 1 << 20;
+
+    public int MaxKeysPerBatch { get; init; } = 512;
+
+    public int MaxBatchesInFlightPerServer { get; init; } = 2;
+
+    /// <summary>Decode/match workers; the default is one per core.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Fetched batches waiting for a worker; bounded, so a slow matcher slows the fetch down.</summary>
+    public int BatchQueueCapacity { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+}

@@ -1,0 +1,20 @@
+namespace SysopsFast.Pipeline;
+
+/// <summary>What a query did: enough for the stderr summary, exit codes and --cost later.</summary>
+public sealed record ExtractSummary
+{
+    public required IReadOnlyList<string> Servers { get; init; }
+    public long KeysDiscovered { get; init; }
+    public long RecordsRead { get; init; }
+    public long RecordsMissing { get; init; }
+    public long BytesFetched { get; init; }
+    public long RawBytes { get; init; }
+    public required IReadOnlyList<CorruptRecord> Corrupt { get; init; }
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The query was cancelled (Ctrl-C) and the answer covers only part of the fleet.</summary>
+    public bool Partial { get; init; }
+
+    /// <summary>A processor asked to stop early (for example a broken output pipe).</summary>
+    public bool StoppedEarly { get; init; }
+}

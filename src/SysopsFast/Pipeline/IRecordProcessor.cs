@@ -1,0 +1,18 @@
+using SysopsFast.Format;
+
+namespace SysopsFast.Pipeline;
+
+/// <summary>What the query does with each decoded record (grep, dump, …). One per worker.</summary>
+public interface IRecordProcessor
+{
+    /// <summary>Returns false to stop the whole query (the sink has what it wanted).</summary>
+    bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content);
+}
+
+public interface IRecordProcessorFactory
+{
+    IRecordProcessor CreateForWorker();
+
+    /// <summary>Called once when every worker has stopped, in the same order as they were created.</summary>
+    void Complete(IReadOnlyList<IRecordProcessor> processors);
+}

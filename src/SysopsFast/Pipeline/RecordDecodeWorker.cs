@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using SysopsFast.Format;
+
+namespace SysopsFast.Pipeline;
+
+/// <summary>
+/// Stage 4 (decode) feeding stage 5/6 (the processor): takes batches off the channel, checks and
+/// decodes each record into its own pooled buffer and hands the contents to its processor.
+/// One per core; nothing here is shared between workers except the corrupt-record queue.
+/// </summary>
+internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
+{
+    private readonly RecordDecoder _decoder = new();
+    private readonly IRecordProcessor _processor;
+    private readonly ConcurrentQueue<CorruptRecord> _corrupt;
+    private string _server = "";
+
+    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt)
+    {
+        _processor = processor;
+        _corrupt = corrupt;
+    }
+
+    public long Records { get; private set; }
+    public long Missing { get; private set; }
+    public long RawBytes { get; private set; }
+
+    /// <summary>Set when the processor asked to stop.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>
+    /// Reads until the channel completes. <paramref name="stop"/> only makes it skip work: it still
+    /// drains the channel, so that every leased reply buffer goes back to its pool.
+    /// </summary>
+    public async Task RunAsync(ChannelReader<IRecordBatch> input, CancellationToken stop)
+    {
+        await foreach (var batch in input.ReadAllAsync(CancellationToken.None))
+        {
+            using (batch)
+            {
+                if (Stopped || stop.IsCancellationRequested)
+                {
+                    continue;
+                }
+                _server = batch.Server;
+                if (!batch.Feed(this))
+                {
+                    Stopped = true;
+                }
+            }
+        }
+    }
+
+    public bool Consume(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (!_decoder.TryDecode(value, out var header, out var content, out var error))
+        {
+            _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), error!));
+            return true;
+        }
+        Records++;
+        RawBytes += content.Length;
+        return _processor.Process(key, header, content);
+    }
+
+    void IRecordConsumer.Missing(ReadOnlySpan<byte> key) => Missing++;
+
+    public void Dispose() => _decoder.Dispose();
+}

@@ -1,0 +1,67 @@
+using StackExchange.Redis;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// Stage 2 (key discovery) for one server: SCAN MATCH with a large COUNT, so that sweeping a
+/// keyspace takes a few dozen round trips. Writes each page of keys (as bytes, which both the MGET
+/// and the messages need) to its fetcher.
+/// </summary>
+internal sealed class KeyScanProducer
+{
+    private readonly IDatabase _db;
+    private readonly string _glob;
+    private readonly int _pageSize;
+
+    public KeyScanProducer(IDatabase db, string glob, int pageSize)
+    {
+        _db = db;
+        _glob = glob;
+        _pageSize = pageSize;
+    }
+
+    public async Task RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        RedisKeyOrValue[] args = [(RedisValue)"0", (RedisValue)"MATCH", (RedisValue)_glob, (RedisValue)"COUNT", (RedisValue)_pageSize];
+        var cursor = "0";
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            args[0] = (RedisValue)cursor;
+            byte[][] keys;
+            using (var reply = await _db.ExecuteRespAsync("SCAN", args))
+            {
+                (cursor, keys) = ReadPage(reply);
+            }
+            if (keys.Length > 0)
+            {
+                statistics.AddKeys(keys.Length);
+                await output.WriteAsync(keys, cancellationToken);
+            }
+        }
+        while (cursor != "0");
+    }
+
+    private static (string Cursor, byte[][] Keys) ReadPage(RespResult reply)
+    {
+        var reader = reply.Read();
+        if (!reader.IsAggregate || reader.AggregateLength() != 2)
+        {
+            throw new InvalidDataException("SCAN did not return [cursor, keys]");
+        }
+        var parts = reader.AggregateChildren();
+        parts.DemandNext();
+        var cursor = parts.Current.ReadString() ?? "0";
+        parts.DemandNext();
+        var list = parts.Current;
+        var keys = new byte[list.AggregateLength()][];
+        var items = list.AggregateChildren();
+        var i = 0;
+        while (items.MoveNext())
+        {
+            keys[i++] = items.Current.ReadByteArray() ?? [];
+        }
+        return (cursor, keys);
+    }
+}

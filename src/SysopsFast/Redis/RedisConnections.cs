@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// The process's connections: one multiplexer per server, made once and shared by every stage.
+/// (The servers of a fleet are independent primaries, so one multiplexer over all of them would let
+/// the client route a keyed command to the wrong one.)
+/// </summary>
+public sealed class RedisConnections : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ServerAddress, Lazy<Task<ConnectionMultiplexer>>> _muxers = new();
+
+    public async Task<ConnectionMultiplexer> GetAsync(ServerAddress server, CancellationToken cancellationToken = default)
+    {
+        var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (SysopsFastException)
+        {
+            _muxers.TryRemove(server, out _);
+            throw;
+        }
+    }
+
+    public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
+        (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server)
+    {
+        try
+        {
+            return await ConnectionMultiplexer.ConnectAsync(server.ToConfiguration());
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw Errors.ServerUnreachable(server.ToString(), e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lazy in _muxers.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                await (await lazy.Value).DisposeAsync();
+            }
+        }
+        _muxers.Clear();
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// A Redis server as the user names it: <c>redis://[user@]host:port[/db]</c>, <c>rediss://…</c> for
+/// TLS, or plain <c>host[:port]</c>. Passwords never come from the command line: they are read from
+/// <c>SYSOPS_FAST_REDIS_PASSWORD</c> or the file named by <c>SYSOPS_FAST_REDIS_PASSWORD_FILE</c>.
+/// </summary>
+public sealed record ServerAddress(string Host, int Port, int Database = 0, bool Tls = false, string? User = null)
+{
+    public const int DefaultPort = 6379;
+
+    public static ServerAddress Default { get; } = new("127.0.0.1", DefaultPort);
+
+    public static ServerAddress Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var s = text.Trim();
+        var tls = false;
+        if (s.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
+        {
+            s = s["redis://".Length..];
+        }
+        else if (s.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            s = s["rediss://".Length..];
+            tls = true;
+        }
+        else if (s.Contains("://", StringComparison.Ordinal))
+        {
+            throw Errors.BadAddress(text, "only redis:// and rediss:// are understood");
+        }
+        string? user = null;
+        var at = s.LastIndexOf('@');
+        if (at >= 0)
+        {
+            user = s[..at];
+            s = s[(at + 1)..];
+            if (user.Contains(':', StringComparison.Ordinal))
+            {
+                throw Errors.BadAddress(text, "passwords are not taken from the command line; set SYSOPS_FAST_REDIS_PASSWORD instead");
+            }
+        }
+        var db = 0;
+        var slash = s.IndexOf('/');
+        if (slash >= 0)
+        {
+            var dbText = s[(slash + 1)..];
+            if (dbText.Length > 0 && (!int.TryParse(dbText, NumberStyles.None, CultureInfo.InvariantCulture, out db) || db > 65535))
+            {
+                throw Errors.BadAddress(text, $"'{dbText}' is not a database number");
+            }
+            s = s[..slash];
+        }
+        var host = s;
+        var port = DefaultPort;
+        var colon = s.LastIndexOf(':');
+        if (colon >= 0 && !s.EndsWith(']'))
+        {
+            host = s[..colon];
+            if (!int.TryParse(s[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            {
+                throw Errors.BadAddress(text, $"'{s[(colon + 1)..]}' is not a port number");
+            }
+        }
+        host = host.Trim('[', ']');
+        if (host.Length == 0)
+        {
+            throw Errors.BadAddress(text, "the host name is empty");
+        }
+        return new ServerAddress(host, port, db, tls, user);
+    }
+
+    public override string ToString()
+    {
+        var hostPart = Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host;
+        var text = string.Create(CultureInfo.InvariantCulture, $"{hostPart}:{Port}");
+        return Database == 0 ? text : string.Create(CultureInfo.InvariantCulture, $"{text}/{Database}");
+    }
+
+    internal ConfigurationOptions ToConfiguration()
+    {
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = true,
+            ConnectTimeout = 3000,
+            ConnectRetry = 1,
+            AsyncTimeout = 60_000,
+            SyncTimeout = 60_000,
+            DefaultDatabase = Database,
+            Ssl = Tls,
+            User = User,
+            ClientName = "sysops-fast",
+            // We pick servers ourselves (SPEC §6): never let the client wander to replicas or sentinels.
+            AllowAdmin = false,
+        };
+        options.EndPoints.Add(Host, Port);
+        options.Password = PasswordFromEnvironment();
+        return options;
+    }
+
+    private static string? PasswordFromEnvironment()
+    {
+        var direct = Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD");
+        if (!string.IsNullOrEmpty(direct))
+        {
+            return direct;
+        }
+        var file = Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD_FILE");
+        return string.IsNullOrEmpty(file) ? null : File.ReadAllText(file).TrimEnd('\r', '\n');
+    }
+}
