@@ -46,14 +46,8 @@ internal static class Errors
                 };
             }
         }
-        var text = e?.ToString() ?? "";
-        if (text.Contains("ConnectionRefused", StringComparison.Ordinal) || text.Contains("Connection refused", StringComparison.Ordinal))
-        {
-            return "connection refused";
-        }
-        return text.Contains("UnableToConnect", StringComparison.Ordinal) || text.Contains("timeout", StringComparison.OrdinalIgnoreCase)
-            ? "no connection within the connect timeout"
-            : Reason(e);
+        // The client says only "not possible to connect": refused and silent look the same to it.
+        return e is StackExchange.Redis.RedisConnectionException ? "it refused the connection or did not answer" : Reason(e);
     }
 
     private static string Reason(Exception? e)

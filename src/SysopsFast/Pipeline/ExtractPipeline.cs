@@ -58,12 +58,7 @@ public static class ExtractPipeline
         {
             try
             {
-                await w.RunAsync(channel.Reader, stages.Token);
-                if (w.Stopped)
-                {
-                    // Someone has what it wanted: stop fetching; the other workers drain and return buffers.
-                    await stages.CancelAsync();
-                }
+                await w.RunAsync(channel.Reader, stages);
             }
             catch
             {

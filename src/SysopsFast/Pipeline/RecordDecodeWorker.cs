@@ -29,11 +29,12 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     public bool Stopped { get; private set; }
 
     /// <summary>
-    /// Reads until the channel completes. <paramref name="stop"/> only makes it skip work: it still
+    /// Reads until the channel completes. Cancellation of <paramref name="stages"/> only makes it skip work: it still
     /// drains the channel, so that every leased reply buffer goes back to its pool.
     /// </summary>
-    public async Task RunAsync(ChannelReader<IRecordBatch> input, CancellationToken stop)
+    public async Task RunAsync(ChannelReader<IRecordBatch> input, CancellationTokenSource stages)
     {
+        var stop = stages.Token;
         await foreach (var batch in input.ReadAllAsync(CancellationToken.None))
         {
             using (batch)
@@ -45,7 +46,9 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
                 _server = batch.Server;
                 if (!batch.Feed(this))
                 {
+                    // The sink has what it wanted: stop fetching now; keep draining to return buffers.
                     Stopped = true;
+                    await stages.CancelAsync();
                 }
             }
         }

@@ -1,0 +1,103 @@
+using SysopsFast.Grep;
+using Xunit;
+
+namespace SysopsFast.Tests;
+
+public class MatcherTests
+{
+    private const string Sysctl = "kernel.hostname = a1\nnet.core.netdev_budget = 300\nnet.core.netdev_budget_usecs = 8000\nvm.swappiness = 10\n";
+
+    [Fact]
+    public void Literal_finds_every_line_containing_the_text() =>
+        GrepCaseRunner.Check(Sysctl, "netdev_budget", ["net.core.netdev_budget = 300", "net.core.netdev_budget_usecs = 8000"]);
+
+    [Fact]
+    public void Literal_with_no_match_selects_nothing() =>
+        GrepCaseRunner.Check(Sysctl, "nosuchkey", []);
+
+    [Fact]
+    public void Two_matches_on_one_line_select_it_once() =>
+        GrepCaseRunner.Check("aa aa\nb\naa\n", "aa", ["aa aa", "aa"]);
+
+    [Fact]
+    public void Last_line_without_newline_is_a_line() =>
+        GrepCaseRunner.Check("x = 1\ny = 2", "y", ["y = 2"]);
+
+    [Fact]
+    public void Empty_lines_are_lines_and_empty_value_has_none()
+    {
+        GrepCaseRunner.Check("a\n\nb\n", "", ["a", "", "b"]);
+        GrepCaseRunner.Check("", "", []);
+        GrepCaseRunner.Check("a\n\nb\n", "a", ["", "b"], invert: true);
+    }
+
+    [Fact]
+    public void Invert_selects_the_other_lines_in_order() =>
+        GrepCaseRunner.Check(Sysctl, "net.core", ["kernel.hostname = a1", "vm.swappiness = 10"], invert: true);
+
+    [Fact]
+    public void Ignore_case_literal_folds_ascii_without_copies() =>
+        GrepCaseRunner.Check("Net.Core.X = 1\nnet.core.y = 2\nNET.CORF = 3\n", "net.CORE", ["Net.Core.X = 1", "net.core.y = 2"], ignoreCase: true);
+
+    [Fact]
+    public void Ignore_case_non_ascii_uses_unicode_folding() =>
+        GrepCaseRunner.Check("name = HÉLLO\nname = hello\n", "héllo", ["name = HÉLLO"], ignoreCase: true);
+
+    [Fact]
+    public void Regex_anchors_apply_to_each_line() =>
+        GrepCaseRunner.Check(Sysctl, @"^net\.core\.netdev_budget = \d+$", ["net.core.netdev_budget = 300"], regex: true);
+
+    [Fact]
+    public void Regex_invert_and_ignore_case() =>
+        GrepCaseRunner.Check(Sysctl, "^NET", ["kernel.hostname = a1", "vm.swappiness = 10"], regex: true, ignoreCase: true, invert: true);
+
+    [Fact]
+    public void Binary_contents_do_not_break_matching() =>
+        GrepCaseRunner.Check("\u0000\u0001bin\u00ff\nok line\n\uFFFDx\n", "ok", ["ok line"]);
+
+    [Fact]
+    public void Invalid_utf8_is_searched_by_regex_as_replacement_characters()
+    {
+        byte[] value = [0xff, 0xfe, (byte)'\n', (byte)'o', (byte)'k', 0xc3, (byte)'\n'];
+        var sink = new CollectingSink();
+        Assert.Equal(1, LineSearcher.Search(value, new RegexMatcher("^ok"), false, sink));
+        Assert.Equal(2, LineSearcher.Search(value, new LiteralMatcher(""), false, new CollectingSink()));
+    }
+
+    [Fact]
+    public void Huge_line_is_matched_whole()
+    {
+        var big = new string('x', 200_000) + "NEEDLE" + new string('y', 1000);
+        var sink = new CollectingSink();
+        var n = LineSearcher.Search(System.Text.Encoding.ASCII.GetBytes("a\n" + big + "\nb\n"), new LiteralMatcher("NEEDLE"), false, sink);
+        Assert.Equal(1, n);
+        Assert.Equal(big, Assert.Single(sink.Lines));
+    }
+
+    [Fact]
+    public void Pathological_regex_is_linear_not_backtracking()
+    {
+        // (a+)+$ against "aaaa…b" takes exponential time with a backtracking engine.
+        var sink = new CollectingSink();
+        var n = LineSearcher.Search(System.Text.Encoding.ASCII.GetBytes(new string('a', 50_000) + "b\n"), new RegexMatcher("(a+)+$"), false, sink);
+        Assert.Equal(0, n);
+    }
+
+    [Theory]
+    [InlineData("(a")]
+    [InlineData(@"(a)\1")]
+    [InlineData("(?<=a)b")]
+    public void Bad_or_backtracking_only_regex_is_a_clear_error(string pattern)
+    {
+        var e = Assert.Throws<SysopsFastException>(() => MatcherFactory.Create(pattern, regex: true, ignoreCase: false));
+        Assert.Contains(pattern, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sink_can_stop_the_search()
+    {
+        var sink = new CollectingSink { StopAfter = 1 };
+        Assert.Equal(-1, LineSearcher.Search("a\na\na\n"u8, new LiteralMatcher("a"), false, sink));
+        Assert.Single(sink.Lines);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using SysopsFast.Grep;
+using Xunit;
+
+namespace SysopsFast.Tests;
+
+public class SinkTests
+{
+    [Fact]
+    public void Uniq_orders_by_count_then_line_bytes_and_merges_workers()
+    {
+        var factory = new UniqCountSinkFactory();
+        var a = factory.CreateForWorker();
+        var b = factory.CreateForWorker();
+        foreach (var line in new[] { "b", "a", "c", "b" })
+        {
+            a.Matched(Encoding.UTF8.GetBytes(line));
+        }
+        foreach (var line in new[] { "c", "a", "Z" })
+        {
+            b.Matched(Encoding.UTF8.GetBytes(line));
+        }
+        factory.Complete([a, b]);
+        Assert.Equal(new[] { new UniqCount("a", 2), new UniqCount("b", 2), new UniqCount("c", 2), new UniqCount("Z", 1) }.OrderByDescending(x => x.Count).ThenBy(x => x.Line, StringComparer.Ordinal), factory.Result);
+    }
+
+    [Fact]
+    public void Uniq_format_is_that_of_uniq_c()
+    {
+        var text = UniqCountSinkFactory.Format([new UniqCount("net.core.netdev_budget = 300", 23712), new UniqCount("x", 5)]);
+        Assert.Equal("  23712 net.core.netdev_budget = 300\n      5 x\n", text);
+        var wide = UniqCountSinkFactory.Format([new UniqCount("y", 123456789)]);
+        Assert.Equal("123456789 y\n", wide);
+    }
+
+    [Fact]
+    public void Print_sink_prefixes_hosts_and_keeps_records_whole()
+    {
+        using var output = new MemoryStream();
+        var factory = new PrintSinkFactory(output, prefixHostnames: true);
+        var s1 = factory.CreateForWorker();
+        var s2 = factory.CreateForWorker();
+        s1.BeginRecord("web1.example.com#cmd/x"u8);
+        s2.BeginRecord("web2.example.com#cmd/x"u8);
+        s1.Matched("one"u8);
+        s2.Matched("three"u8);
+        s1.Matched("two"u8);
+        s2.EndRecord(1);
+        s1.EndRecord(2);
+        factory.Complete([s1, s2]);
+        Assert.Equal("web2.example.com:three\nweb1.example.com:one\nweb1.example.com:two\n", Encoding.UTF8.GetString(output.ToArray()));
+    }
+}
