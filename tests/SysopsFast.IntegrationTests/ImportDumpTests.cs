@@ -1,0 +1,86 @@
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+using SysopsFast.Grep;
+using SysopsFast.Redis;
+using StackExchange.Redis;
+using Xunit;
+
+namespace SysopsFast.IntegrationTests;
+
+public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("sysops-fast-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private ServerAddress Server(int db) => ServerAddress.Parse($"redis://{redis.Address}/{db}");
+
+    /// <summary>A hand-made tree the generator did not write: the grep answer must come from these files.</summary>
+    private string MakeTree()
+    {
+        var root = Path.Combine(_work, "in");
+        var budgets = new[] { 300, 300, 600, 300, 450 };
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            var host = Path.Combine(root, $"db{i}.example.org");
+            Directory.CreateDirectory(Path.Combine(host, "cmd"));
+            Directory.CreateDirectory(Path.Combine(host, "etc"));
+            File.WriteAllText(Path.Combine(host, "cmd", "sysctl-a"), $"kernel.hostname = db{i}\nnet.core.netdev_budget = {budgets[i]}\nnet.core.netdev_budget_usecs = 2000\n");
+            File.WriteAllText(Path.Combine(host, "etc", "resolv.conf"), "nameserver 192.0.2.53\n");
+            File.WriteAllBytes(Path.Combine(host, "etc", "binary.db"), [0, 1, 2, 255, 10, 13, 0]);
+        }
+        File.SetUnixFileMode(Path.Combine(root, "db0.example.org", "etc", "resolv.conf"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        return root;
+    }
+
+    [Fact]
+    public async Task Imported_tree_answers_grep_uniq_and_dumps_back_identical()
+    {
+        var tree = MakeTree();
+        var imported = await FleetImporter.ImportAsync(tree, Server(6), PayloadCodec.Lz4, TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.Equal(5, imported.Hosts);
+        Assert.Equal(15, imported.Objects);
+
+        await using var query = new FleetQuery([Server(6)]);
+        var (counts, _) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "net.core.netdev_budget"));
+        Assert.Equal(
+            [new UniqCount("net.core.netdev_budget_usecs = 2000", 5), new UniqCount("net.core.netdev_budget = 300", 3), new UniqCount("net.core.netdev_budget = 450", 1), new UniqCount("net.core.netdev_budget = 600", 1)],
+            counts);
+
+        var outDir = Path.Combine(_work, "out");
+        var dumper = new FleetDumper(outDir);
+        var summary = await query.RunAsync("*#*", dumper);
+        Assert.Empty(dumper.Refused);
+        Assert.Equal(15, dumper.Files);
+        foreach (var file in Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(outDir, Path.GetRelativePath(tree, file));
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(copy));
+            Assert.Equal(File.GetUnixFileMode(file), File.GetUnixFileMode(copy));
+            Assert.Equal(File.GetLastWriteTimeUtc(file).Ticks / TimeSpan.TicksPerSecond, File.GetLastWriteTimeUtc(copy).Ticks / TimeSpan.TicksPerSecond);
+        }
+        Assert.Equal(15, Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Count());
+    }
+
+    [Fact]
+    public async Task Hostile_key_names_are_refused_not_followed()
+    {
+        var record = RecordEncoder.Encode("pwned\n"u8, FileStat.None, 1);
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))
+        {
+            var db = mux.GetDatabase(7);
+            await db.StringSetAsync("..#/etc/x", record);
+            await db.StringSetAsync("ok.example.org#/../../escape", record);
+            await db.StringSetAsync("ok.example.org#/etc/fine", record);
+        }
+        var outDir = Path.Combine(_work, "hostile", "out");
+        var dumper = new FleetDumper(outDir);
+        await using var query = new FleetQuery([Server(7)]);
+        await query.RunAsync("*#*", dumper);
+        Assert.Equal(2, dumper.Refused.Count);
+        Assert.Equal(1, dumper.Files);
+        Assert.True(File.Exists(Path.Combine(outDir, "ok.example.org", "etc", "fine")));
+        Assert.False(File.Exists(Path.Combine(_work, "hostile", "escape")));
+        Assert.False(File.Exists(Path.Combine(_work, "escape")));
+    }
+}
