@@ -55,7 +55,7 @@ internal static class GenerateHandler
         {
             try
             {
-                await File.WriteAllTextAsync(file, answer, Encoding.UTF8, CancellationToken.None);
+                await File.WriteAllTextAsync(file, answer, new UTF8Encoding(false), CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

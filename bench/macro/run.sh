@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end macro benchmark: the headline query on a generated fleet in a local redis-server,
+# against the by-hand way a sysadmin would do it, in the same run, on the same data.
+#   bench/macro/run.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-macro-<hosts>.md]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HOSTS=${1:-24000}
+RUNS=${2:-5}
+OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-macro-${HOSTS}.md}
+PORT=${MACRO_PORT:-6501}
+WORK=bench/macro/work
+mkdir -p "$WORK"
+
+command -v redis-server >/dev/null || { echo "run.sh: redis-server is missing: apt-get install -y redis-server redis-tools" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time is missing: apt-get install -y time" >&2; exit 2; }
+
+dotnet build src/SysopsFast.Cli -c Release -v q -nologo >/dev/null
+CLI=src/SysopsFast.Cli/bin/Release/net10.0/sysops-fast
+
+redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$PORT" flushall >/dev/null
+
+mem() { redis-cli -p "$PORT" info memory | awk -F: '/^used_memory:/{printf "%.0f", $2/1e6}'; }
+base_mb=$(mem)
+# Records (LZ4, the default) in db 0; the same contents as plain strings in db 1 for redis-cli.
+"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --expected "$WORK/expected.txt" 2>"$WORK/generate.log"
+records_mb=$(( $(mem) - base_mb ))
+"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/1" --ttl 0 --plain --expected /dev/null 2>>"$WORK/generate.log"
+plain_mb=$(( $(mem) - base_mb - records_mb ))
+
+OURS="$CLI grep sysctl-a net.core.netdev_budget --uniq --server 127.0.0.1:$PORT/0"
+BYHAND="redis-cli -p $PORT -n 1 --scan --pattern '*sysctl-a*' | xargs redis-cli -p $PORT -n 1 mget | grep net.core.netdev_budget | sort | uniq -c | sort -rn"
+
+# Normalised answers: "count line" with the padding removed, sorted, so both outputs compare exactly.
+norm() { sed -E 's/^ *([0-9]+) /\1 /' "$1" | sort; }
+norm "$WORK/expected.txt" >"$WORK/expected.norm"
+
+run() { # name command -> appends "seconds peak_kb" per run to $WORK/name.times, checks each answer
+  local name=$1 cmd=$2 i
+  : >"$WORK/$name.times"
+  for i in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/$name.t" bash -c "$cmd" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+    cat "$WORK/$name.t" >>"$WORK/$name.times"
+    if norm "$WORK/$name.out" | cmp -s - "$WORK/expected.norm"; then echo ok >>"$WORK/$name.checks"; else echo WRONG >>"$WORK/$name.checks"; fi
+  done
+}
+stats() { # file -> "median min max" of column 1
+  sort -n "$1" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f %.2f", m, a[1], a[NR]}'
+}
+rss() { sort -k2 -n "$1" | tail -1 | awk '{printf "%.0f", $2/1024}'; }
+
+rm -f "$WORK"/*.checks
+run ours "$OURS"
+run byhand "$BYHAND"
+read -r o_med o_min o_max <<<"$(stats "$WORK/ours.times")"
+read -r b_med b_min b_max <<<"$(stats "$WORK/byhand.times")"
+ratio=$(awk -v b="$b_med" -v o="$o_med" 'BEGIN{printf "%.1f", b/o}')
+o_check=$(sort -u "$WORK/ours.checks" | tr '\n' ' ')
+b_check=$(sort -u "$WORK/byhand.checks" | tr '\n' ' ')
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "# Macro benchmark: headline query, $HOSTS hosts"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: nproc $(nproc); $(uname -r)"
+  echo "- memory (free -h):"
+  echo '```'
+  free -h
+  echo '```'
+  echo "- redis: $(redis-server --version | cut -d' ' -f3), loopback port $PORT, no persistence"
+  echo "- .NET: $(dotnet --version)"
+  echo "- command: \`bench/macro/run.sh $HOSTS $RUNS\`"
+  echo "- fleet: \`sysops-fast fleet generate --hosts $HOSTS --seed 1\` ($(grep -o 'wrote.*' "$WORK/generate.log" | head -1))"
+  echo "- Redis memory for the fleet: records (LZ4) ${records_mb} MB, plain strings ${plain_mb} MB (INFO used_memory deltas)"
+  echo
+  echo "| way | command | median s | min–max s | peak RSS MB | answer |"
+  echo "|---|---|---:|---:|---:|---|"
+  echo "| sysops-fast | \`$OURS\` | $o_med | $o_min–$o_max | $(rss "$WORK/ours.times") | $o_check($RUNS runs) |"
+  echo "| by hand | \`${BYHAND//|/\\|}\` | $b_med | $b_min–$b_max | $(rss "$WORK/byhand.times") (largest process) | $b_check($RUNS runs) |"
+  echo
+  echo "sysops-fast is ${ratio}× faster than by hand (median over median), both measured in this run."
+  echo "Wall time is process start to exit (\`/usr/bin/time\`), including .NET start-up."
+  echo
+  echo "Answer check: each run's output, with count padding removed and sorted, is compared byte for"
+  echo "byte with the generator's expected answer (computed from its seeded choices, not by grepping):"
+  echo '```'
+  cat "$WORK/expected.txt"
+  echo '```'
+} >"$OUT"
+cat "$OUT"
