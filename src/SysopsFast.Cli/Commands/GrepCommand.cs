@@ -89,7 +89,7 @@ internal static class GrepHandler
         if (summary.Partial)
         {
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: interrupted after {summary.RecordsRead} of {summary.KeysDiscovered} records; the answer above is partial"));
+                $"sysops-fast: interrupted after reading {summary.RecordsRead} records ({summary.KeysDiscovered} keys found so far); the answer above is partial"));
             return CliRunner.Interrupted;
         }
         if (summary.Corrupt.Count > 0)

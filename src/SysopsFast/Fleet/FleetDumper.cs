@@ -92,6 +92,15 @@ public sealed class FleetDumper : IRecordProcessorFactory
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                // A half-written file (disk full) would look like a real, shorter one: remove it.
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                    // Nothing more to do; the error below names the file.
+                }
                 throw Errors.WriteFailed(path, e);
             }
             Interlocked.Increment(ref _owner._files);

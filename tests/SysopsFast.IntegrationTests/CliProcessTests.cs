@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using SysopsFast.Cli.Commands;
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+using SysopsFast.Redis;
+using Xunit;
+
+namespace SysopsFast.IntegrationTests;
+
+/// <summary>The real `sysops-fast` process: exit codes and one-line errors, never a stack trace.</summary>
+public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    [Theory]
+    [InlineData(new[] { "grep" }, "Required argument")]
+    [InlineData(new[] { "grep", "a", "b", "--bogus" }, "--bogus")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "http://nope" }, "not a Redis address")]
+    [InlineData(new[] { "fleet", "generate", "--hosts", "0" }, "--hosts must be at least 1")]
+    [InlineData(new[] { "import", "/nonexistent/dir" }, "is not a directory")]
+    public async Task Bad_input_is_one_line_and_exit_2(string[] args, string expected)
+    {
+        var (exit, _, stderr) = await Run(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_server_is_named()
+    {
+        var port = RedisServerFixture.FreePort();
+        var (exit, _, stderr) = await Run("grep", "sysctl-a", "x", "--server", $"127.0.0.1:{port}");
+        Assert.Equal(2, exit);
+        Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Cli_grep_uniq_prints_the_expected_answer_and_exits_0()
+    {
+        var fleet = new SyntheticFleet(300, 11);
+        var server = ServerAddress.Parse($"redis://{redis.Address}/9");
+        await FleetGenerator.GenerateAsync(fleet, server, PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+        var (exit, stdout, stderr) = await Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--server", $"redis://{redis.Address}/9");
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr);
+        Assert.Equal(Grep.UniqCountSinkFactory.Format(fleet.ExpectedUniq()), stdout);
+    }
+
+    [Fact]
+    public async Task Cancellation_mid_query_prints_a_partial_answer_and_exits_130()
+    {
+        var fleet = new SyntheticFleet(6000, 12);
+        var server = ServerAddress.Parse($"redis://{redis.Address}/10");
+        await FleetGenerator.GenerateAsync(fleet, server, PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+        using var stdout = new MemoryStream();
+        var stderr = new StringWriter();
+        // What Ctrl-C does through System.CommandLine: the handler's token is cancelled mid-query.
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var args = new GrepArguments("sysctl-a", "net.core.netdev_budget") { Uniq = true, Servers = [server] };
+        var exit = await Cli.CliRunner.RunAsync(() => GrepHandler.RunAsync(args, stdout, stderr, cts.Token), stderr, verbose: false);
+        Assert.Equal(130, exit);
+        Assert.Contains("interrupted", stderr.ToString(), StringComparison.Ordinal);
+        var counted = System.Text.Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.Contains("_usecs = ", StringComparison.Ordinal))
+            .Sum(l => long.Parse(l.Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(counted, 0, 5999);
+    }
+}
