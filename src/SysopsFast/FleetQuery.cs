@@ -49,6 +49,44 @@ public sealed class FleetQuery : IAsyncDisposable
         return (sink.Result, result);
     }
 
+    /// <summary>
+    /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
+    /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration.
+    /// </summary>
+    public async IAsyncEnumerable<GrepLine> GrepLinesAsync(GrepRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<GrepLine>(new UnboundedChannelOptions { SingleReader = true });
+        using var slots = new SemaphoreSlim(4096);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var query = Task.Run(async () =>
+        {
+            try
+            {
+                await GrepAsync(request, new ChannelSinkFactory(channel.Writer, slots, stop.Token), stop.Token);
+                channel.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var line in channel.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                slots.Release();
+                yield return line;
+            }
+        }
+        finally
+        {
+            // The caller stopped early (or finished): end the query and let blocked workers go.
+            await stop.CancelAsync();
+            channel.Writer.TryComplete();
+            await query;
+        }
+    }
+
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
     public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
     {
