@@ -101,7 +101,7 @@ public sealed class RecordDecoder : IDisposable
             }
             _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
         }
-        // LZ4 may need a little slack to decode exactly to the end; the span is the whole buffer.
+        // The whole buffer: the decoders report how much they wrote, and that is checked against the header.
         return _scratch.AsSpan();
     }
 

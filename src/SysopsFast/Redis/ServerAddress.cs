@@ -93,7 +93,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             Ssl = Tls,
             User = User,
             ClientName = "sysops-fast",
-            // We pick servers ourselves (SPEC §6): never let the client wander to replicas or sentinels.
+            // Queries only read and write keys; admin commands (FLUSHALL, CONFIG) are never needed.
             AllowAdmin = false,
         };
         options.EndPoints.Add(Host, Port);
