@@ -7,6 +7,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
 {
     CommonOptions.Verbose,
     GrepCommand.Build(),
+    TopologyCommand.Build(),
     FleetCommand.Build(),
     ImportCommand.Build(),
     DumpCommand.Build(),

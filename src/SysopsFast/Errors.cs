@@ -22,6 +22,14 @@ internal static class Errors
 
     public static SysopsFastException BadArgument(string what) => new(what);
 
+    public static SysopsFastException TopologyInvalid(string file, int line, string? key, string why) =>
+        new(key is null
+            ? $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {why}"
+            : $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {key}: {why}");
+
+    public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures) =>
+        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or pass --allow-partial to accept a partial answer");
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 
@@ -49,6 +57,17 @@ internal static class Errors
         // The client says only "not possible to connect": refused and silent look the same to it.
         return e is StackExchange.Redis.RedisConnectionException ? "it refused the connection or did not answer" : Reason(e);
     }
+
+    /// <summary>A short reason for lists of failures ("127.0.0.1:6380: connection refused").</summary>
+    public static string Brief(Exception e) => e switch
+    {
+        SysopsFastException s when s.InnerException is StackExchange.Redis.RedisConnectionException => ConnectReason(s.InnerException),
+        SysopsFastException s when s.InnerException is not null => Reason(s.InnerException),
+        ChannelClosedException { InnerException: { } inner } => Brief(inner),
+        StackExchange.Redis.RedisConnectionException => "connection lost",
+        TimeoutException or StackExchange.Redis.RedisTimeoutException => "timed out",
+        _ => Reason(e),
+    };
 
     private static string Reason(Exception? e)
     {

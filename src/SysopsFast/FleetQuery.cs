@@ -1,6 +1,7 @@
 using SysopsFast.Grep;
 using SysopsFast.Pipeline;
 using SysopsFast.Redis;
+using SysopsFast.Topology;
 
 namespace SysopsFast;
 
@@ -12,19 +13,39 @@ public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections = new();
 
+    /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
+        : this(FleetTopology.FromServers(servers), new QueryTargeting(), options)
     {
-        Servers = servers.Distinct().ToArray();
-        if (Servers.Count == 0)
+    }
+
+    /// <summary>The cores of <paramref name="topology"/> that <paramref name="targeting"/> selects.</summary>
+    public FleetQuery(FleetTopology topology, QueryTargeting targeting, ExtractOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(targeting);
+        if (topology.Cores.Count == 0)
         {
-            throw Errors.BadArgument("no server to ask; give at least one --server");
+            throw Errors.BadArgument("no server to ask; give at least one --server or a topology file");
         }
+        Topology = topology;
+        Targeting = targeting;
+        Cores = topology.Select(targeting.Scope, targeting.Site);
+        Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
     }
+
+    public FleetTopology Topology { get; }
+
+    public QueryTargeting Targeting { get; }
+
+    /// <summary>The cores in scope.</summary>
+    public IReadOnlyList<Core> Cores { get; }
 
     /// <summary>Servers given as text (<c>redis://host:port</c> or <c>host:port</c>).</summary>
     public FleetQuery(params string[] servers) : this(servers.Select(ServerAddress.Parse)) { }
 
+    /// <summary>Every server of the cores in scope.</summary>
     public IReadOnlyList<ServerAddress> Servers { get; }
 
     public ExtractOptions Options { get; }
@@ -90,7 +111,8 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
     public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
     {
-        var source = new RedisRecordSource(_connections, Servers, ObjectKey.ToKeyGlob(objectPattern), Options);
+        var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
+        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial);
         var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
         if (summary.KeysDiscovered == 0 && !summary.Partial)
         {

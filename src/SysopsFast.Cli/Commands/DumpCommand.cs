@@ -10,21 +10,24 @@ internal static class DumpCommand
     {
         var dir = new Argument<string>("dir") { Description = "Directory to write DIR/<host>/<path> into" };
         var pattern = new Option<string>("--objects", "-o") { Description = "Only objects matching this pattern (as for grep)", DefaultValueFactory = _ => "*#*" };
-        var servers = CommonOptions.Servers();
-        var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern, servers };
-        command.SetAction((parse, ct) => CliRunner.RunAsync(() => DumpHandler.RunAsync(
-            parse.GetValue(dir)!, parse.GetValue(pattern)!, CommonOptions.ParseServers(parse.GetValue(servers)), Console.Error, ct),
-            Console.Error, parse.GetValue(CommonOptions.Verbose)));
+        var targeting = new TargetingOptions();
+        var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern };
+        targeting.AddTo(command);
+        command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
+        {
+            var (topology, scope) = targeting.Resolve(parse, Console.Error);
+            return DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct);
+        }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
 }
 
 internal static class DumpHandler
 {
-    public static async Task<int> RunAsync(string dir, string pattern, IReadOnlyList<Redis.ServerAddress> servers, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string dir, string pattern, FleetQuery query, TextWriter stderr, CancellationToken cancellationToken)
     {
         var dumper = new FleetDumper(dir);
-        await using var fleet = new FleetQuery(servers);
+        await using var fleet = query;
         var summary = await fleet.RunAsync(pattern, dumper, cancellationToken);
         foreach (var r in dumper.Refused)
         {

@@ -13,6 +13,7 @@ internal sealed record GenerateArguments(int Hosts, ulong Seed, Redis.ServerAddr
     public TimeSpan? Ttl { get; init; } = TimeSpan.FromHours(6);
     public bool Plain { get; init; }
     public string? ExpectedFile { get; init; }
+    public FleetShard? Shard { get; init; }
 }
 
 internal static class FleetCommand
@@ -26,9 +27,10 @@ internal static class FleetCommand
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };
         var plain = new Option<bool>("--plain") { Description = "Store bare contents without the record header (for comparisons with redis-cli)" };
         var expected = new Option<string?>("--expected") { Description = "Write the expected --uniq answer to this file instead of stdout" };
+        var shard = new Option<string?>("--shard") { Description = "Write only hosts i with i % N == I (I/N), to spread one fleet over several cores" };
         var generate = new Command("generate", "Write a synthetic fleet into Redis and print the exact expected answer of the headline query")
         {
-            hosts, seed, server, codec, ttl, plain, expected,
+            hosts, seed, server, codec, ttl, plain, expected, shard,
         };
         generate.SetAction((parse, ct) => CliRunner.RunAsync(() => GenerateHandler.RunAsync(
             new GenerateArguments(parse.GetValue(hosts), parse.GetValue(seed), Redis.ServerAddress.Parse(parse.GetValue(server)!))
@@ -37,6 +39,7 @@ internal static class FleetCommand
                 Ttl = CommonOptions.ParseTtl(parse.GetValue(ttl)!),
                 Plain = parse.GetValue(plain),
                 ExpectedFile = parse.GetValue(expected),
+                Shard = parse.GetValue(shard) is { } s ? FleetShard.Parse(s) : null,
             }, Console.Out, Console.Error, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return new Command("fleet", "Synthetic fleets for tests, benchmarks and the demo") { generate };
     }
@@ -47,10 +50,10 @@ internal static class GenerateHandler
     public static async Task<int> RunAsync(GenerateArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var fleet = new SyntheticFleet(args.Hosts, args.Seed);
-        var result = await FleetGenerator.GenerateAsync(fleet, args.Server, args.Codec, args.Ttl, args.Plain, cancellationToken);
+        var result = await FleetGenerator.GenerateAsync(fleet, args.Server, args.Codec, args.Ttl, args.Plain, cancellationToken, args.Shard);
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"sysops-fast: wrote {result.Objects} objects of {result.Hosts} hosts to {args.Server} ({result.RawBytes / 1e6:F0} MB raw, {result.StoredBytes / 1e6:F0} MB stored, {args.Codec}{(args.Plain ? ", plain" : "")}) in {result.Elapsed.TotalSeconds:F1} s"));
-        var answer = UniqCountSinkFactory.Format(fleet.ExpectedUniq());
+            $"sysops-fast: wrote {result.Objects} objects of {result.Hosts} hosts{(args.Shard is { } sh ? $" (shard {sh})" : "")} to {args.Server} ({result.RawBytes / 1e6:F0} MB raw, {result.StoredBytes / 1e6:F0} MB stored, {args.Codec}{(args.Plain ? ", plain" : "")}) in {result.Elapsed.TotalSeconds:F1} s"));
+        var answer = UniqCountSinkFactory.Format(fleet.ExpectedUniq(args.Shard));
         if (args.ExpectedFile is { } file)
         {
             try

@@ -14,6 +14,13 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     public bool Uniq { get; init; }
     public bool PrefixHostnames { get; init; }
     public IReadOnlyList<Redis.ServerAddress> Servers { get; init; } = [Redis.ServerAddress.Default];
+
+    /// <summary>When set, the cores to ask come from here and <see cref="Servers"/> is ignored.</summary>
+    public Topology.FleetTopology? Topology { get; init; }
+
+    public Topology.QueryTargeting Targeting { get; init; } = new();
+
+    internal Topology.FleetTopology EffectiveTopology => Topology ?? SysopsFast.Topology.FleetTopology.FromServers(Servers);
 }
 
 internal static class GrepCommand
@@ -28,12 +35,13 @@ internal static class GrepCommand
         var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
-        var servers = CommonOptions.Servers();
+        var targeting = new TargetingOptions();
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, servers,
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix,
         };
+        targeting.AddTo(command);
         command.SetAction((parse, ct) =>
         {
             var verbose = parse.GetValue(CommonOptions.Verbose);
@@ -46,8 +54,9 @@ internal static class GrepCommand
                     Invert = parse.GetValue(invert),
                     Uniq = parse.GetValue(uniq),
                     PrefixHostnames = parse.GetValue(prefix),
-                    Servers = CommonOptions.ParseServers(parse.GetValue(servers)),
                 };
+                var (topology, scope) = targeting.Resolve(parse, Console.Error);
+                args = args with { Topology = topology, Targeting = scope };
                 await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
                 return await GrepHandler.RunAsync(args, stdout, Console.Error, ct);
             }, Console.Error, verbose);
@@ -61,7 +70,7 @@ internal static class GrepHandler
     public static async Task<int> RunAsync(GrepArguments args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert };
-        await using var fleet = new FleetQuery(args.Servers);
+        await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
         GrepResult result;
         if (args.Uniq)
         {
@@ -85,6 +94,19 @@ internal static class GrepHandler
         foreach (var c in summary.Corrupt)
         {
             await stderr.WriteLineAsync("sysops-fast: " + c);
+        }
+        foreach (var w in summary.Warnings)
+        {
+            await stderr.WriteLineAsync("sysops-fast: warning: " + w);
+        }
+        if (summary.CoresAnswered.Count > 1 || summary.Warnings.Count > 0 || summary.CoresMissing.Count > 0)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"sysops-fast: {summary.CoresAnswered.Count} of {summary.CoresAnswered.Count + summary.CoresMissing.Count} cores answered ({string.Join("; ", summary.CoresAnswered.Order(StringComparer.Ordinal))})"));
+        }
+        if (summary.CoresMissing.Count > 0)
+        {
+            await stderr.WriteLineAsync("sysops-fast: warning: PARTIAL ANSWER (--allow-partial): missing " + string.Join("; ", summary.CoresMissing));
         }
         if (summary.Partial)
         {

@@ -16,7 +16,8 @@ public static class FleetGenerator
         PayloadCodec codec,
         TimeSpan? ttl,
         bool plain,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        FleetShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(server);
@@ -27,7 +28,7 @@ public static class FleetGenerator
         long rawBytes = 0;
         // One TextBuffer per thread: contents are built without strings and encoded straight from it.
         var text = new ThreadLocal<TextBuffer>(() => new TextBuffer());
-        var objects = Enumerable.Range(0, fleet.Hosts).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
+        var objects = fleet.HostIndices(shard).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
 
         (string, byte[])? Encode((int Host, int Object) item)
         {
@@ -54,6 +55,6 @@ public static class FleetGenerator
         {
             text.Dispose();
         }
-        return new GenerateResult(fleet.Hosts, written.Records, rawBytes, written.Bytes, clock.Elapsed);
+        return new GenerateResult(fleet.HostIndices(shard).Count(), written.Records, rawBytes, written.Bytes, clock.Elapsed);
     }
 }

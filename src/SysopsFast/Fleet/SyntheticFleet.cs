@@ -66,10 +66,10 @@ public sealed class SyntheticFleet
     /// <c>net.core.netdev_budget</c> and <c>net.core.netdev_budget_usecs</c> lines, as a real
     /// <c>sysctl -a</c> prints both.
     /// </summary>
-    public IReadOnlyList<UniqCount> ExpectedUniq()
+    public IReadOnlyList<UniqCount> ExpectedUniq(FleetShard? shard = null)
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        for (var h = 0; h < Hosts; h++)
+        foreach (var h in HostIndices(shard))
         {
             var t = Traits(h);
             Bump(counts, string.Create(CultureInfo.InvariantCulture, $"net.core.netdev_budget = {t.NetdevBudget}"));
@@ -83,6 +83,10 @@ public sealed class SyntheticFleet
 
         static void Bump(Dictionary<string, long> d, string k) => d[k] = d.GetValueOrDefault(k) + 1;
     }
+
+    /// <summary>The hosts of a shard (all hosts without one).</summary>
+    public IEnumerable<int> HostIndices(FleetShard? shard = null) =>
+        Enumerable.Range(0, Hosts).Where(h => shard is not { } s || h % s.Count == s.Index);
 
     /// <summary>Writes the contents of object <paramref name="objectIndex"/> of host <paramref name="host"/>.</summary>
     internal void Write(int host, int objectIndex, TextBuffer b)
@@ -227,4 +231,24 @@ public sealed class SyntheticFleet
         "chrony:x:997:995::/var/lib/chrony:/sbin/nologin\n",
         "tss:x:59:59:Account used for TPM access:/dev/null:/sbin/nologin\n",
         "app:x:500:500:application:/export/apps:/bin/bash\n"));
+}
+
+/// <summary>
+/// Host <c>i</c> belongs to shard <c>i % Count</c>: how a test or a demo spreads one synthetic fleet
+/// over several cores while keeping one expected answer for the whole.
+/// </summary>
+public readonly record struct FleetShard(int Index, int Count)
+{
+    public static FleetShard Parse(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || i >= n)
+        {
+            throw Errors.BadArgument($"'{text}' is not a shard; write I/N with 0 <= I < N, e.g. 0/3");
+        }
+        return new FleetShard(i, n);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
 }

@@ -15,6 +15,15 @@ public sealed record ExtractSummary
     /// <summary>The query was cancelled (Ctrl-C) and the answer covers only part of the fleet.</summary>
     public bool Partial { get; init; }
 
+    /// <summary>"core: server" for each core that answered.</summary>
+    public IReadOnlyList<string> CoresAnswered { get; init; } = [];
+
+    /// <summary>Cores left out under --allow-partial, with reasons; empty otherwise.</summary>
+    public IReadOnlyList<string> CoresMissing { get; init; } = [];
+
+    /// <summary>Failovers and retries that happened on the way.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>A processor asked to stop early (for example a broken output pipe).</summary>
     public bool StoppedEarly { get; init; }
 }

@@ -1,15 +1,29 @@
+using System.Collections.Concurrent;
+
 namespace SysopsFast.Pipeline;
 
-/// <summary>Counters the source stages update (atomically: several servers produce at once).</summary>
+/// <summary>Counters and reports the source stages update (several servers produce at once).</summary>
 public sealed class SourceStatistics
 {
     private long _keys;
     private long _batches;
     private long _bytes;
+    private readonly ConcurrentQueue<string> _answered = new();
+    private readonly ConcurrentQueue<string> _missing = new();
+    private readonly ConcurrentQueue<string> _warnings = new();
 
     public long KeysDiscovered => Interlocked.Read(ref _keys);
     public long Batches => Interlocked.Read(ref _batches);
     public long BytesFetched => Interlocked.Read(ref _bytes);
+
+    /// <summary>"core: server" for every core that answered in full.</summary>
+    public IReadOnlyList<string> Answered => _answered.ToArray();
+
+    /// <summary>Cores left out (only with --allow-partial), with the reason.</summary>
+    public IReadOnlyList<string> Missing => _missing.ToArray();
+
+    /// <summary>Failovers and other things the user should hear about.</summary>
+    public IReadOnlyList<string> Warnings => _warnings.ToArray();
 
     internal void AddKeys(long n) => Interlocked.Add(ref _keys, n);
 
@@ -18,4 +32,10 @@ public sealed class SourceStatistics
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _bytes, bytes);
     }
+
+    internal void CoreAnswered(string core, string servers) => _answered.Enqueue($"{core}: {servers}");
+
+    internal void CoreMissing(string core, string reason) => _missing.Enqueue($"{core} ({reason})");
+
+    internal void Warn(string message) => _warnings.Enqueue(message);
 }

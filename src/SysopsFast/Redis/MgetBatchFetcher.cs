@@ -12,10 +12,12 @@ internal sealed class MgetBatchFetcher
     private readonly IDatabase _db;
     private readonly string _server;
     private readonly ExtractOptions _options;
+    private readonly KeyClaims? _claims;
     private double _bytesPerKey = 16 * 1024; // a first guess; corrected by every reply
 
-    public MgetBatchFetcher(IDatabase db, string server, ExtractOptions options)
+    public MgetBatchFetcher(IDatabase db, string server, ExtractOptions options, KeyClaims? claims)
     {
+        _claims = claims;
         _db = db;
         _server = server;
         _options = options;
@@ -26,8 +28,10 @@ internal sealed class MgetBatchFetcher
         var inFlight = new Queue<(Task<RespResult> Reply, byte[][] Keys, int Offset, int Count)>();
         try
         {
-            await foreach (var keys in pages.ReadAllAsync(cancellationToken))
+            await foreach (var page in pages.ReadAllAsync(cancellationToken))
             {
+                // On a retry, keys the failed server already delivered need not cross the wire again.
+                var keys = _claims is null ? page : Array.FindAll(page, k => !_claims.IsClaimed(k));
                 var offset = 0;
                 while (offset < keys.Length)
                 {
@@ -73,7 +77,7 @@ internal sealed class MgetBatchFetcher
     private async Task ForwardAsync((Task<RespResult> Reply, byte[][] Keys, int Offset, int Count) pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var reply = await pending.Reply;
-        var batch = new MgetRecordBatch(_server, reply, pending.Keys, pending.Offset, pending.Count);
+        var batch = new MgetRecordBatch(_server, reply, pending.Keys, pending.Offset, pending.Count, _claims);
         try
         {
             var bytes = reply.Read().ProtocolBytesRemaining;

@@ -14,9 +14,11 @@ internal sealed class MgetRecordBatch : IRecordBatch
     private readonly RespResult _reply;
     private readonly byte[][] _keys;
     private readonly int _offset;
+    private readonly KeyClaims? _claims;
 
-    public MgetRecordBatch(string server, RespResult reply, byte[][] keys, int offset, int count)
+    public MgetRecordBatch(string server, RespResult reply, byte[][] keys, int offset, int count, KeyClaims? claims)
     {
+        _claims = claims;
         Server = server;
         _reply = reply;
         _keys = keys;
@@ -44,6 +46,10 @@ internal sealed class MgetRecordBatch : IRecordBatch
             {
                 var child = children.Current;
                 var key = _keys[_offset + i++];
+                if (_claims is not null && !_claims.TryClaim(key))
+                {
+                    continue; // another server of this core already delivered it
+                }
                 if (child.IsNull)
                 {
                     consumer.Missing(key);

@@ -4,40 +4,157 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// The Redis front of the pipeline: for each server a <see cref="KeyScanProducer"/> feeding a
-/// <see cref="MgetBatchFetcher"/> through a small bounded channel; all servers run at once and share
-/// the pipeline's batch channel.
+/// The Redis front of the pipeline. For each core: pick a live server (the candidates in their
+/// shuffled order; an unreachable one is skipped), then run a <see cref="KeyScanProducer"/> feeding
+/// a <see cref="MgetBatchFetcher"/> on it. A server lost in the middle of the query is replaced by
+/// the core's next server; <see cref="KeyClaims"/> make sure that what the lost one delivered is
+/// neither counted twice nor missed. All cores run at once and share the pipeline's batch channel.
 /// </summary>
 public sealed class RedisRecordSource : IRecordBatchSource
 {
     private readonly RedisConnections _connections;
-    private readonly IReadOnlyList<ServerAddress> _servers;
+    private readonly IReadOnlyList<CoreTarget> _targets;
     private readonly string _glob;
     private readonly ExtractOptions _options;
+    private readonly bool _allowPartial;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<ServerAddress> servers, string keyGlob, ExtractOptions options)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false)
     {
         _connections = connections;
-        _servers = servers;
+        _targets = targets;
         _glob = keyGlob;
         _options = options;
-        Servers = servers.Select(s => s.ToString()).ToArray();
+        _allowPartial = allowPartial;
+        Servers = targets.SelectMany(t => t.Candidates).Select(s => s.ToString()).Distinct().ToArray();
     }
 
     public IReadOnlyList<string> Servers { get; }
 
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        // Connect to all first: an unreachable server is reported before any output is produced.
-        var databases = await Task.WhenAll(_servers.Select(s => _connections.DatabaseAsync(s, cancellationToken)));
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = _servers.Select((s, i) => RunServerAsync(s, databases[i], output, statistics, failed)).ToArray();
-        await Task.WhenAll(tasks);
+        // Choose every core's server before fetching anything: a core with no live server is
+        // reported before any output is produced.
+        var chosen = await Task.WhenAll(_targets.Select(t => ConnectAsync(t, statistics, cancellationToken)));
+        await Task.WhenAll(chosen.Where(c => c.Servers.Count > 0).Select(c => RunCoreAsync(c, output, statistics, cancellationToken)));
     }
 
-    private async Task RunServerAsync(ServerAddress server, IDatabase db, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationTokenSource failed)
+    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IDatabase Db)> Servers, List<ServerAddress> Untried, List<string> Failures);
+
+    private async Task<Chosen> ConnectAsync(CoreTarget target, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var token = failed.Token;
+        var failures = new List<string>();
+        var chosen = new List<(ServerAddress, IDatabase)>();
+        var untried = new List<ServerAddress>(target.Candidates);
+        while (untried.Count > 0 && (target.AskAll || chosen.Count == 0))
+        {
+            var server = untried[0];
+            untried.RemoveAt(0);
+            try
+            {
+                chosen.Add((server, await _connections.DatabaseAsync(server, cancellationToken)));
+            }
+            catch (SysopsFastException e)
+            {
+                failures.Add($"{server}: {Errors.Brief(e)}");
+                if (!target.AskAll && untried.Count > 0)
+                {
+                    statistics.Warn($"core {target.Core}: {server} does not answer; using {untried[0]} instead");
+                }
+            }
+        }
+        var complete = target.AskAll ? failures.Count == 0 : chosen.Count > 0;
+        if (!complete)
+        {
+            if (!_allowPartial)
+            {
+                throw Errors.CoreUnavailable(target.Core.Id, failures);
+            }
+            statistics.CoreMissing(target.Core.Id, string.Join("; ", failures));
+            chosen.Clear();
+        }
+        return new Chosen(target, chosen, untried, failures);
+    }
+
+    private async Task RunCoreAsync(Chosen chosen, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        var core = chosen.Target.Core;
+        // Claims cost a hash per key; they are needed only when a second server of the core may read.
+        var claims = chosen.Target.AskAll || chosen.Untried.Count > 0 ? new KeyClaims() : null;
+        if (chosen.Target.AskAll)
+        {
+            try
+            {
+                await Task.WhenAll(chosen.Servers.Select(s => RunServerAsync(s.Server, s.Db, claims, output, statistics, cancellationToken)));
+            }
+            catch (Exception e) when (IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                FailCore(core, [Errors.Brief(e)], statistics);
+                return;
+            }
+            statistics.CoreAnswered(core.Id, string.Join(", ", chosen.Servers.Select(s => s.Server)));
+            return;
+        }
+
+        var (server, db) = chosen.Servers[0];
+        var untried = new Queue<ServerAddress>(chosen.Untried);
+        var failures = new List<string>(chosen.Failures);
+        while (true)
+        {
+            try
+            {
+                await RunServerAsync(server, db, claims, output, statistics, cancellationToken);
+                statistics.CoreAnswered(core.Id, server.ToString());
+                return;
+            }
+            catch (Exception e) when (IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                failures.Add($"{server}: {Errors.Brief(e)}");
+                var next = await NextLiveAsync(untried, failures, cancellationToken);
+                if (next is null)
+                {
+                    FailCore(core, failures, statistics);
+                    return;
+                }
+                statistics.Warn($"core {core}: {server} failed during the query ({Errors.Brief(e)}); finishing the core on {next.Value.Server}");
+                (server, db) = next.Value;
+            }
+        }
+    }
+
+    private async Task<(ServerAddress Server, IDatabase Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
+    {
+        while (untried.TryDequeue(out var candidate))
+        {
+            try
+            {
+                return (candidate, await _connections.DatabaseAsync(candidate, cancellationToken));
+            }
+            catch (SysopsFastException e)
+            {
+                failures.Add($"{candidate}: {Errors.Brief(e)}");
+            }
+        }
+        return null;
+    }
+
+    private void FailCore(Topology.Core core, IEnumerable<string> failures, SourceStatistics statistics)
+    {
+        if (!_allowPartial)
+        {
+            throw Errors.CoreUnavailable(core.Id, failures);
+        }
+        // Records of this core already counted stay counted; the warning says the core is incomplete.
+        statistics.CoreMissing(core.Id, string.Join("; ", failures));
+    }
+
+    private static bool IsServerFailure(Exception e) =>
+        e is RedisException or TimeoutException or InvalidDataException or ChannelClosedException or SysopsFastException or AggregateException;
+
+    private async Task RunServerAsync(ServerAddress server, IDatabase db, KeyClaims? claims, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        // Its own token: a lost server stops its producer and fetcher without stopping other cores.
+        using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = serverStop.Token;
         var pages = Channel.CreateBounded<byte[][]>(new BoundedChannelOptions(4)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -45,33 +162,37 @@ public sealed class RedisRecordSource : IRecordBatchSource
             SingleWriter = true,
         });
         var producer = new KeyScanProducer(db, _glob, _options.ScanPageSize);
-        var fetcher = new MgetBatchFetcher(db, server.ToString(), _options);
+        var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims);
+        var scan = Task.Run(async () =>
+        {
+            try
+            {
+                await producer.RunAsync(pages.Writer, statistics, token);
+                pages.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                pages.Writer.TryComplete(e);
+                throw;
+            }
+        }, CancellationToken.None);
         try
         {
-            var scan = Task.Run(async () =>
-            {
-                try
-                {
-                    await producer.RunAsync(pages.Writer, statistics, token);
-                    pages.Writer.TryComplete();
-                }
-                catch (Exception e)
-                {
-                    pages.Writer.TryComplete(e);
-                    throw;
-                }
-            }, CancellationToken.None);
             await fetcher.RunAsync(pages.Reader, output, statistics, token);
-            await scan;
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch
         {
+            await serverStop.CancelAsync();
+            try
+            {
+                await scan;
+            }
+            catch (Exception)
+            {
+                // The fetcher's error is the one to report; the scan stopped because of it.
+            }
             throw;
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or InvalidDataException or ChannelClosedException)
-        {
-            await failed.CancelAsync();
-            throw Errors.ServerFailed(server.ToString(), e is ChannelClosedException { InnerException: { } inner } ? inner : e);
-        }
+        await scan;
     }
 }

@@ -1,0 +1,14 @@
+using SysopsFast.Redis;
+
+namespace SysopsFast.Topology;
+
+/// <summary>
+/// A group of Redis servers that hold the same data (clients replicate to every one of them), or
+/// one Redis Cluster given by its seed nodes. <see cref="Id"/> is <c>site/name</c>.
+/// </summary>
+public sealed record Core(string Site, string Name, IReadOnlyList<ServerAddress> Servers, bool IsCluster = false)
+{
+    public string Id => $"{Site}/{Name}";
+
+    public override string ToString() => Id;
+}

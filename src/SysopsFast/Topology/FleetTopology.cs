@@ -1,0 +1,49 @@
+using SysopsFast.Redis;
+
+namespace SysopsFast.Topology;
+
+/// <summary>Sites, their cores, and this machine's own core (for scope <c>local</c>).</summary>
+public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore, string Source)
+{
+    /// <summary>Problems that do not stop the tool (unknown keys), to print as warnings.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public string? LocalSite => LocalCore?.Split('/')[0];
+
+    /// <summary>Without a topology, each <c>--server</c> is a core of its own (SPEC §6).</summary>
+    public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
+    {
+        var cores = servers.Distinct().Select(s => new Core("cli", s.ToString(), [s])).ToList();
+        return new FleetTopology(cores, cores.Count == 1 ? cores[0].Id : null, "--server");
+    }
+
+    /// <summary>The cores a scope covers; errors name what the user can fix.</summary>
+    public IReadOnlyList<Core> Select(QueryScope scope, string? site)
+    {
+        switch (scope)
+        {
+            case QueryScope.Global:
+                return Cores;
+            case QueryScope.Site:
+                var name = site ?? LocalSite ?? throw Errors.BadArgument($"--scope site needs --site NAME, or a 'local' entry in {Source} that names this machine's site");
+                var inSite = Cores.Where(c => c.Site == name).ToList();
+                return inSite.Count > 0 ? inSite : throw Errors.BadArgument($"no site '{name}' in {Source}; sites: {string.Join(", ", Cores.Select(c => c.Site).Distinct())}");
+            case QueryScope.Local:
+                if (LocalCore is null)
+                {
+                    throw Errors.BadArgument($"--scope local needs a 'local = \"<site>/<core>\"' entry in {Source}; or use --scope site or global");
+                }
+                return [Cores.Single(c => c.Id == LocalCore)];
+            default:
+                throw new ArgumentOutOfRangeException(nameof(scope));
+        }
+    }
+}
+
+/// <summary><c>--scope</c>: my core, all cores of a site, or everything.</summary>
+public enum QueryScope
+{
+    Local,
+    Site,
+    Global,
+}
