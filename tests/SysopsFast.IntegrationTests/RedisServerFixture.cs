@@ -5,61 +5,91 @@ using Xunit;
 
 namespace SysopsFast.IntegrationTests;
 
-/// <summary>
-/// A real redis-server on a loopback port of its own, started for the test class and stopped (by its
-/// PID) afterwards. test.sh installs Debian's redis-server package when it is missing.
-/// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+/// <summary>One real redis-server process on a loopback port of its own; ended by its PID.</summary>
+public sealed class RedisProcess : IAsyncDisposable
 {
     private Process? _process;
 
-    public int Port { get; private set; }
+    private RedisProcess(int port) => Port = port;
+
+    public int Port { get; }
 
     public string Address => $"127.0.0.1:{Port}";
 
-    public async Task InitializeAsync()
+    public bool IsRunning => _process is { HasExited: false };
+
+    public static async Task<RedisProcess> StartAsync(params string[] extraArguments)
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed; run ./test.sh, which installs Debian's redis-server package");
-        Port = FreePort();
+        var redis = new RedisProcess(RedisServerFixture.FreePort());
         var start = new ProcessStartInfo(binary)
         {
-            ArgumentList = { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        foreach (var a in new[] { "--port", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(a);
+        }
+        redis._process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        redis._process.OutputDataReceived += (_, _) => { };
+        redis._process.ErrorDataReceived += (_, _) => { };
+        redis._process.BeginOutputReadLine();
+        redis._process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                await client.ConnectAsync(IPAddress.Loopback, redis.Port);
+                return redis;
             }
             catch (SocketException)
             {
                 await Task.Delay(50);
             }
         }
-        throw new InvalidOperationException($"redis-server did not listen on {Address} within 10 s");
+        throw new InvalidOperationException($"redis-server did not listen on {redis.Address} within 10 s");
     }
 
-    public Task DisposeAsync()
+    /// <summary>SIGKILL, as a crash would: no goodbye to connected clients.</summary>
+    public void Kill()
     {
         if (_process is { HasExited: false })
         {
             _process.Kill();
             _process.WaitForExit(5000);
         }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
         _process?.Dispose();
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A real redis-server for a test class (test.sh installs Debian's package when missing).</summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private RedisProcess? _redis;
+
+    public int Port => _redis!.Port;
+
+    public string Address => _redis!.Address;
+
+    public async Task InitializeAsync() => _redis = await RedisProcess.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
     }
 
     internal static int FreePort()
