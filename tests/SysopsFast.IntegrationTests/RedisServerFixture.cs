@@ -18,11 +18,13 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static async Task<RedisProcess> StartAsync(params string[] extraArguments)
+    public static Task<RedisProcess> StartAsync(params string[] extraArguments) => StartOnPortAsync(RedisServerFixture.FreePort(), extraArguments);
+
+    public static async Task<RedisProcess> StartOnPortAsync(int port, params string[] extraArguments)
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed; run ./test.sh, which installs Debian's redis-server package");
-        var redis = new RedisProcess(RedisServerFixture.FreePort());
+        var redis = new RedisProcess(port);
         var start = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,

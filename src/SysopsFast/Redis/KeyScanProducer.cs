@@ -4,24 +4,51 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// Stage 2 (key discovery) for one server: SCAN MATCH with a large COUNT, so that sweeping a
-/// keyspace takes a few dozen round trips. Writes each page of keys (as bytes, which both the MGET
-/// and the messages need) to its fetcher.
+/// Stage 2 (key discovery) for one server, or for one primary of a Redis Cluster: SCAN MATCH with a
+/// large COUNT, so that sweeping a keyspace takes a few dozen round trips. Writes each page of keys
+/// (as bytes, which both the MGET and the messages need) to its fetcher.
 /// </summary>
 internal sealed class KeyScanProducer
 {
     private readonly IDatabase _db;
+    private readonly IServer? _node;
     private readonly string _glob;
     private readonly int _pageSize;
 
-    public KeyScanProducer(IDatabase db, string glob, int pageSize)
+    /// <param name="node">A cluster primary to scan, or null to scan the database's own server.</param>
+    public KeyScanProducer(IDatabase db, string glob, int pageSize, IServer? node = null)
     {
         _db = db;
+        _node = node;
         _glob = glob;
         _pageSize = pageSize;
     }
 
-    public async Task RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public Task RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken) =>
+        _node is null ? ScanServerAsync(output, statistics, cancellationToken) : ScanNodeAsync(_node, output, statistics, cancellationToken);
+
+    /// <summary>A cluster node must be addressed directly: a keyless SCAN would go to any node.</summary>
+    private async Task ScanNodeAsync(IServer node, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        var page = new List<byte[]>(_pageSize);
+        await foreach (var key in node.KeysAsync(_db.Database, _glob, _pageSize).WithCancellation(cancellationToken))
+        {
+            page.Add((byte[])key!);
+            if (page.Count == _pageSize)
+            {
+                statistics.AddKeys(page.Count);
+                await output.WriteAsync(page.ToArray(), cancellationToken);
+                page.Clear();
+            }
+        }
+        if (page.Count > 0)
+        {
+            statistics.AddKeys(page.Count);
+            await output.WriteAsync(page.ToArray(), cancellationToken);
+        }
+    }
+
+    private async Task ScanServerAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         RedisKeyOrValue[] args = [(RedisValue)"0", (RedisValue)"MATCH", (RedisValue)_glob, (RedisValue)"COUNT", (RedisValue)_pageSize];
         var cursor = "0";

@@ -4,8 +4,11 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// Stage 3 (fetch) for one server: cuts pages of keys into MGETs sized by bytes (learned from the
-/// replies so far), keeps a bounded number in flight, and passes each reply on, unread, as a batch.
+/// Stage 3 (fetch) for one server or one Redis Cluster: cuts pages of keys into batches sized by
+/// bytes (learned from the replies so far), keeps a bounded number in flight, and passes each
+/// batch on, unread. A standalone server gets one MGET per batch; a cluster gets one MGET per hash
+/// slot in the batch (it refuses MGET across slots), each routed to the slot's node by the client,
+/// which also follows MOVED and ASK redirections during a resharding.
 /// </summary>
 internal sealed class MgetBatchFetcher
 {
@@ -13,19 +16,22 @@ internal sealed class MgetBatchFetcher
     private readonly string _server;
     private readonly ExtractOptions _options;
     private readonly KeyClaims? _claims;
+    private readonly IConnectionMultiplexer? _cluster;
     private double _bytesPerKey = 16 * 1024; // a first guess; corrected by every reply
 
-    public MgetBatchFetcher(IDatabase db, string server, ExtractOptions options, KeyClaims? claims)
+    /// <param name="cluster">The cluster's multiplexer (to compute hash slots), or null for a standalone server.</param>
+    public MgetBatchFetcher(IDatabase db, string server, ExtractOptions options, KeyClaims? claims, IConnectionMultiplexer? cluster = null)
     {
-        _claims = claims;
         _db = db;
         _server = server;
         _options = options;
+        _claims = claims;
+        _cluster = cluster;
     }
 
     public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<(Task<RespResult> Reply, byte[][] Keys, int Offset, int Count)>();
+        var inFlight = new Queue<List<(Task<RespResult> Reply, byte[][] Keys)>>();
         try
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
@@ -40,12 +46,7 @@ internal sealed class MgetBatchFetcher
                     {
                         await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
                     }
-                    var args = new RedisKeyOrValue[count];
-                    for (var i = 0; i < count; i++)
-                    {
-                        args[i] = (RedisKey)keys[offset + i];
-                    }
-                    inFlight.Enqueue((_db.ExecuteRespAsync("MGET", args), keys, offset, count));
+                    inFlight.Enqueue(Send(keys.AsSpan(offset, count)));
                     offset += count;
                 }
             }
@@ -59,31 +60,94 @@ internal sealed class MgetBatchFetcher
             // After a failure or cancellation, replies already asked for still arrive: return their buffers.
             while (inFlight.Count > 0)
             {
-                var pending = inFlight.Dequeue();
-                try
+                foreach (var (reply, _) in inFlight.Dequeue())
                 {
-                    (await pending.Reply).Dispose();
-                }
-                catch (Exception)
-                {
-                    // Already failing or cancelled; the first error is reported elsewhere.
+                    try
+                    {
+                        (await reply).Dispose();
+                    }
+                    catch (Exception)
+                    {
+                        // Already failing or cancelled; the first error is reported elsewhere.
+                    }
                 }
             }
         }
     }
 
-    private int BatchKeys() => (int)Math.Clamp(_options.TargetBatchBytes / _bytesPerKey, 1, _options.MaxKeysPerBatch);
-
-    private async Task ForwardAsync((Task<RespResult> Reply, byte[][] Keys, int Offset, int Count) pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private List<(Task<RespResult> Reply, byte[][] Keys)> Send(ReadOnlySpan<byte[]> keys)
     {
-        var reply = await pending.Reply;
-        var batch = new MgetRecordBatch(_server, reply, pending.Keys, pending.Offset, pending.Count, _claims);
+        if (_cluster is null)
+        {
+            return [(Mget(keys.ToArray()), keys.ToArray())];
+        }
+        var bySlot = new Dictionary<int, List<byte[]>>();
+        foreach (var key in keys)
+        {
+            var slot = _cluster.HashSlot(key);
+            if (!bySlot.TryGetValue(slot, out var list))
+            {
+                bySlot[slot] = list = [];
+            }
+            list.Add(key);
+        }
+        return bySlot.Values.Select(list => (Mget(list.ToArray()), list.ToArray())).ToList();
+    }
+
+    private Task<RespResult> Mget(byte[][] keys)
+    {
+        var args = new RedisKeyOrValue[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            args[i] = (RedisKey)keys[i];
+        }
+        return _db.ExecuteRespAsync("MGET", args);
+    }
+
+    private static async Task DisposeWhenArrivedAsync(Task<RespResult> reply)
+    {
         try
         {
-            var bytes = reply.Read().ProtocolBytesRemaining;
+            (await reply).Dispose();
+        }
+        catch (Exception)
+        {
+            // The batch already failed; this reply only had to give its buffer back.
+        }
+    }
+
+    private int BatchKeys() => (int)Math.Clamp(_options.TargetBatchBytes / _bytesPerKey, 1, _options.MaxKeysPerBatch);
+
+    private async Task ForwardAsync(List<(Task<RespResult> Reply, byte[][] Keys)> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        var parts = new List<(RespResult, byte[][])>(pending.Count);
+        try
+        {
+            foreach (var (reply, keys) in pending)
+            {
+                parts.Add((await reply, keys));
+            }
+        }
+        catch
+        {
+            foreach (var (reply, _) in parts)
+            {
+                reply.Dispose();
+            }
+            // The rest of this batch's replies are disposed when they arrive.
+            foreach (var (reply, _) in pending.Skip(parts.Count + 1))
+            {
+                _ = DisposeWhenArrivedAsync(reply);
+            }
+            throw;
+        }
+        var batch = new MgetRecordBatch(_server, parts, _claims);
+        try
+        {
+            var bytes = batch.ProtocolBytes;
             statistics.AddBatch(bytes);
             // Smooth the estimate so one huge object does not shrink every following batch to one key.
-            _bytesPerKey = Math.Max(64, (0.7 * _bytesPerKey) + (0.3 * bytes / pending.Count));
+            _bytesPerKey = Math.Max(64, (0.7 * _bytesPerKey) + (0.3 * bytes / Math.Max(1, batch.Count)));
             await output.WriteAsync(batch, cancellationToken);
         }
         catch

@@ -159,15 +159,21 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = false,
         });
-        var producer = new KeyScanProducer(db, _glob, _options.ScanPageSize);
-        var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims);
+        // A Redis Cluster is detected, not declared: any node's address works. Every primary is
+        // scanned (each holds its own slots) and the fetcher groups keys by hash slot.
+        var multiplexer = db.Multiplexer;
+        var cluster = multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+        var producers = cluster
+            ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node)).ToList()
+            : [new KeyScanProducer(db, _glob, _options.ScanPageSize)];
+        var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims, cluster ? multiplexer : null);
         var scan = Task.Run(async () =>
         {
             try
             {
-                await producer.RunAsync(pages.Writer, statistics, token);
+                await Task.WhenAll(producers.Select(p => p.RunAsync(pages.Writer, statistics, token)));
                 pages.Writer.TryComplete();
             }
             catch (Exception e)

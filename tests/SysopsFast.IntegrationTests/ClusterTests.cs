@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+using SysopsFast.Grep;
+using SysopsFast.Push;
+using SysopsFast.Redis;
+using SysopsFast.Topology;
+using Xunit;
+
+namespace SysopsFast.IntegrationTests;
+
+/// <summary>A real 3-primary Redis Cluster on loopback, made with redis-cli --cluster create.</summary>
+public sealed class RedisClusterFixture : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sysops-fast-cluster-").FullName;
+    private readonly List<RedisProcess> _nodes = [];
+
+    public IReadOnlyList<string> Addresses => _nodes.Select(n => n.Address).ToList();
+
+    public async Task InitializeAsync()
+    {
+        foreach (var port in ClusterPorts(3))
+        {
+            _nodes.Add(await RedisProcess.StartOnPortAsync(port,
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", Path.Combine(_dir, $"nodes-{port}.conf"),
+                "--cluster-node-timeout", "5000",
+                "--dir", _dir));
+        }
+        var create = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--cluster", "create" }.Concat(Addresses).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
+        {
+            create.ArgumentList.Add(a);
+        }
+        using (var p = Process.Start(create)!)
+        {
+            var output = await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            if (p.ExitCode != 0)
+            {
+                throw new InvalidOperationException("redis-cli --cluster create failed: " + output + await p.StandardError.ReadToEndAsync());
+            }
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var ok = true;
+            foreach (var node in _nodes)
+            {
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { node.Address }, AllowAdmin = true });
+                var info = (string?)await mux.GetServers()[0].ExecuteAsync("CLUSTER", "INFO");
+                ok &= info?.Contains("cluster_state:ok", StringComparison.Ordinal) == true;
+            }
+            if (ok)
+            {
+                return;
+            }
+            await Task.Delay(200);
+        }
+        throw new InvalidOperationException("the cluster did not reach cluster_state:ok within 30 s");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes)
+        {
+            await n.DisposeAsync();
+        }
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>Ports whose cluster bus port (port + 10000) is free too.</summary>
+    private static IEnumerable<int> ClusterPorts(int count)
+    {
+        var found = 0;
+        for (var port = 21000 + Random.Shared.Next(0, 9000); found < count; port++)
+        {
+            if (IsFree(port) && IsFree(port + 10000))
+            {
+                found++;
+                yield return port;
+            }
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var l = new TcpListener(IPAddress.Loopback, port);
+            l.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+public sealed class ClusterTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    private static readonly GrepRequest Headline = new(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern);
+
+    [Fact]
+    public async Task A_fleet_written_through_any_node_is_spread_over_all_primaries_and_answers_exactly()
+    {
+        var fleet = new SyntheticFleet(600, 41);
+        await FleetGenerator.GenerateAsync(fleet, ServerAddress.Parse(cluster.Addresses[0]), PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(cluster.Addresses[0]))
+        {
+            var sizes = await Task.WhenAll(mux.GetServers().Where(s => !s.IsReplica).Select(s => s.DatabaseSizeAsync()));
+            Assert.Equal(3, sizes.Length);
+            Assert.All(sizes, n => Assert.True(n > 1000, $"a primary holds only {n} keys"));
+            Assert.Equal(6000, sizes.Sum());
+        }
+
+        // --server naming any node: the cluster is detected.
+        foreach (var address in cluster.Addresses)
+        {
+            await using var query = new FleetQuery([ServerAddress.Parse(address)]);
+            var (counts, result) = await query.GrepUniqAsync(Headline);
+            Assert.Equal(fleet.ExpectedUniq(), counts);
+            Assert.Equal(600, result.Summary.RecordsRead);
+        }
+
+        // A topology core declared as a cluster, with a dead seed first.
+        var deadSeed = $"127.0.0.1:{RedisServerFixture.FreePort()}";
+        var topology = TopologyFile.Parse($"[sites.lva1.cores.main]\ncluster = [\"redis://{deadSeed}\", \"redis://{cluster.Addresses[1]}\"]\n", "cluster.toml");
+        var plan = Enumerable.Range(0, 100).First(seed => CoreTarget.Plan(topology.Cores, false, new Random(seed))[0].Candidates[0].ToString() == deadSeed);
+        await using (var viaTopology = new FleetQuery(topology, new QueryTargeting { Random = new Random(plan) }))
+        {
+            var (counts, result) = await viaTopology.GrepUniqAsync(Headline);
+            Assert.Equal(fleet.ExpectedUniq(), counts);
+            Assert.Contains(result.Summary.Warnings, w => w.Contains(deadSeed, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Push_and_import_route_by_slot()
+    {
+        var dir = Directory.CreateTempSubdirectory("sysops-fast-cluster-push-").FullName;
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                File.WriteAllText(Path.Combine(dir, $"cmd-{i}"), $"value {i}\n");
+            }
+            var outcomes = await PushAgent.PushAsync("pushed.example.org", PushAgent.CollectDirectory(dir, 1), [ServerAddress.Parse(cluster.Addresses[2])], null, TimeSpan.FromSeconds(10), CancellationToken.None);
+            Assert.Equal(20, Assert.Single(outcomes).Written);
+
+            var tree = Path.Combine(dir, "tree");
+            for (var h = 0; h < 30; h++)
+            {
+                Directory.CreateDirectory(Path.Combine(tree, $"imp{h}.example.org", "etc"));
+                File.WriteAllText(Path.Combine(tree, $"imp{h}.example.org", "etc", "motd"), $"welcome to imp{h}\n");
+            }
+            var imported = await FleetImporter.ImportAsync(tree, ServerAddress.Parse(cluster.Addresses[1]), PayloadCodec.Lz4, null, CancellationToken.None);
+            Assert.Equal(30, imported.Objects);
+
+            await using var query = new FleetQuery([ServerAddress.Parse(cluster.Addresses[0])]);
+            var lines = new List<GrepLine>();
+            await foreach (var line in query.GrepLinesAsync(new GrepRequest("pushed.example.org#cmd/*", "value")))
+            {
+                lines.Add(line);
+            }
+            Assert.Equal(20, lines.Count);
+            var (motd, _) = await query.GrepUniqAsync(new GrepRequest("/etc/motd", "welcome"));
+            Assert.Equal(30, motd.Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
