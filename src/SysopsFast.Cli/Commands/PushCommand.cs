@@ -8,19 +8,40 @@ internal static class PushCommand
     public static Command Build()
     {
         var dir = new Option<string>("--dir", "-d") { Description = "Directory of outgoing objects: files are command outputs, symlinks share the file they point to", DefaultValueFactory = _ => "/var/lib/sysops-fast/outgoing" };
-        var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data)");
+        var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the servers of the topology's local core)");
+        var topologyFile = new Option<string?>("--topology") { Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
         var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each server", DefaultValueFactory = _ => 10 };
-        var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, ttl, hostname, timeout };
+        var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
             parse.GetValue(dir)!,
-            CommonOptions.ParseServers(parse.GetValue(servers)),
+            PushTargets(parse.GetValue(servers), parse.GetValue(topologyFile)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
             Console.Out, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
+    }
+
+    /// <summary>--server list, else every server of the topology's local core, else the default server.</summary>
+    internal static IReadOnlyList<Redis.ServerAddress> PushTargets(string[]? servers, string? topologyFile)
+    {
+        if (servers is { Length: > 0 })
+        {
+            return CommonOptions.ParseServers(servers);
+        }
+        var file = Topology.TopologyFile.Locate(topologyFile);
+        if (file is null)
+        {
+            return [Redis.ServerAddress.Default];
+        }
+        var topology = Topology.TopologyFile.Load(file);
+        var local = topology.LocalCore is null
+            ? throw Errors.BadArgument($"push needs --server, or a 'local' core in {file}")
+            : topology.Cores.Single(c => c.Id == topology.LocalCore);
+        // A cluster routes every key itself: one seed reaches all of it.
+        return local.IsCluster ? [local.Servers[0]] : local.Servers;
     }
 
     private static string LocalHostName()
