@@ -19,8 +19,20 @@ internal sealed class TargetingOptions
 
     public Option<bool> AllowPartial { get; } = new("--allow-partial") { Description = "Answer even when a core has no live server, with a warning naming it" };
 
+    public Option<string?> HostsFile { get; } = new("--hosts") { Description = "Only the hosts listed in this file, one per line ('-' reads standard input)" };
+
+    public Option<string[]> HostGlobs { get; } = new("--host") { Description = "Only hosts matching this glob, e.g. 'eat1-*' (repeatable; all must match)", Arity = ArgumentArity.ZeroOrMore };
+
+    public Option<string?> RangeQuery { get; } = new("--range-query") { Description = "Only the hosts this Range expression lists (needs --range-server)" };
+
+    public Option<string?> RangeServer { get; } = new("--range-server") { Description = "Yahoo Range server (host[:port]) for --range-query, and for the cores of --site when there is no topology file" };
+
     public void AddTo(Command command)
     {
+        command.Add(HostsFile);
+        command.Add(HostGlobs);
+        command.Add(RangeQuery);
+        command.Add(RangeServer);
         command.Add(Servers);
         command.Add(Topology);
         command.Add(Scope);
@@ -29,8 +41,11 @@ internal sealed class TargetingOptions
         command.Add(AllowPartial);
     }
 
-    /// <summary>--server wins; else the topology file; else the default local server.</summary>
-    public (FleetTopology Topology, QueryTargeting Targeting) Resolve(ParseResult parse, TextWriter stderr)
+    /// <summary>
+    /// --server wins; else the topology file; else the cores of --site from --range-server; else the
+    /// default local server. Host restrictions (--hosts, --host, --range-query) apply to all of them.
+    /// </summary>
+    public async Task<(FleetTopology Topology, QueryTargeting Targeting)> ResolveAsync(ParseResult parse, TextWriter stderr, CancellationToken cancellationToken)
     {
         var targeting = new QueryTargeting
         {
@@ -38,6 +53,7 @@ internal sealed class TargetingOptions
             Site = parse.GetValue(Site),
             NoLoadBalance = parse.GetValue(NoLoadBalance),
             AllowPartial = parse.GetValue(AllowPartial),
+            Hosts = await HostRestrictionAsync(parse, cancellationToken),
         };
         var servers = parse.GetValue(Servers);
         if (servers is { Length: > 0 })
@@ -45,6 +61,11 @@ internal sealed class TargetingOptions
             return (FleetTopology.FromServers(servers.Select(ServerAddress.Parse)), targeting with { Scope = QueryScope.Global });
         }
         var file = TopologyFile.Locate(parse.GetValue(Topology));
+        if (file is null && parse.GetValue(RangeServer) is { } rangeServer && parse.GetValue(Site) is { } site)
+        {
+            using var range = new RangeClient(rangeServer);
+            return (await range.TopologyAsync([site], cancellationToken), targeting with { Scope = QueryScope.Site });
+        }
         if (file is null)
         {
             return (FleetTopology.FromServers([ServerAddress.Default]), targeting with { Scope = QueryScope.Global });
@@ -55,5 +76,33 @@ internal sealed class TargetingOptions
             stderr.WriteLine("sysops-fast: warning: " + w);
         }
         return (topology, targeting);
+    }
+
+    private async Task<HostFilter?> HostRestrictionAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var filter = new HostFilter();
+        if (parse.GetValue(HostsFile) is { } path)
+        {
+            try
+            {
+                using var reader = path == "-" ? Console.In : new StreamReader(path);
+                filter.RequireOneOf(HostFilter.ReadHostList(reader).ToList());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Errors.BadArgument($"cannot read the host list '{path}' ({e.Message})");
+            }
+        }
+        foreach (var glob in parse.GetValue(HostGlobs) ?? [])
+        {
+            filter.RequireGlob(glob);
+        }
+        if (parse.GetValue(RangeQuery) is { } expression)
+        {
+            var server = parse.GetValue(RangeServer) ?? throw Errors.BadArgument("--range-query needs --range-server HOST");
+            using var range = new RangeClient(server);
+            filter.RequireOneOf(await range.ListAsync(expression, cancellationToken));
+        }
+        return filter.IsEmpty ? null : filter;
     }
 }

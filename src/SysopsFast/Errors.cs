@@ -27,6 +27,12 @@ internal static class Errors
             ? $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {why}"
             : $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {key}: {why}");
 
+    public static SysopsFastException RangeFailed(string server, string expression, string why) =>
+        new($"the Range server {server} could not resolve '{expression}' ({why}); check --range-server and the expression");
+
+    public static SysopsFastException NothingMatchedAmongHosts(string objectPattern, string filter, IEnumerable<string> servers) =>
+        new($"no object matches '{objectPattern}' for {filter} on {string.Join(", ", servers)}; check the host restriction (--hosts, --host, --range-query) and the object name");
+
     public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures) =>
         new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or pass --allow-partial to accept a partial answer");
 

@@ -112,11 +112,14 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
     {
         var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
-        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial);
+        var hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null;
+        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts);
         var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
         if (summary.KeysDiscovered == 0 && !summary.Partial)
         {
-            throw Errors.NothingMatched(objectPattern, summary.Servers);
+            throw hosts is null
+                ? Errors.NothingMatched(objectPattern, summary.Servers)
+                : Errors.NothingMatchedAmongHosts(objectPattern, hosts.Description, summary.Servers);
         }
         return summary;
     }

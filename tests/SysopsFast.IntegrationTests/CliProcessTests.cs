@@ -10,7 +10,7 @@ namespace SysopsFast.IntegrationTests;
 /// <summary>The real `sysops-fast` process: exit codes and one-line errors, never a stack trace.</summary>
 public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
-    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {

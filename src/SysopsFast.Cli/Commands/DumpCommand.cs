@@ -13,10 +13,10 @@ internal static class DumpCommand
         var targeting = new TargetingOptions();
         var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern };
         targeting.AddTo(command);
-        command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var (topology, scope) = targeting.Resolve(parse, Console.Error);
-            return DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct);
+            var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
+            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct);
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }

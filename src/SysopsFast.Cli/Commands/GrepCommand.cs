@@ -55,7 +55,7 @@ internal static class GrepCommand
                     Uniq = parse.GetValue(uniq),
                     PrefixHostnames = parse.GetValue(prefix),
                 };
-                var (topology, scope) = targeting.Resolve(parse, Console.Error);
+                var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
                 args = args with { Topology = topology, Targeting = scope };
                 await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
                 return await GrepHandler.RunAsync(args, stdout, Console.Error, ct);

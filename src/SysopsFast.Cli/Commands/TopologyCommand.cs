@@ -13,10 +13,10 @@ internal static class TopologyCommand
         var targeting = new TargetingOptions();
         var command = new Command("topology", "Print the cores in scope and check which servers answer, with their latency");
         targeting.AddTo(command);
-        command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var (topology, scope) = targeting.Resolve(parse, Console.Error);
-            return TopologyHandler.RunAsync(topology, scope, Console.Out, ct);
+            var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
+            return await TopologyHandler.RunAsync(topology, scope, Console.Out, ct);
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }

@@ -14,10 +14,13 @@ internal sealed class KeyScanProducer
     private readonly IServer? _node;
     private readonly string _glob;
     private readonly int _pageSize;
+    private readonly Topology.HostFilter? _hosts;
 
     /// <param name="node">A cluster primary to scan, or null to scan the database's own server.</param>
-    public KeyScanProducer(IDatabase db, string glob, int pageSize, IServer? node = null)
+    /// <param name="hosts">Keys of other hosts are dropped here, before anything is fetched.</param>
+    public KeyScanProducer(IDatabase db, string glob, int pageSize, IServer? node = null, Topology.HostFilter? hosts = null)
     {
+        _hosts = hosts;
         _db = db;
         _node = node;
         _glob = glob;
@@ -36,15 +39,13 @@ internal sealed class KeyScanProducer
             page.Add((byte[])key!);
             if (page.Count == _pageSize)
             {
-                statistics.AddKeys(page.Count);
-                await output.WriteAsync(page.ToArray(), cancellationToken);
+                await WritePageAsync(page.ToArray(), output, statistics, cancellationToken);
                 page.Clear();
             }
         }
         if (page.Count > 0)
         {
-            statistics.AddKeys(page.Count);
-            await output.WriteAsync(page.ToArray(), cancellationToken);
+            await WritePageAsync(page.ToArray(), output, statistics, cancellationToken);
         }
     }
 
@@ -61,13 +62,22 @@ internal sealed class KeyScanProducer
             {
                 (cursor, keys) = ReadPage(reply);
             }
-            if (keys.Length > 0)
-            {
-                statistics.AddKeys(keys.Length);
-                await output.WriteAsync(keys, cancellationToken);
-            }
+            await WritePageAsync(keys, output, statistics, cancellationToken);
         }
         while (cursor != "0");
+    }
+
+    private async Task WritePageAsync(byte[][] keys, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        if (_hosts is not null)
+        {
+            keys = Array.FindAll(keys, k => _hosts.Allows(k));
+        }
+        if (keys.Length > 0)
+        {
+            statistics.AddKeys(keys.Length);
+            await output.WriteAsync(keys, cancellationToken);
+        }
     }
 
     private static (string Cursor, byte[][] Keys) ReadPage(RespResult reply)

@@ -17,9 +17,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly string _glob;
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
+    private readonly Topology.HostFilter? _hosts;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null)
     {
+        _hosts = hosts;
         _connections = connections;
         _targets = targets;
         _glob = keyGlob;
@@ -166,8 +168,8 @@ public sealed class RedisRecordSource : IRecordBatchSource
         var multiplexer = db.Multiplexer;
         var cluster = multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
         var producers = cluster
-            ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node)).ToList()
-            : [new KeyScanProducer(db, _glob, _options.ScanPageSize)];
+            ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node, _hosts)).ToList()
+            : [new KeyScanProducer(db, _glob, _options.ScanPageSize, null, _hosts)];
         var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims, cluster ? multiplexer : null);
         var scan = Task.Run(async () =>
         {

@@ -15,6 +15,9 @@ public sealed record QueryTargeting
     /// <summary>A core with no live server becomes a warning instead of an error.</summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>Only these hosts (--hosts, --host, --range-query); null for all.</summary>
+    public HostFilter? Hosts { get; init; }
+
     /// <summary>The load-balancing choice; tests fix it, everyone else leaves it null.</summary>
     public Random? Random { get; init; }
 }

@@ -1,0 +1,72 @@
+using System.IO.Enumeration;
+using System.Text;
+
+namespace SysopsFast.Topology;
+
+/// <summary>
+/// Restricts a query to some hosts (SPEC §5): every restriction given must hold (a host list from
+/// --hosts, a Range result, a --host glob), as in the original: restrictive, not inclusive. Checked
+/// on each discovered key before it is fetched; names compare without case, as DNS names do.
+/// </summary>
+public sealed class HostFilter
+{
+    private readonly List<HashSet<string>> _sets = [];
+    private readonly List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>> _lookups = [];
+    private readonly List<string> _globs = [];
+
+    public bool IsEmpty => _sets.Count == 0 && _globs.Count == 0;
+
+    /// <summary>What the filter is, for messages.</summary>
+    public string Description => string.Join(" and ", _sets.Select(s => $"{s.Count} listed host(s)").Concat(_globs.Select(g => $"hosts matching '{g}'")));
+
+    /// <summary>Only these hosts (an empty list selects nothing, which is what it says).</summary>
+    public HostFilter RequireOneOf(IEnumerable<string> hosts)
+    {
+        var set = new HashSet<string>(hosts.Select(h => h.Trim()).Where(h => h.Length > 0), StringComparer.OrdinalIgnoreCase);
+        _sets.Add(set);
+        _lookups.Add(set.GetAlternateLookup<ReadOnlySpan<char>>());
+        return this;
+    }
+
+    /// <summary>Only hosts matching a shell glob (<c>*</c> and <c>?</c>).</summary>
+    public HostFilter RequireGlob(string glob)
+    {
+        _globs.Add(glob);
+        return this;
+    }
+
+    /// <summary>Reads a host list: one name per line; blank lines and <c>#</c> comments are skipped.</summary>
+    public static IEnumerable<string> ReadHostList(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+        {
+            var name = line.Split('#', 2)[0].Trim();
+            if (name.Length > 0)
+            {
+                yield return name;
+            }
+        }
+    }
+
+    public bool Allows(ReadOnlySpan<byte> key)
+    {
+        var hostBytes = ObjectKey.HostOf(key);
+        Span<char> buffer = hostBytes.Length <= 512 ? stackalloc char[hostBytes.Length] : new char[hostBytes.Length];
+        var host = buffer[..Encoding.UTF8.GetChars(hostBytes, buffer)];
+        foreach (var lookup in _lookups)
+        {
+            if (!lookup.Contains(host))
+            {
+                return false;
+            }
+        }
+        foreach (var glob in _globs)
+        {
+            if (!FileSystemName.MatchesSimpleExpression(glob, host, ignoreCase: true))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
