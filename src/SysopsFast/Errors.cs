@@ -33,8 +33,8 @@ internal static class Errors
     public static SysopsFastException NothingMatchedAmongHosts(string objectPattern, string filter, IEnumerable<string> servers) =>
         new($"no object matches '{objectPattern}' for {filter} on {string.Join(", ", servers)}; check the host restriction (--hosts, --host, --range-query) and the object name");
 
-    public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures) =>
-        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or pass --allow-partial to accept a partial answer");
+    public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures, Exception? last = null) =>
+        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or pass --allow-partial to accept a partial answer", last);
 
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");

@@ -11,7 +11,7 @@ namespace SysopsFast;
 /// </summary>
 public sealed class FleetQuery : IAsyncDisposable
 {
-    private readonly RedisConnections _connections = new();
+    private readonly RedisConnections _connections;
 
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
@@ -33,6 +33,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Cores = topology.Select(targeting.Scope, targeting.Site);
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
+        _connections = new RedisConnections(Options.CommandTimeout);
     }
 
     public FleetTopology Topology { get; }

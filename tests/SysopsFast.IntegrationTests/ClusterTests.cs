@@ -141,6 +141,51 @@ public sealed class ClusterTests(RedisClusterFixture cluster) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Slots_moved_between_queries_are_followed()
+    {
+        var fleet = new SyntheticFleet(300, 42);
+        var seed = ServerAddress.Parse(cluster.Addresses[0]);
+        await FleetGenerator.GenerateAsync(fleet, seed, PayloadCodec.Lz4, null, plain: false, CancellationToken.None, null);
+        await using var query = new FleetQuery([seed]);
+        // Host names do not depend on the seed, so other tests' fleets in this cluster add to the count.
+        var (before, _) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "kernel.hostname"));
+        Assert.True(before.Sum(c => c.Count) >= 300);
+
+        // Move 2,000 slots (and their keys) from node 0 to node 1 while the query's client keeps its old slot map.
+        var from = await RedisCli(cluster.Addresses[0], "cluster", "myid");
+        var to = await RedisCli(cluster.Addresses[1], "cluster", "myid");
+        await RedisCli(null, "--cluster", "reshard", cluster.Addresses[0], "--cluster-from", from.Trim(), "--cluster-to", to.Trim(), "--cluster-slots", "2000", "--cluster-yes");
+
+        // StackExchange.Redis 3.4.35 could not resend the zero-copy MGET after MOVED: this test found it.
+        var (after, result) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "kernel.hostname"));
+        Assert.Equal(before, after);
+        Assert.Empty(result.Summary.Corrupt);
+    }
+
+    private static async Task<string> RedisCli(string? address, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (address is not null)
+        {
+            var parts = address.Split(':');
+            start.ArgumentList.Add("-h");
+            start.ArgumentList.Add(parts[0]);
+            start.ArgumentList.Add("-p");
+            start.ArgumentList.Add(parts[1]);
+        }
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var error = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"redis-cli {string.Join(' ', args)} failed: {output}{error}");
+        return output;
+    }
+
+    [Fact]
     public async Task Push_and_import_route_by_slot()
     {
         var dir = Directory.CreateTempSubdirectory("sysops-fast-cluster-push-").FullName;

@@ -57,6 +57,18 @@ public sealed class RedisProcess : IAsyncDisposable
         throw new InvalidOperationException($"redis-server did not listen on {redis.Address} within 10 s");
     }
 
+    /// <summary>SIGSTOP: the server keeps its connections open but answers nothing (a hung machine).</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL, as a crash would: no goodbye to connected clients.</summary>
     public void Kill()
     {

@@ -139,6 +139,27 @@ public sealed class TopologyTests
     }
 
     [Fact]
+    public async Task A_server_that_stops_answering_mid_query_times_out_and_the_twin_finishes()
+    {
+        await using var spread = await ReplicatedFleet.StartAsync(1500, 38);
+        var victim = spread.Servers[0][0];
+        var shard0 = spread.Fleet.HostIndices(new FleetShard(0, 3)).Select(SyntheticFleet.HostName).ToHashSet();
+        var sinks = new KillOnFirstRecord(new UniqCountSinkFactory(), key => shard0.Contains(ObjectKey.Split(key).Host), victim.Pause);
+        try
+        {
+            await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(0, 0) },
+                new Pipeline.ExtractOptions { TargetBatchBytes = 128 * 1024, CommandTimeout = TimeSpan.FromSeconds(2) });
+            var result = await query.GrepAsync(Headline, sinks);
+            Assert.Equal(spread.Fleet.ExpectedUniq(), ((UniqCountSinkFactory)sinks.Inner).Result);
+            Assert.Contains(result.Summary.Warnings, w => w.Contains(victim.Address, StringComparison.Ordinal) && w.Contains("timed out", StringComparison.Ordinal));
+        }
+        finally
+        {
+            victim.Resume();
+        }
+    }
+
+    [Fact]
     public async Task A_core_with_no_live_server_is_an_error_naming_it_unless_allow_partial()
     {
         await using var spread = await ReplicatedFleet.StartAsync(300, 35);

@@ -16,6 +16,13 @@ public sealed record ExtractOptions
 
     public int MaxBatchesInFlightPerServer { get; init; } = 2;
 
+    /// <summary>
+    /// How long one command may go unanswered before its server counts as failed (and the core
+    /// moves to its twin). A 1 MB MGET takes milliseconds; a server that stops answering must not
+    /// hold the query for the client's default minute.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Decode/match workers; the default is one per core.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 

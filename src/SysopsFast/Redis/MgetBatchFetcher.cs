@@ -6,9 +6,9 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// Stage 3 (fetch) for one server or one Redis Cluster: cuts pages of keys into batches sized by
 /// bytes (learned from the replies so far), keeps a bounded number in flight, and passes each
-/// batch on, unread. A standalone server gets one MGET per batch; a cluster gets one MGET per hash
-/// slot in the batch (it refuses MGET across slots), each routed to the slot's node by the client,
-/// which also follows MOVED and ASK redirections during a resharding.
+/// batch on, unread. A standalone server gets one zero-copy MGET per batch; a cluster gets one MGET
+/// per hash slot in the batch (it refuses MGET across slots), each routed to the slot's node by the
+/// client, which also follows MOVED and ASK redirections during a resharding (see ValuesMgetPart).
 /// </summary>
 internal sealed class MgetBatchFetcher
 {
@@ -31,7 +31,7 @@ internal sealed class MgetBatchFetcher
 
     public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<List<(Task<RespResult> Reply, byte[][] Keys)>>();
+        var inFlight = new Queue<List<Task<IMgetPart>>>();
         try
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
@@ -60,26 +60,19 @@ internal sealed class MgetBatchFetcher
             // After a failure or cancellation, replies already asked for still arrive: return their buffers.
             while (inFlight.Count > 0)
             {
-                foreach (var (reply, _) in inFlight.Dequeue())
+                foreach (var part in inFlight.Dequeue())
                 {
-                    try
-                    {
-                        (await reply).Dispose();
-                    }
-                    catch (Exception)
-                    {
-                        // Already failing or cancelled; the first error is reported elsewhere.
-                    }
+                    await DisposeWhenArrivedAsync(part);
                 }
             }
         }
     }
 
-    private List<(Task<RespResult> Reply, byte[][] Keys)> Send(ReadOnlySpan<byte[]> keys)
+    private List<Task<IMgetPart>> Send(ReadOnlySpan<byte[]> keys)
     {
         if (_cluster is null)
         {
-            return [(Mget(keys.ToArray()), keys.ToArray())];
+            return [Mget(keys.ToArray())];
         }
         var bySlot = new Dictionary<int, List<byte[]>>();
         foreach (var key in keys)
@@ -91,20 +84,26 @@ internal sealed class MgetBatchFetcher
             }
             list.Add(key);
         }
-        return bySlot.Values.Select(list => (Mget(list.ToArray()), list.ToArray())).ToList();
+        return bySlot.Values.Select(list => ClusterMget(list.ToArray())).ToList();
     }
 
-    private Task<RespResult> Mget(byte[][] keys)
+    private async Task<IMgetPart> Mget(byte[][] keys)
     {
         var args = new RedisKeyOrValue[keys.Length];
         for (var i = 0; i < keys.Length; i++)
         {
             args[i] = (RedisKey)keys[i];
         }
-        return _db.ExecuteRespAsync("MGET", args);
+        return new RespMgetPart(await _db.ExecuteRespAsync("MGET", args), keys);
     }
 
-    private static async Task DisposeWhenArrivedAsync(Task<RespResult> reply)
+    private async Task<IMgetPart> ClusterMget(byte[][] keys)
+    {
+        var redisKeys = Array.ConvertAll(keys, k => (RedisKey)k);
+        return new ValuesMgetPart(await _db.StringGetAsync(redisKeys), keys);
+    }
+
+    private static async Task DisposeWhenArrivedAsync(Task<IMgetPart> reply)
     {
         try
         {
@@ -118,33 +117,33 @@ internal sealed class MgetBatchFetcher
 
     private int BatchKeys() => (int)Math.Clamp(_options.TargetBatchBytes / _bytesPerKey, 1, _options.MaxKeysPerBatch);
 
-    private async Task ForwardAsync(List<(Task<RespResult> Reply, byte[][] Keys)> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task ForwardAsync(List<Task<IMgetPart>> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var parts = new List<(RespResult, byte[][])>(pending.Count);
+        var parts = new List<IMgetPart>(pending.Count);
         try
         {
-            foreach (var (reply, keys) in pending)
+            foreach (var part in pending)
             {
-                parts.Add((await reply, keys));
+                parts.Add(await part);
             }
         }
         catch
         {
-            foreach (var (reply, _) in parts)
+            foreach (var part in parts)
             {
-                reply.Dispose();
+                part.Dispose();
             }
             // The rest of this batch's replies are disposed when they arrive.
-            foreach (var (reply, _) in pending.Skip(parts.Count + 1))
+            foreach (var part in pending.Skip(parts.Count + 1))
             {
-                _ = DisposeWhenArrivedAsync(reply);
+                _ = DisposeWhenArrivedAsync(part);
             }
             throw;
         }
         var batch = new MgetRecordBatch(_server, parts, _claims);
         try
         {
-            var bytes = batch.ProtocolBytes;
+            var bytes = batch.Bytes;
             statistics.AddBatch(bytes);
             // Smooth the estimate so one huge object does not shrink every following batch to one key.
             _bytesPerKey = Math.Max(64, (0.7 * _bytesPerKey) + (0.3 * bytes / Math.Max(1, batch.Count)));

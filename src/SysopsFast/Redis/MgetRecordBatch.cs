@@ -5,17 +5,16 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// One fetched batch, still in the client's leased receive buffers: one MGET reply on a standalone
-/// server, or one reply per hash slot on a cluster (which refuses MGET across slots). Values are
-/// handed to the consumer as spans over those buffers; only a value that straddles two buffer
-/// segments is copied (into a pooled array) to make it contiguous.
+/// One fetched batch: one MGET reply on a standalone server, or one reply per hash slot on a
+/// cluster (which refuses MGET across slots). Values are handed to the consumer as spans; only a
+/// value that straddles two buffer segments is copied (into a pooled array) to make it contiguous.
 /// </summary>
 internal sealed class MgetRecordBatch : IRecordBatch
 {
-    private readonly IReadOnlyList<(RespResult Reply, byte[][] Keys)> _parts;
+    private readonly IReadOnlyList<IMgetPart> _parts;
     private readonly KeyClaims? _claims;
 
-    public MgetRecordBatch(string server, IReadOnlyList<(RespResult Reply, byte[][] Keys)> parts, KeyClaims? claims)
+    public MgetRecordBatch(string server, IReadOnlyList<IMgetPart> parts, KeyClaims? claims)
     {
         Server = server;
         _parts = parts;
@@ -27,17 +26,17 @@ internal sealed class MgetRecordBatch : IRecordBatch
 
     public int Count { get; }
 
-    /// <summary>Bytes of RESP in the replies, for batch sizing and statistics.</summary>
-    public long ProtocolBytes => _parts.Sum(p => p.Reply.Read().ProtocolBytesRemaining);
+    /// <summary>Bytes of the replies, for batch sizing and statistics.</summary>
+    public long Bytes => _parts.Sum(p => p.Bytes);
 
     public bool Feed(IRecordConsumer consumer)
     {
         byte[]? scratch = null;
         try
         {
-            foreach (var (reply, keys) in _parts)
+            foreach (var part in _parts)
             {
-                if (!FeedPart(reply, keys, consumer, ref scratch))
+                if (!part.Feed(consumer, _claims, ref scratch))
                 {
                     return false;
                 }
@@ -53,7 +52,36 @@ internal sealed class MgetRecordBatch : IRecordBatch
         }
     }
 
-    private bool FeedPart(RespResult reply, byte[][] keys, IRecordConsumer consumer, ref byte[]? scratch)
+    public void Dispose()
+    {
+        foreach (var part in _parts)
+        {
+            part.Dispose();
+        }
+    }
+}
+
+/// <summary>The values of one MGET, in key order.</summary>
+internal interface IMgetPart : IDisposable
+{
+    byte[][] Keys { get; }
+
+    long Bytes { get; }
+
+    bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch);
+}
+
+/// <summary>
+/// The zero-copy part: the reply stays in the client's leased receive buffer (ExecuteRespAsync) and
+/// each value is read as a span over it.
+/// </summary>
+internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
+{
+    public byte[][] Keys => keys;
+
+    public long Bytes => reply.Read().ProtocolBytesRemaining;
+
+    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
         var reader = reply.Read();
         if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
@@ -66,7 +94,7 @@ internal sealed class MgetRecordBatch : IRecordBatch
         {
             var child = children.Current;
             var key = keys[i++];
-            if (_claims is not null && !_claims.TryClaim(key))
+            if (claims is not null && !claims.TryClaim(key))
             {
                 continue; // another server of this core already delivered it
             }
@@ -97,11 +125,42 @@ internal sealed class MgetRecordBatch : IRecordBatch
         return true;
     }
 
-    public void Dispose()
+    public void Dispose() => reply.Dispose();
+}
+
+/// <summary>
+/// The cluster part: values already copied out by <c>StringGetAsync(RedisKey[])</c>, one byte[] each.
+/// StackExchange.Redis 3.4.35 cannot resend an ExecuteRespAsync request after a MOVED or ASK
+/// redirection ("Rendered arguments were expected to write 1 value(s), but wrote 0"), and a cluster
+/// being resharded answers exactly that; the ordinary MGET is resent correctly.
+/// </summary>
+internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMgetPart
+{
+    public byte[][] Keys => keys;
+
+    public long Bytes => values.Sum(v => v.IsNull ? 0L : v.Length());
+
+    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
-        foreach (var (reply, _) in _parts)
+        for (var i = 0; i < keys.Length; i++)
         {
-            reply.Dispose();
+            var key = keys[i];
+            if (claims is not null && !claims.TryClaim(key))
+            {
+                continue;
+            }
+            if (values[i].IsNull)
+            {
+                consumer.Missing(key);
+                continue;
+            }
+            if (!consumer.Consume(key, (byte[])values[i]!))
+            {
+                return false;
+            }
         }
+        return true;
     }
+
+    public void Dispose() { }
 }

@@ -11,10 +11,14 @@ namespace SysopsFast.Redis;
 public sealed class RedisConnections : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<ServerAddress, Lazy<Task<ConnectionMultiplexer>>> _muxers = new();
+    private readonly TimeSpan _commandTimeout;
+
+    /// <param name="commandTimeout">Per-command timeout; writers (import, generate) keep the default minute.</param>
+    public RedisConnections(TimeSpan? commandTimeout = null) => _commandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60);
 
     public async Task<ConnectionMultiplexer> GetAsync(ServerAddress server, CancellationToken cancellationToken = default)
     {
-        var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s)));
+        var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s, _commandTimeout)));
         try
         {
             return await lazy.Value.WaitAsync(cancellationToken);
@@ -29,11 +33,13 @@ public sealed class RedisConnections : IAsyncDisposable
     public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
         (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
 
-    private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server)
+    private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server, TimeSpan commandTimeout)
     {
         try
         {
-            return await ConnectionMultiplexer.ConnectAsync(server.ToConfiguration());
+            var options = server.ToConfiguration();
+            options.AsyncTimeout = options.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
+            return await ConnectionMultiplexer.ConnectAsync(options);
         }
         catch (Exception e) when (e is RedisConnectionException or RedisException or TimeoutException or System.Net.Sockets.SocketException)
         {

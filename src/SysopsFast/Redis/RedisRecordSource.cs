@@ -90,7 +90,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
             }
             catch (Exception e) when (IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
-                FailCore(core, [Errors.Brief(e)], statistics);
+                FailCore(core, [Errors.Brief(e)], statistics, e);
                 return;
             }
             statistics.CoreAnswered(core.Id, string.Join(", ", chosen.Servers.Select(s => s.Server)));
@@ -114,7 +114,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
                 var next = await NextLiveAsync(untried, failures, cancellationToken);
                 if (next is null)
                 {
-                    FailCore(core, failures, statistics);
+                    FailCore(core, failures, statistics, e);
                     return;
                 }
                 statistics.Warn($"core {core}: {server} failed during the query ({Errors.Brief(e)}); finishing the core on {next.Value.Server}");
@@ -139,11 +139,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
         return null;
     }
 
-    private void FailCore(Topology.Core core, IEnumerable<string> failures, SourceStatistics statistics)
+    private void FailCore(Topology.Core core, IEnumerable<string> failures, SourceStatistics statistics, Exception last)
     {
         if (!_allowPartial)
         {
-            throw Errors.CoreUnavailable(core.Id, failures);
+            throw Errors.CoreUnavailable(core.Id, failures, last);
         }
         // Records of this core already counted stay counted; the warning says the core is incomplete.
         statistics.CoreMissing(core.Id, string.Join("; ", failures));
