@@ -8,7 +8,8 @@ namespace SysopsFast.Topology;
 /// </summary>
 public sealed record Core(string Site, string Name, IReadOnlyList<ServerAddress> Servers, bool IsCluster = false)
 {
-    public string Id => $"{Site}/{Name}";
+    /// <summary><c>site/name</c>; a core made from a bare <c>--server</c> has no site and is named by its address.</summary>
+    public string Id => Site.Length == 0 ? Name : $"{Site}/{Name}";
 
     public override string ToString() => Id;
 }

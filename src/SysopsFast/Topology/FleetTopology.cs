@@ -13,7 +13,7 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
     /// <summary>Without a topology, each <c>--server</c> is a core of its own (SPEC §6).</summary>
     public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
     {
-        var cores = servers.Distinct().Select(s => new Core("cli", s.ToString(), [s])).ToList();
+        var cores = servers.Distinct().Select(s => new Core("", s.ToString(), [s])).ToList();
         return new FleetTopology(cores, cores.Count == 1 ? cores[0].Id : null, "--server");
     }
 
