@@ -43,6 +43,25 @@ public sealed class CliTopologyTests
     }
 
     [Fact]
+    public async Task Host_list_file_and_glob_restrict_the_cli_answer()
+    {
+        await using var spread = await ReplicatedFleet.StartAsync(60, 63);
+        var list = Path.GetTempFileName();
+        try
+        {
+            // eat1 hosts are 0, 3, 6, …; lva1 hosts 1, 4, …
+            await File.WriteAllTextAsync(list, $"# canaries\n{SyntheticFleet.HostName(0)}\n{SyntheticFleet.HostName(1)}\n\n{SyntheticFleet.HostName(3)}  # db\n");
+            var (exit, stdout, stderr) = await CliProcessTests.Run("grep", "sysctl-a", "kernel.hostname", "-H", "--topology", spread.TopologyFile, "--hosts", list, "--host", "eat1-*");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal(new[] { SyntheticFleet.HostName(0), SyntheticFleet.HostName(3) }, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[0]).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(list);
+        }
+    }
+
+    [Fact]
     public async Task Range_end_to_end()
     {
         await using var spread = await ReplicatedFleet.StartAsync(120, 62);

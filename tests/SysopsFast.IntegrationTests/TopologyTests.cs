@@ -222,6 +222,18 @@ public sealed class TopologyTests
         held.ForEach(s => s.Dispose());
     }
 
+    [Fact]
+    public async Task A_server_that_is_not_ready_is_skipped_for_its_twin()
+    {
+        using var loading = new NotReadyServer();
+        await using var spread = await ReplicatedFleet.StartAsync(150, 39, addressOverride: (c, r) => c == 2 && r == 1 ? loading.Address : null!);
+        var plan = Enumerable.Range(0, 1000).First(seed => CoreTarget.Plan(spread.Topology.Cores, false, new Random(seed))[2].Candidates[0].Port == loading.Port);
+        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = new Random(plan) });
+        var (counts, result) = await query.GrepUniqAsync(Headline);
+        Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
+        Assert.Contains(result.Summary.Warnings, w => w.Contains(loading.Address, StringComparison.Ordinal));
+    }
+
     /// <summary>Wraps a sink factory; the first record whose key satisfies the predicate triggers the action once.</summary>
     private sealed class KillOnFirstRecord(IGrepSinkFactory inner, Func<string, bool> predicate, Action action) : IGrepSinkFactory
     {
