@@ -14,8 +14,9 @@ mkdir -p "$WORK"
 command -v redis-server >/dev/null || { echo "run.sh: redis-server is missing: apt-get install -y redis-server redis-tools" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time is missing: apt-get install -y time" >&2; exit 2; }
 
-dotnet build src/SysopsFast.Cli -c Release -v q -nologo >/dev/null
-CLI=src/SysopsFast.Cli/bin/Release/net10.0/sysops-fast
+# The shipped form: published with ReadyToRun (see README), not the JIT-only build output.
+dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
+CLI=$WORK/bin/sysops-fast
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
@@ -31,7 +32,7 @@ records_mb=$(( $(mem) - base_mb ))
 "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/1" --ttl 0 --plain --expected /dev/null 2>>"$WORK/generate.log"
 plain_mb=$(( $(mem) - base_mb - records_mb ))
 
-OURS="$CLI grep sysctl-a net.core.netdev_budget --uniq --server 127.0.0.1:$PORT/0"
+OURS="sysops-fast grep sysctl-a net.core.netdev_budget --uniq --server 127.0.0.1:$PORT/0"
 BYHAND="redis-cli -p $PORT -n 1 --scan --pattern '*sysctl-a*' | xargs redis-cli -p $PORT -n 1 mget | grep net.core.netdev_budget | sort | uniq -c | sort -rn"
 
 # Normalised answers: "count line" with the padding removed, sorted, so both outputs compare exactly.
@@ -53,7 +54,7 @@ stats() { # file -> "median min max" of column 1
 rss() { sort -k2 -n "$1" | tail -1 | awk '{printf "%.0f", $2/1024}'; }
 
 rm -f "$WORK"/*.checks
-run ours "$OURS"
+run ours "${OURS/sysops-fast/$CLI}"
 run byhand "$BYHAND"
 read -r o_med o_min o_max <<<"$(stats "$WORK/ours.times")"
 read -r b_med b_min b_max <<<"$(stats "$WORK/byhand.times")"
