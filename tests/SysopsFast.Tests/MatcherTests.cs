@@ -39,6 +39,18 @@ public class MatcherTests
     public void Ignore_case_literal_folds_ascii_without_copies() =>
         GrepCaseRunner.Check("Net.Core.X = 1\nnet.core.y = 2\nNET.CORF = 3\n", "net.CORE", ["Net.Core.X = 1", "net.core.y = 2"], ignoreCase: true);
 
+    [Theory]
+    [InlineData("budget", new[] { "xBUDGET = 1", "budget_budGET" })]
+    [InlineData("Q", new[] { "q", "Qq" })]
+    [InlineData("zz_", new[] { "aZz_", "zZ_zz" })]
+    [InlineData("=", new[] { "a = b" })]
+    public void Ignore_case_anchors_on_a_rare_byte_without_missing_matches(string needle, string[] expected)
+    {
+        // Lines that hold the anchor byte but not the needle come first, to test resuming after a miss.
+        var value = "z_z gggg bbbb\n" + string.Join("\n", expected) + "\nno match here\n";
+        GrepCaseRunner.Check(value, needle, expected, ignoreCase: true);
+    }
+
     [Fact]
     public void Ignore_case_non_ascii_uses_unicode_folding() =>
         GrepCaseRunner.Check("name = HÉLLO\nname = hello\n", "héllo", ["name = HÉLLO"], ignoreCase: true);

@@ -5,14 +5,16 @@ namespace SysopsFast.Grep;
 
 /// <summary>
 /// Fixed-string search over the whole value with the runtime's vectorised IndexOf: find the needle
-/// first, then the line around it. <c>-i</c> folds ASCII only and searches for either case of the
-/// needle's first byte, so no lower-cased copy of the value is made.
+/// first, then the line around it. <c>-i</c> folds ASCII only: it searches (vectorised) for either
+/// case of the needle's rarest byte, then compares the whole needle without case around each hit,
+/// so no lower-cased copy of the value is made.
 /// </summary>
 public sealed class LiteralMatcher : IMatcher
 {
     private readonly byte[] _needle;
     private readonly bool _ignoreCase;
-    private readonly SearchValues<byte>? _firstByte;
+    private readonly SearchValues<byte>? _anchor;
+    private readonly int _anchorOffset;
 
     public LiteralMatcher(string needle, bool ignoreCase = false)
     {
@@ -25,13 +27,33 @@ public sealed class LiteralMatcher : IMatcher
         _ignoreCase = ignoreCase && _needle.Length > 0;
         if (_ignoreCase)
         {
-            var b = _needle[0];
-            _firstByte = SearchValues.Create([(byte)char.ToLowerInvariant((char)b), (byte)char.ToUpperInvariant((char)b)]);
-            if (b >= 0x80)
+            _anchorOffset = RarestByteOffset(_needle);
+            var b = _needle[_anchorOffset];
+            _anchor = SearchValues.Create(b < 0x80 ? [(byte)char.ToLowerInvariant((char)b), (byte)char.ToUpperInvariant((char)b)] : [b]);
+        }
+    }
+
+    /// <summary>
+    /// Letters ranked by how often they occur in English and in config/command output (most common
+    /// first); digits and punctuation that is frequent in such text ('.', '_', '=', '/', space) count
+    /// as common, other bytes as rare. The rarer the anchor, the fewer candidates to verify.
+    /// </summary>
+    private static int RarestByteOffset(ReadOnlySpan<byte> needle)
+    {
+        const string commonFirst = " etaoinsr.=_/0123456789hdlcumpfgwybvk-:jxqz";
+        var best = 0;
+        var bestRank = -1;
+        for (var i = 0; i < needle.Length; i++)
+        {
+            var c = (char)needle[i];
+            var rank = needle[i] < 0x80 ? commonFirst.IndexOf(char.ToLowerInvariant(c), StringComparison.Ordinal) : int.MaxValue;
+            rank = rank < 0 ? commonFirst.Length : rank;
+            if (rank > bestRank)
             {
-                _firstByte = SearchValues.Create([b]);
+                (best, bestRank) = (i, rank);
             }
         }
+        return best;
     }
 
     public bool IgnoreCase => _ignoreCase;
@@ -57,15 +79,16 @@ public sealed class LiteralMatcher : IMatcher
             var i = rest.IndexOf(_needle);
             return i < 0 ? -1 : from + i;
         }
-        var offset = 0;
-        while (rest.Length - offset >= _needle.Length)
+        // Hits of the anchor byte at position p mean a candidate needle at p - _anchorOffset.
+        var offset = _anchorOffset;
+        while (offset < rest.Length)
         {
-            var i = rest[offset..].IndexOfAny(_firstByte!);
+            var i = rest[offset..].IndexOfAny(_anchor!);
             if (i < 0)
             {
                 return -1;
             }
-            var candidate = offset + i;
+            var candidate = offset + i - _anchorOffset;
             if (rest.Length - candidate < _needle.Length)
             {
                 return -1;
@@ -74,7 +97,7 @@ public sealed class LiteralMatcher : IMatcher
             {
                 return from + candidate;
             }
-            offset = candidate + 1;
+            offset = candidate + _anchorOffset + 1;
         }
         return -1;
     }
