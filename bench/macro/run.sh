@@ -2,6 +2,8 @@
 # End-to-end macro benchmark: the headline query on a generated fleet in a local redis-server,
 # against the by-hand way a sysadmin would do it, in the same run, on the same data.
 #   bench/macro/run.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-macro-<hosts>.md]
+# With MACRO_MIN_RATIO=N (CI), it fails unless every answer is exact and sysops-fast is at least
+# N times faster than by hand, both measured in this run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOSTS=${1:-24000}
@@ -11,8 +13,13 @@ PORT=${MACRO_PORT:-6501}
 WORK=bench/macro/work
 mkdir -p "$WORK"
 
-command -v redis-server >/dev/null || { echo "run.sh: redis-server is missing: apt-get install -y redis-server redis-tools" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time is missing: apt-get install -y time" >&2; exit 2; }
+need_apt=""
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt="$need_apt redis-server redis-tools"
+[ -x /usr/bin/time ] || need_apt="$need_apt time"
+if [ -n "$need_apt" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
+fi
 
 # The shipped form: published with ReadyToRun (see README), not the JIT-only build output.
 dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
@@ -93,3 +100,15 @@ mkdir -p "$(dirname "$OUT")"
   echo '```'
 } >"$OUT"
 cat "$OUT"
+
+if [ -n "${MACRO_MIN_RATIO:-}" ]; then
+  if [ "$o_check" != "ok " ] || [ "$b_check" != "ok " ]; then
+    echo "macro benchmark: FAILED: an answer differs from the expected one (sysops-fast: $o_check; by hand: $b_check)" >&2
+    exit 1
+  fi
+  if ! awk -v r="$ratio" -v m="$MACRO_MIN_RATIO" 'BEGIN{exit !(r >= m)}'; then
+    echo "macro benchmark: FAILED: sysops-fast is ${ratio}x faster than by hand; at least ${MACRO_MIN_RATIO}x is required" >&2
+    exit 1
+  fi
+  echo "macro benchmark: ok: exact answers, ${ratio}x faster than by hand (required: ${MACRO_MIN_RATIO}x)"
+fi
