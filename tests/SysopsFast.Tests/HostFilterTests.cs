@@ -41,3 +41,27 @@ public class HostFilterTests
         Assert.False(Allows(f, "web1.example.com#x"));
     }
 }
+
+public class RangeClientTests
+{
+    [Theory]
+    [InlineData("bad host name")]
+    [InlineData("ftp://range.example.com")]
+    public void A_bad_range_server_is_a_one_line_error(string server)
+    {
+        var e = Assert.Throws<SysopsFastException>(() => new RangeClient(server));
+        Assert.Contains("--range-server", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_range_server_is_named()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var client = new RangeClient($"127.0.0.1:{port}");
+        var e = await Assert.ThrowsAsync<SysopsFastException>(() => client.ListAsync("%x", CancellationToken.None));
+        Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+    }
+}

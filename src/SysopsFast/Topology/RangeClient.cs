@@ -16,7 +16,11 @@ public sealed class RangeClient : IDisposable
     {
         _server = server;
         var baseAddress = server.Contains("://", StringComparison.Ordinal) ? server : "http://" + server;
-        _http = new HttpClient { BaseAddress = new Uri(baseAddress.TrimEnd('/') + "/"), Timeout = timeout ?? TimeSpan.FromSeconds(10) };
+        if (!Uri.TryCreate(baseAddress.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw Errors.BadArgument($"'{server}' is not a Range server address; give host[:port] with --range-server");
+        }
+        _http = new HttpClient { BaseAddress = uri, Timeout = timeout ?? TimeSpan.FromSeconds(10) };
     }
 
     public async Task<IReadOnlyList<string>> ListAsync(string expression, CancellationToken cancellationToken)
