@@ -40,28 +40,29 @@ public sealed class RedisRecordSource : IRecordBatchSource
         await Task.WhenAll(chosen.Where(c => c.Servers.Count > 0).Select(c => RunCoreAsync(c, output, statistics, cancellationToken)));
     }
 
-    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IDatabase Db)> Servers, List<ServerAddress> Untried, List<string> Failures);
+    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IDatabase Db)> Servers, Queue<ServerAddress> Untried, List<string> Failures);
 
     private async Task<Chosen> ConnectAsync(CoreTarget target, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
         var chosen = new List<(ServerAddress, IDatabase)>();
-        var untried = new List<ServerAddress>(target.Candidates);
-        while (untried.Count > 0 && (target.AskAll || chosen.Count == 0))
+        var untried = new Queue<ServerAddress>(target.Candidates);
+        if (target.AskAll)
         {
-            var server = untried[0];
-            untried.RemoveAt(0);
-            try
+            while (untried.Count > 0)
             {
-                chosen.Add((server, await _connections.DatabaseAsync(server, cancellationToken)));
-            }
-            catch (SysopsFastException e)
-            {
-                failures.Add($"{server}: {Errors.Brief(e)}");
-                if (!target.AskAll && untried.Count > 0)
+                if (await NextLiveAsync(untried, failures, cancellationToken) is { } live)
                 {
-                    statistics.Warn($"core {target.Core}: {server} does not answer; using {untried[0]} instead");
+                    chosen.Add(live);
                 }
+            }
+        }
+        else if (await NextLiveAsync(untried, failures, cancellationToken) is { } first)
+        {
+            chosen.Add(first);
+            if (failures.Count > 0)
+            {
+                statistics.Warn($"core {target.Core}: {string.Join("; ", failures)}; using {first.Server} instead");
             }
         }
         var complete = target.AskAll ? failures.Count == 0 : chosen.Count > 0;
@@ -98,7 +99,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         }
 
         var (server, db) = chosen.Servers[0];
-        var untried = new Queue<ServerAddress>(chosen.Untried);
+        var untried = chosen.Untried;
         var failures = new List<string>(chosen.Failures);
         while (true)
         {
@@ -123,6 +124,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         }
     }
 
+    /// <summary>The next candidate that accepts a connection; the others tried are added to <paramref name="failures"/>.</summary>
     private async Task<(ServerAddress Server, IDatabase Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
     {
         while (untried.TryDequeue(out var candidate))
