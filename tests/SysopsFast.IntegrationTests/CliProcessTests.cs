@@ -66,6 +66,10 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Equal(0, exit);
         Assert.Equal("", stderr);
         Assert.Equal(Grep.UniqCountSinkFactory.Format(fleet.ExpectedUniq()), stdout);
+
+        (exit, _, stderr) = await Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--verbose", "--server", $"redis://{redis.Address}/9");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"^sysops-fast: 300 records of 300 keys \([0-9.]+ MB fetched, [0-9.]+ MB decoded, 0 expired in between\) from 1 core\(s\) in \d+ ms; 600 lines selected in 300 records\n$", stderr);
     }
 
     [Fact]

@@ -13,6 +13,10 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     public bool Invert { get; init; }
     public bool Uniq { get; init; }
     public bool PrefixHostnames { get; init; }
+
+    /// <summary>--verbose: a statistics line on stderr after the answer.</summary>
+    public bool Verbose { get; init; }
+
     public IReadOnlyList<Redis.ServerAddress> Servers { get; init; } = [Redis.ServerAddress.Default];
 
     /// <summary>When set, the cores to ask come from here and <see cref="Servers"/> is ignored.</summary>
@@ -54,6 +58,7 @@ internal static class GrepCommand
                     Invert = parse.GetValue(invert),
                     Uniq = parse.GetValue(uniq),
                     PrefixHostnames = parse.GetValue(prefix),
+                    Verbose = verbose,
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
                 args = args with { Topology = topology, Targeting = scope };
@@ -84,6 +89,12 @@ internal static class GrepHandler
             result = await fleet.GrepAsync(request, new PrintSinkFactory(stdout, args.PrefixHostnames), cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
+        if (args.Verbose)
+        {
+            var s = result.Summary;
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"sysops-fast: {s.RecordsRead} records of {s.KeysDiscovered} keys ({s.BytesFetched / 1e6:F1} MB fetched, {s.RawBytes / 1e6:F1} MB decoded, {s.RecordsMissing} expired in between) from {s.CoresAnswered.Count} core(s) in {s.Elapsed.TotalMilliseconds:F0} ms; {result.SelectedLines} lines selected in {result.RecordsWithSelection} records"));
+        }
         return await Report(result, stderr);
     }
 
