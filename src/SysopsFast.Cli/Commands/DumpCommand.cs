@@ -33,16 +33,8 @@ internal static class DumpHandler
         {
             await stderr.WriteLineAsync("sysops-fast: skipped " + r);
         }
-        foreach (var c in summary.Corrupt)
-        {
-            await stderr.WriteLineAsync("sysops-fast: " + c);
-        }
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"sysops-fast: wrote {dumper.Files} files under {Path.GetFullPath(dir)} in {summary.Elapsed.TotalSeconds:F1} s"));
-        if (summary.Partial)
-        {
-            return CliRunner.Interrupted;
-        }
-        return dumper.Refused.Count > 0 || summary.Corrupt.Count > 0 ? CliRunner.Error : CliRunner.Matched;
+        return await SummaryReport.WriteAsync(summary, stderr) ?? (dumper.Refused.Count > 0 ? CliRunner.Error : CliRunner.Matched);
     }
 }

@@ -98,39 +98,7 @@ internal static class GrepHandler
         return await Report(result, stderr);
     }
 
-    /// <summary>Corrupt records and interruptions go to stderr after the answer; the exit code says which.</summary>
-    internal static async Task<int> Report(GrepResult result, TextWriter stderr)
-    {
-        var summary = result.Summary;
-        foreach (var c in summary.Corrupt)
-        {
-            await stderr.WriteLineAsync("sysops-fast: " + c);
-        }
-        foreach (var w in summary.Warnings)
-        {
-            await stderr.WriteLineAsync("sysops-fast: warning: " + w);
-        }
-        if (summary.CoresAnswered.Count > 1 || summary.Warnings.Count > 0 || summary.CoresMissing.Count > 0)
-        {
-            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: {summary.CoresAnswered.Count} of {summary.CoresAnswered.Count + summary.CoresMissing.Count} cores answered ({string.Join("; ", summary.CoresAnswered.Order(StringComparer.Ordinal))})"));
-        }
-        if (summary.CoresMissing.Count > 0)
-        {
-            await stderr.WriteLineAsync("sysops-fast: warning: PARTIAL ANSWER (--allow-partial): missing " + string.Join("; ", summary.CoresMissing));
-        }
-        if (summary.Partial)
-        {
-            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: interrupted after reading {summary.RecordsRead} records ({summary.KeysDiscovered} keys found so far); the answer above is partial"));
-            return CliRunner.Interrupted;
-        }
-        if (summary.Corrupt.Count > 0)
-        {
-            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: {summary.Corrupt.Count} corrupt record(s) skipped; the answer above covers the other {summary.RecordsRead}"));
-            return CliRunner.Error;
-        }
-        return result.SelectedLines > 0 ? CliRunner.Matched : CliRunner.NoMatch;
-    }
+    /// <summary>Corrupt records, failovers and interruptions go to stderr after the answer; the exit code says which.</summary>
+    internal static async Task<int> Report(GrepResult result, TextWriter stderr) =>
+        await SummaryReport.WriteAsync(result.Summary, stderr) ?? (result.SelectedLines > 0 ? CliRunner.Matched : CliRunner.NoMatch);
 }
