@@ -22,8 +22,6 @@ public static class FleetGenerator
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(server);
         var clock = Stopwatch.StartNew();
-        await using var connections = new RedisConnections();
-        var db = await connections.DatabaseAsync(server, cancellationToken);
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long rawBytes = 0;
         // One TextBuffer per thread: contents are built without strings and encoded straight from it.
@@ -45,11 +43,7 @@ public static class FleetGenerator
         (long Records, long Bytes) written;
         try
         {
-            written = await ParallelUploader.RunAsync(db, objects, Encode, ttl, cancellationToken);
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            throw Errors.ServerFailed(server.ToString(), e);
+            written = await ParallelUploader.RunAsync(server, objects, Encode, ttl, cancellationToken);
         }
         finally
         {

@@ -40,17 +40,7 @@ public static class FleetImporter
             return (ObjectKey.Make(f.Host, "/" + f.Relative), record);
         }
 
-        await using var connections = new RedisConnections();
-        var db = await connections.DatabaseAsync(server, cancellationToken);
-        (long Records, long Bytes) written;
-        try
-        {
-            written = await ParallelUploader.RunAsync(db, files, Encode, ttl, cancellationToken);
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            throw Errors.ServerFailed(server.ToString(), e);
-        }
+        var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken);
         return new ImportResult(hosts.Count, written.Records, written.Bytes, skipped.ToArray(), clock.Elapsed);
     }
 }

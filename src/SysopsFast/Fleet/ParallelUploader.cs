@@ -4,11 +4,31 @@ namespace SysopsFast.Fleet;
 
 /// <summary>
 /// Builds records on every core and writes them through one pipelined <see cref="RecordWriter"/>:
-/// the shape shared by `fleet generate`, `import` and `push`.
+/// the shape shared by `fleet generate` and `import`.
 /// </summary>
 internal static class ParallelUploader
 {
+    /// <summary>Connects to <paramref name="server"/>, writes every record, and reports a server failure as one error naming it.</summary>
     public static async Task<(long Records, long Bytes)> RunAsync<T>(
+        Redis.ServerAddress server,
+        IEnumerable<T> items,
+        Func<T, (string Key, byte[] Value)?> encode,
+        TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        await using var connections = new Redis.RedisConnections();
+        var db = await connections.DatabaseAsync(server, cancellationToken);
+        try
+        {
+            return await RunAsync(db, items, encode, ttl, cancellationToken);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Errors.ServerFailed(server.ToString(), e);
+        }
+    }
+
+    private static async Task<(long Records, long Bytes)> RunAsync<T>(
         IDatabase db,
         IEnumerable<T> items,
         Func<T, (string Key, byte[] Value)?> encode,
