@@ -127,13 +127,10 @@ public sealed class TopologyTests
     {
         await using var spread = await ReplicatedFleet.StartAsync(2400, 34);
         var victim = spread.Servers[0][0];
-        var shard0 = spread.Fleet.HostIndices(new FleetShard(0, 3)).Select(SyntheticFleet.HostName).ToHashSet();
-        var sinks = new KillOnFirstRecord(new UniqCountSinkFactory(), key => shard0.Contains(ObjectKey.Split(key).Host), victim.Kill);
-        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(0, 0) }, new Pipeline.ExtractOptions { TargetBatchBytes = 128 * 1024 });
-        var result = await query.GrepAsync(Headline, sinks);
+        var (counts, result) = await HeadlineWithFaultAsync(spread, victim.Kill, TimeSpan.FromSeconds(10));
 
         Assert.False(victim.IsRunning);
-        Assert.Equal(spread.Fleet.ExpectedUniq(), ((UniqCountSinkFactory)sinks.Inner).Result);
+        Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
         Assert.Contains(result.Summary.Warnings, w => w.Contains("failed during the query", StringComparison.Ordinal) && w.Contains(victim.Address, StringComparison.Ordinal));
         Assert.Equal(2400, result.Summary.RecordsRead);
     }
@@ -143,20 +140,32 @@ public sealed class TopologyTests
     {
         await using var spread = await ReplicatedFleet.StartAsync(1500, 38);
         var victim = spread.Servers[0][0];
-        var shard0 = spread.Fleet.HostIndices(new FleetShard(0, 3)).Select(SyntheticFleet.HostName).ToHashSet();
-        var sinks = new KillOnFirstRecord(new UniqCountSinkFactory(), key => shard0.Contains(ObjectKey.Split(key).Host), victim.Pause);
         try
         {
-            await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(0, 0) },
-                new Pipeline.ExtractOptions { TargetBatchBytes = 128 * 1024, CommandTimeout = TimeSpan.FromSeconds(2) });
-            var result = await query.GrepAsync(Headline, sinks);
-            Assert.Equal(spread.Fleet.ExpectedUniq(), ((UniqCountSinkFactory)sinks.Inner).Result);
+            var (counts, result) = await HeadlineWithFaultAsync(spread, victim.Pause, TimeSpan.FromSeconds(2));
+            Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
             Assert.Contains(result.Summary.Warnings, w => w.Contains(victim.Address, StringComparison.Ordinal) && w.Contains("timed out", StringComparison.Ordinal));
         }
         finally
         {
             victim.Resume();
         }
+    }
+
+    /// <summary>
+    /// The headline query with core 0 read from its first server, and <paramref name="fault"/> done to
+    /// that server as soon as the first record of core 0 reaches a sink: mid-query, with most of the
+    /// core still to fetch (small batches).
+    /// </summary>
+    private static async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> HeadlineWithFaultAsync(ReplicatedFleet spread, Action fault, TimeSpan commandTimeout)
+    {
+        var shard0 = spread.Fleet.HostIndices(new FleetShard(0, 3)).Select(SyntheticFleet.HostName).ToHashSet();
+        var uniq = new UniqCountSinkFactory();
+        var sinks = new KillOnFirstRecord(uniq, key => shard0.Contains(ObjectKey.Split(key).Host), fault);
+        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(0, 0) },
+            new Pipeline.ExtractOptions { TargetBatchBytes = 128 * 1024, CommandTimeout = commandTimeout });
+        var result = await query.GrepAsync(Headline, sinks);
+        return (uniq.Result, result);
     }
 
     [Fact]
@@ -240,8 +249,6 @@ public sealed class TopologyTests
         private readonly Func<string, bool> _predicate = predicate;
         private readonly Action _action = action;
         private int _fired;
-
-        public IGrepSinkFactory Inner => inner;
 
         public IGrepSink CreateForWorker() => new Sink(this, inner.CreateForWorker());
 
