@@ -7,17 +7,8 @@ HOSTS=${1:-24000}
 RUNS=${2:-5}
 OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-codecs-${HOSTS}.md}
 PORT=${MACRO_PORT:-6502}
-WORK=bench/macro/work
-mkdir -p "$WORK"
-dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
-CLI=$WORK/bin/sysops-fast
+. bench/macro/setup.sh
 
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis-codecs.log" 2>&1 &
-REDIS_PID=$!
-trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-
-mem() { redis-cli -p "$PORT" info memory | awk -F: '/^used_memory:/{printf "%.0f", $2/1e6}'; }
 rows=""
 for codec in none lz4 zstd; do
   redis-cli -p "$PORT" flushall >/dev/null

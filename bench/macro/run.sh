@@ -10,28 +10,8 @@ HOSTS=${1:-24000}
 RUNS=${2:-5}
 OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-macro-${HOSTS}.md}
 PORT=${MACRO_PORT:-6501}
-WORK=bench/macro/work
-mkdir -p "$WORK"
+. bench/macro/setup.sh
 
-need_apt=""
-command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt="$need_apt redis-server redis-tools"
-[ -x /usr/bin/time ] || need_apt="$need_apt time"
-if [ -n "$need_apt" ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
-fi
-
-# The shipped form: published with ReadyToRun (see README), not the JIT-only build output.
-dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
-CLI=$WORK/bin/sysops-fast
-
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$PORT" flushall >/dev/null
-
-mem() { redis-cli -p "$PORT" info memory | awk -F: '/^used_memory:/{printf "%.0f", $2/1e6}'; }
 base_mb=$(mem)
 # Records (LZ4, the default) in db 0; the same contents as plain strings in db 1 for redis-cli.
 "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --expected "$WORK/expected.txt" 2>"$WORK/generate.log"

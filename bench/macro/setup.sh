@@ -1,0 +1,25 @@
+# Sourced by the macro benchmarks: installs what they need, publishes the CLI as shipped, and starts
+# a redis-server of their own on $PORT (stopped on exit). Sets CLI, WORK and mem().
+WORK=bench/macro/work
+mkdir -p "$WORK"
+
+need_apt=""
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt="$need_apt redis-server redis-tools"
+[ -x /usr/bin/time ] || need_apt="$need_apt time"
+if [ -n "$need_apt" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
+fi
+
+# The shipped form: published with ReadyToRun (see README), not the JIT-only build output.
+dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
+CLI=$WORK/bin/sysops-fast
+
+redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis-$PORT.log" 2>&1 &
+REDIS_PID=$!
+trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$PORT" flushall >/dev/null
+
+# Redis used_memory in MB.
+mem() { redis-cli -p "$PORT" info memory | awk -F: '/^used_memory:/{printf "%.0f", $2/1e6}'; }
