@@ -25,6 +25,8 @@ internal sealed class TargetingOptions
 
     public Option<string?> RangeQuery { get; } = new("--range-query") { Description = "Only the hosts this Range expression lists (needs --range-server)" };
 
+    public Option<bool> Scan { get; } = new("--scan") { Description = "Find keys with SCAN over the whole keyspace, not the key catalog (for data written by clients that keep no catalog)" };
+
     public Option<string?> RangeServer { get; } = new("--range-server") { Description = "Yahoo Range server (host[:port]) for --range-query, and for the cores of --site when there is no topology file" };
 
     public void AddTo(Command command)
@@ -39,6 +41,7 @@ internal sealed class TargetingOptions
         command.Add(Site);
         command.Add(NoLoadBalance);
         command.Add(AllowPartial);
+        command.Add(Scan);
     }
 
     /// <summary>
@@ -53,6 +56,7 @@ internal sealed class TargetingOptions
             Site = parse.GetValue(Site),
             NoLoadBalance = parse.GetValue(NoLoadBalance),
             AllowPartial = parse.GetValue(AllowPartial),
+            Scan = parse.GetValue(Scan),
             Hosts = await HostRestrictionAsync(parse, cancellationToken),
         };
         var servers = parse.GetValue(Servers);

@@ -22,6 +22,8 @@ public static class ObjectKey
 
     public static string Make(string host, string objectName) => host + Separator + objectName;
 
+    public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
+
     /// <summary>Splits at the first <c>#</c>; a key without one has the whole key as host and an empty object.</summary>
     public static (string Host, string Object) Split(string key)
     {

@@ -93,7 +93,7 @@ internal static class GrepHandler
         {
             var s = result.Summary;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: {s.RecordsRead} records of {s.KeysDiscovered} keys ({s.BytesFetched / 1e6:F1} MB fetched, {s.RawBytes / 1e6:F1} MB decoded, {s.RecordsMissing} expired in between) from {s.CoresAnswered.Count} core(s) in {s.Elapsed.TotalMilliseconds:F0} ms; {result.SelectedLines} lines selected in {result.RecordsWithSelection} records"));
+                $"sysops-fast: {s.RecordsRead} records of {s.KeysDiscovered} keys ({s.BytesFetched / 1e6:F1} MB fetched, {s.RawBytes / 1e6:F1} MB decoded, {s.RecordsMissing} expired in between; keys by {(s.ServersScanned > 0 ? "SCAN" : "catalog")}) from {s.CoresAnswered.Count} core(s) in {s.Elapsed.TotalMilliseconds:F0} ms; {result.SelectedLines} lines selected in {result.RecordsWithSelection} records"));
         }
         return await Report(result, stderr);
     }

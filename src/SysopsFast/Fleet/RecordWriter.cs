@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using SysopsFast.Redis;
 
 namespace SysopsFast.Fleet;
 
@@ -6,6 +7,8 @@ namespace SysopsFast.Fleet;
 /// Pipelined SETs to one server: many writes on the wire at once, but never more than a bounded
 /// number of bytes unacknowledged, so neither the client nor Redis buffers the whole fleet.
 /// Each SET replaces the whole value at once: a reader sees the old record or the new one.
+/// Every key is also listed in the key catalog (the host and object sets once per writer, and again
+/// with the final expiry at the end).
 /// </summary>
 internal sealed class RecordWriter
 {
@@ -14,6 +17,8 @@ internal sealed class RecordWriter
     private readonly long _maxBytesInFlight;
     private readonly Queue<(Task Task, long Bytes)> _pending = new();
     private long _bytesInFlight;
+    private readonly HashSet<string> _hosts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _objects = new(StringComparer.Ordinal);
 
     public RecordWriter(IDatabase db, TimeSpan? ttl, long maxBytesInFlight = 8 << 20)
     {
@@ -34,6 +39,17 @@ internal sealed class RecordWriter
         }
         var task = _ttl is { } ttl ? _db.StringSetAsync(key, value, ttl) : _db.StringSetAsync(key, value);
         _pending.Enqueue((task, value.Length));
+        var (host, objectName) = ObjectKey.Split(key);
+        var expiry = KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow);
+        _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsOf(objectName), host, expiry), 0));
+        if (_hosts.Add(host))
+        {
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Hosts, host, expiry, SortedSetWhen.GreaterThan), 0));
+        }
+        if (_objects.Add(objectName))
+        {
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Objects, objectName, expiry, SortedSetWhen.GreaterThan), 0));
+        }
         _bytesInFlight += value.Length;
         Written++;
         BytesWritten += value.Length;
@@ -41,6 +57,16 @@ internal sealed class RecordWriter
 
     public async Task FlushAsync()
     {
+        // The host and object sets were stamped at first sight; the last key written expires later.
+        var expiry = KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow);
+        foreach (var chunk in _hosts.Select(h => new SortedSetEntry(h, expiry)).Chunk(1000))
+        {
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Hosts, chunk, SortedSetWhen.GreaterThan), 0));
+        }
+        if (_objects.Count > 0)
+        {
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Objects, _objects.Select(o => new SortedSetEntry(o, expiry)).ToArray(), SortedSetWhen.GreaterThan), 0));
+        }
         while (_pending.Count > 0)
         {
             await CompleteOldestAsync();

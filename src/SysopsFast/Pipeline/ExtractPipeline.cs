@@ -129,6 +129,7 @@ public static class ExtractPipeline
             CoresAnswered = statistics.Answered,
             CoresMissing = statistics.Missing,
             Warnings = statistics.Warnings,
+            ServersScanned = statistics.ServersScanned,
             Elapsed = clock.Elapsed,
             Partial = cancellationToken.IsCancellationRequested && !stoppedEarly,
             StoppedEarly = stoppedEarly,

@@ -24,6 +24,9 @@ public sealed record ExtractSummary
     /// <summary>Failovers and retries that happened on the way.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Servers whose keys were found by SCAN instead of the key catalog (none there, or --scan).</summary>
+    public int ServersScanned { get; init; }
+
     /// <summary>A processor asked to stop early (for example a broken output pipe).</summary>
     public bool StoppedEarly { get; init; }
 }

@@ -8,6 +8,7 @@ public sealed class SourceStatistics
     private long _keys;
     private long _batches;
     private long _bytes;
+    private int _scans;
     private readonly ConcurrentQueue<string> _answered = new();
     private readonly ConcurrentQueue<string> _missing = new();
     private readonly ConcurrentQueue<string> _warnings = new();
@@ -15,6 +16,9 @@ public sealed class SourceStatistics
     public long KeysDiscovered => Interlocked.Read(ref _keys);
     public long Batches => Interlocked.Read(ref _batches);
     public long BytesFetched => Interlocked.Read(ref _bytes);
+
+    /// <summary>Servers whose keys were found by SCAN (no key catalog there, or --scan) rather than the catalog.</summary>
+    public int ServersScanned => Volatile.Read(ref _scans);
 
     /// <summary>"core: server" for every core that answered in full.</summary>
     public IReadOnlyList<string> Answered => _answered.ToArray();
@@ -24,6 +28,8 @@ public sealed class SourceStatistics
 
     /// <summary>Failovers and other things the user should hear about.</summary>
     public IReadOnlyList<string> Warnings => _warnings.ToArray();
+
+    internal void UsedScan() => Interlocked.Increment(ref _scans);
 
     internal void AddKeys(long n) => Interlocked.Add(ref _keys, n);
 

@@ -95,6 +95,11 @@ public static class PushAgent
                     written++;
                 }
             }
+            var expiryScore = KeyCatalog.Expiry(ttl, DateTimeOffset.UtcNow);
+            foreach (var o in objects)
+            {
+                writes.AddRange(KeyCatalog.Add(db, hostname, o.Name, expiryScore));
+            }
             await Task.WhenAll(writes).WaitAsync(deadline.Token);
             return new PushOutcome(server.ToString(), written, unchanged, null);
         }

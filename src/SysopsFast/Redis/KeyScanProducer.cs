@@ -69,10 +69,8 @@ internal sealed class KeyScanProducer
 
     private async Task WritePageAsync(byte[][] keys, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        if (_hosts is not null)
-        {
-            keys = Array.FindAll(keys, k => _hosts.Allows(k));
-        }
+        // A glob such as *#* also matches the key catalog's own keys.
+        keys = Array.FindAll(keys, k => !KeyCatalog.IsHousekeeping(k) && (_hosts is null || _hosts.Allows(k)));
         if (keys.Length > 0)
         {
             statistics.AddKeys(keys.Length);

@@ -5,7 +5,8 @@ namespace SysopsFast.Redis;
 
 /// <summary>
 /// The Redis front of the pipeline. For each core: pick a live server (the candidates in their
-/// shuffled order; an unreachable one is skipped), then run a <see cref="KeyScanProducer"/> feeding
+/// shuffled order; an unreachable one is skipped), then run a <see cref="KeyCatalogProducer"/> (or,
+/// without a catalog, a <see cref="KeyScanProducer"/>) feeding
 /// a <see cref="MgetBatchFetcher"/> on it. A server lost in the middle of the query is replaced by
 /// the core's next server; <see cref="KeyClaims"/> make sure that what the lost one delivered is
 /// neither counted twice nor missed. All cores run at once and share the pipeline's batch channel.
@@ -18,9 +19,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
     private readonly Topology.HostFilter? _hosts;
+    private readonly bool _scan;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false)
     {
+        _scan = scan;
         _hosts = hosts;
         _connections = connections;
         _targets = targets;
@@ -169,15 +172,20 @@ public sealed class RedisRecordSource : IRecordBatchSource
         // scanned (each holds its own slots) and the fetcher groups keys by hash slot.
         var multiplexer = db.Multiplexer;
         var cluster = multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
-        var producers = cluster
-            ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node, _hosts)).ToList()
-            : [new KeyScanProducer(db, _glob, _options.ScanPageSize, null, _hosts)];
+        var catalog = new KeyCatalogProducer(db, _glob, _options.ScanPageSize, _hosts);
         var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims, cluster ? multiplexer : null);
         var scan = Task.Run(async () =>
         {
             try
             {
-                await Task.WhenAll(producers.Select(p => p.RunAsync(pages.Writer, statistics, token)));
+                if (!(!_scan && catalog.CanServe && await catalog.RunAsync(pages.Writer, statistics, token)))
+                {
+                    var producers = cluster
+                        ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node, _hosts))
+                        : [new KeyScanProducer(db, _glob, _options.ScanPageSize, null, _hosts)];
+                    statistics.UsedScan();
+                    await Task.WhenAll(producers.Select(p => p.RunAsync(pages.Writer, statistics, token)));
+                }
                 pages.Writer.TryComplete();
             }
             catch (Exception e)

@@ -15,6 +15,12 @@ public sealed record QueryTargeting
     /// <summary>A core with no live server becomes a warning instead of an error.</summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>
+    /// Find keys with SCAN MATCH even where a server has a key catalog: slower (the whole keyspace
+    /// is swept) but it also finds keys written by clients that keep no catalog.
+    /// </summary>
+    public bool Scan { get; init; }
+
     /// <summary>Only these hosts (--hosts, --host, --range-query); null for all.</summary>
     public HostFilter? Hosts { get; init; }
 

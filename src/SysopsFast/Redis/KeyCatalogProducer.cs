@@ -1,0 +1,188 @@
+using System.Text;
+using StackExchange.Redis;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// Stage 2 (key discovery) from the key catalog: reads the object names, then the host sets of the
+/// objects the glob can match, and builds the keys, so a query for one object never touches the
+/// other objects' keys. Selects exactly the keys SCAN MATCH would (expired ones aside, which the
+/// fetch skips anyway); a glob it cannot split into a host part and an object part, or a server
+/// without a catalog, is left to <see cref="KeyScanProducer"/>.
+/// </summary>
+internal sealed class KeyCatalogProducer
+{
+    private readonly IDatabase _db;
+    private readonly KeyGlobParts _glob;
+    private readonly int _pageSize;
+    private readonly Topology.HostFilter? _hosts;
+
+    public KeyCatalogProducer(IDatabase db, string glob, int pageSize, Topology.HostFilter? hosts = null)
+    {
+        _db = db;
+        _glob = KeyGlobParts.Parse(glob);
+        _pageSize = pageSize;
+        _hosts = hosts;
+    }
+
+    /// <summary>Whether the glob has a form the catalog can answer exactly.</summary>
+    public bool CanServe => _glob.Kind != KeyGlobKind.Unsplittable;
+
+    /// <summary>Writes the matching keys; false, having written nothing, when the server has no catalog.</summary>
+    public async Task<bool> RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        var oldest = (DateTimeOffset.UtcNow - KeyCatalog.Grace).ToUnixTimeMilliseconds();
+        var objects = _db.SortedSetRangeByScoreAsync(KeyCatalog.Objects, oldest);
+        var exists = _db.KeyExistsAsync(KeyCatalog.Objects);
+        if (!await exists)
+        {
+            return false;
+        }
+        Prune(KeyCatalog.Objects, oldest);
+
+        // Hosts whose own name matches: only a contains-pattern can select keys by host alone.
+        HashSet<byte[]>? namedHosts = null;
+        if (_glob.Kind == KeyGlobKind.Contains)
+        {
+            namedHosts = new HashSet<byte[]>(ByteArrayComparer.Instance);
+            foreach (var host in await _db.SortedSetRangeByScoreAsync(KeyCatalog.Hosts, oldest))
+            {
+                var bytes = (byte[])host!;
+                if (bytes.AsSpan().IndexOf(_glob.Literal) >= 0)
+                {
+                    namedHosts.Add(bytes);
+                }
+            }
+        }
+
+        var page = new List<byte[]>(_pageSize);
+        foreach (var objectName in await objects)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = (byte[])objectName!;
+            var selection = _glob.Select(name, namedHosts is { Count: > 0 });
+            if (selection == HostSelection.None)
+            {
+                continue;
+            }
+            var setKey = KeyCatalog.HostsOf(name);
+            var members = await _db.SortedSetRangeByScoreAsync(setKey, oldest);
+            Prune(setKey, oldest);
+            foreach (var member in members)
+            {
+                var host = (byte[])member!;
+                var key = ObjectKey.Make(host, name);
+                var wanted = selection switch
+                {
+                    HostSelection.All => true,
+                    HostSelection.NamedHosts => namedHosts!.Contains(host),
+                    HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
+                    _ => RedisGlob.IsMatch(_glob.Whole, key),
+                };
+                if (wanted && (_hosts is null || _hosts.Allows(key)))
+                {
+                    page.Add(key);
+                    if (page.Count == _pageSize)
+                    {
+                        await WritePageAsync(page, output, statistics, cancellationToken);
+                    }
+                }
+            }
+        }
+        await WritePageAsync(page, output, statistics, cancellationToken);
+        return true;
+    }
+
+    private static async Task WritePageAsync(List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        if (page.Count == 0)
+        {
+            return;
+        }
+        statistics.AddKeys(page.Count);
+        await output.WriteAsync(page.ToArray(), cancellationToken);
+        page.Clear();
+    }
+
+    /// <summary>
+    /// Pruned as read, without waiting: a replica or a read-only user cannot prune, and a query
+    /// must not fail for that; the entries are skipped by score anyway.
+    /// </summary>
+    private void Prune(RedisKey key, long oldest) =>
+        _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, oldest, Exclude.Stop, CommandFlags.FireAndForget);
+
+    private enum HostSelection
+    {
+        None,
+        All,
+        NamedHosts,
+        HostGlob,
+        WholeKey,
+    }
+
+    private enum KeyGlobKind
+    {
+        /// <summary><c>*text*</c> with literal text and no <c>#</c>: the host or the object contains the text.</summary>
+        Contains,
+
+        /// <summary><c>hostglob#objectglob</c>, the host part free of classes and escapes.</summary>
+        HostAndObject,
+
+        Unsplittable,
+    }
+
+    /// <summary>A SCAN glob taken apart along the key grammar.</summary>
+    private sealed record KeyGlobParts(KeyGlobKind Kind, byte[] Whole, byte[] Literal, byte[] HostPart, byte[] ObjectPart)
+    {
+        public static KeyGlobParts Parse(string glob)
+        {
+            var whole = Encoding.UTF8.GetBytes(glob);
+            var hash = whole.AsSpan().IndexOf((byte)ObjectKey.Separator);
+            if (hash < 0)
+            {
+                var inner = whole.AsSpan().Trim((byte)'*');
+                var contains = inner.Length > 0 && inner.Length <= whole.Length - 2 && whole[0] == '*' && whole[^1] == '*' && !RedisGlob.HasWildcards(inner);
+                return new(contains ? KeyGlobKind.Contains : KeyGlobKind.Unsplittable, whole, inner.ToArray(), [], []);
+            }
+            // A class or an escape before the first '#' could hide another '#': leave those to SCAN.
+            var host = whole.AsSpan(0, hash);
+            var kind = host.IndexOfAny("[\\"u8) >= 0 ? KeyGlobKind.Unsplittable : KeyGlobKind.HostAndObject;
+            return new(kind, whole, [], host.ToArray(), whole.AsSpan(hash + 1).ToArray());
+        }
+
+        /// <summary>Which hosts of an object the glob selects.</summary>
+        public HostSelection Select(ReadOnlySpan<byte> objectName, bool someHostsNamed)
+        {
+            if (Kind == KeyGlobKind.Contains)
+            {
+                return objectName.IndexOf(Literal) >= 0 ? HostSelection.All : someHostsNamed ? HostSelection.NamedHosts : HostSelection.None;
+            }
+            // Host names hold no '#', so with one '#' in the key the glob's '#' can only match it;
+            // an object name with a '#' of its own gets the whole glob tried on each key.
+            if (objectName.IndexOf((byte)ObjectKey.Separator) >= 0)
+            {
+                return HostSelection.WholeKey;
+            }
+            if (!RedisGlob.IsMatch(ObjectPart, objectName))
+            {
+                return HostSelection.None;
+            }
+            return HostPart.AsSpan().TrimStart((byte)'*').IsEmpty ? HostSelection.All : HostSelection.HostGlob;
+        }
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}
