@@ -114,7 +114,8 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
         var hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null;
-        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts, Targeting.Scan);
+        using var dictionaries = new Format.CompressionDictionaries();
+        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts, Targeting.Scan, dictionaries);
         var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
         if (summary.KeysDiscovered == 0 && !summary.Partial)
         {

@@ -14,6 +14,10 @@ public static class FleetImporter
 {
     public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken)
     {
+        if (codec == PayloadCodec.ZstdDictionary)
+        {
+            throw Errors.BadArgument("import does not train dictionaries yet; use --codec lz4 (the default), zstd or none");
+        }
         if (!Directory.Exists(directory))
         {
             throw Errors.NotADirectory(directory);

@@ -14,12 +14,17 @@ internal static class ParallelUploader
         IEnumerable<T> items,
         Func<T, (string Key, byte[] Value)?> encode,
         TimeSpan? ttl,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<IDatabase, Task>? beforeRecords = null)
     {
         await using var connections = new Redis.RedisConnections();
         var db = await connections.DatabaseAsync(server, cancellationToken);
         try
         {
+            if (beforeRecords is not null)
+            {
+                await beforeRecords(db);
+            }
             return await RunAsync(db, items, encode, ttl, cancellationToken);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

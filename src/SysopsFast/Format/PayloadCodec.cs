@@ -6,4 +6,7 @@ public enum PayloadCodec : byte
     None = 0,
     Lz4 = 1,
     Zstd = 2,
+
+    /// <summary>zstd with a dictionary trained per object name; the header names it (offset 84).</summary>
+    ZstdDictionary = 3,
 }

@@ -15,6 +15,11 @@ public sealed class RecordDecoder : IDisposable
 
     private byte[] _scratch = [];
     private ZstdSharp.Decompressor? _zstd;
+    private readonly CompressionDictionaries? _dictionaries;
+    private readonly Dictionary<uint, ZstdSharp.Decompressor> _withDictionary = [];
+
+    /// <param name="dictionaries">Where <see cref="PayloadCodec.ZstdDictionary"/> records find their dictionary.</param>
+    public RecordDecoder(CompressionDictionaries? dictionaries = null) => _dictionaries = dictionaries;
 
     /// <summary>
     /// Decodes <paramref name="record"/>. The returned span points into the record itself (codec none)
@@ -85,6 +90,26 @@ public sealed class RecordDecoder : IDisposable
                 content = dest[..raw];
                 return true;
             }
+            case PayloadCodec.ZstdDictionary:
+            {
+                if (!_withDictionary.TryGetValue(header.DictionaryId, out var decompressor))
+                {
+                    if (_dictionaries is null || !_dictionaries.TryGet(header.DictionaryId, out var dictionary))
+                    {
+                        error = $"dictionary {header.DictionaryId:x8} not found (#dict:{header.DictionaryId:x8} expired or was never written)";
+                        return false;
+                    }
+                    _withDictionary[header.DictionaryId] = decompressor = dictionary.CreateDecompressor();
+                }
+                var dest = Scratch(raw);
+                if (!decompressor.TryUnwrap(payload, dest, out var n) || n != raw)
+                {
+                    error = "zstd payload is corrupt, has the wrong length, or does not match its dictionary";
+                    return false;
+                }
+                content = dest[..raw];
+                return true;
+            }
             default:
                 error = $"unknown codec {header.Codec}";
                 return false;
@@ -114,5 +139,10 @@ public sealed class RecordDecoder : IDisposable
         }
         _zstd?.Dispose();
         _zstd = null;
+        foreach (var decompressor in _withDictionary.Values)
+        {
+            decompressor.Dispose();
+        }
+        _withDictionary.Clear();
     }
 }

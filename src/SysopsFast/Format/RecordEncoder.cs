@@ -13,7 +13,7 @@ public static class RecordEncoder
     public const long DefaultSizeCap = 10L * 1024 * 1024;
 
     /// <summary>Encodes <paramref name="content"/> into a new array sized exactly to the record.</summary>
-    public static byte[] Encode(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, long sizeCap = DefaultSizeCap)
+    public static byte[] Encode(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, long sizeCap = DefaultSizeCap, CompressionDictionary? dictionary = null)
     {
         var omitted = content.Length > sizeCap;
         var body = omitted ? [] : content;
@@ -21,7 +21,7 @@ public static class RecordEncoder
         var rented = ArrayPool<byte>.Shared.Rent(bound);
         try
         {
-            var length = EncodeInto(content, stat, insertedUnixMs, codec, rented, sizeCap);
+            var length = EncodeInto(content, stat, insertedUnixMs, codec, rented, sizeCap, dictionary);
             return rented.AsSpan(0, length).ToArray();
         }
         finally
@@ -33,12 +33,13 @@ public static class RecordEncoder
     public static int MaxPayloadLength(int rawLength, PayloadCodec codec) => codec switch
     {
         PayloadCodec.Lz4 => LZ4Codec.MaximumOutputSize(rawLength),
-        PayloadCodec.Zstd => (int)ZstdSharp.Compressor.GetCompressBound(rawLength),
+        PayloadCodec.Zstd or PayloadCodec.ZstdDictionary => (int)ZstdSharp.Compressor.GetCompressBound(rawLength),
         _ => rawLength,
     };
 
     /// <summary>Encodes into <paramref name="dest"/> (at least Size + MaxPayloadLength bytes); returns the record length.</summary>
-    public static int EncodeInto(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, Span<byte> dest, long sizeCap = DefaultSizeCap)
+    /// <param name="dictionary">Required for <see cref="PayloadCodec.ZstdDictionary"/>, ignored otherwise.</param>
+    public static int EncodeInto(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, Span<byte> dest, long sizeCap = DefaultSizeCap, CompressionDictionary? dictionary = null)
     {
         var omitted = content.Length > sizeCap;
         var body = omitted ? [] : content;
@@ -65,6 +66,13 @@ public static class RecordEncoder
                     payloadLength = compressor.Wrap(body, payloadDest);
                 }
                 break;
+            case PayloadCodec.ZstdDictionary:
+                if (dictionary is null)
+                {
+                    throw new ArgumentException("the ZstdDictionary codec needs a dictionary", nameof(dictionary));
+                }
+                payloadLength = dictionary.Compress(body, payloadDest);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(codec));
         }
@@ -84,6 +92,7 @@ public static class RecordEncoder
             Words = words,
             Stat = stat,
             PayloadChecksum = XxHash3.HashToUInt64(payloadDest[..payloadLength]),
+            DictionaryId = effectiveCodec == PayloadCodec.ZstdDictionary ? dictionary!.Id : 0,
         };
         header.WriteTo(dest);
         return RecordHeader.Size + payloadLength;

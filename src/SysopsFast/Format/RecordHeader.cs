@@ -31,6 +31,9 @@ public readonly record struct RecordHeader
     public FileStat Stat { get; init; }
     public ulong PayloadChecksum { get; init; }
 
+    /// <summary>The <see cref="CompressionDictionary.Id"/> of a <see cref="PayloadCodec.ZstdDictionary"/> record; 0 otherwise.</summary>
+    public uint DictionaryId { get; init; }
+
     internal void WriteTo(Span<byte> dest)
     {
         if (dest.Length < Size)
@@ -54,6 +57,7 @@ public readonly record struct RecordHeader
         BinaryPrimitives.WriteUInt32LittleEndian(h[72..], Stat.Mode);
         BinaryPrimitives.WriteUInt32LittleEndian(h[76..], Stat.Uid);
         BinaryPrimitives.WriteUInt32LittleEndian(h[80..], Stat.Gid);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[84..], DictionaryId);
         BinaryPrimitives.WriteInt64LittleEndian(h[88..], Stat.Size);
         BinaryPrimitives.WriteInt64LittleEndian(h[96..], Stat.MtimeUnixSeconds);
         BinaryPrimitives.WriteUInt64LittleEndian(h[104..], PayloadChecksum);
@@ -94,9 +98,15 @@ public readonly record struct RecordHeader
             return false;
         }
         var codec = (PayloadCodec)h[5];
-        if (codec is not (PayloadCodec.None or PayloadCodec.Lz4 or PayloadCodec.Zstd))
+        if (codec is not (PayloadCodec.None or PayloadCodec.Lz4 or PayloadCodec.Zstd or PayloadCodec.ZstdDictionary))
         {
             error = $"unknown payload codec {h[5]}";
+            return false;
+        }
+        var dictionaryId = BinaryPrimitives.ReadUInt32LittleEndian(h[84..]);
+        if ((codec == PayloadCodec.ZstdDictionary) != (dictionaryId != 0))
+        {
+            error = codec == PayloadCodec.ZstdDictionary ? "dictionary codec without a dictionary id" : $"codec {codec} with a dictionary id";
             return false;
         }
         var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(h[12..]);
@@ -125,6 +135,7 @@ public readonly record struct RecordHeader
                 BinaryPrimitives.ReadInt64LittleEndian(h[88..]),
                 BinaryPrimitives.ReadInt64LittleEndian(h[96..])),
             PayloadChecksum = BinaryPrimitives.ReadUInt64LittleEndian(h[104..]),
+            DictionaryId = dictionaryId,
         };
         error = null;
         return true;

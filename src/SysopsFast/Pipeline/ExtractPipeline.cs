@@ -37,7 +37,7 @@ public static class ExtractPipeline
         for (var i = 0; i < workerCount; i++)
         {
             perWorker[i] = processors.CreateForWorker();
-            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt);
+            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries);
         }
 
         var producer = Task.Run(async () =>

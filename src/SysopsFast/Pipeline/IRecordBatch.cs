@@ -34,5 +34,11 @@ public interface IRecordBatchSource
     /// <summary>The servers this source reads, for the summary and for messages.</summary>
     IReadOnlyList<string> Servers { get; }
 
+    /// <summary>
+    /// Dictionaries for <see cref="Format.PayloadCodec.ZstdDictionary"/> records, filled by the
+    /// source before it writes a batch that needs them; null when it has none.
+    /// </summary>
+    Format.CompressionDictionaries? Dictionaries => null;
+
     Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }

@@ -6,17 +6,18 @@ namespace SysopsFast.Pipeline;
 /// <summary>
 /// Stage 4 (decode) feeding stage 5/6 (the processor): takes batches off the channel, checks and
 /// decodes each record into its own pooled buffer and hands the contents to its processor.
-/// One per core; nothing here is shared between workers except the corrupt-record queue.
+/// One per core; nothing here is shared between workers except the corrupt-record queue and the dictionaries.
 /// </summary>
 internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
 {
-    private readonly RecordDecoder _decoder = new();
+    private readonly RecordDecoder _decoder;
     private readonly IRecordProcessor _processor;
     private readonly ConcurrentQueue<CorruptRecord> _corrupt;
     private string _server = "";
 
-    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt)
+    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null)
     {
+        _decoder = new RecordDecoder(dictionaries);
         _processor = processor;
         _corrupt = corrupt;
     }

@@ -18,6 +18,14 @@ internal static class KeyCatalog
 
     public static readonly RedisKey Objects = Prefix + "objects";
 
+    /// <summary>Members: ids (8 hex digits) of the compression dictionaries in use, scored by expiry.</summary>
+    public static readonly RedisKey Dictionaries = Prefix + "dicts";
+
+    /// <summary>A dictionary outlives the records written with it by this much.</summary>
+    public static readonly TimeSpan DictionaryExtraLife = TimeSpan.FromHours(1);
+
+    public static RedisKey DictionaryKey(uint id) => $"#dict:{id:x8}";
+
     private static readonly byte[] ObjectPrefix = Encoding.UTF8.GetBytes(Prefix + "object:");
 
     /// <summary>
@@ -40,6 +48,44 @@ internal static class KeyCatalog
         db.SortedSetAddAsync(Objects, objectName, expiry, SortedSetWhen.GreaterThan),
         db.SortedSetAddAsync(Hosts, host, expiry, SortedSetWhen.GreaterThan),
     ];
+
+    /// <summary>Stores a dictionary (before any record that uses it) and lists it for readers.</summary>
+    public static async Task StoreDictionaryAsync(IDatabaseAsync db, Format.CompressionDictionary dictionary, TimeSpan? ttl)
+    {
+        var life = ttl is { } t ? t + DictionaryExtraLife : (TimeSpan?)null;
+        await Task.WhenAll(
+            life is { } l ? db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes, l) : db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes),
+            db.SortedSetAddAsync(Dictionaries, $"{dictionary.Id:x8}", Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan));
+    }
+
+    /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
+    public static async Task<List<string>> LoadDictionariesAsync(IDatabaseAsync db, Format.CompressionDictionaries into)
+    {
+        var warnings = new List<string>();
+        var oldest = (DateTimeOffset.UtcNow - Grace).ToUnixTimeMilliseconds();
+        var ids = await db.SortedSetRangeByScoreAsync(Dictionaries, oldest);
+        var parsed = new List<uint>();
+        foreach (var member in ids)
+        {
+            if (uint.TryParse((string?)member, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                parsed.Add(id);
+            }
+        }
+        var values = await Task.WhenAll(parsed.Select(id => db.StringGetAsync(DictionaryKey(id))));
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            if (values[i].IsNull)
+            {
+                continue; // expired: records that need it are reported one by one
+            }
+            if (!into.TryAdd(parsed[i], (byte[])values[i]!))
+            {
+                warnings.Add($"dictionary {parsed[i]:x8} is damaged (its bytes do not match its id); records compressed with it will be reported as corrupt");
+            }
+        }
+        return warnings;
+    }
 
     /// <summary>Whether a key (or a SCAN result) is one of the catalog's own.</summary>
     public static bool IsHousekeeping(ReadOnlySpan<byte> key) => key.Length > 0 && key[0] == (byte)ObjectKey.Separator;

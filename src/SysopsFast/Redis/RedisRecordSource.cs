@@ -21,8 +21,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly Topology.HostFilter? _hosts;
     private readonly bool _scan;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false, Format.CompressionDictionaries? dictionaries = null)
     {
+        Dictionaries = dictionaries;
         _scan = scan;
         _hosts = hosts;
         _connections = connections;
@@ -34,6 +35,8 @@ public sealed class RedisRecordSource : IRecordBatchSource
     }
 
     public IReadOnlyList<string> Servers { get; }
+
+    public Format.CompressionDictionaries? Dictionaries { get; }
 
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
@@ -178,6 +181,14 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             try
             {
+                // Before any key is listed, so no batch reaches a worker ahead of its dictionary.
+                if (Dictionaries is not null)
+                {
+                    foreach (var warning in await KeyCatalog.LoadDictionariesAsync(db, Dictionaries))
+                    {
+                        statistics.Warn($"{server}: {warning}");
+                    }
+                }
                 if (!(!_scan && catalog.CanServe && await catalog.RunAsync(pages.Writer, statistics, token)))
                 {
                     var producers = cluster
