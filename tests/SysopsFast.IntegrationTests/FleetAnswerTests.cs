@@ -33,14 +33,37 @@ public abstract class FleetAnswerTests
     [Theory]
     [InlineData(PayloadCodec.None)]
     [InlineData(PayloadCodec.Zstd)]
+    [InlineData(PayloadCodec.ZstdDictionary)]
     public async Task Every_codec_gives_the_same_answer(PayloadCodec codec)
     {
         var fleet = new SyntheticFleet(150, 3);
-        var db = codec == PayloadCodec.None ? 2 : 3;
+        var db = codec switch { PayloadCodec.None => 2, PayloadCodec.Zstd => 3, _ => 13 };
         await FleetGenerator.GenerateAsync(fleet, Server(db), codec, null, plain: false, CancellationToken.None);
         await using var query = new FleetQuery([Server(db)]);
         var (counts, _) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "net.core.netdev_budget"));
         Assert.Equal(fleet.ExpectedUniq(), counts);
+    }
+
+    [Fact]
+    public async Task Records_whose_dictionary_is_gone_are_reported_as_corrupt_not_miscounted()
+    {
+        var fleet = new SyntheticFleet(30, 4);
+        await FleetGenerator.GenerateAsync(fleet, Server(14), PayloadCodec.ZstdDictionary, null, plain: false, CancellationToken.None);
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(_address))
+        {
+            var db = mux.GetDatabase(14);
+            var ids = await db.SortedSetRangeByRankAsync(KeyCatalog.Dictionaries);
+            Assert.Equal(SyntheticFleet.ObjectNames.Length, ids.Length);
+            foreach (var id in ids)
+            {
+                await db.KeyDeleteAsync($"#dict:{id}");
+            }
+        }
+        await using var query = new FleetQuery([Server(14)]);
+        var (counts, result) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "net.core.netdev_budget"));
+        Assert.Empty(counts);
+        Assert.Equal(30, result.Summary.Corrupt.Count);
+        Assert.All(result.Summary.Corrupt, c => Assert.Contains("not found", c.Reason, StringComparison.Ordinal));
     }
 
     [Fact]

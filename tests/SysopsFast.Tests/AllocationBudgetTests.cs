@@ -21,6 +21,7 @@ public class AllocationBudgetTests
     [InlineData(PayloadCodec.Lz4, false)]
     [InlineData(PayloadCodec.None, false)]
     [InlineData(PayloadCodec.Zstd, false)]
+    [InlineData(PayloadCodec.ZstdDictionary, false)]
     [InlineData(PayloadCodec.Lz4, true)]
     public void Decode_grep_and_uniq_count_allocate_nothing_per_value(PayloadCodec codec, bool ignoreCase)
     {
@@ -30,11 +31,11 @@ public class AllocationBudgetTests
         foreach (var h in fleet.HostIndices())
         {
             fleet.Write(h, 0, text);
-            records.Add((System.Text.Encoding.UTF8.GetBytes(SyntheticFleet.HostName(h) + "#cmd/sysctl-a"), RecordEncoder.Encode(text.Span, FileStat.None, 1, codec)));
+            records.Add((System.Text.Encoding.UTF8.GetBytes(SyntheticFleet.HostName(h) + "#cmd/sysctl-a"), TestCodecs.Encode(text.Span, FileStat.None, 1, codec)));
         }
         var sinks = new UniqCountSinkFactory();
         var processors = new GrepRecordProcessorFactory(MatcherFactory.Create("net.core.netdev_budget", false, ignoreCase), false, sinks);
-        using var worker = new RecordDecodeWorker(processors.CreateForWorker(), new ConcurrentQueue<CorruptRecord>());
+        using var worker = new RecordDecodeWorker(processors.CreateForWorker(), new ConcurrentQueue<CorruptRecord>(), TestCodecs.Dictionaries);
 
         // Warm up: the first pass learns the distinct lines (one array each) and grows the buffers.
         foreach (var (key, value) in records)

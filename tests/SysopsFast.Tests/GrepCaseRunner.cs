@@ -30,19 +30,19 @@ internal static class GrepCaseRunner
             Assert.True(expected.SequenceEqual(got), $"split at {split}: got [{string.Join("|", got)}]");
         }
 
-        using var decoder = new RecordDecoder();
-        foreach (var codec in new[] { PayloadCodec.None, PayloadCodec.Lz4, PayloadCodec.Zstd })
+        using var decoder = TestCodecs.Decoder();
+        foreach (var codec in TestCodecs.All)
         {
-            var record = RecordEncoder.Encode(bytes, FileStat.None, 1, codec);
+            var record = TestCodecs.Encode(bytes, FileStat.None, 1, codec);
             Assert.True(decoder.TryDecode(record, out _, out var content, out var error), error);
             var contentCopy = content.ToArray();
             Assert.Equal(expected, Run(s => LineSearcher.Search(contentCopy, matcher, invert, s)));
         }
 
-        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", RecordEncoder.Encode(bytes, FileStat.None, 1, (PayloadCodec)(i % 3)))).ToList();
+        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", TestCodecs.Encode(bytes, FileStat.None, 1, TestCodecs.All[i % TestCodecs.All.Length]))).ToList();
         var sinks = new UniqCountSinkFactory();
         var processors = new GrepRecordProcessorFactory(matcher, invert, sinks);
-        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2), processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
+        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2) { Dictionaries = TestCodecs.Dictionaries }, processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
         Assert.Empty(summary.Corrupt);
         var expectedCounts = expected.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count() * 7L);
         Assert.Equal(expectedCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal), sinks.Result.ToDictionary(r => r.Line, r => r.Count).OrderBy(kv => kv.Key, StringComparer.Ordinal));

@@ -18,6 +18,8 @@ internal sealed class MemoryRecordSource : IRecordBatchSource
 
     public IReadOnlyList<string> Servers { get; } = ["memory"];
 
+    public Format.CompressionDictionaries? Dictionaries { get; init; }
+
     /// <summary>Thrown after this many batches, to test failure propagation.</summary>
     public int? FailAfterBatches { get; init; }
 

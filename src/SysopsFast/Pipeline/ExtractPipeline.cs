@@ -45,6 +45,7 @@ public static class ExtractPipeline
             try
             {
                 await source.ProduceAsync(channel.Writer, statistics, stages.Token);
+                statistics.Milestone("fetched");
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -131,6 +132,7 @@ public static class ExtractPipeline
             Warnings = statistics.Warnings,
             ServersScanned = statistics.ServersScanned,
             Elapsed = clock.Elapsed,
+            Milestones = statistics.Milestones,
             Partial = cancellationToken.IsCancellationRequested && !stoppedEarly,
             StoppedEarly = stoppedEarly,
         };

@@ -9,6 +9,8 @@ public sealed class SourceStatistics
     private long _batches;
     private long _bytes;
     private int _scans;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly ConcurrentDictionary<string, double> _milestones = new();
     private readonly ConcurrentQueue<string> _answered = new();
     private readonly ConcurrentQueue<string> _missing = new();
     private readonly ConcurrentQueue<string> _warnings = new();
@@ -29,12 +31,23 @@ public sealed class SourceStatistics
     /// <summary>Failovers and other things the user should hear about.</summary>
     public IReadOnlyList<string> Warnings => _warnings.ToArray();
 
+    /// <summary>When each stage first got somewhere, in ms since the query started (for --verbose).</summary>
+    public IReadOnlyDictionary<string, double> Milestones => _milestones;
+
+    /// <summary>Records the first time <paramref name="what"/> happened; later calls are ignored.</summary>
+    internal void Milestone(string what) => _milestones.TryAdd(what, _clock.Elapsed.TotalMilliseconds);
+
     internal void UsedScan() => Interlocked.Increment(ref _scans);
 
-    internal void AddKeys(long n) => Interlocked.Add(ref _keys, n);
+    internal void AddKeys(long n)
+    {
+        Milestone("first keys");
+        Interlocked.Add(ref _keys, n);
+    }
 
     internal void AddBatch(long bytes)
     {
+        Milestone("first batch");
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _bytes, bytes);
     }

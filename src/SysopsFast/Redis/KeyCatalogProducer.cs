@@ -56,6 +56,7 @@ internal sealed class KeyCatalogProducer
             }
         }
 
+        statistics.Milestone("catalog hosts");
         var page = new List<byte[]>(_pageSize);
         foreach (var objectName in await objects)
         {

@@ -43,6 +43,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         // Choose every core's server before fetching anything: a core with no live server is
         // reported before any output is produced.
         var chosen = await Task.WhenAll(_targets.Select(t => ConnectAsync(t, statistics, cancellationToken)));
+        statistics.Milestone("connected");
         await Task.WhenAll(chosen.Where(c => c.Servers.Count > 0).Select(c => RunCoreAsync(c, output, statistics, cancellationToken)));
     }
 
@@ -189,6 +190,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
                         statistics.Warn($"{server}: {warning}");
                     }
                 }
+                statistics.Milestone("dictionaries");
                 if (!(!_scan && catalog.CanServe && await catalog.RunAsync(pages.Writer, statistics, token)))
                 {
                     var producers = cluster
