@@ -69,7 +69,7 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
 
         (exit, _, stderr) = await Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--verbose", "--server", $"redis://{redis.Address}/9");
         Assert.Equal(0, exit);
-        Assert.Matches(@"^sysops-fast: 300 records of 300 keys \([0-9.]+ MB fetched, [0-9.]+ MB decoded, 0 expired in between; keys by catalog\) from 1 core\(s\) in \d+ ms; 600 lines selected in 300 records\n$", stderr);
+        Assert.Matches(@"^sysops-fast: 300 records of 300 keys \([0-9.]+ MB fetched, [0-9.]+ MB decoded, 0 expired in between; keys by catalog\) from 1 core\(s\) in \d+ ms; 600 lines selected in 300 records\nsysops-fast: timeline \(ms\): process start → query \d+; then .*connected \d+.*first batch \d+.*fetched \d+, done \d+\n$", stderr);
     }
 
     [Fact]

@@ -18,6 +18,12 @@ internal static class KeyCatalog
 
     public static readonly RedisKey Objects = Prefix + "objects";
 
+    internal static readonly byte[] HostsKey = Encoding.UTF8.GetBytes(Prefix + "hosts");
+
+    internal static readonly byte[] ObjectsKey = Encoding.UTF8.GetBytes(Prefix + "objects");
+
+    internal static readonly byte[] DictionariesKey = Encoding.UTF8.GetBytes(Prefix + "dicts");
+
     /// <summary>Members: ids (8 hex digits) of the compression dictionaries in use, scored by expiry.</summary>
     public static readonly RedisKey Dictionaries = Prefix + "dicts";
 
@@ -36,7 +42,7 @@ internal static class KeyCatalog
 
     public static RedisKey HostsOf(string objectName) => Prefix + "object:" + objectName;
 
-    public static RedisKey HostsOf(ReadOnlySpan<byte> objectName) => (byte[])[.. ObjectPrefix, .. objectName];
+    public static byte[] HostsOf(ReadOnlySpan<byte> objectName) => [.. ObjectPrefix, .. objectName];
 
     /// <summary>The score of an entry: the key's expiry in Unix milliseconds, or +inf for a key that never expires.</summary>
     public static double Expiry(TimeSpan? ttl, DateTimeOffset now) => ttl is { } t ? (now + t).ToUnixTimeMilliseconds() : double.PositiveInfinity;
@@ -59,27 +65,26 @@ internal static class KeyCatalog
     }
 
     /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
-    public static async Task<List<string>> LoadDictionariesAsync(IDatabaseAsync db, Format.CompressionDictionaries into)
+    internal static async Task<List<string>> LoadDictionariesAsync(IQueryServer server, Format.CompressionDictionaries into)
     {
         var warnings = new List<string>();
         var oldest = (DateTimeOffset.UtcNow - Grace).ToUnixTimeMilliseconds();
-        var ids = await db.SortedSetRangeByScoreAsync(Dictionaries, oldest);
         var parsed = new List<uint>();
-        foreach (var member in ids)
+        foreach (var member in await server.SortedSetMembersAsync(DictionariesKey, oldest))
         {
-            if (uint.TryParse((string?)member, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            if (uint.TryParse(Encoding.ASCII.GetString(member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id))
             {
                 parsed.Add(id);
             }
         }
-        var values = await Task.WhenAll(parsed.Select(id => db.StringGetAsync(DictionaryKey(id))));
+        var values = await server.GetAsync(parsed.Select(id => (byte[])DictionaryKey(id)!).ToList());
         for (var i = 0; i < parsed.Count; i++)
         {
-            if (values[i].IsNull)
+            if (values[i] is not { } bytes)
             {
                 continue; // expired: records that need it are reported one by one
             }
-            if (!into.TryAdd(parsed[i], (byte[])values[i]!))
+            if (!into.TryAdd(parsed[i], bytes))
             {
                 warnings.Add($"dictionary {parsed[i]:x8} is damaged (its bytes do not match its id); records compressed with it will be reported as corrupt");
             }

@@ -1,5 +1,4 @@
 using System.Text;
-using StackExchange.Redis;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Redis;
@@ -13,14 +12,14 @@ namespace SysopsFast.Redis;
 /// </summary>
 internal sealed class KeyCatalogProducer
 {
-    private readonly IDatabase _db;
+    private readonly IQueryServer _server;
     private readonly KeyGlobParts _glob;
     private readonly int _pageSize;
     private readonly Topology.HostFilter? _hosts;
 
-    public KeyCatalogProducer(IDatabase db, string glob, int pageSize, Topology.HostFilter? hosts = null)
+    public KeyCatalogProducer(IQueryServer server, string glob, int pageSize, Topology.HostFilter? hosts = null)
     {
-        _db = db;
+        _server = server;
         _glob = KeyGlobParts.Parse(glob);
         _pageSize = pageSize;
         _hosts = hosts;
@@ -33,46 +32,50 @@ internal sealed class KeyCatalogProducer
     public async Task<bool> RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var oldest = (DateTimeOffset.UtcNow - KeyCatalog.Grace).ToUnixTimeMilliseconds();
-        var objects = _db.SortedSetRangeByScoreAsync(KeyCatalog.Objects, oldest);
-        var exists = _db.KeyExistsAsync(KeyCatalog.Objects);
+        // Asked together: one round trip whether or not there is a catalog.
+        var objects = _server.SortedSetMembersAsync(KeyCatalog.ObjectsKey, oldest);
+        var exists = _server.KeyExistsAsync(KeyCatalog.ObjectsKey);
+        var allHosts = _glob.Kind == KeyGlobKind.Contains ? _server.SortedSetMembersAsync(KeyCatalog.HostsKey, oldest) : null;
         if (!await exists)
         {
+            await Task.WhenAll(objects, allHosts ?? Task.CompletedTask);
             return false;
         }
-        Prune(KeyCatalog.Objects, oldest);
+        _server.PruneSortedSet(KeyCatalog.ObjectsKey, oldest);
 
         // Hosts whose own name matches: only a contains-pattern can select keys by host alone.
         HashSet<byte[]>? namedHosts = null;
-        if (_glob.Kind == KeyGlobKind.Contains)
+        if (allHosts is not null)
         {
             namedHosts = new HashSet<byte[]>(ByteArrayComparer.Instance);
-            foreach (var host in await _db.SortedSetRangeByScoreAsync(KeyCatalog.Hosts, oldest))
+            foreach (var host in await allHosts)
             {
-                var bytes = (byte[])host!;
-                if (bytes.AsSpan().IndexOf(_glob.Literal) >= 0)
+                if (host.AsSpan().IndexOf(_glob.Literal) >= 0)
                 {
-                    namedHosts.Add(bytes);
+                    namedHosts.Add(host);
                 }
             }
         }
 
         statistics.Milestone("catalog hosts");
         var page = new List<byte[]>(_pageSize);
-        foreach (var objectName in await objects)
+        // Every selected object's host set is asked for at once; they are read in order.
+        var selected = new List<(byte[] Name, HostSelection Selection, Task<List<byte[]>> Hosts)>();
+        foreach (var name in await objects)
+        {
+            var selection = _glob.Select(name, namedHosts is { Count: > 0 });
+            if (selection != HostSelection.None)
+            {
+                var setKey = KeyCatalog.HostsOf(name);
+                selected.Add((name, selection, _server.SortedSetMembersAsync(setKey, oldest)));
+                _server.PruneSortedSet(setKey, oldest);
+            }
+        }
+        foreach (var (name, selection, hostsTask) in selected)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var name = (byte[])objectName!;
-            var selection = _glob.Select(name, namedHosts is { Count: > 0 });
-            if (selection == HostSelection.None)
+            foreach (var host in await hostsTask)
             {
-                continue;
-            }
-            var setKey = KeyCatalog.HostsOf(name);
-            var members = await _db.SortedSetRangeByScoreAsync(setKey, oldest);
-            Prune(setKey, oldest);
-            foreach (var member in members)
-            {
-                var host = (byte[])member!;
                 var key = ObjectKey.Make(host, name);
                 var wanted = selection switch
                 {
@@ -105,13 +108,6 @@ internal sealed class KeyCatalogProducer
         await output.WriteAsync(page.ToArray(), cancellationToken);
         page.Clear();
     }
-
-    /// <summary>
-    /// Pruned as read, without waiting: a replica or a read-only user cannot prune, and a query
-    /// must not fail for that; the entries are skipped by score anyway.
-    /// </summary>
-    private void Prune(RedisKey key, long oldest) =>
-        _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, oldest, Exclude.Stop, CommandFlags.FireAndForget);
 
     private enum HostSelection
     {

@@ -1,4 +1,3 @@
-using StackExchange.Redis;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Redis;
@@ -7,26 +6,23 @@ namespace SysopsFast.Redis;
 /// Stage 3 (fetch) for one server or one Redis Cluster: cuts pages of keys into batches sized by
 /// bytes (learned from the replies so far), keeps a bounded number in flight, and passes each
 /// batch on, unread. A standalone server gets one zero-copy MGET per batch; a cluster gets one MGET
-/// per hash slot in the batch (it refuses MGET across slots), each routed to the slot's node by the
-/// client, which also follows MOVED and ASK redirections during a resharding (see ValuesMgetPart).
+/// per hash slot in the batch (it refuses MGET across slots); see <see cref="IQueryServer.Mget"/>.
 /// </summary>
 internal sealed class MgetBatchFetcher
 {
-    private readonly IDatabase _db;
-    private readonly string _server;
+    private readonly IQueryServer _server;
     private readonly ExtractOptions _options;
     private readonly KeyClaims? _claims;
-    private readonly IConnectionMultiplexer? _cluster;
+    private readonly Task _readyToForward;
     private double _bytesPerKey = 16 * 1024; // a first guess; corrected by every reply
 
-    /// <param name="cluster">The cluster's multiplexer (to compute hash slots), or null for a standalone server.</param>
-    public MgetBatchFetcher(IDatabase db, string server, ExtractOptions options, KeyClaims? claims, IConnectionMultiplexer? cluster = null)
+    /// <param name="readyToForward">Batches wait for it before going to the workers (the compression dictionaries).</param>
+    public MgetBatchFetcher(IQueryServer server, ExtractOptions options, KeyClaims? claims, Task? readyToForward = null)
     {
-        _db = db;
+        _readyToForward = readyToForward ?? Task.CompletedTask;
         _server = server;
         _options = options;
         _claims = claims;
-        _cluster = cluster;
     }
 
     public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
@@ -46,7 +42,7 @@ internal sealed class MgetBatchFetcher
                     {
                         await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
                     }
-                    inFlight.Enqueue(Send(keys.AsSpan(offset, count)));
+                    inFlight.Enqueue(_server.Mget(keys.AsSpan(offset, count)));
                     offset += count;
                 }
             }
@@ -68,41 +64,6 @@ internal sealed class MgetBatchFetcher
         }
     }
 
-    private List<Task<IMgetPart>> Send(ReadOnlySpan<byte[]> keys)
-    {
-        if (_cluster is null)
-        {
-            return [Mget(keys.ToArray())];
-        }
-        var bySlot = new Dictionary<int, List<byte[]>>();
-        foreach (var key in keys)
-        {
-            var slot = _cluster.HashSlot(key);
-            if (!bySlot.TryGetValue(slot, out var list))
-            {
-                bySlot[slot] = list = [];
-            }
-            list.Add(key);
-        }
-        return bySlot.Values.Select(list => ClusterMget(list.ToArray())).ToList();
-    }
-
-    private async Task<IMgetPart> Mget(byte[][] keys)
-    {
-        var args = new RedisKeyOrValue[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            args[i] = (RedisKey)keys[i];
-        }
-        return new RespMgetPart(await _db.ExecuteRespAsync("MGET", args), keys);
-    }
-
-    private async Task<IMgetPart> ClusterMget(byte[][] keys)
-    {
-        var redisKeys = Array.ConvertAll(keys, k => (RedisKey)k);
-        return new ValuesMgetPart(await _db.StringGetAsync(redisKeys), keys);
-    }
-
     private static async Task DisposeWhenArrivedAsync(Task<IMgetPart> reply)
     {
         try
@@ -119,6 +80,7 @@ internal sealed class MgetBatchFetcher
 
     private async Task ForwardAsync(List<Task<IMgetPart>> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
+        await _readyToForward;
         var parts = new List<IMgetPart>(pending.Count);
         try
         {
@@ -140,7 +102,7 @@ internal sealed class MgetBatchFetcher
             }
             throw;
         }
-        var batch = new MgetRecordBatch(_server, parts, _claims);
+        var batch = new MgetRecordBatch(_server.Name, parts, _claims);
         try
         {
             var bytes = batch.Bytes;

@@ -164,3 +164,46 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 
     public void Dispose() { }
 }
+
+/// <summary>
+/// The part our own <see cref="RespConnection"/> delivers: the whole MGET reply in one pooled buffer
+/// it owns, so every value is a span over it and nothing is copied.
+/// </summary>
+internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys) : IMgetPart
+{
+    public byte[][] Keys => keys;
+
+    public long Bytes => reply.Length;
+
+    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
+    {
+        var frame = reply.Read();
+        if (frame.Error is { } error)
+        {
+            throw new InvalidDataException("MGET failed: " + error);
+        }
+        if (frame.ReadArrayLength() != keys.Length)
+        {
+            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
+        }
+        foreach (var key in keys)
+        {
+            var present = frame.TryReadBulk(out var value);
+            if (claims is not null && !claims.TryClaim(key))
+            {
+                continue; // another server of this core already delivered it
+            }
+            if (!present)
+            {
+                consumer.Missing(key);
+            }
+            else if (!consumer.Consume(key, value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public void Dispose() => reply.Dispose();
+}

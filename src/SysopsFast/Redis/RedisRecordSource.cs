@@ -47,12 +47,12 @@ public sealed class RedisRecordSource : IRecordBatchSource
         await Task.WhenAll(chosen.Where(c => c.Servers.Count > 0).Select(c => RunCoreAsync(c, output, statistics, cancellationToken)));
     }
 
-    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IDatabase Db)> Servers, Queue<ServerAddress> Untried, List<string> Failures);
+    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IQueryServer Db)> Servers, Queue<ServerAddress> Untried, List<string> Failures);
 
     private async Task<Chosen> ConnectAsync(CoreTarget target, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
-        var chosen = new List<(ServerAddress, IDatabase)>();
+        var chosen = new List<(ServerAddress, IQueryServer)>();
         var untried = new Queue<ServerAddress>(target.Candidates);
         if (target.AskAll)
         {
@@ -132,13 +132,25 @@ public sealed class RedisRecordSource : IRecordBatchSource
     }
 
     /// <summary>The next candidate that accepts a connection; the others tried are added to <paramref name="failures"/>.</summary>
-    private async Task<(ServerAddress Server, IDatabase Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
+    private async Task LoadDictionariesAsync(IQueryServer db, ServerAddress server, SourceStatistics statistics)
+    {
+        if (Dictionaries is not null)
+        {
+            foreach (var warning in await KeyCatalog.LoadDictionariesAsync(db, Dictionaries))
+            {
+                statistics.Warn($"{server}: {warning}");
+            }
+        }
+        statistics.Milestone("dictionaries");
+    }
+
+    private async Task<(ServerAddress Server, IQueryServer Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
     {
         while (untried.TryDequeue(out var candidate))
         {
             try
             {
-                return (candidate, await _connections.DatabaseAsync(candidate, cancellationToken));
+                return (candidate, await _connections.QueryServerAsync(candidate, cancellationToken));
             }
             catch (SysopsFastException e)
             {
@@ -159,9 +171,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
     }
 
     private static bool IsServerFailure(Exception e) =>
-        e is RedisException or TimeoutException or InvalidDataException or ChannelClosedException or SysopsFastException or AggregateException;
+        e is RedisException or TimeoutException or InvalidDataException or IOException or ChannelClosedException or SysopsFastException or AggregateException;
 
-    private async Task RunServerAsync(ServerAddress server, IDatabase db, KeyClaims? claims, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task RunServerAsync(ServerAddress server, IQueryServer db, KeyClaims? claims, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         // Its own token: a lost server stops its producer and fetcher without stopping other cores.
         using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -172,32 +184,18 @@ public sealed class RedisRecordSource : IRecordBatchSource
             SingleReader = true,
             SingleWriter = false,
         });
-        // A Redis Cluster is detected, not declared: any node's address works. Every primary is
-        // scanned (each holds its own slots) and the fetcher groups keys by hash slot.
-        var multiplexer = db.Multiplexer;
-        var cluster = multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+        // Dictionaries load while keys are listed; no batch goes to a worker before they are in.
+        var dictionaries = LoadDictionariesAsync(db, server, statistics);
         var catalog = new KeyCatalogProducer(db, _glob, _options.ScanPageSize, _hosts);
-        var fetcher = new MgetBatchFetcher(db, server.ToString(), _options, claims, cluster ? multiplexer : null);
+        var fetcher = new MgetBatchFetcher(db, _options, claims, dictionaries);
         var scan = Task.Run(async () =>
         {
             try
             {
-                // Before any key is listed, so no batch reaches a worker ahead of its dictionary.
-                if (Dictionaries is not null)
-                {
-                    foreach (var warning in await KeyCatalog.LoadDictionariesAsync(db, Dictionaries))
-                    {
-                        statistics.Warn($"{server}: {warning}");
-                    }
-                }
-                statistics.Milestone("dictionaries");
                 if (!(!_scan && catalog.CanServe && await catalog.RunAsync(pages.Writer, statistics, token)))
                 {
-                    var producers = cluster
-                        ? multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(node => new KeyScanProducer(db, _glob, _options.ScanPageSize, node, _hosts))
-                        : [new KeyScanProducer(db, _glob, _options.ScanPageSize, null, _hosts)];
                     statistics.UsedScan();
-                    await Task.WhenAll(producers.Select(p => p.RunAsync(pages.Writer, statistics, token)));
+                    await new KeyScanProducer(db, _glob, _options.ScanPageSize, _hosts).RunAsync(pages.Writer, statistics, token);
                 }
                 pages.Writer.TryComplete();
             }

@@ -99,7 +99,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
         return options;
     }
 
-    private static string? PasswordFromEnvironment()
+    internal static string? PasswordFromEnvironment()
     {
         var direct = Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD");
         if (!string.IsNullOrEmpty(direct))

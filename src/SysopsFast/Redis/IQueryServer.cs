@@ -1,0 +1,32 @@
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// What the query stages (discovery, fetch) ask of one server, or of one Redis Cluster. Two
+/// implementations: <see cref="RespQueryServer"/> (our own RESP connection: standalone, plain TCP,
+/// the fast path) and <see cref="MultiplexerQueryServer"/> (StackExchange.Redis: clusters and TLS).
+/// </summary>
+internal interface IQueryServer
+{
+    /// <summary>For messages.</summary>
+    string Name { get; }
+
+    /// <summary>The connection is gone; a later query must connect again.</summary>
+    bool IsBroken { get; }
+
+    Task<bool> KeyExistsAsync(byte[] key);
+
+    /// <summary>Members scored from <paramref name="minScore"/> to +inf (ZRANGE … BYSCORE).</summary>
+    Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore);
+
+    /// <summary>Removes members scored below <paramref name="belowScore"/>, without waiting and ignoring failure (a replica may refuse).</summary>
+    void PruneSortedSet(byte[] key, long belowScore);
+
+    /// <summary>Plain GETs of a few small keys (dictionaries); null for a missing key.</summary>
+    Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys);
+
+    /// <summary>SCAN MATCH over the whole keyspace (every primary of a cluster), a page at a time.</summary>
+    IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
+    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys);
+}

@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using StackExchange.Redis;
+
+namespace SysopsFast.Redis;
+
+/// <summary>
+/// A server or a whole Redis Cluster through StackExchange.Redis: the path for clusters (it routes by
+/// slot and follows MOVED/ASK) and for TLS. On a cluster every primary is scanned and MGETs go one
+/// per hash slot (a cluster refuses MGET across slots).
+/// </summary>
+internal sealed class MultiplexerQueryServer : IQueryServer
+{
+    private readonly IDatabase _db;
+    private readonly bool _cluster;
+
+    public MultiplexerQueryServer(IDatabase db, string name)
+    {
+        _db = db;
+        Name = name;
+        _cluster = db.Multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+    }
+
+    public string Name { get; }
+
+    public bool IsBroken => !_db.Multiplexer.IsConnected;
+
+    public Task<bool> KeyExistsAsync(byte[] key) => _db.KeyExistsAsync(key);
+
+    public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore) =>
+        (await _db.SortedSetRangeByScoreAsync(key, minScore)).Select(v => (byte[])v!).ToList();
+
+    public void PruneSortedSet(byte[] key, long belowScore) =>
+        _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, belowScore, Exclude.Stop, CommandFlags.FireAndForget);
+
+    public async Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys)
+    {
+        var values = await Task.WhenAll(keys.Select(k => _db.StringGetAsync(k)));
+        return values.Select(v => (byte[]?)v).ToArray();
+    }
+
+    public IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken) =>
+        _cluster ? ScanPrimariesAsync(glob, pageSize, cancellationToken) : ScanServerAsync(glob, pageSize, cancellationToken);
+
+    /// <summary>A cluster node must be addressed directly: a keyless SCAN would go to any node.</summary>
+    private async IAsyncEnumerable<byte[][]> ScanPrimariesAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var node in _db.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            var page = new List<byte[]>(pageSize);
+            await foreach (var key in node.KeysAsync(_db.Database, glob, pageSize).WithCancellation(cancellationToken))
+            {
+                page.Add((byte[])key!);
+                if (page.Count == pageSize)
+                {
+                    yield return page.ToArray();
+                    page.Clear();
+                }
+            }
+            if (page.Count > 0)
+            {
+                yield return page.ToArray();
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<byte[][]> ScanServerAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        RedisKeyOrValue[] args = [(RedisValue)"0", (RedisValue)"MATCH", (RedisValue)glob, (RedisValue)"COUNT", (RedisValue)pageSize];
+        var cursor = "0";
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            args[0] = (RedisValue)cursor;
+            byte[][] keys;
+            using (var reply = await _db.ExecuteRespAsync("SCAN", args))
+            {
+                (cursor, keys) = ReadPage(reply);
+            }
+            yield return keys;
+        }
+        while (cursor != "0");
+    }
+
+    private static (string Cursor, byte[][] Keys) ReadPage(RespResult reply)
+    {
+        var reader = reply.Read();
+        if (!reader.IsAggregate || reader.AggregateLength() != 2)
+        {
+            throw new InvalidDataException("SCAN did not return [cursor, keys]");
+        }
+        var parts = reader.AggregateChildren();
+        parts.DemandNext();
+        var cursor = parts.Current.ReadString() ?? "0";
+        parts.DemandNext();
+        var list = parts.Current;
+        var keys = new byte[list.AggregateLength()][];
+        var items = list.AggregateChildren();
+        var i = 0;
+        while (items.MoveNext())
+        {
+            keys[i++] = items.Current.ReadByteArray() ?? [];
+        }
+        return (cursor, keys);
+    }
+
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys)
+    {
+        if (!_cluster)
+        {
+            return [ZeroCopyMget(keys.ToArray())];
+        }
+        var bySlot = new Dictionary<int, List<byte[]>>();
+        foreach (var key in keys)
+        {
+            var slot = _db.Multiplexer.HashSlot(key);
+            if (!bySlot.TryGetValue(slot, out var list))
+            {
+                bySlot[slot] = list = [];
+            }
+            list.Add(key);
+        }
+        return bySlot.Values.Select(list => ClusterMget(list.ToArray())).ToList();
+    }
+
+    private async Task<IMgetPart> ZeroCopyMget(byte[][] keys)
+    {
+        var args = new RedisKeyOrValue[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            args[i] = (RedisKey)keys[i];
+        }
+        return new RespMgetPart(await _db.ExecuteRespAsync("MGET", args), keys);
+    }
+
+    private async Task<IMgetPart> ClusterMget(byte[][] keys)
+    {
+        var redisKeys = Array.ConvertAll(keys, k => (RedisKey)k);
+        return new ValuesMgetPart(await _db.StringGetAsync(redisKeys), keys);
+    }
+}

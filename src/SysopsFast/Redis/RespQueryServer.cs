@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace SysopsFast.Redis;
+
+/// <summary>The fast path: a standalone server over our own <see cref="RespConnection"/>.</summary>
+internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
+{
+    public string Name => connection.Server;
+
+    public bool IsBroken => connection.IsBroken;
+
+    public RespConnection Connection => connection;
+
+    public async Task<bool> KeyExistsAsync(byte[] key)
+    {
+        using var reply = await connection.SendAsync("EXISTS"u8, key);
+        return reply.Read().ReadInteger() > 0;
+    }
+
+    public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore)
+    {
+        using var reply = await connection.SendAsync("ZRANGEBYSCORE"u8, key, Ascii(minScore), "+inf"u8.ToArray());
+        var frame = reply.Read();
+        var count = frame.ReadArrayLength();
+        var members = new List<byte[]>(Math.Max(0, count));
+        for (var i = 0; i < count; i++)
+        {
+            members.Add(frame.TryReadBulk(out var member) ? member.ToArray() : []);
+        }
+        return members;
+    }
+
+    public void PruneSortedSet(byte[] key, long belowScore) =>
+        _ = DiscardAsync(connection.SendAsync("ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
+
+    public async Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys)
+    {
+        var result = new byte[]?[keys.Count];
+        if (keys.Count == 0)
+        {
+            return result;
+        }
+        using var reply = await connection.SendAsync("MGET"u8, [.. keys]);
+        var frame = reply.Read();
+        if (frame.ReadArrayLength() != keys.Count)
+        {
+            throw new InvalidDataException($"MGET of {keys.Count} keys did not return {keys.Count} values");
+        }
+        for (var i = 0; i < keys.Count; i++)
+        {
+            result[i] = frame.TryReadBulk(out var value) ? value.ToArray() : null;
+        }
+        return result;
+    }
+
+    public async IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var match = Encoding.UTF8.GetBytes(glob);
+        var count = Ascii(pageSize);
+        var cursor = "0"u8.ToArray();
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            byte[][] keys;
+            using (var reply = await connection.SendAsync("SCAN"u8, cursor, "MATCH"u8.ToArray(), match, "COUNT"u8.ToArray(), count))
+            {
+                var frame = reply.Read();
+                if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
+                {
+                    throw new InvalidDataException("SCAN did not return [cursor, keys]");
+                }
+                cursor = next.ToArray();
+                keys = new byte[Math.Max(0, frame.ReadArrayLength())][];
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = frame.TryReadBulk(out var key) ? key.ToArray() : [];
+                }
+            }
+            yield return keys;
+        }
+        while (!cursor.AsSpan().SequenceEqual("0"u8));
+    }
+
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys) => [MgetAsync(keys.ToArray())];
+
+    private async Task<IMgetPart> MgetAsync(byte[][] keys) => new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys);
+
+    private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
+
+    private static async Task DiscardAsync(Task<RespReply> reply)
+    {
+        try
+        {
+            (await reply).Dispose();
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException or InvalidDataException or SysopsFastException)
+        {
+            // Pruning is housekeeping: the query does not depend on it.
+        }
+    }
+}
