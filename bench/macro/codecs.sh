@@ -10,7 +10,7 @@ PORT=${MACRO_PORT:-6502}
 . bench/macro/setup.sh
 
 rows=""
-for codec in none lz4 zstd; do
+for codec in none lz4 zstd zstddictionary; do
   redis-cli -p "$PORT" flushall >/dev/null
   base=$(mem)
   gen=$( { /usr/bin/time -f "%e" "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --codec "$codec" --ttl 0 --server "127.0.0.1:$PORT" --expected "$WORK/expected-codecs.txt" 2>&1 >/dev/null; } | tail -1)

@@ -6,14 +6,25 @@ mkdir -p "$WORK"
 need_apt=""
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt="$need_apt redis-server redis-tools"
 [ -x /usr/bin/time ] || need_apt="$need_apt time"
+# Native AOT (the CLI's publish) links with clang and needs zlib's headers.
+compgen -c | grep -qE '^clang(-[0-9]+)?$' || need_apt="$need_apt clang"
+[ -e /usr/include/zlib.h ] || need_apt="$need_apt zlib1g-dev"
 if [ -n "$need_apt" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
 fi
 
-# The shipped form: published with ReadyToRun (see README), not the JIT-only build output.
+# The shipped form: published with Native AOT (see README), not the JIT-only build output.
 dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
 CLI=$WORK/bin/sysops-fast
+# The baselines (the original algorithm, the transfer floor); bz2 comes from the system's libbz2.
+[ -e /usr/lib/x86_64-linux-gnu/libbz2.so.1.0 ] || [ -e /lib/x86_64-linux-gnu/libbz2.so.1.0 ] || need_bz2=1
+if [ -n "${need_bz2:-}" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libbz2-1.0 >/dev/null
+fi
+dotnet build bench/SysopsFast.Baselines -c Release -v q -nologo -o "$WORK/baselines" >/dev/null
+BASELINES="dotnet $WORK/baselines/SysopsFast.Baselines.dll"
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis-$PORT.log" 2>&1 &
 REDIS_PID=$!

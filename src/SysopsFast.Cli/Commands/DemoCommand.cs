@@ -26,12 +26,12 @@ internal static class DemoHandler
     public static async Task<int> RunAsync(int hosts, int port, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Starting the embedded server on 127.0.0.1:{port} …"));
-        using var server = ServerCommand.StartEmbedded(port, "8g", quiet: true);
+        await using var server = await EmbeddedServerProcess.StartAsync(port, "8g", cancellationToken);
         var address = Redis.ServerAddress.Parse(server.Address);
 
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Generating a synthetic fleet of {hosts:N0} hosts (seed 1) …"));
         var fleet = new SyntheticFleet(hosts, 1);
-        var generated = await FleetGenerator.GenerateAsync(fleet, address, PayloadCodec.Lz4, TimeSpan.FromHours(6), plain: false, cancellationToken);
+        var generated = await FleetGenerator.GenerateAsync(fleet, address, PayloadCodec.ZstdDictionary, TimeSpan.FromHours(6), plain: false, cancellationToken);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"  {generated.Objects:N0} objects, {generated.RawBytes / 1e6:F0} MB of contents stored as {generated.StoredBytes / 1e6:F0} MB, in {generated.Elapsed.TotalSeconds:F1} s"));
 

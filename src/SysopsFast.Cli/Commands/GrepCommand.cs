@@ -97,7 +97,7 @@ internal static class GrepHandler
             // Where the time went: process start to query start, then each stage's first progress.
             var started = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds - s.Elapsed.TotalMilliseconds;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: timeline (ms): process start → query {started:F0}; then {string.Join(", ", s.Milestones.OrderBy(m => m.Value).Select(m => $"{m.Key} {m.Value:F0}"))}, done {s.Elapsed.TotalMilliseconds:F0}"));
+                $"sysops-fast: timeline (ms): process start → query {started:F0}; then {string.Join(", ", s.Milestones.OrderBy(m => m.Value).Select(m => $"{m.Key} {m.Value:F0}"))}, done {s.Elapsed.TotalMilliseconds:F0}; JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms"));
         }
         return await Report(result, stderr);
     }

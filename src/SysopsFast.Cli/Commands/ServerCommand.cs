@@ -1,5 +1,4 @@
 using System.CommandLine;
-using SysopsFast.Server;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -12,12 +11,11 @@ internal static class ServerCommand
         var command = new Command("server", "Run the embedded Redis-compatible server (Garnet) in the foreground until Ctrl-C") { port, memory };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
-            var p = parse.GetValue(port);
-            using var server = StartEmbedded(p, parse.GetValue(memory)!, quiet: true);
+            await using var server = await EmbeddedServerProcess.StartAsync(parse.GetValue(port), parse.GetValue(memory)!, ct);
             await Console.Error.WriteLineAsync($"sysops-fast: embedded server listening on {server.Address}; Ctrl-C stops it");
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await server.WaitForExitAsync(ct);
             }
             catch (OperationCanceledException)
             {
@@ -26,17 +24,5 @@ internal static class ServerCommand
             return CliRunner.Matched;
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
-    }
-
-    internal static EmbeddedServer StartEmbedded(int port, string memory, bool quiet)
-    {
-        try
-        {
-            return EmbeddedServer.Start(port, memory, quiet);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw Errors.EmbeddedServerFailed(port, e);
-        }
     }
 }

@@ -28,7 +28,9 @@ public static class FleetGenerator
         var text = new ThreadLocal<TextBuffer>(() => new TextBuffer());
         // Codec ZstdDictionary: one dictionary per object, trained on the first hosts' contents and
         // stored before any record that needs it.
-        var dictionaries = codec == PayloadCodec.ZstdDictionary && !plain ? TrainDictionaries(fleet, shard) : null;
+        var dictionaries = codec == PayloadCodec.ZstdDictionary && !plain
+            ? DictionaryTrainer.Train(fleet.HostIndices(shard).Take(DictionaryTrainer.SamplesPerObject).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (SyntheticFleet.ObjectNames[o], (Func<byte[]?>)(() => Contents(fleet, h, o))))))
+            : null;
         var objects = fleet.HostIndices(shard).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
 
         (string, byte[])? Encode((int Host, int Object) item)
@@ -39,7 +41,7 @@ public static class FleetGenerator
             var isFile = SyntheticFleet.ObjectNames[item.Object].StartsWith('/');
             var value = plain
                 ? b.Span.ToArray()
-                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, codec, dictionary: dictionaries?[item.Object]);
+                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, codec, dictionary: dictionaries?.GetValueOrDefault(SyntheticFleet.ObjectNames[item.Object]));
             return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 
@@ -47,12 +49,12 @@ public static class FleetGenerator
         try
         {
             written = await ParallelUploader.RunAsync(server, objects, Encode, ttl, cancellationToken, dictionaries is null ? null
-                : db => Task.WhenAll(dictionaries.Select(d => Redis.KeyCatalog.StoreDictionaryAsync(db, d, ttl))));
+                : db => Task.WhenAll(dictionaries.Values.Select(d => Redis.KeyCatalog.StoreDictionaryAsync(db, d, ttl))));
         }
         finally
         {
             text.Dispose();
-            foreach (var d in dictionaries ?? [])
+            foreach (var d in dictionaries?.Values ?? Enumerable.Empty<CompressionDictionary>())
             {
                 d.Dispose();
             }
@@ -60,20 +62,10 @@ public static class FleetGenerator
         return new GenerateResult(fleet.HostIndices(shard).Count(), written.Records, rawBytes, written.Bytes, clock.Elapsed);
     }
 
-    /// <summary>Samples per object for dictionary training: enough for zstd's trainer, cheap to build.</summary>
-    private const int DictionarySamples = 100;
-
-    private static CompressionDictionary[] TrainDictionaries(SyntheticFleet fleet, FleetShard? shard)
+    private static byte[] Contents(SyntheticFleet fleet, int host, int objectIndex)
     {
-        var hosts = fleet.HostIndices(shard).Take(DictionarySamples).ToArray();
-        return Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).AsParallel().AsOrdered().Select(o =>
-        {
-            var b = new TextBuffer();
-            return CompressionDictionary.Train(hosts.Select(h =>
-            {
-                fleet.Write(h, o, b);
-                return b.Span.ToArray();
-            }).ToArray());
-        }).ToArray();
+        var b = new TextBuffer();
+        fleet.Write(host, objectIndex, b);
+        return b.Span.ToArray();
     }
 }

@@ -14,10 +14,6 @@ public static class FleetImporter
 {
     public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken)
     {
-        if (codec == PayloadCodec.ZstdDictionary)
-        {
-            throw Errors.BadArgument("import does not train dictionaries yet; use --codec lz4 (the default), zstd or none");
-        }
         if (!Directory.Exists(directory))
         {
             throw Errors.NotADirectory(directory);
@@ -27,6 +23,11 @@ public static class FleetImporter
         var skipped = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var files = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => (Host: h.Name, f.FullPath, f.Relative)));
+        // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
+        // hosts' files; the other objects fall back to LZ4.
+        var dictionaries = codec == PayloadCodec.ZstdDictionary
+            ? DictionaryTrainer.Train(files.Select(f => ("/" + f.Relative, (Func<byte[]?>)(() => ReadOrNull(f.FullPath)))))
+            : [];
 
         (string, byte[])? Encode((string Host, string FullPath, string Relative) f)
         {
@@ -40,11 +41,37 @@ public static class FleetImporter
                 skipped.Enqueue($"{f.FullPath}: {e.Message}");
                 return null;
             }
-            var record = RecordEncoder.Encode(content, LocalObjects.StatOf(f.FullPath), insertedMs, codec);
-            return (ObjectKey.Make(f.Host, "/" + f.Relative), record);
+            var objectName = "/" + f.Relative;
+            var dictionary = dictionaries.GetValueOrDefault(objectName);
+            var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
+            var record = RecordEncoder.Encode(content, LocalObjects.StatOf(f.FullPath), insertedMs, effective, dictionary: dictionary);
+            return (ObjectKey.Make(f.Host, objectName), record);
         }
 
-        var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken);
-        return new ImportResult(hosts.Count, written.Records, written.Bytes, skipped.ToArray(), clock.Elapsed);
+        try
+        {
+            var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
+                : db => Task.WhenAll(dictionaries.Values.Select(d => KeyCatalog.StoreDictionaryAsync(db, d, ttl))));
+            return new ImportResult(hosts.Count, written.Records, written.Bytes, skipped.ToArray(), clock.Elapsed);
+        }
+        finally
+        {
+            foreach (var d in dictionaries.Values)
+            {
+                d.Dispose();
+            }
+        }
+    }
+
+    private static byte[]? ReadOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // reported when the file is imported
+        }
     }
 }

@@ -65,7 +65,15 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             try
             {
-                await socket.ConnectAsync(address.Host, address.Port, deadline.Token);
+                // An address given as an IP skips the resolver (and its first-use cost).
+                if (System.Net.IPAddress.TryParse(address.Host, out var ip))
+                {
+                    await socket.ConnectAsync(ip, address.Port, deadline.Token);
+                }
+                else
+                {
+                    await socket.ConnectAsync(address.Host, address.Port, deadline.Token);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -1,0 +1,217 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+using SysopsFast;
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+
+// Baselines for bench/macro/run.sh (see the .csproj). Usage:
+//   load-original HOSTS SEED HOST:PORT DB   the synthetic fleet in the original layout
+//   original PATTERN HOST:PORT DB           the original query: contents of every *PATTERN* key on stdout
+//   floor OBJECT HOST:PORT DB               MGET every OBJECT record listed in the key catalog, discarded
+return args switch
+{
+    ["load-original", var hosts, var seed, var server, var db] => await LoadOriginalAsync(int.Parse(hosts, CultureInfo.InvariantCulture), ulong.Parse(seed, CultureInfo.InvariantCulture), server, int.Parse(db, CultureInfo.InvariantCulture)),
+    ["original", var pattern, var server, var db] => await OriginalQueryAsync(pattern, server, int.Parse(db, CultureInfo.InvariantCulture)),
+    ["floor", var objectName, var server, var db] => await FloorAsync(objectName, server, int.Parse(db, CultureInfo.InvariantCulture)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: load-original HOSTS SEED HOST:PORT DB | original PATTERN HOST:PORT DB | floor OBJECT HOST:PORT DB");
+    return 2;
+}
+
+static byte[] Bz2(ReadOnlySpan<byte> data) => Bz2Native.Compress(data);
+
+// The original layout: key host#object in its database, a LIST of five bz2-compressed strings
+// (contents, md5 hex, stat string, word-count string, insertion time), written host by host.
+static async Task<int> LoadOriginalAsync(int hosts, ulong seed, string server, int db)
+{
+    var clock = Stopwatch.StartNew();
+    var fleet = new SyntheticFleet(hosts, seed);
+    await using var mux = await ConnectionMultiplexer.ConnectAsync(server);
+    var redis = mux.GetDatabase(db);
+    long stored = 0;
+    const int Chunk = 200;
+    for (var first = 0; first < hosts; first += Chunk)
+    {
+        var items = Enumerable.Range(first, Math.Min(Chunk, hosts - first))
+            .SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)))
+            .ToArray();
+        var lists = new (string Key, RedisValue[] Values)[items.Length];
+        Parallel.For(0, items.Length, () => new TextBuffer(), (i, _, text) =>
+        {
+            var (h, o) = items[i];
+            fleet.Write(h, o, text);
+            var contents = text.Span;
+            var (chars, lines, words) = RecordEncoder.Count(contents);
+            var inserted = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            lists[i] = (ObjectKey.Make(SyntheticFleet.HostName(h), SyntheticFleet.ObjectNames[o]),
+            [
+                Bz2(contents),
+                Bz2(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(MD5.HashData(contents)))),
+                Bz2(Encoding.ASCII.GetBytes($"33188 0 0 {contents.Length} {inserted}")),
+                Bz2(Encoding.ASCII.GetBytes($"{lines} {words} {chars}")),
+                Bz2(Encoding.ASCII.GetBytes(inserted.ToString(CultureInfo.InvariantCulture))),
+            ]);
+            return text;
+        }, _ => { });
+        var writes = new List<Task>();
+        foreach (var (key, values) in lists)
+        {
+            writes.Add(redis.KeyDeleteAsync(key));
+            writes.Add(redis.ListRightPushAsync(key, values));
+            stored += values.Sum(v => (long)((byte[])v!).Length);
+        }
+        await Task.WhenAll(writes);
+    }
+    Console.Error.WriteLine($"load-original: {hosts} hosts x {SyntheticFleet.ObjectNames.Length} objects, {stored / 1e6:F0} MB of bz2 in {clock.Elapsed.TotalSeconds:F1} s");
+    return 0;
+}
+
+// The original algorithm, single-threaded as it was: KEYS, one pipeline of LINDEX 0 over every
+// key (all replies held at once), then each value bz2-decompressed and printed.
+static async Task<int> OriginalQueryAsync(string pattern, string server, int db)
+{
+    await using var mux = await ConnectionMultiplexer.ConnectAsync(server + ",allowAdmin=true");
+    var redis = mux.GetDatabase(db);
+    var keys = (RedisKey[])(await redis.ExecuteAsync("KEYS", "*" + pattern + "*"))!;
+    var pipeline = keys.Select(k => redis.ListGetByIndexAsync(k, 0)).ToArray();
+    var values = await Task.WhenAll(pipeline);
+    using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
+    var contents = new byte[1 << 20];
+    foreach (var value in values)
+    {
+        if (value.IsNull)
+        {
+            continue;
+        }
+        var length = Bz2Native.Decompress((byte[])value!, ref contents);
+        stdout.Write(contents, 0, length);
+    }
+    return 0;
+}
+
+// The transfer floor: the keys come from the catalog (no discovery cost), then MGETs of about
+// 1 MiB, two in flight, over one plain socket; replies are only walked to find their end.
+static async Task<int> FloorAsync(string objectName, string server, int db)
+{
+    var clock = Stopwatch.StartNew();
+    byte[][] keys;
+    await using (var mux = await ConnectionMultiplexer.ConnectAsync(server))
+    {
+        var hosts = await mux.GetDatabase(db).SortedSetRangeByRankAsync("#catalog:object:" + objectName);
+        keys = hosts.Select(h => Encoding.UTF8.GetBytes((string)h! + "#" + objectName)).ToArray();
+    }
+    var listed = clock.Elapsed;
+    clock.Restart();
+    var (host, port) = (server.Split(':')[0], int.Parse(server.Split(':')[1], CultureInfo.InvariantCulture));
+    using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    await socket.ConnectAsync(host, port);
+    var buffer = new byte[8 << 20];
+    await SendAsync(socket, [Encoding.ASCII.GetBytes("SELECT"), Encoding.ASCII.GetBytes(db.ToString(CultureInfo.InvariantCulture))]);
+    var filled = 0;
+    while (ReplyEnd(buffer.AsSpan(0, filled), out _) <= 0)
+    {
+        filled += await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+    }
+    int sent = 0, received = 0, inFlight = 0, perBatch = 64, start = 0;
+    filled = 0;
+    long bytes = 0;
+    var batchSizes = new Queue<int>();
+    while (received < keys.Length)
+    {
+        while (inFlight < 2 && sent < keys.Length)
+        {
+            var n = Math.Min(perBatch, keys.Length - sent);
+            await SendAsync(socket, [Encoding.ASCII.GetBytes("MGET"), .. keys.AsSpan(sent, n)]);
+            batchSizes.Enqueue(n);
+            sent += n;
+            inFlight++;
+        }
+        while (true)
+        {
+            var end = ReplyEnd(buffer.AsSpan(start, filled - start), out var valueBytes);
+            if (end > 0)
+            {
+                start += end;
+                bytes += valueBytes;
+                var n = batchSizes.Dequeue();
+                received += n;
+                inFlight--;
+                perBatch = (int)Math.Clamp((1 << 20) / Math.Max(1.0, valueBytes / (double)n), 1, 4096);
+                break;
+            }
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, filled - start);
+                filled -= start;
+                start = 0;
+            }
+            var got = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+            if (got == 0)
+            {
+                throw new IOException("server closed the connection");
+            }
+            filled += got;
+        }
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor: {received} values, {bytes / 1e6:F1} MB in {clock.Elapsed.TotalMilliseconds:F0} ms ({bytes / 1e9 / clock.Elapsed.TotalSeconds:F2} GB/s; keys listed in {listed.TotalMilliseconds:F0} ms)"));
+    return 0;
+}
+
+static async Task SendAsync(Socket socket, byte[][] args)
+{
+    using var command = new MemoryStream();
+    command.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
+    foreach (var a in args)
+    {
+        command.Write(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
+        command.Write(a);
+        command.Write("\r\n"u8);
+    }
+    await socket.SendAsync(command.ToArray(), SocketFlags.None);
+}
+
+// The end of one whole reply (a simple reply or an array of bulk strings), or 0 when incomplete.
+static int ReplyEnd(ReadOnlySpan<byte> data, out long valueBytes)
+{
+    valueBytes = 0;
+    var line = data.IndexOf("\r\n"u8);
+    if (line < 0)
+    {
+        return 0;
+    }
+    if (data[0] != (byte)'*')
+    {
+        return line + 2;
+    }
+    Utf8Parser.TryParse(data[1..line], out int count, out _);
+    var pos = line + 2;
+    for (var i = 0; i < count; i++)
+    {
+        var end = pos < data.Length ? data[pos..].IndexOf("\r\n"u8) : -1;
+        if (end < 0)
+        {
+            return 0;
+        }
+        Utf8Parser.TryParse(data[(pos + 1)..(pos + end)], out int length, out _);
+        pos += end + 2;
+        if (length >= 0)
+        {
+            if (pos + length + 2 > data.Length)
+            {
+                return 0;
+            }
+            pos += length + 2;
+            valueBytes += length;
+        }
+    }
+    return pos;
+}
