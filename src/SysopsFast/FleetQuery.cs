@@ -59,7 +59,9 @@ public sealed class FleetQuery : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase);
         var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks);
-        var summary = await RunAsync(request.ObjectPattern, processors, cancellationToken);
+        // Grep reads only contents, so records with the same md5 may be fetched once (the header
+        // fields that differ, such as mtime, are not looked at).
+        var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents, cancellationToken);
         return new GrepResult(summary, processors.RecordsWithSelection, processors.SelectedLines);
     }
 
@@ -110,12 +112,16 @@ public sealed class FleetQuery : IAsyncDisposable
     }
 
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
-    public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    /// Each record comes with its own header (dump needs each host's mode and mtime), so nothing is deduplicated.
+    public Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
+        RunAsync(objectPattern, processors, deduplicate: false, cancellationToken);
+
+    private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken)
     {
         var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
         var hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null;
         using var dictionaries = new Format.CompressionDictionaries();
-        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts, Targeting.Scan, dictionaries);
+        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts, Targeting.Scan, dictionaries, deduplicate);
         var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
         if (summary.KeysDiscovered == 0 && !summary.Partial)
         {

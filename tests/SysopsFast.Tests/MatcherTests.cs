@@ -63,6 +63,70 @@ public class MatcherTests
     public void Regex_invert_and_ignore_case() =>
         GrepCaseRunner.Check(Sysctl, "^NET", ["kernel.hostname = a1", "vm.swappiness = 10"], regex: true, ignoreCase: true, invert: true);
 
+    [Theory]
+    [InlineData(@"^net\.core\.netdev_budget = \d+$", "net.core.netdev_budget = ")]
+    [InlineData("colou?r = (red|blue)", "colo")]
+    [InlineData("abcd*e", "abc")]
+    [InlineData("xyz+w", "xyz")]
+    [InlineData("ab{0,2}cdefg", "cdefg")]
+    [InlineData("ab{1,2}c", null)]
+    [InlineData("budget|swappiness", null)]
+    [InlineData("(?i)budget", null)]
+    [InlineData(@"\d+ budget [a-z]+ x", " budget ")]
+    [InlineData(@"[]abc] def", " def")]
+    [InlineData(@"a\.b\.c", "a.b.c")]
+    [InlineData(@"\x41BC", null)]
+    [InlineData(@"\bword\b and more", " and more")]
+    [InlineData(@"\p{Lu}abcdef", null)]
+    [InlineData("a{2", "a{2")]
+    [InlineData("zz", null)]
+    public void Regex_required_literal_is_found_conservatively(string pattern, string? expected) =>
+        Assert.Equal(expected, new RegexMatcher(pattern).RequiredLiteral);
+
+    [Fact]
+    public void Regex_prefilter_never_loses_a_line_on_random_patterns()
+    {
+        // Every line the plain regex selects, the matcher (with its literal prefilter) selects too.
+        var random = new Random(4242);
+        const string patternAlphabet = "abc.?*+|()[]{}\\1,2d^$ -";
+        const string textAlphabet = "abc {},.\\12d-";
+        string Make(string alphabet, int max) => new(Enumerable.Range(0, random.Next(1, max)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+        var checkedPatterns = 0;
+        for (var i = 0; i < 20_000 && checkedPatterns < 3_000; i++)
+        {
+            var pattern = Make(patternAlphabet, 12);
+            System.Text.RegularExpressions.Regex regex;
+            RegexMatcher matcher;
+            try
+            {
+                regex = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+                matcher = new RegexMatcher(pattern);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or SysopsFastException)
+            {
+                continue;
+            }
+            checkedPatterns++;
+            var lines = Enumerable.Range(0, 20).Select(_ => Make(textAlphabet, 16)).ToArray();
+            var expected = lines.Where(l => regex.IsMatch(l)).ToArray();
+            var sink = new CollectingSink();
+            LineSearcher.Search(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines)), matcher, false, sink);
+            Assert.True(expected.SequenceEqual(sink.Lines), $"pattern '{pattern}' (literal '{matcher.RequiredLiteral}'): expected [{string.Join("|", expected)}], got [{string.Join("|", sink.Lines)}]");
+        }
+        Assert.True(checkedPatterns > 1000, $"only {checkedPatterns} patterns compiled");
+    }
+
+    [Fact]
+    public void Regex_with_a_literal_prefilter_selects_what_the_regex_selects()
+    {
+        const string value = "color = red\ncolour = blue\ncolr = red\nthe colour = red, colour = blue\nno\ncolor = green";
+        GrepCaseRunner.Check(value, "colou?r = (red|blue)", ["color = red", "colour = blue", "the colour = red, colour = blue"], regex: true);
+        GrepCaseRunner.Check(value, "colou?r = (red|blue)", ["colr = red", "no", "color = green"], regex: true, invert: true);
+        GrepCaseRunner.Check(Sysctl, @"^net\.core\.netdev_budget = \d+$", ["kernel.hostname = a1", "net.core.netdev_budget_usecs = 8000", "vm.swappiness = 10"], regex: true, invert: true);
+        // The literal is found inside a line that does not match: the search goes on after it.
+        GrepCaseRunner.Check("xx budget = 1 yy\nbudget = 2\n", "^budget = \\d", ["budget = 2"], regex: true);
+    }
+
     [Fact]
     public void Binary_contents_do_not_break_matching() =>
         GrepCaseRunner.Check("\u0000\u0001bin\u00ff\nok line\n\uFFFDx\n", "ok", ["ok line"]);

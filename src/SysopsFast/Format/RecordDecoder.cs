@@ -14,6 +14,8 @@ public sealed class RecordDecoder : IDisposable
     public const long MaxRawLength = 1L << 30;
 
     private byte[] _scratch = [];
+    private int _lastLength = -1;
+    private bool _lastInRecord;
     private ZstdSharp.Decompressor? _zstd;
     private readonly CompressionDictionaries? _dictionaries;
     private readonly Dictionary<uint, ZstdSharp.Decompressor> _withDictionary = [];
@@ -26,6 +28,24 @@ public sealed class RecordDecoder : IDisposable
     /// or into this decoder's scratch buffer, valid until the next call.
     /// </summary>
     public bool TryDecode(ReadOnlySpan<byte> record, out RecordHeader header, out ReadOnlySpan<byte> content, out string? error)
+    {
+        var ok = TryDecodeCore(record, out header, out content, out error);
+        _lastLength = ok ? content.Length : -1;
+        _lastInRecord = ok && header.Codec == PayloadCodec.None;
+        return ok;
+    }
+
+    /// <summary>
+    /// The contents the last successful <see cref="TryDecode"/> gave for this same
+    /// <paramref name="record"/>, without decoding it again; false if that call failed.
+    /// </summary>
+    public bool TryRepeat(ReadOnlySpan<byte> record, out ReadOnlySpan<byte> content)
+    {
+        content = _lastLength < 0 ? default : _lastInRecord ? record.Slice(RecordHeader.Size, _lastLength) : _scratch.AsSpan(0, _lastLength);
+        return _lastLength >= 0;
+    }
+
+    private bool TryDecodeCore(ReadOnlySpan<byte> record, out RecordHeader header, out ReadOnlySpan<byte> content, out string? error)
     {
         content = default;
         if (!RecordHeader.TryRead(record, out header, out error))

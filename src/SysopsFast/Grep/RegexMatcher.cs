@@ -8,10 +8,13 @@ namespace SysopsFast.Grep;
 /// Regular expressions, always with <see cref="RegexOptions.NonBacktracking"/> so that no pattern
 /// and no input can make a query hang. Each line is decoded to UTF-16 in a per-worker scratch buffer
 /// (invalid UTF-8 becomes U+FFFD) and tested on its own, so ^ and $ mean line start and end.
+/// When every match must contain some literal text (<see cref="RegexLiteral"/>), the value is
+/// searched for it first and only the lines that hold it are decoded and tested.
 /// </summary>
 public sealed class RegexMatcher : IMatcher
 {
     private readonly Regex _regex;
+    private readonly byte[]? _required;
     private char[] _chars = [];
 
     public RegexMatcher(string pattern, bool ignoreCase = false)
@@ -35,15 +38,33 @@ public sealed class RegexMatcher : IMatcher
             // NonBacktracking refuses backreferences and lookarounds: the price of never hanging.
             throw Errors.BadRegex(pattern, e.Message);
         }
+        _required = RegexLiteral.Required(pattern, ignoreCase);
     }
 
-    private RegexMatcher(Regex regex) => _regex = regex;
+    private RegexMatcher(Regex regex, byte[]? required)
+    {
+        _regex = regex;
+        _required = required;
+    }
+
+    /// <summary>The literal every match contains, if the pattern has one (for tests and --verbose).</summary>
+    internal string? RequiredLiteral => _required is null ? null : Encoding.UTF8.GetString(_required);
 
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
         var start = from;
         while (start < buffer.Length)
         {
+            if (_required is not null)
+            {
+                // Jump to the next line that holds the literal; a line without it cannot match.
+                var hit = buffer[start..].IndexOf(_required);
+                if (hit < 0)
+                {
+                    break;
+                }
+                start = LineBounds.StartOf(buffer, start + hit, start);
+            }
             var end = LineBounds.EndOf(buffer, start);
             var line = buffer[start..end];
             var needed = line.Length; // UTF-8 never decodes to more UTF-16 units than bytes
@@ -68,5 +89,5 @@ public sealed class RegexMatcher : IMatcher
         return false;
     }
 
-    public IMatcher CloneForWorker() => new RegexMatcher(_regex);
+    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _required);
 }

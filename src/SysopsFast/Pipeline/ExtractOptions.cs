@@ -23,6 +23,13 @@ public sealed record ExtractOptions
     /// </summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// grep: read each page's record headers first and fetch one record per distinct md5, when that
+    /// saves bytes (it turns itself off for a server where it does not). Needs server-side scripting
+    /// (EVAL) on a standalone server; elsewhere records are simply fetched.
+    /// </summary>
+    public bool DeduplicateIdenticalContents { get; init; } = true;
+
     /// <summary>Decode/match workers; the default is one per core.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 

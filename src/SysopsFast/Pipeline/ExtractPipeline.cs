@@ -131,6 +131,7 @@ public static class ExtractPipeline
             CoresMissing = statistics.Missing,
             Warnings = statistics.Warnings,
             ServersScanned = statistics.ServersScanned,
+            KeysDeduplicated = statistics.KeysDeduplicated,
             Elapsed = clock.Elapsed,
             Milestones = statistics.Milestones,
             Partial = cancellationToken.IsCancellationRequested && !stoppedEarly,

@@ -27,6 +27,9 @@ public sealed record ExtractSummary
     /// <summary>Servers whose keys were found by SCAN instead of the key catalog (none there, or --scan).</summary>
     public int ServersScanned { get; init; }
 
+    /// <summary>Keys whose record was not fetched because another with the same md5 was.</summary>
+    public long KeysDeduplicated { get; init; }
+
     /// <summary>When each stage first got somewhere (connected, first keys, first batch, fetched), in ms from the start.</summary>
     public IReadOnlyDictionary<string, double> Milestones { get; init; } = new Dictionary<string, double>();
 

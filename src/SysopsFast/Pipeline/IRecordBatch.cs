@@ -8,6 +8,13 @@ public interface IRecordConsumer
 
     /// <summary>The key was listed but had no value when fetched (it expired in between): skipped, not counted.</summary>
     void Missing(ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Another key whose record has the same contents (the same md5) as <paramref name="value"/>, the
+    /// record just passed to <see cref="Consume"/>: fetched once, decoded once, processed for each key.
+    /// Returns false to stop the query.
+    /// </summary>
+    bool ConsumeDuplicate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 }
 
 /// <summary>

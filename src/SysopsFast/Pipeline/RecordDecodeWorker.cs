@@ -69,5 +69,18 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
 
     void IRecordConsumer.Missing(ReadOnlySpan<byte> key) => Missing++;
 
+    public bool ConsumeDuplicate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (!_decoder.TryRepeat(value, out var content) || !RecordHeader.TryRead(value, out var header, out _))
+        {
+            // Only its md5 twin was fetched, and that one is corrupt: say so under this key too.
+            _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), "not fetched: the record with the same md5 it was deduplicated against is corrupt"));
+            return true;
+        }
+        Records++;
+        RawBytes += content.Length;
+        return _processor.Process(key, header, content);
+    }
+
     public void Dispose() => _decoder.Dispose();
 }

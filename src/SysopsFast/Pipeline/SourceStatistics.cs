@@ -9,6 +9,7 @@ public sealed class SourceStatistics
     private long _batches;
     private long _bytes;
     private int _scans;
+    private long _deduplicated;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly ConcurrentDictionary<string, double> _milestones = new();
     private readonly ConcurrentQueue<string> _answered = new();
@@ -18,6 +19,9 @@ public sealed class SourceStatistics
     public long KeysDiscovered => Interlocked.Read(ref _keys);
     public long Batches => Interlocked.Read(ref _batches);
     public long BytesFetched => Interlocked.Read(ref _bytes);
+
+    /// <summary>Keys not fetched because a record with the same md5 was (its contents were used).</summary>
+    public long KeysDeduplicated => Interlocked.Read(ref _deduplicated);
 
     /// <summary>Servers whose keys were found by SCAN (no key catalog there, or --scan) rather than the catalog.</summary>
     public int ServersScanned => Volatile.Read(ref _scans);
@@ -36,6 +40,8 @@ public sealed class SourceStatistics
 
     /// <summary>Records the first time <paramref name="what"/> happened; later calls are ignored.</summary>
     internal void Milestone(string what) => _milestones.TryAdd(what, _clock.Elapsed.TotalMilliseconds);
+
+    internal void AddDeduplicated(long n) => Interlocked.Add(ref _deduplicated, n);
 
     internal void UsedScan() => Interlocked.Increment(ref _scans);
 

@@ -28,5 +28,12 @@ internal interface IQueryServer
     IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken);
 
     /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
-    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys);
+    /// <param name="duplicates">Per key, keys with the same contents to feed with it (see <see cref="HeadersAsync"/>).</param>
+    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default);
+
+    /// <summary>
+    /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a missing
+    /// key), in one round trip; null where the server cannot do that (no scripting, a cluster).
+    /// </summary>
+    Task<byte[][]?> HeadersAsync(byte[][] keys);
 }

@@ -169,7 +169,8 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 /// The part our own <see cref="RespConnection"/> delivers: the whole MGET reply in one pooled buffer
 /// it owns, so every value is a span over it and nothing is copied.
 /// </summary>
-internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys) : IMgetPart
+/// <param name="duplicates">Per key, the keys whose records have the same md5 and were not fetched (or null).</param>
+internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]?[]? duplicates = null) : IMgetPart
 {
     public byte[][] Keys => keys;
 
@@ -186,21 +187,47 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys) : IMgetP
         {
             throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
         }
-        foreach (var key in keys)
+        for (var i = 0; i < keys.Length; i++)
         {
+            var key = keys[i];
             var present = frame.TryReadBulk(out var value);
-            if (claims is not null && !claims.TryClaim(key))
-            {
-                continue; // another server of this core already delivered it
-            }
-            if (!present)
+            var mine = claims is null || claims.TryClaim(key); // false: another server of this core delivered it
+            if (mine && !present)
             {
                 consumer.Missing(key);
             }
-            else if (!consumer.Consume(key, value))
+            else if (mine && !consumer.Consume(key, value))
             {
                 return false;
             }
+            if (duplicates?[i] is { } same && !FeedDuplicates(consumer, claims, same, present, value, decoded: mine && present))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool FeedDuplicates(IRecordConsumer consumer, KeyClaims? claims, byte[][] same, bool present, ReadOnlySpan<byte> value, bool decoded)
+    {
+        foreach (var key in same)
+        {
+            if (claims is not null && !claims.TryClaim(key))
+            {
+                continue;
+            }
+            if (!present)
+            {
+                // The one fetched expired between the header read and the MGET: a window of
+                // milliseconds; these are counted as expired in between, not guessed at.
+                consumer.Missing(key);
+                continue;
+            }
+            if (!(decoded ? consumer.ConsumeDuplicate(key, value) : consumer.Consume(key, value)))
+            {
+                return false;
+            }
+            decoded = true;
         }
         return true;
     }

@@ -103,8 +103,15 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         return (cursor, keys);
     }
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys)
+    /// <summary>Not offered here: a cluster refuses a script over keys of several slots.</summary>
+    public Task<byte[][]?> HeadersAsync(byte[][] keys) => Task.FromResult<byte[][]?>(null);
+
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default)
     {
+        if (!duplicates.IsEmpty)
+        {
+            throw new NotSupportedException("deduplicated fetches need HeadersAsync");
+        }
         if (!_cluster)
         {
             return [ZeroCopyMget(keys.ToArray())];

@@ -20,9 +20,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly bool _allowPartial;
     private readonly Topology.HostFilter? _hosts;
     private readonly bool _scan;
+    private readonly bool _deduplicate;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false, Format.CompressionDictionaries? dictionaries = null)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false, Format.CompressionDictionaries? dictionaries = null, bool deduplicate = false)
     {
+        _deduplicate = deduplicate;
         Dictionaries = dictionaries;
         _scan = scan;
         _hosts = hosts;
@@ -187,7 +189,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         // Dictionaries load while keys are listed; no batch goes to a worker before they are in.
         var dictionaries = LoadDictionariesAsync(db, server, statistics);
         var catalog = new KeyCatalogProducer(db, _glob, _options.ScanPageSize, _hosts);
-        var fetcher = new MgetBatchFetcher(db, _options, claims, dictionaries);
+        var fetcher = new MgetBatchFetcher(db, _options, claims, dictionaries, _deduplicate);
         var scan = Task.Run(async () =>
         {
             try

@@ -83,9 +83,40 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys) => [MgetAsync(keys.ToArray())];
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default) =>
+        [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
 
-    private async Task<IMgetPart> MgetAsync(byte[][] keys) => new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys);
+    private async Task<IMgetPart> MgetAsync(byte[][] keys, byte[][]?[]? duplicates) =>
+        new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+
+    /// <summary>GETRANGE 0..119 of every key in one script: one command and one reply for a whole page.</summary>
+    private static readonly byte[] HeadersScript = Encoding.ASCII.GetBytes(
+        "local r = {} for i, k in ipairs(KEYS) do r[i] = redis.call('GETRANGE', k, 0, " + (Format.RecordHeader.Size - 1).ToString(CultureInfo.InvariantCulture) + ") end return r");
+
+    private bool _noScripting;
+
+    public async Task<byte[][]?> HeadersAsync(byte[][] keys)
+    {
+        if (_noScripting)
+        {
+            return null;
+        }
+        byte[][] args = [HeadersScript, Ascii(keys.Length), .. keys];
+        using var reply = await connection.SendAsync("EVAL"u8, args);
+        var frame = reply.Read();
+        if (frame.Error is not null || frame.PeekType != (byte)'*')
+        {
+            // Scripting off (or refused by an ACL), or a key of another type: fetch whole records.
+            _noScripting = true;
+            return null;
+        }
+        var headers = new byte[frame.ReadArrayLength()][];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            headers[i] = frame.TryReadBulk(out var header) ? header.ToArray() : [];
+        }
+        return headers.Length == keys.Length ? headers : null;
+    }
 
     private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
