@@ -29,7 +29,7 @@ done
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: nproc $(nproc); redis $(redis-server --version | cut -d' ' -f3); .NET $(dotnet --version)"
   echo "- memory (free -h):"; echo '```'; free -h; echo '```'
-  echo "- command: \`bench/macro/codecs.sh $HOSTS $RUNS\`; query: \`sysops-fast grep sysctl-a net.core.netdev_budget --uniq\` (published ReadyToRun binary), wall time process start to exit"
+  echo "- command: \`bench/macro/codecs.sh $HOSTS $RUNS\`; query: \`sysops-fast grep sysctl-a net.core.netdev_budget --uniq\` (published Native AOT binary), wall time process start to exit"
   echo "- answer check: each run's output compared byte for byte with the generator's expected answer"
   echo
   echo "| codec | Redis used_memory MB (whole 10-object fleet) | generate s | query median s | min–max s | peak RSS MB | answer |"
