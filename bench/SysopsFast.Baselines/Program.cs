@@ -13,13 +13,49 @@ using SysopsFast.Format;
 //   load-original HOSTS SEED HOST:PORT DB   the synthetic fleet in the original layout
 //   original PATTERN HOST:PORT DB           the original query: contents of every *PATTERN* key on stdout
 //   floor OBJECT HOST:PORT DB               MGET every OBJECT record listed in the key catalog, discarded
+//   shared-fleet HOSTS CODEC HOST:PORT DB   /etc/services (20 KB) identical on 95% of the hosts
+//   grep OBJECT TEXT HOST:PORT DB on|off    grep --uniq with md5 deduplication on or off, timed
 return args switch
 {
     ["load-original", var hosts, var seed, var server, var db] => await LoadOriginalAsync(int.Parse(hosts, CultureInfo.InvariantCulture), ulong.Parse(seed, CultureInfo.InvariantCulture), server, int.Parse(db, CultureInfo.InvariantCulture)),
     ["original", var pattern, var server, var db] => await OriginalQueryAsync(pattern, server, int.Parse(db, CultureInfo.InvariantCulture)),
     ["floor", var objectName, var server, var db] => await FloorAsync(objectName, server, int.Parse(db, CultureInfo.InvariantCulture)),
+    ["shared-fleet", var hosts, var codec, var server, var db] => await SharedFleetAsync(int.Parse(hosts, CultureInfo.InvariantCulture), Enum.Parse<PayloadCodec>(codec, ignoreCase: true), server, int.Parse(db, CultureInfo.InvariantCulture)),
+    ["grep", var objectName, var text, var server, var db, var dedupe] => await GrepAsync(objectName, text, server, int.Parse(db, CultureInfo.InvariantCulture), dedupe == "on"),
     _ => Usage(),
 };
+
+// A fleet where 95% of the hosts hold the same 20 KB /etc/services and 5% a variant of their own.
+static async Task<int> SharedFleetAsync(int hosts, PayloadCodec codec, string server, int db)
+{
+    var common = string.Concat(Enumerable.Range(0, 800).Select(i => $"service{i}\t{1000 + i}/tcp\t# port {i}\n"));
+    byte[] Contents(int h) => Encoding.ASCII.GetBytes(h % 20 == 0 ? common + $"local{h}\t{40000 + h}/tcp\n" : common);
+    using var dictionary = codec == PayloadCodec.ZstdDictionary ? CompressionDictionary.Train(Enumerable.Range(0, 100).Select(Contents).ToArray()) : null;
+    await using var mux = await ConnectionMultiplexer.ConnectAsync(server);
+    var redis = mux.GetDatabase(db);
+    if (dictionary is not null)
+    {
+        await SysopsFast.Redis.KeyCatalog.StoreDictionaryAsync(redis, dictionary, null);
+    }
+    var writer = new RecordWriter(redis, null);
+    for (var h = 0; h < hosts; h++)
+    {
+        await writer.SetAsync(ObjectKey.Make(SyntheticFleet.HostName(h), "/etc/services"), RecordEncoder.Encode(Contents(h), FileStat.None, 1, codec, dictionary: dictionary));
+    }
+    await writer.FlushAsync();
+    Console.Error.WriteLine($"shared-fleet: {hosts} hosts, /etc/services {common.Length} bytes, identical on 95%, codec {codec}");
+    return 0;
+}
+
+static async Task<int> GrepAsync(string objectName, string text, string server, int db, bool dedupe)
+{
+    var clock = Stopwatch.StartNew();
+    await using var query = new FleetQuery([SysopsFast.Redis.ServerAddress.Parse($"{server}/{db}")], new SysopsFast.Pipeline.ExtractOptions { DeduplicateIdenticalContents = dedupe });
+    var (counts, result) = await query.GrepUniqAsync(new SysopsFast.Grep.GrepRequest(objectName, text));
+    var s = result.Summary;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grep dedupe={(dedupe ? "on" : "off")}: {clock.Elapsed.TotalMilliseconds:F0} ms; {s.RecordsRead} records, {s.BytesFetched / 1e6:F1} MB fetched, {s.KeysDeduplicated} keys not fetched; {counts.Count} distinct lines, {counts.Sum(c => c.Count)} in all"));
+    return 0;
+}
 
 static int Usage()
 {
