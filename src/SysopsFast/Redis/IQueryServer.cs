@@ -18,6 +18,13 @@ internal interface IQueryServer
     /// <summary>Members scored from <paramref name="minScore"/> to +inf (ZRANGE … BYSCORE).</summary>
     Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore);
 
+    /// <summary>
+    /// ZSCAN: the members scored from <paramref name="minScore"/> up (matching <paramref name="match"/>
+    /// if given), a page at a time, so memory does not grow with the set. Every member present for the
+    /// whole scan is returned; one may be returned twice (the caller drops repeats).
+    /// </summary>
+    IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, CancellationToken cancellationToken);
+
     /// <summary>Removes members scored below <paramref name="belowScore"/>, without waiting and ignoring failure (a replica may refuse).</summary>
     void PruneSortedSet(byte[] key, long belowScore);
 

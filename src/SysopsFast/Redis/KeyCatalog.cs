@@ -92,6 +92,13 @@ internal static class KeyCatalog
         return warnings;
     }
 
+    /// <summary>A score as Redis prints it ("1764089200000", "inf").</summary>
+    internal static double ParseScore(ReadOnlySpan<byte> text) =>
+        text.SequenceEqual("inf"u8) || text.SequenceEqual("+inf"u8) ? double.PositiveInfinity
+        : text.SequenceEqual("-inf"u8) ? double.NegativeInfinity
+        : System.Buffers.Text.Utf8Parser.TryParse(text, out double value, out var used) && used == text.Length ? value
+        : throw new InvalidDataException("bad score in the key catalog");
+
     /// <summary>Whether a key (or a SCAN result) is one of the catalog's own.</summary>
     public static bool IsHousekeeping(ReadOnlySpan<byte> key) => key.Length > 0 && key[0] == (byte)ObjectKey.Separator;
 }

@@ -35,61 +35,61 @@ internal sealed class KeyCatalogProducer
         // Asked together: one round trip whether or not there is a catalog.
         var objects = _server.SortedSetMembersAsync(KeyCatalog.ObjectsKey, oldest);
         var exists = _server.KeyExistsAsync(KeyCatalog.ObjectsKey);
-        var allHosts = _glob.Kind == KeyGlobKind.Contains ? _server.SortedSetMembersAsync(KeyCatalog.HostsKey, oldest) : null;
         if (!await exists)
         {
-            await Task.WhenAll(objects, allHosts ?? Task.CompletedTask);
+            await objects;
             return false;
         }
         _server.PruneSortedSet(KeyCatalog.ObjectsKey, oldest);
 
-        // Hosts whose own name matches: only a contains-pattern can select keys by host alone.
+        // Hosts whose own name contains the text (only a contains-pattern selects keys by host
+        // alone): Redis filters the host set, so only the matches cross the wire.
         HashSet<byte[]>? namedHosts = null;
-        if (allHosts is not null)
+        if (_glob.Kind == KeyGlobKind.Contains)
         {
             namedHosts = new HashSet<byte[]>(ByteArrayComparer.Instance);
-            foreach (var host in await allHosts)
+            await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, oldest, "*" + Encoding.UTF8.GetString(_glob.Literal) + "*", Math.Max(_pageSize, 10_000), cancellationToken))
             {
-                if (host.AsSpan().IndexOf(_glob.Literal) >= 0)
-                {
-                    namedHosts.Add(host);
-                }
+                namedHosts.UnionWith(hosts);
             }
         }
 
         statistics.Milestone("catalog hosts");
         var page = new List<byte[]>(_pageSize);
-        // Every selected object's host set is asked for at once; they are read in order.
-        var selected = new List<(byte[] Name, HostSelection Selection, Task<List<byte[]>> Hosts)>();
         foreach (var name in await objects)
         {
             var selection = _glob.Select(name, namedHosts is { Count: > 0 });
-            if (selection != HostSelection.None)
+            if (selection == HostSelection.None)
             {
-                var setKey = KeyCatalog.HostsOf(name);
-                selected.Add((name, selection, _server.SortedSetMembersAsync(setKey, oldest)));
-                _server.PruneSortedSet(setKey, oldest);
+                continue;
             }
-        }
-        foreach (var (name, selection, hostsTask) in selected)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var host in await hostsTask)
+            var setKey = KeyCatalog.HostsOf(name);
+            _server.PruneSortedSet(setKey, oldest);
+            // Read a page at a time (memory does not grow with the fleet); ZSCAN may repeat a member.
+            var seen = new HashSet<UInt128>();
+            await foreach (var hosts in _server.SortedSetScanAsync(setKey, oldest, null, _pageSize, cancellationToken))
             {
-                var key = ObjectKey.Make(host, name);
-                var wanted = selection switch
+                foreach (var host in hosts)
                 {
-                    HostSelection.All => true,
-                    HostSelection.NamedHosts => namedHosts!.Contains(host),
-                    HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
-                    _ => RedisGlob.IsMatch(_glob.Whole, key),
-                };
-                if (wanted && (_hosts is null || _hosts.Allows(key)))
-                {
-                    page.Add(key);
-                    if (page.Count == _pageSize)
+                    if (!seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(host)))
                     {
-                        await WritePageAsync(page, output, statistics, cancellationToken);
+                        continue;
+                    }
+                    var key = ObjectKey.Make(host, name);
+                    var wanted = selection switch
+                    {
+                        HostSelection.All => true,
+                        HostSelection.NamedHosts => namedHosts!.Contains(host),
+                        HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
+                        _ => RedisGlob.IsMatch(_glob.Whole, key),
+                    };
+                    if (wanted && (_hosts is null || _hosts.Allows(key)))
+                    {
+                        page.Add(key);
+                        if (page.Count == _pageSize)
+                        {
+                            await WritePageAsync(page, output, statistics, cancellationToken);
+                        }
                     }
                 }
             }

@@ -29,6 +29,24 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore) =>
         (await _db.SortedSetRangeByScoreAsync(key, minScore)).Select(v => (byte[])v!).ToList();
 
+    public async IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var page = new List<byte[]>(pageSize);
+        await foreach (var entry in _db.SortedSetScanAsync(key, match is null ? default : (RedisValue)match, pageSize).WithCancellation(cancellationToken))
+        {
+            if (entry.Score >= minScore)
+            {
+                page.Add((byte[])entry.Element!);
+            }
+            if (page.Count == pageSize)
+            {
+                yield return page;
+                page = new List<byte[]>(pageSize);
+            }
+        }
+        yield return page;
+    }
+
     public void PruneSortedSet(byte[] key, long belowScore) =>
         _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, belowScore, Exclude.Stop, CommandFlags.FireAndForget);
 

@@ -32,6 +32,38 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return members;
     }
 
+    public async IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursor = "0"u8.ToArray();
+        byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var members = new List<byte[]>();
+            using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
+            {
+                var frame = reply.Read();
+                if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
+                {
+                    throw new InvalidDataException("ZSCAN did not return [cursor, members]");
+                }
+                cursor = next.ToArray();
+                for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
+                {
+                    frame.TryReadBulk(out var member);
+                    var copy = member.ToArray();
+                    frame.TryReadBulk(out var score);
+                    if (KeyCatalog.ParseScore(score) >= minScore)
+                    {
+                        members.Add(copy);
+                    }
+                }
+            }
+            yield return members;
+        }
+        while (!cursor.AsSpan().SequenceEqual("0"u8));
+    }
+
     public void PruneSortedSet(byte[] key, long belowScore) =>
         _ = DiscardAsync(connection.SendAsync("ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
 
