@@ -43,22 +43,22 @@ internal sealed class KeyCatalogProducer
         _server.PruneSortedSet(KeyCatalog.ObjectsKey, oldest);
 
         // Hosts whose own name contains the text (only a contains-pattern selects keys by host
-        // alone): Redis filters the host set, so only the matches cross the wire.
+        // alone), filtered by Redis so only the matches cross the wire. That scan covers every host
+        // (~0.1 s of Redis time at 100,000), so it runs while the objects whose own name holds the
+        // text (every host of theirs is selected anyway) are listed; only the others wait for it.
+        var namedHostsTask = _glob.Kind == KeyGlobKind.Contains ? NamedHostsAsync(oldest, cancellationToken) : null;
         HashSet<byte[]>? namedHosts = null;
-        if (_glob.Kind == KeyGlobKind.Contains)
-        {
-            namedHosts = new HashSet<byte[]>(ByteArrayComparer.Instance);
-            await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, oldest, "*" + Encoding.UTF8.GetString(_glob.Literal) + "*", Math.Max(_pageSize, 10_000), cancellationToken))
-            {
-                namedHosts.UnionWith(hosts);
-            }
-        }
-
-        statistics.Milestone("catalog hosts");
+        var names = await objects;
         var page = new List<byte[]>(_pageSize);
-        foreach (var name in await objects)
+        foreach (var name in names.OrderBy(n => _glob.Select(n, someHostsNamed: false) == HostSelection.None))
         {
-            var selection = _glob.Select(name, namedHosts is { Count: > 0 });
+            var selection = _glob.Select(name, someHostsNamed: false);
+            if (selection == HostSelection.None && namedHostsTask is not null)
+            {
+                namedHosts ??= await namedHostsTask;
+                statistics.Milestone("catalog hosts");
+                selection = _glob.Select(name, namedHosts.Count > 0);
+            }
             if (selection == HostSelection.None)
             {
                 continue;
@@ -95,7 +95,22 @@ internal sealed class KeyCatalogProducer
             }
         }
         await WritePageAsync(page, output, statistics, cancellationToken);
+        if (namedHostsTask is not null)
+        {
+            await namedHostsTask; // its failure is this server's failure too
+        }
         return true;
+    }
+
+    private async Task<HashSet<byte[]>> NamedHostsAsync(long oldest, CancellationToken cancellationToken)
+    {
+        var named = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
+        await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, oldest, match, Math.Max(_pageSize, 10_000), cancellationToken))
+        {
+            named.UnionWith(hosts);
+        }
+        return named;
     }
 
     private static async Task WritePageAsync(List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
