@@ -52,7 +52,7 @@ public abstract class FleetAnswerTests
         await using (var mux = await ConnectionMultiplexer.ConnectAsync(_address))
         {
             var db = mux.GetDatabase(14);
-            var ids = await db.SortedSetRangeByRankAsync(KeyCatalog.Dictionaries);
+            var ids = await db.SortedSetRangeByRankAsync(KeyCatalog.DictionariesKey);
             Assert.Equal(SyntheticFleet.ObjectNames.Length, ids.Length);
             foreach (var id in ids)
             {

@@ -78,7 +78,7 @@ public abstract class KeyCatalogTests
     {
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_address);
         var db = mux.GetDatabase(8);
-        if (!await db.KeyExistsAsync(KeyCatalog.Objects))
+        if (!await db.KeyExistsAsync(KeyCatalog.ObjectsKey))
         {
             await WriteAsync(db, TimeSpan.FromHours(1));
         }

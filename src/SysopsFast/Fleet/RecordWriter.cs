@@ -44,11 +44,11 @@ internal sealed class RecordWriter
         _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsOf(objectName), host, expiry), 0));
         if (_hosts.Add(host))
         {
-            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Hosts, host, expiry, SortedSetWhen.GreaterThan), 0));
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsKey, host, expiry, SortedSetWhen.GreaterThan), 0));
         }
         if (_objects.Add(objectName))
         {
-            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Objects, objectName, expiry, SortedSetWhen.GreaterThan), 0));
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.ObjectsKey, objectName, expiry, SortedSetWhen.GreaterThan), 0));
         }
         _bytesInFlight += value.Length;
         Written++;
@@ -61,11 +61,11 @@ internal sealed class RecordWriter
         var expiry = KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow);
         foreach (var chunk in _hosts.Select(h => new SortedSetEntry(h, expiry)).Chunk(1000))
         {
-            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Hosts, chunk, SortedSetWhen.GreaterThan), 0));
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsKey, chunk, SortedSetWhen.GreaterThan), 0));
         }
         if (_objects.Count > 0)
         {
-            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.Objects, _objects.Select(o => new SortedSetEntry(o, expiry)).ToArray(), SortedSetWhen.GreaterThan), 0));
+            _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.ObjectsKey, _objects.Select(o => new SortedSetEntry(o, expiry)).ToArray(), SortedSetWhen.GreaterThan), 0));
         }
         while (_pending.Count > 0)
         {

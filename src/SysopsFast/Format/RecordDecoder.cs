@@ -16,6 +16,7 @@ public sealed class RecordDecoder : IDisposable
     private byte[] _scratch = [];
     private int _lastLength = -1;
     private bool _lastInRecord;
+    private RecordHeader _lastHeader;
     private ZstdSharp.Decompressor? _zstd;
     private readonly CompressionDictionaries? _dictionaries;
     private readonly Dictionary<uint, ZstdSharp.Decompressor> _withDictionary = [];
@@ -32,15 +33,17 @@ public sealed class RecordDecoder : IDisposable
         var ok = TryDecodeCore(record, out header, out content, out error);
         _lastLength = ok ? content.Length : -1;
         _lastInRecord = ok && header.Codec == PayloadCodec.None;
+        _lastHeader = header;
         return ok;
     }
 
     /// <summary>
-    /// The contents the last successful <see cref="TryDecode"/> gave for this same
-    /// <paramref name="record"/>, without decoding it again; false if that call failed.
+    /// The header and contents the last successful <see cref="TryDecode"/> gave for this same
+    /// <paramref name="record"/>, without checking or decoding it again; false if that call failed.
     /// </summary>
-    public bool TryRepeat(ReadOnlySpan<byte> record, out ReadOnlySpan<byte> content)
+    public bool TryRepeat(ReadOnlySpan<byte> record, out RecordHeader header, out ReadOnlySpan<byte> content)
     {
+        header = _lastHeader;
         content = _lastLength < 0 ? default : _lastInRecord ? record.Slice(RecordHeader.Size, _lastLength) : _scratch.AsSpan(0, _lastLength);
         return _lastLength >= 0;
     }

@@ -71,7 +71,7 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
 
     public bool ConsumeDuplicate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (!_decoder.TryRepeat(value, out var content) || !RecordHeader.TryRead(value, out var header, out _))
+        if (!_decoder.TryRepeat(value, out var header, out var content))
         {
             // Only its md5 twin was fetched, and that one is corrupt: say so under this key too.
             _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), "not fetched: the record with the same md5 it was deduplicated against is corrupt"));

@@ -14,18 +14,14 @@ internal static class KeyCatalog
 {
     public const string Prefix = "#catalog:";
 
-    public static readonly RedisKey Hosts = Prefix + "hosts";
+    /// <summary>Members: every host name, scored by its latest key's expiry.</summary>
+    public static readonly byte[] HostsKey = Encoding.UTF8.GetBytes(Prefix + "hosts");
 
-    public static readonly RedisKey Objects = Prefix + "objects";
-
-    internal static readonly byte[] HostsKey = Encoding.UTF8.GetBytes(Prefix + "hosts");
-
-    internal static readonly byte[] ObjectsKey = Encoding.UTF8.GetBytes(Prefix + "objects");
-
-    internal static readonly byte[] DictionariesKey = Encoding.UTF8.GetBytes(Prefix + "dicts");
+    /// <summary>Members: every object name, scored by its latest key's expiry.</summary>
+    public static readonly byte[] ObjectsKey = Encoding.UTF8.GetBytes(Prefix + "objects");
 
     /// <summary>Members: ids (8 hex digits) of the compression dictionaries in use, scored by expiry.</summary>
-    public static readonly RedisKey Dictionaries = Prefix + "dicts";
+    public static readonly byte[] DictionariesKey = Encoding.UTF8.GetBytes(Prefix + "dicts");
 
     /// <summary>A dictionary outlives the records written with it by this much.</summary>
     public static readonly TimeSpan DictionaryExtraLife = TimeSpan.FromHours(1);
@@ -40,6 +36,9 @@ internal static class KeyCatalog
     /// </summary>
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(10);
 
+    /// <summary>The lowest score a reader still takes as live (now − <see cref="Grace"/>).</summary>
+    public static long OldestLiveScore() => (DateTimeOffset.UtcNow - Grace).ToUnixTimeMilliseconds();
+
     public static RedisKey HostsOf(string objectName) => Prefix + "object:" + objectName;
 
     public static byte[] HostsOf(ReadOnlySpan<byte> objectName) => [.. ObjectPrefix, .. objectName];
@@ -51,8 +50,8 @@ internal static class KeyCatalog
     public static Task[] Add(IDatabaseAsync db, string host, string objectName, double expiry) =>
     [
         db.SortedSetAddAsync(HostsOf(objectName), host, expiry),
-        db.SortedSetAddAsync(Objects, objectName, expiry, SortedSetWhen.GreaterThan),
-        db.SortedSetAddAsync(Hosts, host, expiry, SortedSetWhen.GreaterThan),
+        db.SortedSetAddAsync(ObjectsKey, objectName, expiry, SortedSetWhen.GreaterThan),
+        db.SortedSetAddAsync(HostsKey, host, expiry, SortedSetWhen.GreaterThan),
     ];
 
     /// <summary>Stores a dictionary (before any record that uses it) and lists it for readers.</summary>
@@ -61,14 +60,14 @@ internal static class KeyCatalog
         var life = ttl is { } t ? t + DictionaryExtraLife : (TimeSpan?)null;
         await Task.WhenAll(
             life is { } l ? db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes, l) : db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes),
-            db.SortedSetAddAsync(Dictionaries, $"{dictionary.Id:x8}", Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan));
+            db.SortedSetAddAsync(DictionariesKey, $"{dictionary.Id:x8}", Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan));
     }
 
     /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
     internal static async Task<List<string>> LoadDictionariesAsync(IQueryServer server, Format.CompressionDictionaries into)
     {
         var warnings = new List<string>();
-        var oldest = (DateTimeOffset.UtcNow - Grace).ToUnixTimeMilliseconds();
+        var oldest = OldestLiveScore();
         var parsed = new List<uint>();
         foreach (var member in await server.SortedSetMembersAsync(DictionariesKey, oldest))
         {

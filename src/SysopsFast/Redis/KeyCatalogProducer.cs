@@ -31,7 +31,7 @@ internal sealed class KeyCatalogProducer
     /// <summary>Writes the matching keys; false, having written nothing, when the server has no catalog.</summary>
     public async Task<bool> RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var oldest = (DateTimeOffset.UtcNow - KeyCatalog.Grace).ToUnixTimeMilliseconds();
+        var oldest = KeyCatalog.OldestLiveScore();
         // Asked together: one round trip whether or not there is a catalog.
         var objects = _server.SortedSetMembersAsync(KeyCatalog.ObjectsKey, oldest);
         var exists = _server.KeyExistsAsync(KeyCatalog.ObjectsKey);
@@ -104,7 +104,7 @@ internal sealed class KeyCatalogProducer
 
     private async Task<HashSet<byte[]>> NamedHostsAsync(long oldest, CancellationToken cancellationToken)
     {
-        var named = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var named = new HashSet<byte[]>(Grep.ByteSequenceComparer.Instance);
         var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
         await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, oldest, match, Math.Max(_pageSize, 10_000), cancellationToken))
         {
@@ -181,20 +181,6 @@ internal sealed class KeyCatalogProducer
                 return HostSelection.None;
             }
             return HostPart.AsSpan().TrimStart((byte)'*').IsEmpty ? HostSelection.All : HostSelection.HostGlob;
-        }
-    }
-
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly ByteArrayComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
         }
     }
 }
