@@ -7,6 +7,11 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
 {
     CommonOptions.Verbose,
     GrepCommand.Build(),
+    SearchCommand.Build(),
+    ListFilesCommand.Build(),
+    CompareCommand.Build(),
+    CompareCommand.BuildAll(),
+    InfoCommand.Build(),
     TopologyCommand.Build(),
     FleetCommand.Build(),
     ImportCommand.Build(),

@@ -1,5 +1,6 @@
 using SysopsFast.Grep;
 using SysopsFast.Pipeline;
+using SysopsFast.Query;
 using SysopsFast.Redis;
 using SysopsFast.Topology;
 
@@ -118,18 +119,143 @@ public sealed class FleetQuery : IAsyncDisposable
 
     private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken)
     {
-        var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
-        var hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null;
-        using var dictionaries = new Format.CompressionDictionaries();
-        var source = new RedisRecordSource(_connections, targets, ObjectKey.ToKeyGlob(objectPattern), Options, Targeting.AllowPartial, hosts, Targeting.Scan, dictionaries, deduplicate);
-        var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate };
+        var summary = await RunAsync(selection, processors, cancellationToken);
         if (summary.KeysDiscovered == 0 && !summary.Partial)
         {
-            throw hosts is null
+            throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)
-                : Errors.NothingMatchedAmongHosts(objectPattern, hosts.Description, summary.Servers);
+                : Errors.NothingMatchedAmongHosts(objectPattern, selection.Hosts.Description, summary.Servers);
         }
         return summary;
+    }
+
+    /// <summary>
+    /// Runs any processor over the records <paramref name="selection"/> names, reading as much of
+    /// each as its mode says. Finding nothing is not an error here: the summary says how many keys.
+    /// </summary>
+    public async Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
+        using var dictionaries = new Format.CompressionDictionaries();
+        var source = new RedisRecordSource(_connections, targets, selection, Options, Targeting.AllowPartial, dictionaries);
+        return await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+    }
+
+    /// <summary>The selection of an object pattern under this query's targeting (host restrictions, --scan).</summary>
+    public RecordSelection Select(string objectPattern, RecordReadMode mode) => new()
+    {
+        KeyGlob = ObjectKey.ToKeyGlob(objectPattern),
+        Mode = mode,
+        Hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null,
+        Scan = Targeting.Scan,
+    };
+
+    /// <summary>The keys matching <paramref name="objectPattern"/>, sorted (ordinal); no value is read.</summary>
+    public async Task<QueryListing<string>> SearchAsync(string objectPattern, CancellationToken cancellationToken = default)
+    {
+        var keys = RecordCollectors.Keys();
+        var summary = await RunAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
+        return new(keys.Items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), summary);
+    }
+
+    /// <summary>The headers of the matching records, sorted by key: only 120 bytes of each cross the wire.</summary>
+    public async Task<QueryListing<RecordMetadata>> ReadMetadataAsync(string objectPattern, CancellationToken cancellationToken = default)
+    {
+        var headers = RecordCollectors.Metadata();
+        var summary = await RunAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
+        return new(headers.Items.DistinctBy(r => r.Key, StringComparer.Ordinal).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+    }
+
+    /// <summary>
+    /// The whole records of the given keys (each core is asked; a key none holds is absent from the
+    /// answer), sorted by key. Host restrictions do not apply: the keys are named.
+    /// </summary>
+    public async Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    {
+        var records = RecordCollectors.Records();
+        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(StringComparer.Ordinal).Select(System.Text.Encoding.UTF8.GetBytes).ToArray() };
+        var summary = await RunAsync(selection, records, cancellationToken);
+        return new(records.Items.DistinctBy(r => r.Key, StringComparer.Ordinal).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+    }
+
+    /// <summary>
+    /// Two phases: the headers of the matching records grouped by md5 (largest group first), then one
+    /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
+    /// pushed again in between) is not used: the group's next member is fetched instead.
+    /// </summary>
+    public async Task<Md5Grouping> GroupByMd5Async(string objectPattern, CancellationToken cancellationToken = default)
+    {
+        var headers = await ReadMetadataAsync(objectPattern, cancellationToken);
+        var groups = Md5Grouping.Group(headers.Items);
+        var next = new int[groups.Count];
+        var fetches = new List<ExtractSummary>();
+        for (var tries = 1; ; tries = Math.Min(tries * 4, 256))
+        {
+            var wanted = Enumerable.Range(0, groups.Count)
+                .Where(i => groups[i].Sample is null && next[i] < groups[i].Count)
+                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(tries).Select(m => (Group: i, m.Key)))
+                .ToList();
+            if (wanted.Count == 0)
+            {
+                break;
+            }
+            var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
+            fetches.Add(fetched.Summary);
+            var byKey = fetched.Items.ToDictionary(r => r.Key, StringComparer.Ordinal);
+            foreach (var (group, key) in wanted)
+            {
+                next[group]++;
+                var g = groups[group];
+                if (g.Sample is null && byKey.TryGetValue(key, out var record) && record.Header.Md5 == g.Md5 && record.Header.RawLength == g.Length)
+                {
+                    groups[group] = g with { Sample = record };
+                }
+            }
+        }
+        return new Md5Grouping(groups, headers.Summary, fetches);
+    }
+
+    /// <summary>INFO of every server of the cores in scope (each primary of a cluster); one that cannot be reached is reported, not thrown.</summary>
+    public async Task<IReadOnlyList<ServerInfo>> InfoAsync(CancellationToken cancellationToken = default)
+    {
+        var answers = await Task.WhenAll(Servers.Select(async server =>
+        {
+            try
+            {
+                var db = await _connections.QueryServerAsync(server, cancellationToken);
+                return (await db.InfoAsync()).Select(n => ServerInfo.Parse(server, n.Node, n.Info)).ToArray();
+            }
+            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException)
+            {
+                return [new ServerInfo(server.ToString(), server.ToString(), new Dictionary<string, string>(), Errors.Brief(e))];
+            }
+        }));
+        return answers.SelectMany(a => a).ToArray();
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> on <paramref name="channel"/> of every server asked, as the
+    /// original did with each query's cost; a server that refuses is skipped (the answer is already given).
+    /// </summary>
+    public async Task PublishAsync(string channel, string message, IEnumerable<string> servers)
+    {
+        foreach (var name in servers.Distinct(StringComparer.Ordinal))
+        {
+            if (Servers.FirstOrDefault(s => s.ToString() == name) is not { } server)
+            {
+                continue; // a cluster node's own address: the cluster's seed carries the message
+            }
+            try
+            {
+                await (await _connections.QueryServerAsync(server)).PublishAsync(channel, message);
+            }
+            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException)
+            {
+                // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
+            }
+        }
     }
 
     public ValueTask DisposeAsync() => _connections.DisposeAsync();

@@ -30,7 +30,7 @@ internal sealed class MemoryRecordSource : IRecordBatchSource
 
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        statistics.AddKeys(_records.Count);
+        statistics.AddKeys("memory", _records.Count);
         foreach (var chunk in _records.Chunk(_batchSize))
         {
             if (FailAfterBatches == BatchesWritten)

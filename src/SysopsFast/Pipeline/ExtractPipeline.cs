@@ -37,7 +37,7 @@ public static class ExtractPipeline
         for (var i = 0; i < workerCount; i++)
         {
             perWorker[i] = processors.CreateForWorker();
-            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries);
+            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries, source.Mode);
         }
 
         var producer = Task.Run(async () =>
@@ -136,6 +136,15 @@ public static class ExtractPipeline
             Milestones = statistics.Milestones,
             Partial = cancellationToken.IsCancellationRequested && !stoppedEarly,
             StoppedEarly = stoppedEarly,
+            Costs = Costs(statistics, workers),
         };
     }
+
+    /// <summary>Per server: what the source counted, and what the workers decoded from its batches.</summary>
+    private static IReadOnlyList<ServerCost> Costs(SourceStatistics statistics, RecordDecodeWorker[] workers) =>
+        statistics.Servers
+            .Select(s => new ServerCost(s.Key, Interlocked.Read(ref s.Value.Keys), Interlocked.Read(ref s.Value.Bytes),
+                workers.Sum(w => w.Tallies.TryGetValue(s.Key, out var t) ? t.Decoded : 0), s.Value.Last))
+            .OrderBy(c => c.Server, StringComparer.Ordinal)
+            .ToArray();
 }

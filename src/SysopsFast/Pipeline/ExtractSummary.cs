@@ -33,6 +33,9 @@ public sealed record ExtractSummary
     /// <summary>When each stage first got somewhere (connected, first keys, first batch, fetched), in ms from the start.</summary>
     public IReadOnlyDictionary<string, double> Milestones { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>Per server: keys, bytes fetched and decoded, time to its last reply (for --cost).</summary>
+    public IReadOnlyList<ServerCost> Costs { get; init; } = [];
+
     /// <summary>A processor asked to stop early (for example a broken output pipe).</summary>
     public bool StoppedEarly { get; init; }
 }

@@ -47,5 +47,8 @@ public interface IRecordBatchSource
     /// </summary>
     Format.CompressionDictionaries? Dictionaries => null;
 
+    /// <summary>What the batches hold: whole records, headers alone, or keys alone.</summary>
+    RecordReadMode Mode => RecordReadMode.Contents;
+
     Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }

@@ -13,14 +13,20 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     private readonly RecordDecoder _decoder;
     private readonly IRecordProcessor _processor;
     private readonly ConcurrentQueue<CorruptRecord> _corrupt;
+    private readonly RecordReadMode _mode;
     private string _server = "";
+    private ServerTally? _tally;
 
-    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null)
+    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null, RecordReadMode mode = RecordReadMode.Contents)
     {
         _decoder = new RecordDecoder(dictionaries);
         _processor = processor;
         _corrupt = corrupt;
+        _mode = mode;
     }
+
+    /// <summary>Decoded bytes per server, for --cost (merged across workers at the end).</summary>
+    public Dictionary<string, ServerTally> Tallies { get; } = new(StringComparer.Ordinal);
 
     public long Records { get; private set; }
     public long Missing { get; private set; }
@@ -44,7 +50,7 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
                 {
                     continue;
                 }
-                _server = batch.Server;
+                SwitchServer(batch.Server);
                 if (!batch.Feed(this))
                 {
                     // The sink has what it wanted: stop fetching now; keep draining to return buffers.
@@ -55,16 +61,48 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         }
     }
 
+    private void SwitchServer(string server)
+    {
+        if (_tally is null || !ReferenceEquals(_server, server))
+        {
+            _server = server;
+            if (!Tallies.TryGetValue(server, out _tally))
+            {
+                Tallies[server] = _tally = new ServerTally();
+            }
+        }
+    }
+
     public bool Consume(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (!_decoder.TryDecode(value, out var header, out var content, out var error))
+        RecordHeader header;
+        ReadOnlySpan<byte> content = default;
+        string? error;
+        var valid = _mode switch
+        {
+            RecordReadMode.KeyOnly => Pass(out header, out error),
+            RecordReadMode.Header => RecordHeader.TryRead(value, out header, out error),
+            _ => _decoder.TryDecode(value, out header, out content, out error),
+        };
+        if (!valid)
         {
             _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), error!));
             return true;
         }
         Records++;
         RawBytes += content.Length;
+        if (_tally is not null)
+        {
+            _tally.Decoded += content.Length;
+        }
         return _processor.Process(key, header, content);
+    }
+
+    private static bool Pass(out RecordHeader header, out string? error)
+    {
+        header = default;
+        error = null;
+        return true;
     }
 
     void IRecordConsumer.Missing(ReadOnlySpan<byte> key) => Missing++;
@@ -79,6 +117,10 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         }
         Records++;
         RawBytes += content.Length;
+        if (_tally is not null)
+        {
+            _tally.Decoded += content.Length;
+        }
         return _processor.Process(key, header, content);
     }
 

@@ -15,6 +15,7 @@ public sealed class SourceStatistics
     private readonly ConcurrentQueue<string> _answered = new();
     private readonly ConcurrentQueue<string> _missing = new();
     private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly ConcurrentDictionary<string, ServerTally> _servers = new(StringComparer.Ordinal);
 
     public long KeysDiscovered => Interlocked.Read(ref _keys);
     public long Batches => Interlocked.Read(ref _batches);
@@ -45,18 +46,29 @@ public sealed class SourceStatistics
 
     internal void UsedScan() => Interlocked.Increment(ref _scans);
 
-    internal void AddKeys(long n)
+    internal void AddKeys(string server, long n)
     {
         Milestone("first keys");
         Interlocked.Add(ref _keys, n);
+        var tally = Tally(server);
+        Interlocked.Add(ref tally.Keys, n);
+        tally.Touch(_clock.Elapsed.TotalMilliseconds);
     }
 
-    internal void AddBatch(long bytes)
+    internal void AddBatch(string server, long bytes)
     {
         Milestone("first batch");
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _bytes, bytes);
+        var tally = Tally(server);
+        Interlocked.Add(ref tally.Bytes, bytes);
+        tally.Touch(_clock.Elapsed.TotalMilliseconds);
     }
+
+    /// <summary>What each server was asked for and sent (for --cost).</summary>
+    internal IReadOnlyDictionary<string, ServerTally> Servers => _servers;
+
+    private ServerTally Tally(string server) => _servers.GetOrAdd(server, _ => new ServerTally());
 
     internal void CoreAnswered(string core, string servers) => _answered.Enqueue($"{core}: {servers}");
 

@@ -43,4 +43,17 @@ internal interface IQueryServer
     /// key), in one round trip; null where the server cannot do that (no scripting, a cluster).
     /// </summary>
     Task<byte[][]?> HeadersAsync(byte[][] keys);
+
+    /// <summary>
+    /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a
+    /// missing key or one that is not a string), always: by script where the server allows it,
+    /// else one pipelined GETRANGE per key (on a cluster, routed per slot).
+    /// </summary>
+    Task<byte[][]> ReadHeadersAsync(byte[][] keys);
+
+    /// <summary>PUBLISH on <paramref name="channel"/>; the number of subscribers that got it.</summary>
+    Task<long> PublishAsync(string channel, string message);
+
+    /// <summary>INFO of the server (of each primary, for a cluster), with the node's address.</summary>
+    Task<IReadOnlyList<(string Node, string Info)>> InfoAsync();
 }

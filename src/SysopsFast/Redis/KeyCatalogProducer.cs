@@ -88,13 +88,13 @@ internal sealed class KeyCatalogProducer
                         page.Add(key);
                         if (page.Count == _pageSize)
                         {
-                            await WritePageAsync(page, output, statistics, cancellationToken);
+                            await WritePageAsync(_server.Name, page, output, statistics, cancellationToken);
                         }
                     }
                 }
             }
         }
-        await WritePageAsync(page, output, statistics, cancellationToken);
+        await WritePageAsync(_server.Name, page, output, statistics, cancellationToken);
         if (namedHostsTask is not null)
         {
             await namedHostsTask; // its failure is this server's failure too
@@ -113,13 +113,13 @@ internal sealed class KeyCatalogProducer
         return named;
     }
 
-    private static async Task WritePageAsync(List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private static async Task WritePageAsync(string server, List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         if (page.Count == 0)
         {
             return;
         }
-        statistics.AddKeys(page.Count);
+        statistics.AddKeys(server, page.Count);
         await output.WriteAsync(page.ToArray(), cancellationToken);
         page.Clear();
     }

@@ -17,7 +17,7 @@ internal sealed class KeyScanProducer(IQueryServer server, string glob, int page
             var keys = Array.FindAll(page, k => !KeyCatalog.IsHousekeeping(k) && (hosts is null || hosts.Allows(k)));
             if (keys.Length > 0)
             {
-                statistics.AddKeys(keys.Length);
+                statistics.AddKeys(server.Name, keys.Length);
                 await output.WriteAsync(keys, cancellationToken);
             }
         }

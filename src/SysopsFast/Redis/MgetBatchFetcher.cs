@@ -9,7 +9,7 @@ namespace SysopsFast.Redis;
 /// batch on, unread. A standalone server gets one zero-copy MGET per batch; a cluster gets one MGET
 /// per hash slot in the batch (it refuses MGET across slots); see <see cref="IQueryServer.Mget"/>.
 /// </summary>
-internal sealed class MgetBatchFetcher
+internal sealed class MgetBatchFetcher : IBatchFetcher
 {
     private readonly IQueryServer _server;
     private readonly ExtractOptions _options;
@@ -155,7 +155,7 @@ internal sealed class MgetBatchFetcher
         try
         {
             var bytes = batch.Bytes;
-            statistics.AddBatch(bytes);
+            statistics.AddBatch(_server.Name, bytes);
             // Smooth the estimate so one huge object does not shrink every following batch to one key.
             _bytesPerKey = Math.Max(64, (0.7 * _bytesPerKey) + (0.3 * bytes / Math.Max(1, batch.Count)));
             await output.WriteAsync(batch, cancellationToken);

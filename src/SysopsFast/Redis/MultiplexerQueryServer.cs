@@ -124,6 +124,42 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     /// <summary>Not offered here: a cluster refuses a script over keys of several slots.</summary>
     public Task<byte[][]?> HeadersAsync(byte[][] keys) => Task.FromResult<byte[][]?>(null);
 
+    public async Task<byte[][]> ReadHeadersAsync(byte[][] keys)
+    {
+        // The client pipelines these and routes each to its slot's primary.
+        var reads = Array.ConvertAll(keys, ReadHeaderAsync);
+        return await Task.WhenAll(reads);
+    }
+
+    private async Task<byte[]> ReadHeaderAsync(byte[] key)
+    {
+        try
+        {
+            return (byte[]?)await _db.StringGetRangeAsync(key, 0, Format.RecordHeader.Size - 1) ?? [];
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            return []; // not one of our records: skipped like a missing key, as MGET does
+        }
+    }
+
+    public Task<long> PublishAsync(string channel, string message) =>
+        _db.PublishAsync(RedisChannel.Literal(channel), message);
+
+    public async Task<IReadOnlyList<(string Node, string Info)>> InfoAsync()
+    {
+        var nodes = _db.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).OrderBy(s => s.EndPoint.ToString(), StringComparer.Ordinal).ToArray();
+        var infos = await Task.WhenAll(nodes.Select(n => n.InfoRawAsync()));
+        return nodes.Select((n, i) => (_cluster ? Display(n.EndPoint) : Name, infos[i] ?? "")).ToList();
+    }
+
+    private static string Display(System.Net.EndPoint endPoint) => endPoint switch
+    {
+        System.Net.IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "",
+    };
+
     public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default)
     {
         if (!duplicates.IsEmpty)

@@ -15,22 +15,17 @@ public sealed class RedisRecordSource : IRecordBatchSource
 {
     private readonly RedisConnections _connections;
     private readonly IReadOnlyList<CoreTarget> _targets;
-    private readonly string _glob;
+    private readonly RecordSelection _selection;
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
-    private readonly Topology.HostFilter? _hosts;
-    private readonly bool _scan;
-    private readonly bool _deduplicate;
 
-    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, string keyGlob, ExtractOptions options, bool allowPartial = false, Topology.HostFilter? hosts = null, bool scan = false, Format.CompressionDictionaries? dictionaries = null, bool deduplicate = false)
+    public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, RecordSelection selection, ExtractOptions options, bool allowPartial = false, Format.CompressionDictionaries? dictionaries = null)
     {
-        _deduplicate = deduplicate;
-        Dictionaries = dictionaries;
-        _scan = scan;
-        _hosts = hosts;
+        ArgumentNullException.ThrowIfNull(selection);
+        Dictionaries = selection.Mode == RecordReadMode.Contents ? dictionaries : null;
         _connections = connections;
         _targets = targets;
-        _glob = keyGlob;
+        _selection = selection;
         _options = options;
         _allowPartial = allowPartial;
         Servers = targets.SelectMany(t => t.Candidates).Select(s => s.ToString()).Distinct().ToArray();
@@ -39,6 +34,8 @@ public sealed class RedisRecordSource : IRecordBatchSource
     public IReadOnlyList<string> Servers { get; }
 
     public Format.CompressionDictionaries? Dictionaries { get; }
+
+    public RecordReadMode Mode => _selection.Mode;
 
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
@@ -133,7 +130,24 @@ public sealed class RedisRecordSource : IRecordBatchSource
         }
     }
 
-    /// <summary>The next candidate that accepts a connection; the others tried are added to <paramref name="failures"/>.</summary>
+    /// <summary>Stage 2: the given keys, or the key catalog's, or (without a catalog, or when asked) SCAN's.</summary>
+    private async Task DiscoverAsync(IQueryServer db, ChannelWriter<byte[][]> pages, SourceStatistics statistics, CancellationToken token)
+    {
+        if (_selection.Keys is { } given)
+        {
+            var keys = _selection.Hosts is { } hosts ? given.Where(k => hosts.Allows(k)).ToArray() : given.ToArray();
+            statistics.AddKeys(db.Name, keys.Length);
+            await pages.WriteAsync(keys, token);
+            return;
+        }
+        var catalog = new KeyCatalogProducer(db, _selection.KeyGlob, _options.ScanPageSize, _selection.Hosts);
+        if (_selection.Scan || !catalog.CanServe || !await catalog.RunAsync(pages, statistics, token))
+        {
+            statistics.UsedScan();
+            await new KeyScanProducer(db, _selection.KeyGlob, _options.ScanPageSize, _selection.Hosts).RunAsync(pages, statistics, token);
+        }
+    }
+
     private async Task LoadDictionariesAsync(IQueryServer db, ServerAddress server, SourceStatistics statistics)
     {
         if (Dictionaries is not null)
@@ -146,6 +160,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         statistics.Milestone("dictionaries");
     }
 
+    /// <summary>The next candidate that accepts a connection; the others tried are added to <paramref name="failures"/>.</summary>
     private async Task<(ServerAddress Server, IQueryServer Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
     {
         while (untried.TryDequeue(out var candidate))
@@ -188,17 +203,17 @@ public sealed class RedisRecordSource : IRecordBatchSource
         });
         // Dictionaries load while keys are listed; no batch goes to a worker before they are in.
         var dictionaries = LoadDictionariesAsync(db, server, statistics);
-        var catalog = new KeyCatalogProducer(db, _glob, _options.ScanPageSize, _hosts);
-        var fetcher = new MgetBatchFetcher(db, _options, claims, dictionaries, _deduplicate);
+        IBatchFetcher fetcher = _selection.Mode switch
+        {
+            RecordReadMode.KeyOnly => new KeyOnlyForwarder(db.Name, claims),
+            RecordReadMode.Header => new HeaderBatchFetcher(db, _options, claims),
+            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate),
+        };
         var scan = Task.Run(async () =>
         {
             try
             {
-                if (!(!_scan && catalog.CanServe && await catalog.RunAsync(pages.Writer, statistics, token)))
-                {
-                    statistics.UsedScan();
-                    await new KeyScanProducer(db, _glob, _options.ScanPageSize, _hosts).RunAsync(pages.Writer, statistics, token);
-                }
+                await DiscoverAsync(db, pages.Writer, statistics, token);
                 pages.Writer.TryComplete();
             }
             catch (Exception e)
@@ -210,6 +225,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         try
         {
             await fetcher.RunAsync(pages.Reader, output, statistics, token);
+            await dictionaries;
         }
         catch
         {

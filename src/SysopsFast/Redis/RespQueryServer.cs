@@ -150,6 +150,44 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return headers.Length == keys.Length ? headers : null;
     }
 
+    public async Task<byte[][]> ReadHeadersAsync(byte[][] keys)
+    {
+        if (await HeadersAsync(keys) is { } headers)
+        {
+            return headers;
+        }
+        // No scripting (or a key of another type failed the script): one GETRANGE each, pipelined.
+        var start = "0"u8.ToArray();
+        var end = Ascii(Format.RecordHeader.Size - 1);
+        var replies = Array.ConvertAll(keys, k => connection.SendAsync("GETRANGE"u8, k, start, end));
+        var result = new byte[keys.Length][];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            using var reply = await replies[i];
+            var frame = reply.Read();
+            result[i] = frame.Error is null && frame.TryReadBulk(out var header) ? header.ToArray() : [];
+        }
+        return result;
+    }
+
+    public async Task<long> PublishAsync(string channel, string message)
+    {
+        using var reply = await connection.SendAsync("PUBLISH"u8, Encoding.UTF8.GetBytes(channel), Encoding.UTF8.GetBytes(message));
+        var frame = reply.Read();
+        return frame.Error is null ? frame.ReadInteger() : 0;
+    }
+
+    public async Task<IReadOnlyList<(string Node, string Info)>> InfoAsync()
+    {
+        using var reply = await connection.SendAsync("INFO"u8);
+        var frame = reply.Read();
+        if (frame.Error is { } error)
+        {
+            throw new InvalidDataException("INFO failed: " + error);
+        }
+        return [(Name, frame.TryReadBulk(out var text) ? Encoding.UTF8.GetString(text) : "")];
+    }
+
     private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
     private static async Task DiscardAsync(Task<RespReply> reply)

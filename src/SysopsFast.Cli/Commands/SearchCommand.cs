@@ -1,0 +1,72 @@
+using System.CommandLine;
+using SysopsFast.Output;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Cli.Commands;
+
+/// <summary><c>search PATTERN [field flag] [-H]</c>: matching keys, or one field of each.</summary>
+internal static class SearchCommand
+{
+    /// <summary>Contents are fetched this many records at a time, in key order, so memory stays bounded.</summary>
+    private const int ContentsChunk = 256;
+
+    public static Command Build()
+    {
+        var pattern = new Argument<string>("pattern") { Description = "Objects to find: a name such as sysctl-a (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
+        var fields = new FieldOptions();
+        var output = new QueryOutput();
+        var command = new Command("search", "List the keys of matching objects (sorted), or one field of each: contents, md5, stat, word count, insertion time") { pattern };
+        fields.AddTo(command);
+        output.AddTo(command);
+        command.SetAction((parse, ct) => output.RunAsync(parse, ct, (fleet, stdout) =>
+        {
+            var field = fields.Parse(parse, RecordField.Key);
+            ISearchPrinter printer = parse.GetValue(output.Json) ? new JsonSearchPrinter(stdout) : new TextSearchPrinter(stdout, parse.GetValue(fields.Prefix), DateTimeOffset.UtcNow);
+            return RunAsync(parse, output, fleet, stdout, parse.GetValue(pattern)!, field, printer, ct);
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, QueryOutput output, FleetQuery fleet, Stream stdout, string pattern, RecordField field, ISearchPrinter printer, CancellationToken cancellationToken)
+    {
+        var summaries = new List<ExtractSummary>();
+        long printed = 0;
+        if (field == RecordField.Key || field == RecordField.Contents)
+        {
+            var keys = await fleet.SearchAsync(pattern, cancellationToken);
+            summaries.Add(keys.Summary);
+            if (field == RecordField.Key)
+            {
+                foreach (var key in keys.Items)
+                {
+                    printer.Key(key);
+                }
+                printed = keys.Items.Count;
+            }
+            else
+            {
+                foreach (var chunk in keys.Items.Chunk(ContentsChunk))
+                {
+                    var records = await fleet.FetchAsync(chunk, cancellationToken);
+                    summaries.Add(records.Summary);
+                    foreach (var record in records.Items)
+                    {
+                        printer.Contents(record);
+                    }
+                    printed += records.Items.Count;
+                }
+            }
+        }
+        else
+        {
+            var metadata = await fleet.ReadMetadataAsync(pattern, cancellationToken);
+            summaries.Add(metadata.Summary);
+            foreach (var record in metadata.Items)
+            {
+                printer.Field(record, field);
+            }
+            printed = metadata.Items.Count;
+        }
+        return await output.FinishAsync(parse, fleet, stdout, summaries) ?? (printed > 0 ? CliRunner.Matched : CliRunner.NoMatch);
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using SysopsFast.Output;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Cli;
+
+/// <summary>
+/// What every query command shares: targeting, <c>--json</c> and <c>--cost</c>, and the way a query
+/// ends (cost table and publication, stderr report, exit code). Defined once.
+/// </summary>
+internal sealed class QueryOutput
+{
+    public TargetingOptions Targeting { get; } = new();
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print NDJSON: one JSON object per line (fields in docs/OUTPUT.md)" };
+
+    public Option<bool> Cost { get; } = new("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Json);
+        command.Add(Cost);
+        Targeting.AddTo(command);
+    }
+
+    /// <summary>Resolves the targets, runs <paramref name="body"/> with the fleet and a buffered stdout, maps errors to exit codes.</summary>
+    public Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<FleetQuery, Stream, Task<int>> body) =>
+        CliRunner.RunAsync(async () =>
+        {
+            var (topology, targeting) = await Targeting.ResolveAsync(parse, Console.Error, cancellationToken);
+            await using var fleet = new FleetQuery(topology, targeting);
+            await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+            try
+            {
+                return await body(fleet, stdout);
+            }
+            finally
+            {
+                await stdout.FlushAsync(CancellationToken.None);
+            }
+        }, Console.Error, parse.GetValue(CommonOptions.Verbose));
+
+    /// <summary>
+    /// After the answer: the cost (when asked), then each phase's report (corrupt records, failovers,
+    /// partial answers). Returns the exit code they force, or null.
+    /// </summary>
+    public async Task<int?> FinishAsync(ParseResult parse, FleetQuery fleet, Stream stdout, IReadOnlyList<ExtractSummary> summaries, IReadOnlyList<ServerCost>? costs = null)
+    {
+        await stdout.FlushAsync(CancellationToken.None);
+        if (parse.GetValue(Cost))
+        {
+            costs ??= ServerCost.Merge(summaries.SelectMany(s => s.Costs));
+            var elapsed = TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks));
+            await Console.Error.WriteAsync(CostReport.Table(costs, elapsed));
+            var message = CostReport.Json(parse.CommandResult.Command.Name, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
+            await fleet.PublishAsync(CostReport.Channel, message, summaries.SelectMany(s => s.Servers));
+        }
+        int? forced = null;
+        foreach (var s in summaries)
+        {
+            forced = Worse(forced, await SummaryReport.WriteAsync(s, Console.Error));
+        }
+        return forced;
+    }
+
+    private static int? Worse(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using SysopsFast.Compare;
+using SysopsFast.Query;
+
+namespace SysopsFast.Output;
+
+/// <summary>
+/// The answer of <c>compare</c> for one key against the reference: identical, or a unified diff
+/// whose headers name both keys. <see cref="Diff"/> is null when identical.
+/// </summary>
+public sealed record Comparison(RecordMetadata Record, string? Diff)
+{
+    public bool Identical => Diff is null;
+}
+
+/// <summary>The answer of <c>compare-all</c> for one md5 group: the diff against the majority's sample (null for the majority).</summary>
+public sealed record GroupComparison(Md5Group Group, bool Majority, string? Diff);
+
+/// <summary>Diffs shared by compare and compare-all: computed once per distinct pair of contents, labelled per key.</summary>
+public static class Comparisons
+{
+    public static string? Contents(FetchedRecord reference, FetchedRecord other, string otherKey) =>
+        UnifiedDiff.Create(reference.Contents, other.Contents, reference.Key, otherKey);
+
+    /// <summary>A header field compared as one line of text each.</summary>
+    public static string? Field(RecordField field, RecordMetadata reference, RecordMetadata other, DateTimeOffset now)
+    {
+        var left = Encoding.UTF8.GetBytes(FieldText.Format(field, reference, now) + "\n");
+        var right = Encoding.UTF8.GetBytes(FieldText.Format(field, other, now) + "\n");
+        return UnifiedDiff.Create(left, right, reference.Key, other.Key);
+    }
+}
+
+public interface IComparePrinter
+{
+    void Compared(RecordMetadata reference, Comparison comparison, RecordField field);
+
+    void Group(GroupComparison group, int index, int groups, bool hostList);
+}
+
+/// <summary>Text: "… of K1 and K2 are identical" or the diff; compare-all's group lines then the diff.</summary>
+public sealed class TextComparePrinter(Stream output) : IComparePrinter
+{
+    public void Compared(RecordMetadata reference, Comparison comparison, RecordField field) =>
+        Write(comparison.Diff ?? $"{FieldText.Noun(field)} of {reference.Key} and {comparison.Record.Key} are identical\n");
+
+    public void Group(GroupComparison group, int index, int groups, bool hostList)
+    {
+        var g = group.Group;
+        var title = group.Majority ? "majority" : $"group {index + 1} of {groups}";
+        var sample = g.Sample?.Key ?? g.Members[0].Key;
+        Write(FormattableString.Invariant($"{title}: {g.Count} key{(g.Count == 1 ? "" : "s")} with md5 {g.Md5Hex}, e.g. {sample}\n"));
+        if (hostList)
+        {
+            Write(string.Concat(g.Members.Select(m => "  " + m.Key + "\n")));
+        }
+        if (group.Diff is not null)
+        {
+            Write(group.Diff);
+        }
+    }
+
+    private void Write(string text) => output.Write(Encoding.UTF8.GetBytes(text));
+}
+
+/// <summary>NDJSON (docs/OUTPUT.md): one object per compared key, or per md5 group.</summary>
+public sealed class JsonComparePrinter(Stream output) : IComparePrinter
+{
+    public void Compared(RecordMetadata reference, Comparison comparison, RecordField field) =>
+        RecordJson.WriteLine(output, json =>
+        {
+            RecordJson.WriteRecord(json, comparison.Record, fields: true);
+            json.WriteString("reference", reference.Key);
+            json.WriteBoolean("identical", comparison.Identical);
+            json.WriteString("diff", comparison.Diff);
+        });
+
+    public void Group(GroupComparison group, int index, int groups, bool hostList) =>
+        RecordJson.WriteLine(output, json =>
+        {
+            var g = group.Group;
+            json.WriteString("md5", g.Md5Hex);
+            json.WriteNumber("count", g.Count);
+            json.WriteBoolean("majority", group.Majority);
+            json.WriteString("sample", g.Sample?.Key ?? g.Members[0].Key);
+            json.WriteStartArray("hosts");
+            foreach (var m in g.Members)
+            {
+                json.WriteStringValue(m.Host);
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("keys");
+            foreach (var m in g.Members)
+            {
+                json.WriteStringValue(m.Key);
+            }
+            json.WriteEndArray();
+            json.WriteString("diff", group.Diff);
+        });
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using SysopsFast.Query;
+
+namespace SysopsFast.Output;
+
+/// <summary>
+/// A header field as one line of text (docs/OUTPUT.md): md5 hex; stat as
+/// <c>mode=100644 uid=0 gid=0 size=1332 mtime=1369870000</c>; word count as
+/// <c>chars=… lines=… words=…</c>; insertion time as Unix seconds, as the C library's ctime, or as
+/// the age (<c>2 days, 7:33:20</c>).
+/// </summary>
+public static class FieldText
+{
+    public static string Format(RecordField field, RecordMetadata record, DateTimeOffset now) => field switch
+    {
+        RecordField.Key => record.Key,
+        RecordField.Md5sum => record.Md5Hex,
+        RecordField.Stat => Stat(record),
+        RecordField.Wordcount => string.Create(CultureInfo.InvariantCulture, $"chars={record.Header.Characters} lines={record.Header.Lines} words={record.Header.Words}"),
+        RecordField.Time => Seconds(record.Header.InsertedUnixMs),
+        RecordField.TimeHuman => CTime(DateTimeOffset.FromUnixTimeMilliseconds(record.Header.InsertedUnixMs).ToLocalTime()),
+        RecordField.TimeUpdated => Age(now - DateTimeOffset.FromUnixTimeMilliseconds(record.Header.InsertedUnixMs)),
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, "contents are not a header field"),
+    };
+
+    /// <summary>The name the original used in "… of K1 and … of K2 are identical".</summary>
+    public static string Noun(RecordField field) => field switch
+    {
+        RecordField.Md5sum => "md5sum",
+        RecordField.Stat => "stat",
+        RecordField.Wordcount => "wordcount",
+        RecordField.Time or RecordField.TimeHuman or RecordField.TimeUpdated => "cache insertion time",
+        _ => "contents",
+    };
+
+    private static string Stat(RecordMetadata record)
+    {
+        var s = record.Header.Stat;
+        return string.Create(CultureInfo.InvariantCulture, $"mode={Convert.ToString(s.Mode, 8)} uid={s.Uid} gid={s.Gid} size={s.Size} mtime={s.MtimeUnixSeconds}");
+    }
+
+    /// <summary>Unix seconds with milliseconds, as a JSON number would print them.</summary>
+    public static string Seconds(long unixMs) => (unixMs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The C library's ctime(3) layout: <c>Mon Jun  2 15:09:08 2014</c> (day padded with a space).</summary>
+    public static string CTime(DateTimeOffset t) =>
+        string.Create(CultureInfo.InvariantCulture, $"{t:ddd MMM} {t.Day,2} {t:HH:mm:ss yyyy}");
+
+    /// <summary>An age as Python prints a timedelta of whole seconds: <c>0:12:34</c>, <c>1 day, 0:00:05</c>, <c>-1 day, 23:59:50</c>.</summary>
+    public static string Age(TimeSpan age)
+    {
+        var total = (long)Math.Floor(age.TotalSeconds);
+        var days = (long)Math.Floor(total / 86400.0);
+        var rest = total - (days * 86400);
+        var clock = string.Create(CultureInfo.InvariantCulture, $"{rest / 3600}:{rest / 60 % 60:00}:{rest % 60:00}");
+        return days == 0 ? clock : string.Create(CultureInfo.InvariantCulture, $"{days} day{(Math.Abs(days) == 1 ? "" : "s")}, {clock}");
+    }
+
+    /// <summary>The original's <c>-H</c> layout: the key padded to 100 columns, then the line (at least one space between).</summary>
+    public static string Prefix(string key) => key.Length >= 100 ? key + " " : key.PadRight(100);
+
+    /// <summary>Bytes as text for printing: UTF-8 where valid; each invalid byte as its Latin-1 character, so nothing vanishes.</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes) =>
+        Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
+}

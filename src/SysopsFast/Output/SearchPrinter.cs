@@ -1,0 +1,84 @@
+using System.Text;
+using SysopsFast.Query;
+
+namespace SysopsFast.Output;
+
+/// <summary>Prints what <c>search</c> finds: keys, one header field per key, or contents.</summary>
+public interface ISearchPrinter
+{
+    void Key(string key);
+
+    void Field(RecordMetadata record, RecordField field);
+
+    void Contents(FetchedRecord record);
+}
+
+/// <summary>
+/// The original's layout: a key per line; a field's value per line (with <c>-H</c>, after the key
+/// padded to 100 columns); contents as stored (with <c>-H</c>, every line after its key).
+/// </summary>
+public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOffset now) : ISearchPrinter
+{
+    public void Key(string key) => Line(key);
+
+    public void Field(RecordMetadata record, RecordField field)
+    {
+        var value = FieldText.Format(field, record, now);
+        Line(prefixKeys ? FieldText.Prefix(record.Key) + value : value);
+    }
+
+    public void Contents(FetchedRecord record)
+    {
+        var contents = record.Contents.AsSpan();
+        if (!prefixKeys)
+        {
+            output.Write(contents);
+            if (contents.Length > 0 && contents[^1] != '\n')
+            {
+                output.WriteByte((byte)'\n');
+            }
+            return;
+        }
+        var prefix = Encoding.UTF8.GetBytes(FieldText.Prefix(record.Key));
+        while (contents.Length > 0)
+        {
+            var end = contents.IndexOf((byte)'\n');
+            var line = end < 0 ? contents : contents[..end];
+            output.Write(prefix);
+            output.Write(line);
+            output.WriteByte((byte)'\n');
+            contents = end < 0 ? default : contents[(end + 1)..];
+        }
+    }
+
+    private void Line(string text)
+    {
+        output.Write(Encoding.UTF8.GetBytes(text));
+        output.WriteByte((byte)'\n');
+    }
+}
+
+/// <summary>NDJSON: one object per key (docs/OUTPUT.md).</summary>
+public sealed class JsonSearchPrinter(Stream output) : ISearchPrinter
+{
+    public void Key(string key)
+    {
+        var (host, objectName) = ObjectKey.Split(key);
+        RecordJson.WriteLine(output, json =>
+        {
+            json.WriteString("key", key);
+            json.WriteString("host", host);
+            json.WriteString("object", objectName);
+        });
+    }
+
+    public void Field(RecordMetadata record, RecordField field) =>
+        RecordJson.WriteLine(output, json => RecordJson.WriteRecord(json, record, fields: true));
+
+    public void Contents(FetchedRecord record) =>
+        RecordJson.WriteLine(output, json =>
+        {
+            RecordJson.WriteRecord(json, record.Metadata, fields: true);
+            RecordJson.WriteContents(json, record.Contents);
+        });
+}

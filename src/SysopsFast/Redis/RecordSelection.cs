@@ -1,0 +1,24 @@
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Redis;
+
+/// <summary>Which records a <see cref="RedisRecordSource"/> reads, and how much of each.</summary>
+public sealed record RecordSelection
+{
+    /// <summary>A SCAN MATCH glob over keys (<see cref="ObjectKey.ToKeyGlob"/> builds it from an object pattern).</summary>
+    public required string KeyGlob { get; init; }
+
+    /// <summary>Exactly these keys instead of discovering them (each core is asked; a key it lacks is skipped).</summary>
+    public IReadOnlyList<byte[]>? Keys { get; init; }
+
+    public RecordReadMode Mode { get; init; } = RecordReadMode.Contents;
+
+    /// <summary>Only these hosts; null for all.</summary>
+    public Topology.HostFilter? Hosts { get; init; }
+
+    /// <summary>Discover keys with SCAN even where a key catalog exists.</summary>
+    public bool Scan { get; init; }
+
+    /// <summary>Contents mode: fetch one record per distinct md5 where that saves bytes (the header fields of the others are not read).</summary>
+    public bool Deduplicate { get; init; }
+}
