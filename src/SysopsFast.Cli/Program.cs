@@ -20,6 +20,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     ServerCommand.Build(),
     DemoCommand.Build(),
 };
+root.Add(ExtractCommand.Build(root));
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

@@ -59,7 +59,19 @@ internal static class CompareCommand
         var reference = await fleet.FetchAsync([key], cancellationToken);
         if (reference.Items.Count == 0)
         {
-            throw Errors.BadArgument($"the object '{key}' was not found on {string.Join(", ", reference.Summary.Servers)}; give a whole key, host#object, as search prints it");
+            // Not a key: a pattern that must name exactly one object (the original's --search side).
+            var keys = await fleet.SearchAsync(key, cancellationToken);
+            if (keys.Items.Count != 1)
+            {
+                throw Errors.BadArgument(keys.Items.Count == 0
+                    ? $"the object '{key}' was not found on {string.Join(", ", reference.Summary.Servers)}; give a whole key, host#object, as search prints it"
+                    : $"'{key}' matches {keys.Items.Count} objects ({string.Join(", ", keys.Items.Take(5))}{(keys.Items.Count > 5 ? ", …" : "")}); the reference must be exactly one: narrow it down");
+            }
+            reference = await fleet.FetchAsync(keys.Items, cancellationToken);
+            if (reference.Items.Count == 0)
+            {
+                throw Errors.BadArgument($"the object '{keys.Items[0]}' expired while it was read; run the query again");
+            }
         }
         var mine = reference.Items[0];
         var grouping = await fleet.GroupByMd5Async(pattern, cancellationToken);

@@ -12,7 +12,8 @@ internal static class InfoCommand
     {
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Start every line with the server's address, one field per line" };
         var output = new QueryOutput();
-        var command = new Command("info", "Show each server's Redis version, memory, keys, clients and uptime") { prefix };
+        var original = SearchCommand.OriginalLayout();
+        var command = new Command("info", "Show each server's Redis version, memory, keys, clients and uptime") { prefix, original };
         output.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
@@ -39,7 +40,7 @@ internal static class InfoCommand
                 }
                 else
                 {
-                    stdout.Write(Encoding.UTF8.GetBytes(Text(info, parse.GetValue(prefix))));
+                    stdout.Write(Encoding.UTF8.GetBytes(parse.GetValue(original) ? OriginalText(info, parse.GetValue(prefix)) : Text(info, parse.GetValue(prefix))));
                 }
             }
             var failed = infos.Where(i => i.Error is not null).ToArray();
@@ -51,6 +52,10 @@ internal static class InfoCommand
         }));
         return command;
     }
+
+    /// <summary>The original's --info: every INFO field, the name padded to 50 columns (with -H, after the server padded to 30 and a tab).</summary>
+    private static string OriginalText(Query.ServerInfo info, bool prefix) =>
+        string.Concat(info.Fields.Select(f => prefix ? $"{info.Node,-30}\t{f.Key,-50}\t{f.Value}\n" : $"{f.Key,-50}{f.Value}\n"));
 
     /// <summary>One line per server, or with -H one "server field value" line per field (easy to grep).</summary>
     private static string Text(Query.ServerInfo info, bool prefix)

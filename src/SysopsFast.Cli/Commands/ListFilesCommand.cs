@@ -12,7 +12,8 @@ internal static class ListFilesCommand
     {
         var pattern = new Argument<string>("pattern") { Description = "Only objects matching this pattern (as for search); default: every object", DefaultValueFactory = _ => "*#*" };
         var output = new QueryOutput();
-        var command = new Command("list-files", "List the distinct objects stored, with the number of hosts that hold each") { pattern };
+        var original = SearchCommand.OriginalLayout();
+        var command = new Command("list-files", "List the distinct objects stored, with the number of hosts that hold each") { pattern, original };
         output.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
@@ -31,6 +32,10 @@ internal static class ListFilesCommand
                         j.WriteString("object", name);
                         j.WriteNumber("hosts", hosts);
                     });
+                }
+                else if (parse.GetValue(original))
+                {
+                    stdout.Write(Encoding.UTF8.GetBytes($"files#{name}\n"));
                 }
                 else
                 {

@@ -15,17 +15,22 @@ internal static class SearchCommand
         var pattern = new Argument<string>("pattern") { Description = "Objects to find: a name such as sysctl-a (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
         var fields = new FieldOptions();
         var output = new QueryOutput();
+        var original = OriginalLayout();
         var command = new Command("search", "List the keys of matching objects (sorted), or one field of each: contents, md5, stat, word count, insertion time") { pattern };
         fields.AddTo(command);
         output.AddTo(command);
+        command.Add(original);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, (fleet, stdout) =>
         {
             var field = fields.Parse(parse, RecordField.Key);
-            ISearchPrinter printer = parse.GetValue(output.Json) ? new JsonSearchPrinter(stdout) : new TextSearchPrinter(stdout, parse.GetValue(fields.Prefix), DateTimeOffset.UtcNow);
+            ISearchPrinter printer = parse.GetValue(output.Json) ? new JsonSearchPrinter(stdout) : new TextSearchPrinter(stdout, parse.GetValue(fields.Prefix), DateTimeOffset.UtcNow, parse.GetValue(original));
             return RunAsync(parse, output, fleet, stdout, parse.GetValue(pattern)!, field, printer, ct);
         }));
         return command;
     }
+
+    /// <summary>The original tool's texts, for <c>extract</c>; hidden because it is not the modern interface.</summary>
+    public static Option<bool> OriginalLayout() => new("--original-layout") { Hidden = true, Description = "Print fields as the original sysops-api did" };
 
     private static async Task<int> RunAsync(ParseResult parse, QueryOutput output, FleetQuery fleet, Stream stdout, string pattern, RecordField field, ISearchPrinter printer, CancellationToken cancellationToken)
     {

@@ -25,6 +25,26 @@ public static class FieldText
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, "contents are not a header field"),
     };
 
+    /// <summary>
+    /// The original sysops-api's text for a field (for <c>extract</c>): Python's <c>os.stat()</c>
+    /// string (only what a record keeps; inode, device and link count were never stored, so 0, 0
+    /// and 1), its word-count tuple (its line count is newlines + 1), and <c>str(time.time())</c>.
+    /// </summary>
+    public static string FormatOriginal(RecordField field, RecordMetadata record, DateTimeOffset now)
+    {
+        var h = record.Header;
+        return field switch
+        {
+            RecordField.Stat when h.Stat.Mode == 0 => "No os.stat() is available.  This object is a command output.",
+            RecordField.Stat => string.Create(CultureInfo.InvariantCulture,
+                $"posix.stat_result(st_mode={h.Stat.Mode}, st_ino=0, st_dev=0, st_nlink=1, st_uid={h.Stat.Uid}, st_gid={h.Stat.Gid}, st_size={h.Stat.Size}, st_atime={h.Stat.MtimeUnixSeconds}, st_mtime={h.Stat.MtimeUnixSeconds}, st_ctime={h.Stat.MtimeUnixSeconds})"),
+            RecordField.Wordcount => string.Create(CultureInfo.InvariantCulture,
+                $"('Number of characters: {h.Characters}', 'Number of lines: {h.Lines + 1}', 'Number of words: {h.Words}')"),
+            RecordField.Time => (h.InsertedUnixMs / 1000.0).ToString("0.##", CultureInfo.InvariantCulture),
+            _ => Format(field, record, now),
+        };
+    }
+
     /// <summary>The name the original used in "… of K1 and … of K2 are identical".</summary>
     public static string Noun(RecordField field) => field switch
     {

@@ -17,19 +17,27 @@ public interface ISearchPrinter
 /// The original's layout: a key per line; a field's value per line (with <c>-H</c>, after the key
 /// padded to 100 columns); contents as stored (with <c>-H</c>, every line after its key).
 /// </summary>
-public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOffset now) : ISearchPrinter
+/// <param name="original">The original tool's own texts (extract): Python's stat and word-count strings, contents stripped.</param>
+public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOffset now, bool original = false) : ISearchPrinter
 {
     public void Key(string key) => Line(key);
 
     public void Field(RecordMetadata record, RecordField field)
     {
-        var value = FieldText.Format(field, record, now);
+        var value = original ? FieldText.FormatOriginal(field, record, now) : FieldText.Format(field, record, now);
         Line(prefixKeys ? FieldText.Prefix(record.Key) + value : value);
     }
 
     public void Contents(FetchedRecord record)
     {
         var contents = record.Contents.AsSpan();
+        if (!prefixKeys && original)
+        {
+            // The original printed each value with surrounding whitespace stripped.
+            output.Write(contents.Trim(" \t\r\n\v\f"u8));
+            output.WriteByte((byte)'\n');
+            return;
+        }
         if (!prefixKeys)
         {
             output.Write(contents);
