@@ -18,7 +18,7 @@ internal static class CliRunner
         }
         catch (SysopsFastException e)
         {
-            await stderr.WriteLineAsync("sysops-fast: " + e.Message);
+            await stderr.WriteLineAsync("sysops-fast: " + e.Message + Remedy(e.Remedy));
             if (verbose)
             {
                 await stderr.WriteLineAsync(e.ToString());
@@ -46,6 +46,22 @@ internal static class CliRunner
             return Error;
         }
     }
+
+    /// <summary>The library names no flag; here each remedy gets the options that apply it.</summary>
+    internal static string Remedy(ErrorRemedy remedy) => remedy switch
+    {
+        ErrorRemedy.ServerAddress => " (--server, or the topology file)",
+        ErrorRemedy.AllowPartial => " (--allow-partial)",
+        ErrorRemedy.HostRestriction => " (--hosts, --host, --range-query)",
+        ErrorRemedy.RangeServer => " (--range-server)",
+        ErrorRemedy.TopologyFile => " (--topology)",
+        ErrorRemedy.Site => " (--site, --scope)",
+        ErrorRemedy.Port => " (--port)",
+        ErrorRemedy.PushDirectory => " (--dir)",
+        ErrorRemedy.Regex => " (-F for literal text)",
+        ErrorRemedy.HostCount => " (--hosts)",
+        _ => "",
+    };
 
     internal static bool IsBrokenPipe(IOException e) =>
         e.HResult == 32 || (e.InnerException is System.Net.Sockets.SocketException { ErrorCode: 32 }) ||

@@ -19,9 +19,6 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static IReadOnlyList<ServerAddress> ParseServers(string[]? values) =>
-        values is null || values.Length == 0 ? [ServerAddress.Default] : values.Select(ServerAddress.Parse).Distinct().ToArray();
-
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>
     public static TimeSpan? ParseTtl(string text)
     {

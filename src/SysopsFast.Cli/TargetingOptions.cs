@@ -1,5 +1,4 @@
 using System.CommandLine;
-using SysopsFast.Redis;
 using SysopsFast.Topology;
 
 namespace SysopsFast.Cli;
@@ -44,69 +43,30 @@ internal sealed class TargetingOptions
         command.Add(Scan);
     }
 
-    /// <summary>
-    /// --server wins; else the topology file; else the cores of --site from --range-server; else the
-    /// default local server. Host restrictions (--hosts, --host, --range-query) apply to all of them.
-    /// </summary>
+    /// <summary>The user's choices as the library's <see cref="TargetRequest"/>; the library resolves them (and warns).</summary>
     public async Task<(FleetTopology Topology, QueryTargeting Targeting)> ResolveAsync(ParseResult parse, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var targeting = new QueryTargeting
+        var resolved = await TargetResolver.ResolveAsync(Request(parse), cancellationToken);
+        foreach (var w in resolved.Warnings)
         {
-            Scope = parse.GetValue(Scope),
-            Site = parse.GetValue(Site),
-            NoLoadBalance = parse.GetValue(NoLoadBalance),
-            AllowPartial = parse.GetValue(AllowPartial),
-            Scan = parse.GetValue(Scan),
-            Hosts = await HostRestrictionAsync(parse, cancellationToken),
-        };
-        var servers = parse.GetValue(Servers);
-        if (servers is { Length: > 0 })
-        {
-            return (FleetTopology.FromServers(servers.Select(ServerAddress.Parse)), targeting with { Scope = QueryScope.Global });
+            await stderr.WriteLineAsync("sysops-fast: warning: " + w);
         }
-        var file = TopologyFile.Locate(parse.GetValue(Topology));
-        if (file is null && parse.GetValue(RangeServer) is { } rangeServer && parse.GetValue(Site) is { } site)
-        {
-            using var range = new RangeClient(rangeServer);
-            return (await range.TopologyAsync([site], cancellationToken), targeting with { Scope = QueryScope.Site });
-        }
-        if (file is null)
-        {
-            return (FleetTopology.FromServers([ServerAddress.Default]), targeting with { Scope = QueryScope.Global });
-        }
-        var topology = TopologyFile.Load(file);
-        foreach (var w in topology.Warnings)
-        {
-            stderr.WriteLine("sysops-fast: warning: " + w);
-        }
-        return (topology, targeting);
+        return (resolved.Topology, resolved.Targeting);
     }
 
-    private async Task<HostFilter?> HostRestrictionAsync(ParseResult parse, CancellationToken cancellationToken)
+    public TargetRequest Request(ParseResult parse) => new()
     {
-        var filter = new HostFilter();
-        if (parse.GetValue(HostsFile) is { } path)
-        {
-            try
-            {
-                using var reader = path == "-" ? Console.In : new StreamReader(path);
-                filter.RequireOneOf(HostFilter.ReadHostList(reader).ToList());
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw Errors.BadArgument($"cannot read the host list '{path}' ({e.Message})");
-            }
-        }
-        foreach (var glob in parse.GetValue(HostGlobs) ?? [])
-        {
-            filter.RequireGlob(glob);
-        }
-        if (parse.GetValue(RangeQuery) is { } expression)
-        {
-            var server = parse.GetValue(RangeServer) ?? throw Errors.BadArgument("--range-query needs --range-server HOST");
-            using var range = new RangeClient(server);
-            filter.RequireOneOf(await range.ListAsync(expression, cancellationToken));
-        }
-        return filter.IsEmpty ? null : filter;
-    }
+        Servers = parse.GetValue(Servers) ?? [],
+        TopologyFile = parse.GetValue(Topology),
+        Scope = parse.GetValue(Scope),
+        Site = parse.GetValue(Site),
+        NoLoadBalance = parse.GetValue(NoLoadBalance),
+        AllowPartial = parse.GetValue(AllowPartial),
+        Scan = parse.GetValue(Scan),
+        HostsFile = parse.GetValue(HostsFile),
+        HostListInput = Console.In,
+        HostGlobs = parse.GetValue(HostGlobs) ?? [],
+        RangeQuery = parse.GetValue(RangeQuery),
+        RangeServer = parse.GetValue(RangeServer),
+    };
 }

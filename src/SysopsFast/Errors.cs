@@ -6,7 +6,7 @@ namespace SysopsFast;
 internal static class Errors
 {
     public static SysopsFastException ServerUnreachable(string server, Exception? inner) =>
-        new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check the address given with --server and that the server runs", inner);
+        new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check its address and that the server runs", inner, ErrorRemedy.ServerAddress);
 
     public static SysopsFastException ServerFailed(string server, Exception inner) =>
         new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", inner);
@@ -15,12 +15,12 @@ internal static class Errors
         new($"'{address}' is not a Redis address ({why}); write it as redis://host:port[/db] or host:port");
 
     public static SysopsFastException BadRegex(string pattern, string why) =>
-        new($"the regular expression '{pattern}' is not valid ({why}); fix it, or drop -E to search for the literal text");
+        new($"the regular expression '{pattern}' is not valid ({why}); fix it, or search for the literal text", remedy: ErrorRemedy.Regex);
 
     public static SysopsFastException NothingMatched(string objectPattern, IEnumerable<string> servers) =>
-        new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name or the --server list");
+        new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name and the servers asked", remedy: ErrorRemedy.ServerAddress);
 
-    public static SysopsFastException BadArgument(string what) => new(what);
+    public static SysopsFastException BadArgument(string what, ErrorRemedy remedy = ErrorRemedy.None) => new(what, remedy: remedy);
 
     public static SysopsFastException TopologyInvalid(string file, int line, string? key, string why) =>
         new(key is null
@@ -28,13 +28,13 @@ internal static class Errors
             : $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {key}: {why}");
 
     public static SysopsFastException RangeFailed(string server, string expression, string why) =>
-        new($"the Range server {server} could not resolve '{expression}' ({why}); check --range-server and the expression");
+        new($"the Range server {server} could not resolve '{expression}' ({why}); check the Range server and the expression", remedy: ErrorRemedy.RangeServer);
 
     public static SysopsFastException NothingMatchedAmongHosts(string objectPattern, string filter, IEnumerable<string> servers) =>
-        new($"no object matches '{objectPattern}' for {filter} on {string.Join(", ", servers)}; check the host restriction (--hosts, --host, --range-query) and the object name");
+        new($"no object matches '{objectPattern}' for {filter} on {string.Join(", ", servers)}; check the host restriction and the object name", remedy: ErrorRemedy.HostRestriction);
 
     public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures, Exception? last = null) =>
-        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or pass --allow-partial to accept a partial answer", last);
+        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or accept a partial answer", last, ErrorRemedy.AllowPartial);
 
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
@@ -43,7 +43,7 @@ internal static class Errors
         new($"cannot write '{path}' ({Reason(inner)}); check free space and permissions", inner);
 
     public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
-        new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port with --port", inner);
+        new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port", inner, ErrorRemedy.Port);
 
     /// <summary>The client's connect failure text is long; the socket error under it says what happened.</summary>
     private static string ConnectReason(Exception? e)

@@ -27,7 +27,7 @@ public sealed class FleetQuery : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(targeting);
         if (topology.Cores.Count == 0)
         {
-            throw Errors.BadArgument("no server to ask; give at least one --server or a topology file");
+            throw Errors.BadArgument("no server to ask; give at least one server or a topology", ErrorRemedy.ServerAddress);
         }
         Topology = topology;
         Targeting = targeting;

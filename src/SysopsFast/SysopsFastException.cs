@@ -6,5 +6,8 @@ namespace SysopsFast;
 /// </summary>
 public sealed class SysopsFastException : Exception
 {
-    internal SysopsFastException(string message, Exception? inner = null) : base(message, inner) { }
+    internal SysopsFastException(string message, Exception? inner = null, ErrorRemedy remedy = ErrorRemedy.None) : base(message, inner) => Remedy = remedy;
+
+    /// <summary>What the user can change; a front end adds how to say it (the CLI names its flag).</summary>
+    public ErrorRemedy Remedy { get; }
 }

@@ -35,7 +35,7 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     [InlineData(new[] { "grep" }, "Required argument")]
     [InlineData(new[] { "grep", "a", "b", "--bogus" }, "--bogus")]
     [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "http://nope" }, "not a Redis address")]
-    [InlineData(new[] { "fleet", "generate", "--hosts", "0" }, "--hosts must be at least 1")]
+    [InlineData(new[] { "fleet", "generate", "--hosts", "0" }, "the number of hosts must be at least 1 (--hosts)")]
     [InlineData(new[] { "import", "/nonexistent/dir" }, "is not a directory")]
     public async Task Bad_input_is_one_line_and_exit_2(string[] args, string expected)
     {

@@ -50,7 +50,7 @@ public class RangeClientTests
     public void A_bad_range_server_is_a_one_line_error(string server)
     {
         var e = Assert.Throws<SysopsFastException>(() => new RangeClient(server));
-        Assert.Contains("--range-server", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorRemedy.RangeServer, e.Remedy);
     }
 
     [Fact]

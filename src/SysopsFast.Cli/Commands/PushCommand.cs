@@ -16,32 +16,12 @@ internal static class PushCommand
         var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
             parse.GetValue(dir)!,
-            PushTargets(parse.GetValue(servers), parse.GetValue(topologyFile)),
+            Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
             Console.Out, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
-    }
-
-    /// <summary>--server list, else every server of the topology's local core, else the default server.</summary>
-    internal static IReadOnlyList<Redis.ServerAddress> PushTargets(string[]? servers, string? topologyFile)
-    {
-        if (servers is { Length: > 0 })
-        {
-            return CommonOptions.ParseServers(servers);
-        }
-        var file = Topology.TopologyFile.Locate(topologyFile);
-        if (file is null)
-        {
-            return [Redis.ServerAddress.Default];
-        }
-        var topology = Topology.TopologyFile.Load(file);
-        var local = topology.LocalCore is null
-            ? throw Errors.BadArgument($"push needs --server, or a 'local' core in {file}")
-            : topology.Cores.Single(c => c.Id == topology.LocalCore);
-        // A cluster routes every key itself: one seed reaches all of it.
-        return local.IsCluster ? [local.Servers[0]] : local.Servers;
     }
 
     private static string LocalHostName()

@@ -32,7 +32,7 @@ public sealed class SyntheticFleet
     {
         if (hosts < 1)
         {
-            throw Errors.BadArgument("--hosts must be at least 1");
+            throw Errors.BadArgument("the number of hosts must be at least 1", ErrorRemedy.HostCount);
         }
         Hosts = hosts;
         _seed = seed;

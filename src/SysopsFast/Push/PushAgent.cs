@@ -35,7 +35,7 @@ public static class PushAgent
     {
         if (!Directory.Exists(directory))
         {
-            throw Errors.BadArgument($"'{directory}' is not a directory; give the directory of outgoing objects with --dir");
+            throw Errors.BadArgument($"'{directory}' is not a directory; give the directory of outgoing objects", ErrorRemedy.PushDirectory);
         }
         var objects = new List<PushObject>();
         foreach (var (fullPath, relative, isLink) in LocalObjects.Files(directory))

@@ -14,7 +14,7 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
     public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
     {
         var cores = servers.Distinct().Select(s => new Core("", s.ToString(), [s])).ToList();
-        return new FleetTopology(cores, cores.Count == 1 ? cores[0].Id : null, "--server");
+        return new FleetTopology(cores, cores.Count == 1 ? cores[0].Id : null, "the server list");
     }
 
     /// <summary>The cores a scope covers; errors name what the user can fix.</summary>
@@ -25,13 +25,13 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
             case QueryScope.Global:
                 return Cores;
             case QueryScope.Site:
-                var name = site ?? LocalSite ?? throw Errors.BadArgument($"--scope site needs --site NAME, or a 'local' entry in {Source} that names this machine's site");
+                var name = site ?? LocalSite ?? throw Errors.BadArgument($"scope site needs a site name, or a 'local' entry in {Source} that names this machine's site", ErrorRemedy.Site);
                 var inSite = Cores.Where(c => c.Site == name).ToList();
                 return inSite.Count > 0 ? inSite : throw Errors.BadArgument($"no site '{name}' in {Source}; sites: {string.Join(", ", Cores.Select(c => c.Site).Distinct())}");
             case QueryScope.Local:
                 if (LocalCore is null)
                 {
-                    throw Errors.BadArgument($"--scope local needs a 'local = \"<site>/<core>\"' entry in {Source}; or use --scope site or global");
+                    throw Errors.BadArgument($"scope local needs a 'local = \"<site>/<core>\"' entry in {Source}; or use scope site or global", ErrorRemedy.Site);
                 }
                 return [Cores.Single(c => c.Id == LocalCore)];
             default:

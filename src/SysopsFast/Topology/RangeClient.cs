@@ -18,7 +18,7 @@ public sealed class RangeClient : IDisposable
         var baseAddress = server.Contains("://", StringComparison.Ordinal) ? server : "http://" + server;
         if (!Uri.TryCreate(baseAddress.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw Errors.BadArgument($"'{server}' is not a Range server address; give host[:port] with --range-server");
+            throw Errors.BadArgument($"'{server}' is not a Range server address; give host[:port]", ErrorRemedy.RangeServer);
         }
         _http = new HttpClient { BaseAddress = uri, Timeout = timeout ?? TimeSpan.FromSeconds(10) };
     }

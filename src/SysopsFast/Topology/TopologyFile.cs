@@ -17,7 +17,7 @@ public static class TopologyFile
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
-            return File.Exists(explicitPath) ? explicitPath : throw Errors.BadArgument($"the topology file '{explicitPath}' does not exist; check --topology");
+            return File.Exists(explicitPath) ? explicitPath : throw Errors.BadArgument($"the topology file '{explicitPath}' does not exist; check its path", ErrorRemedy.TopologyFile);
         }
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))

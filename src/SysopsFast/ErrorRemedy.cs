@@ -1,0 +1,40 @@
+namespace SysopsFast;
+
+/// <summary>
+/// What the user can change to fix an error, without naming how a front end spells it: the library's
+/// messages name no command-line flag, and the CLI adds its own wording for each remedy.
+/// </summary>
+public enum ErrorRemedy
+{
+    None,
+
+    /// <summary>Check the Redis server addresses given.</summary>
+    ServerAddress,
+
+    /// <summary>Accept an answer without the cores that did not answer.</summary>
+    AllowPartial,
+
+    /// <summary>Check the host restriction (host list, host glob, Range expression).</summary>
+    HostRestriction,
+
+    /// <summary>Check the Range server's address.</summary>
+    RangeServer,
+
+    /// <summary>Check the topology file's path.</summary>
+    TopologyFile,
+
+    /// <summary>Name the site (or add a local entry to the topology).</summary>
+    Site,
+
+    /// <summary>Choose another port.</summary>
+    Port,
+
+    /// <summary>Give the push agent's directory of outgoing objects.</summary>
+    PushDirectory,
+
+    /// <summary>Fix the regular expression, or search for literal text.</summary>
+    Regex,
+
+    /// <summary>Give a positive host count.</summary>
+    HostCount,
+}
