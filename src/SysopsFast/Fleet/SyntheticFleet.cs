@@ -127,9 +127,19 @@ public sealed class SyntheticFleet
             case 7:
                 b.Add("# Managed by configuration management; local changes are overwritten.\n");
                 b.Add("net.core.somaxconn = 4096\nnet.ipv4.tcp_max_syn_backlog = 8192\nvm.swappiness = 10\nfs.file-max = 6553600\n");
+                // Five variants across the fleet, as compare-all finds them: the managed file (the
+                // majority), the two budget overrides, a swappiness tweak, and a hand edit.
                 if (t.NetdevBudget != 300)
                 {
                     b.Add("net.core.netdev_budget = ").Add(t.NetdevBudget).Line();
+                }
+                else if (t.ResolvOverride)
+                {
+                    b.Add("vm.swappiness = 1\n");
+                }
+                else if (host % 1000 == 7)
+                {
+                    b.Add("# kernel.panic = 10   (edited by hand during an incident)\n");
                 }
                 break;
             case 8:

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Metadata and two-phase queries against the headline query, on the same generated fleet, in the
+# same run: search --md5sum / --stat (headers only), compare-all (headers, then one record per md5
+# group), and the content query for the same keys (search --contents), with the bytes each moved
+# from Redis (--cost). With MIGRATE=1 it also times `migrate` of the original layout of that fleet.
+#   bench/macro/metadata.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-metadata-<hosts>.md]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HOSTS=${1:-24000}
+RUNS=${2:-5}
+OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-metadata-${HOSTS}.md}
+PORT=${MACRO_PORT:-6502}
+MIGRATE=${MIGRATE:-0}
+. bench/macro/setup.sh
+
+S="--server 127.0.0.1:$PORT/0"
+"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --expected /dev/null 2>"$WORK/generate.log"
+"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/1" --ttl 0 --plain --expected /dev/null 2>>"$WORK/generate.log"
+
+time_runs() { # name command -> median min max seconds over RUNS runs; last run's stdout/stderr kept
+  local name=$1 cmd=$2 i
+  : >"$WORK/$name.times"
+  for i in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/$name.t" bash -c "$cmd" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+    cat "$WORK/$name.t" >>"$WORK/$name.times"
+  done
+  sort -n "$WORK/$name.times" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f %.2f %.2f", m, a[1], a[NR]}'
+}
+fetched_mb() { awk '/^cost: total/{print $3}' "$WORK/$1.err"; }
+
+read -r h_med h_min h_max <<<"$(time_runs headline "$CLI grep sysctl-a net.core.netdev_budget --uniq $S")"
+read -r m_med m_min m_max <<<"$(time_runs md5sum "$CLI search sysctl-a --md5sum -H $S --cost")"
+read -r s_med s_min s_max <<<"$(time_runs stat "$CLI search sysctl-a --stat -H $S --cost")"
+read -r a_med a_min a_max <<<"$(time_runs compareall "$CLI compare-all sysctl.conf $S --cost")"
+# The content queries for the same keys, once each: the bytes they move are the comparison.
+"$CLI" search sysctl-a --contents $S --cost >/dev/null 2>"$WORK/contents-sysctl-a.err"
+"$CLI" search sysctl.conf --contents $S --cost >/dev/null 2>"$WORK/contents-sysctl-conf.err"
+
+# Checks: one md5 per host, equal to md5sum of the plain copy for a sample of keys; compare-all's groups add up to every host.
+md5_lines=$(wc -l <"$WORK/md5sum.out")
+sample_ok=0; sample_n=0
+while read -r key md5; do
+  plain=$(redis-cli -p "$PORT" -n 1 --raw get "$key" | head -c -1 | md5sum | cut -d' ' -f1)
+  sample_n=$((sample_n + 1)); [ "$plain" = "$md5" ] && sample_ok=$((sample_ok + 1))
+done < <(awk 'NR % 997 == 1 {print $1, $2}' "$WORK/md5sum.out")
+groups=$(grep -cE '^(majority|group [0-9]+ of [0-9]+):' "$WORK/compareall.out" || true)
+grouped=$(grep -oE '^(majority|group [0-9]+ of [0-9]+): [0-9]+' "$WORK/compareall.out" | awk '{s+=$NF} END{print s+0}')
+diffs=$(grep -c '^+++ ' "$WORK/compareall.out" || true)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", 100*a/b}'; }
+mig_line=""
+if [ "$MIGRATE" = 1 ]; then
+  before=$(date +%s.%N)
+  $BASELINES load-original "$HOSTS" 1 "127.0.0.1:$PORT" 2 2>"$WORK/load-original.log"
+  /usr/bin/time -f "%e %M" -o "$WORK/migrate.t" "$CLI" migrate --from "redis://127.0.0.1:$PORT/2" --server "127.0.0.1:$PORT/3" >"$WORK/migrate.out" 2>"$WORK/migrate.err" || true
+  read -r mig_s mig_kb <"$WORK/migrate.t"
+  migrated_answer=$("$CLI" grep sysctl-a net.core.netdev_budget --uniq --server "127.0.0.1:$PORT/3" | md5sum | cut -d' ' -f1)
+  generated_answer=$("$CLI" grep sysctl-a net.core.netdev_budget --uniq $S | md5sum | cut -d' ' -f1)
+  mig_line="| migrate of the original layout ($((HOSTS * 10)) keys, db 2 → db 3) | \`sysops-fast migrate --from redis://127.0.0.1:$PORT/2 --server 127.0.0.1:$PORT/3\` | $mig_s (1 run) | – | $(awk -v k="$mig_kb" 'BEGIN{printf "%.0f", k/1024}') MB peak RSS; $(tail -1 "$WORK/migrate.err"); headline answer on the migrated data $([ "$migrated_answer" = "$generated_answer" ] && echo identical || echo DIFFERENT) to the generated fleet's |"
+fi
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "# Metadata and compare-all queries, $HOSTS hosts"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: nproc $(nproc); $(uname -r)"
+  echo "- redis: $(redis-server --version | cut -d' ' -f3), loopback port $PORT, no persistence"
+  echo "- command: \`bench/macro/metadata.sh $HOSTS $RUNS\` (MIGRATE=$MIGRATE); the AOT-published CLI; median of $RUNS runs, wall time from process start to exit"
+  echo "- fleet: \`sysops-fast fleet generate --hosts $HOSTS --seed 1\` (codec zstddictionary), /etc/sysctl.conf in 5 variants"
+  echo
+  echo "| query | command | median s | min–max s | vs headline | MB fetched from Redis |"
+  echo "|---|---|---:|---:|---:|---:|"
+  echo "| headline (baseline) | \`grep sysctl-a net.core.netdev_budget --uniq\` | $h_med | $h_min–$h_max | 1.00 | – |"
+  echo "| md5 of every sysctl-a | \`search sysctl-a --md5sum -H\` | $m_med | $m_min–$m_max | $(ratio "$m_med" "$h_med") | $(fetched_mb md5sum) |"
+  echo "| stat of every sysctl-a | \`search sysctl-a --stat -H\` | $s_med | $s_min–$s_max | $(ratio "$s_med" "$h_med") | $(fetched_mb stat) |"
+  echo "| compare-all, $groups groups | \`compare-all sysctl.conf\` | $a_med | $a_min–$a_max | $(ratio "$a_med" "$h_med") | $(fetched_mb compareall) |"
+  [ -n "$mig_line" ] && echo "$mig_line"
+  echo
+  echo "Bytes read from Redis, header-only vs the content query for the same keys (\`search … --contents --cost\`):"
+  echo "- sysctl-a: --md5sum $(fetched_mb md5sum) MB vs --contents $(fetched_mb contents-sysctl-a) MB = $(pct "$(fetched_mb md5sum)" "$(fetched_mb contents-sysctl-a)")%"
+  echo "- sysctl.conf: compare-all $(fetched_mb compareall) MB vs --contents $(fetched_mb contents-sysctl-conf) MB = $(pct "$(fetched_mb compareall)" "$(fetched_mb contents-sysctl-conf)")%"
+  echo
+  echo "Checks: --md5sum printed $md5_lines lines for $HOSTS hosts; $sample_ok of $sample_n sampled md5s equal md5sum of the plain copy (db 1);"
+  echo "compare-all printed $groups groups covering $grouped keys, with $diffs diffs against the majority."
+  echo
+  echo "compare-all output (last run):"
+  echo '```'
+  cat "$WORK/compareall.out"
+  echo '```'
+} >"$OUT"
+cat "$OUT"
