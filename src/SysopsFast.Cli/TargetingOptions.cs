@@ -3,7 +3,7 @@ using SysopsFast.Topology;
 
 namespace SysopsFast.Cli;
 
-/// <summary>The scope and targeting options every query command takes (SPEC §5), defined once.</summary>
+/// <summary>The scope and targeting options every query command takes, defined once.</summary>
 internal sealed class TargetingOptions
 {
     public Option<string[]> Servers { get; } = CommonOptions.Servers("Redis server to ask, redis://host:port[/db] (repeatable; bypasses the topology, each server is its own core)");

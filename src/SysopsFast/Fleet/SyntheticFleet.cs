@@ -5,7 +5,7 @@ using SysopsFast.Grep;
 namespace SysopsFast.Fleet;
 
 /// <summary>
-/// The synthetic fleet of SPEC §8: deterministic from (hosts, seed). Each host has ten objects; its
+/// The synthetic fleet of the README: deterministic from (hosts, seed). Each host has ten objects; its
 /// <c>cmd/sysctl-a</c> is ~1,300 lines / ~49 KB, mostly shared text with host-specific lines, and a
 /// seeded distribution of <c>net.core.netdev_budget</c> whose exact <c>--uniq</c> answer
 /// <see cref="ExpectedUniq"/> computes from the per-host choices, not by grepping the contents.

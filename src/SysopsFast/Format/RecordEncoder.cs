@@ -9,7 +9,7 @@ namespace SysopsFast.Format;
 /// <summary>Builds v1 records: header + payload in one buffer, ready to SET.</summary>
 public static class RecordEncoder
 {
-    /// <summary>Objects over this size are stored as an "omitted" record (SPEC §7).</summary>
+    /// <summary>Objects over this size are stored as an "omitted" record.</summary>
     public const long DefaultSizeCap = 10L * 1024 * 1024;
 
     /// <summary>Encodes <paramref name="content"/> into a new array sized exactly to the record.</summary>

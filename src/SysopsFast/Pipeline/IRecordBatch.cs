@@ -34,7 +34,7 @@ public interface IRecordBatch : IDisposable
 
 /// <summary>
 /// The front of the pipeline: discovers keys and fetches their values in batches (stages 2 and 3 of
-/// SPEC §4). It writes batches and returns when it has no more; it never completes the writer.
+/// docs/ARCHITECTURE.md). It writes batches and returns when it has no more; it never completes the writer.
 /// </summary>
 public interface IRecordBatchSource
 {

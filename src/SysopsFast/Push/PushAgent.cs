@@ -20,7 +20,7 @@ public sealed record PushOutcome(string Server, int Written, int Unchanged, stri
 }
 
 /// <summary>
-/// <c>push</c> (SPEC §7): this host's objects to every server given, in parallel, each with its own
+/// <c>push</c>: this host's objects to every server given, in parallel, each with its own
 /// timeout. An object whose stored md5 equals the new one only gets its expiry refreshed; otherwise
 /// one SET replaces the whole record, so a reader sees the old record or the new one.
 /// </summary>

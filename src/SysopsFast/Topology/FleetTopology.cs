@@ -10,7 +10,7 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
 
     public string? LocalSite => LocalCore?.Split('/')[0];
 
-    /// <summary>Without a topology, each <c>--server</c> is a core of its own (SPEC §6).</summary>
+    /// <summary>Without a topology, each <c>--server</c> is a core of its own (docs/TOPOLOGY.md).</summary>
     public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
     {
         var cores = servers.Distinct().Select(s => new Core("", s.ToString(), [s])).ToList();

@@ -4,7 +4,7 @@ using System.Text;
 namespace SysopsFast.Topology;
 
 /// <summary>
-/// Restricts a query to some hosts (SPEC §5): every restriction given must hold (a host list from
+/// Restricts a query to some hosts: every restriction given must hold (a host list from
 /// --hosts, a Range result, a --host glob), as in the original: restrictive, not inclusive. Checked
 /// on each discovered key before it is fetched; names compare without case, as DNS names do.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace SysopsFast.Topology;
 
-/// <summary>Which cores a query covers and how it treats their servers (SPEC §5, scope and targeting).</summary>
+/// <summary>Which cores a query covers and how it treats their servers.</summary>
 public sealed record QueryTargeting
 {
     /// <summary>Default global: the whole fleet, as in the headline query.</summary>

@@ -5,7 +5,7 @@ using SysopsFast.Redis;
 namespace SysopsFast.Topology;
 
 /// <summary>
-/// Reads the topology TOML (SPEC §6). The syntax tree, not a model, is walked so that every error
+/// Reads the topology TOML (docs/TOPOLOGY.md). The syntax tree, not a model, is walked so that every error
 /// can name the file, line and key a human has to fix.
 /// </summary>
 public static class TopologyFile
