@@ -48,6 +48,9 @@ internal static class Errors
     public static SysopsFastException SourceFailed(string server, Exception inner) =>
         new($"the original cache's Redis server {server} failed during the migration ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
 
+    public static SysopsFastException TargetFailed(string server, Exception inner) =>
+        new($"the Redis server {server} failed while records were written to it ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
+
     public static SysopsFastException SourceIsTarget(string server) =>
         new($"{server} is both the original cache and a target: its lists would be overwritten while they are read; write to another server or database");
 

@@ -76,7 +76,7 @@ internal static class ParallelUploader
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            throw Errors.ServerFailed(targets[Math.Min(current, targets.Count - 1)].ToString(), e);
+            throw Errors.TargetFailed(targets[Math.Min(current, targets.Count - 1)].ToString(), e);
         }
     }
 
@@ -99,7 +99,7 @@ internal static class ParallelUploader
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
-                    throw Errors.ServerFailed(targets[i].ToString(), e);
+                    throw Errors.TargetFailed(targets[i].ToString(), e);
                 }
             }
         }
