@@ -63,7 +63,7 @@ static int Usage()
     return 2;
 }
 
-static byte[] Bz2(ReadOnlySpan<byte> data) => Bz2Native.Compress(data);
+static byte[] Bz2(ReadOnlySpan<byte> data) => Bzip2.Compress(data);
 
 // The original layout: key host#object in its database, a LIST of five bz2-compressed strings
 // (contents, md5 hex, stat string, word-count string, insertion time), written host by host.
@@ -128,7 +128,7 @@ static async Task<int> OriginalQueryAsync(string pattern, string server, int db)
         {
             continue;
         }
-        var length = Bz2Native.Decompress((byte[])value!, ref contents);
+        var length = Bzip2.Decompress((byte[])value!, ref contents, OriginalRecordDecoder.MaxContentBytes);
         stdout.Write(contents, 0, length);
     }
     return 0;

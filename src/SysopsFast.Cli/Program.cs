@@ -15,6 +15,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     TopologyCommand.Build(),
     FleetCommand.Build(),
     ImportCommand.Build(),
+    MigrateCommand.Build(),
     DumpCommand.Build(),
     PushCommand.Build(),
     ServerCommand.Build(),

@@ -42,6 +42,21 @@ internal static class Errors
     public static SysopsFastException WriteFailed(string path, Exception inner) =>
         new($"cannot write '{path}' ({Reason(inner)}); check free space and permissions", inner);
 
+    public static SysopsFastException SourceUnreachable(string server, Exception? inner) =>
+        new($"cannot reach the original cache's Redis server {server} ({ConnectReason(inner)}); check its address and that it runs", inner);
+
+    public static SysopsFastException SourceFailed(string server, Exception inner) =>
+        new($"the original cache's Redis server {server} failed during the migration ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
+
+    public static SysopsFastException TargetFailed(string server, Exception inner) =>
+        new($"the Redis server {server} failed while records were written to it ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
+
+    public static SysopsFastException SourceIsTarget(string server) =>
+        new($"{server} is both the original cache and a target: its lists would be overwritten while they are read; write to another server or database");
+
+    public static SysopsFastException Bzip2Unavailable(Exception inner) =>
+        new($"libbz2 cannot be loaded ({Reason(inner)}); install it (Debian: apt-get install libbz2-1.0) to read the original cache", inner);
+
     public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
         new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port", inner, ErrorRemedy.Port);
 

@@ -63,6 +63,46 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Imported_files_carry_their_owner()
+    {
+        var host = Path.Combine(_work, "owners", "h1.example.org");
+        Directory.CreateDirectory(Path.Combine(host, "etc"));
+        var file = Path.Combine(host, "etc", "owned");
+        File.WriteAllText(file, "owned\n");
+        File.CreateSymbolicLink(Path.Combine(host, "etc", "link"), file);
+        if (Run("stat", "-c", "%u", file) == "0")
+        {
+            // As root the file is given an owner that no default would produce.
+            Run("chown", "1234:5678", file);
+        }
+        var uid = uint.Parse(Run("stat", "-c", "%u", file), System.Globalization.CultureInfo.InvariantCulture);
+        var gid = uint.Parse(Run("stat", "-c", "%g", file), System.Globalization.CultureInfo.InvariantCulture);
+
+        await FleetImporter.ImportAsync(Path.Combine(_work, "owners"), Server(8), PayloadCodec.Lz4, TimeSpan.FromHours(1), CancellationToken.None);
+
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        foreach (var key in new[] { "h1.example.org#/etc/owned", "h1.example.org#/etc/link" })
+        {
+            Assert.True(RecordHeader.TryRead((byte[])(await mux.GetDatabase(8).StringGetAsync(key))!, out var header, out var error), error);
+            Assert.Equal((uid, gid), (header.Stat.Uid, header.Stat.Gid)); // a link records the file it leads to
+        }
+    }
+
+    private static string Run(string program, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        return output;
+    }
+
+    [Fact]
     public async Task Hostile_key_names_are_refused_not_followed()
     {
         var record = RecordEncoder.Encode("pwned\n"u8, FileStat.None, 1);

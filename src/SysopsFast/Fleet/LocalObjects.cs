@@ -40,7 +40,7 @@ internal static class LocalObjects
         }
     }
 
-    /// <summary>Mode (file type and permission bits), size and mtime of the file a path leads to.</summary>
+    /// <summary>Mode (file type and permission bits), owner, size and mtime of the file a path leads to.</summary>
     public static FileStat StatOf(string path)
     {
         var info = new FileInfo(path);
@@ -49,6 +49,7 @@ internal static class LocalObjects
             info = target;
         }
         const uint regularFile = 0x8000;
-        return new FileStat(regularFile | (uint)info.UnixFileMode, 0, 0, info.Length, new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds());
+        var (uid, gid) = Statx.OwnerOf(info.FullName);
+        return new FileStat(regularFile | (uint)info.UnixFileMode, uid, gid, info.Length, new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds());
     }
 }

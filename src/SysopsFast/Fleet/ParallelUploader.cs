@@ -2,9 +2,16 @@ using StackExchange.Redis;
 
 namespace SysopsFast.Fleet;
 
+/// <summary>A record with an expiry of its own (null: it never expires).</summary>
+internal readonly record struct ExpiringRecord(string Key, byte[] Value, DateTimeOffset? ExpiresAt);
+
+/// <summary>What <see cref="ParallelUploader.WriteToEveryAsync"/> wrote: per server (each got the same).</summary>
+internal readonly record struct UploadTotals(long Records, long Bytes, int Hosts, long Expired);
+
 /// <summary>
 /// Builds records on every core and writes them through one pipelined <see cref="RecordWriter"/>:
-/// the shape shared by `fleet generate` and `import`.
+/// the shape shared by `fleet generate` and `import`; and writes a stream of records with expiries
+/// of their own to several servers (`migrate`).
 /// </summary>
 internal static class ParallelUploader
 {
@@ -31,6 +38,72 @@ internal static class ParallelUploader
         {
             throw Errors.ServerFailed(server.ToString(), e);
         }
+    }
+
+    /// <summary>
+    /// Writes every record of <paramref name="records"/> to every target (replicas of one core), each
+    /// with its own expiry, through one pipelined writer per target. A record whose expiry passed
+    /// on the way is written nowhere and counted as expired.
+    /// </summary>
+    public static async Task<UploadTotals> WriteToEveryAsync(
+        Redis.RedisConnections connections,
+        IReadOnlyList<Redis.ServerAddress> targets,
+        ChannelReader<ExpiringRecord> records,
+        Func<IDatabase, Task>? beforeRecords,
+        Func<IDatabase, Task>? afterRecords,
+        CancellationToken cancellationToken)
+    {
+        var databases = new IDatabase[targets.Count];
+        for (var i = 0; i < targets.Count; i++)
+        {
+            databases[i] = await connections.DatabaseAsync(targets[i], cancellationToken);
+        }
+        var writers = databases.Select(db => new RecordWriter(db, null)).ToArray();
+        var current = 0;
+        try
+        {
+            for (current = 0; current < databases.Length && beforeRecords is not null; current++)
+            {
+                await beforeRecords(databases[current]);
+            }
+            var expired = await WriteAllAsync(writers, targets, records, cancellationToken);
+            for (current = 0; current < writers.Length; current++)
+            {
+                await writers[current].FlushAsync();
+                await (afterRecords?.Invoke(databases[current]) ?? Task.CompletedTask);
+            }
+            return writers.Length == 0 ? default : new UploadTotals(writers[0].Written, writers[0].BytesWritten, writers[0].Hosts, expired);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Errors.TargetFailed(targets[Math.Min(current, targets.Count - 1)].ToString(), e);
+        }
+    }
+
+    /// <summary>Each record to every writer in turn; returns the records that expired on the way.</summary>
+    private static async Task<long> WriteAllAsync(RecordWriter[] writers, IReadOnlyList<Redis.ServerAddress> targets, ChannelReader<ExpiringRecord> records, CancellationToken cancellationToken)
+    {
+        long expired = 0;
+        await foreach (var record in records.ReadAllAsync(cancellationToken))
+        {
+            if (record.ExpiresAt is { } at && at - DateTimeOffset.UtcNow < TimeSpan.FromMilliseconds(1))
+            {
+                expired++;
+                continue;
+            }
+            for (var i = 0; i < writers.Length; i++)
+            {
+                try
+                {
+                    await writers[i].SetAsync(record.Key, record.Value, record.ExpiresAt);
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    throw Errors.TargetFailed(targets[i].ToString(), e);
+                }
+            }
+        }
+        return expired;
     }
 
     private static async Task<(long Records, long Bytes)> RunAsync<T>(

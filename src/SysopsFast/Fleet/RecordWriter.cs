@@ -19,6 +19,8 @@ internal sealed class RecordWriter
     private long _bytesInFlight;
     private readonly HashSet<string> _hosts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _objects = new(StringComparer.Ordinal);
+    private bool _usedWriterTtl;
+    private double _latest = double.NegativeInfinity;
 
     public RecordWriter(IDatabase db, TimeSpan? ttl, long maxBytesInFlight = 8 << 20)
     {
@@ -31,16 +33,45 @@ internal sealed class RecordWriter
 
     public long BytesWritten { get; private set; }
 
-    public async Task SetAsync(string key, byte[] value)
+    /// <summary>Distinct hosts written so far.</summary>
+    public int Hosts => _hosts.Count;
+
+    /// <summary>Writes with the writer's TTL.</summary>
+    public Task SetAsync(string key, byte[] value)
+    {
+        _usedWriterTtl = true;
+        return WriteAsync(key, value, _ttl, KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Writes with an expiry of its own (null: none), as a migration keeps each key's remaining life.
+    /// A key whose expiry has already passed is not written; returns whether it was.
+    /// </summary>
+    public async Task<bool> SetAsync(string key, byte[] value, DateTimeOffset? expiresAt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        // Under a millisecond left: Redis refuses an expiry of 0 ms, and the key is as good as gone.
+        if (expiresAt is { } at && at - now < TimeSpan.FromMilliseconds(1))
+        {
+            return false;
+        }
+        var ttl = expiresAt - now;
+        // The score is the exact expiry, so the host and object sets can keep the latest one seen.
+        var expiry = expiresAt is { } e ? e.ToUnixTimeMilliseconds() : double.PositiveInfinity;
+        _latest = Math.Max(_latest, expiry);
+        await WriteAsync(key, value, ttl, expiry);
+        return true;
+    }
+
+    private async Task WriteAsync(string key, byte[] value, TimeSpan? ttl, double expiry)
     {
         while (_pending.Count > 0 && (_bytesInFlight + value.Length > _maxBytesInFlight || _pending.Count >= 4096))
         {
             await CompleteOldestAsync();
         }
-        var task = _ttl is { } ttl ? _db.StringSetAsync(key, value, ttl) : _db.StringSetAsync(key, value);
+        var task = ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value);
         _pending.Enqueue((task, value.Length));
         var (host, objectName) = ObjectKey.Split(key);
-        var expiry = KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow);
         _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsOf(objectName), host, expiry), 0));
         if (_hosts.Add(host))
         {
@@ -57,8 +88,9 @@ internal sealed class RecordWriter
 
     public async Task FlushAsync()
     {
-        // The host and object sets were stamped at first sight; the last key written expires later.
-        var expiry = KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow);
+        // The host and object sets were stamped at first sight; the last key written expires later
+        // (with expiries of their own, the latest of them).
+        var expiry = _usedWriterTtl ? Math.Max(_latest, KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow)) : _latest;
         foreach (var chunk in _hosts.Select(h => new SortedSetEntry(h, expiry)).Chunk(1000))
         {
             _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsKey, chunk, SortedSetWhen.GreaterThan), 0));

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using StackExchange.Redis;
+using SysopsFast.Format;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Fleet;
+
+/// <summary>A key of the original cache that was not migrated, and why.</summary>
+public sealed record BadKey(string Key, string Reason);
+
+/// <summary>What <see cref="OriginalCacheMigrator.MigrateAsync"/> did. Counts and bytes are per target server (each got the same records).</summary>
+/// <param name="Keys">Records written.</param>
+/// <param name="Hosts">Distinct hosts among them.</param>
+/// <param name="StoredBytes">Bytes of the records written to one server.</param>
+/// <param name="Dictionaries">Compression dictionaries trained and stored.</param>
+/// <param name="BadKeys">Keys that are not original records (wrong type or length, undecodable, md5 mismatch).</param>
+/// <param name="FirstBadKeys">The first <see cref="OriginalCacheMigrator.BadKeysNamed"/> of them.</param>
+/// <param name="Vanished">Keys that expired or were deleted while the migration ran.</param>
+public sealed record MigrateResult(long Keys, int Hosts, long StoredBytes, int Dictionaries, long BadKeys, IReadOnlyList<BadKey> FirstBadKeys, long Vanished, TimeSpan Elapsed);
+
+/// <summary>
+/// <c>migrate</c>: reads an original sysops-api cache (one LIST of five bz2 elements per key,
+/// docs/FORMAT.md) and writes each key as our record under the same name, with its insertion time,
+/// stat and remaining TTL, into every target, with the key catalog and (codec ZstdDictionary)
+/// dictionaries, as <c>import</c> writes them. Streams: SCAN pages → pipelined fetch batches →
+/// bz2 decode on every core → pipelined writes, all through bounded channels.
+/// </summary>
+public static class OriginalCacheMigrator
+{
+    public const int BadKeysNamed = 10;
+
+    /// <summary>Dictionaries are stored before the records with this life, then given their real one at the end.</summary>
+    private static readonly TimeSpan ProvisionalDictionaryTtl = TimeSpan.FromDays(1);
+
+    private static int Workers => Math.Max(1, Environment.ProcessorCount);
+
+    public static async Task<MigrateResult> MigrateAsync(ServerAddress source, IReadOnlyList<ServerAddress> targets, PayloadCodec codec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Count == 0)
+        {
+            throw new ArgumentException("at least one target server is needed", nameof(targets));
+        }
+        if (targets.Contains(source))
+        {
+            throw Errors.SourceIsTarget(source.ToString());
+        }
+        EnsureBzip2();
+        var clock = Stopwatch.StartNew();
+        await using var connections = new RedisConnections();
+        var reader = new OriginalCacheSource(await ConnectSourceAsync(connections, source, cancellationToken), source);
+        foreach (var target in targets)
+        {
+            await connections.DatabaseAsync(target, cancellationToken); // an unreachable target fails before any work
+        }
+        var dictionaries = codec == PayloadCodec.ZstdDictionary ? await SampleAsync(reader, cancellationToken) : [];
+        try
+        {
+            var bad = new BadKeyLog();
+            var (written, vanished) = await WriteAsync(reader, connections, targets, codec, dictionaries, bad, cancellationToken);
+            return new MigrateResult(written.Records, written.Hosts, written.Bytes, dictionaries.Count, bad.Count, bad.First, vanished + written.Expired, clock.Elapsed);
+        }
+        finally
+        {
+            foreach (var d in dictionaries.Values)
+            {
+                d.Dispose();
+            }
+        }
+    }
+
+    private static void EnsureBzip2()
+    {
+        try
+        {
+            Bzip2.Compress([]);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw Errors.Bzip2Unavailable(e);
+        }
+    }
+
+    private static async Task<IConnectionMultiplexer> ConnectSourceAsync(RedisConnections connections, ServerAddress source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connections.GetAsync(source, cancellationToken);
+        }
+        catch (SysopsFastException e)
+        {
+            throw Errors.SourceUnreachable(source.ToString(), e.InnerException);
+        }
+    }
+
+    /// <summary>First pass: bounded samples (see <see cref="DictionarySampler"/>), then training.</summary>
+    private static async Task<Dictionary<string, CompressionDictionary>> SampleAsync(OriginalCacheSource reader, CancellationToken cancellationToken)
+    {
+        var sampler = new DictionarySampler();
+        var entries = NewChannel<OriginalEntry[]>(2);
+        await RunStagesAsync(cancellationToken,
+            token => CompletingAsync(entries.Writer, reader.ReadAsync(sampler.Pick, entries.Writer, token)),
+            token => DecodeAllAsync(entries.Reader, (entry, o, _) =>
+            {
+                sampler.Add(entry.Key, o.Contents.Span);
+                return ValueTask.CompletedTask;
+            }, bad: null, token));
+        return sampler.Train();
+    }
+
+    /// <summary>Second pass: every key decoded, encoded and written to every target.</summary>
+    private static async Task<(UploadTotals Written, long Vanished)> WriteAsync(
+        OriginalCacheSource reader,
+        RedisConnections connections,
+        IReadOnlyList<ServerAddress> targets,
+        PayloadCodec codec,
+        Dictionary<string, CompressionDictionary> dictionaries,
+        BadKeyLog bad,
+        CancellationToken cancellationToken)
+    {
+        var entries = NewChannel<OriginalEntry[]>(2);
+        var records = NewChannel<ExpiringRecord>(64);
+        var lives = new DictionaryLives(dictionaries.Values);
+        long vanished = 0;
+        UploadTotals written = default;
+
+        async ValueTask Encode(OriginalEntry entry, OriginalObject o, CancellationToken token)
+        {
+            var dictionary = dictionaries.GetValueOrDefault(ObjectKey.Split(entry.Key).Object);
+            var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
+            var record = RecordEncoder.Encode(o.Contents.Span, o.Stat, o.InsertedUnixMs, effective, dictionary: dictionary);
+            lives.Extend(dictionary, entry.ExpiresAt);
+            await records.Writer.WriteAsync(new ExpiringRecord(entry.Key, record, entry.ExpiresAt), token);
+        }
+
+        await RunStagesAsync(cancellationToken,
+            async token => vanished = await CompletingAsync(entries.Writer, reader.ReadAsync(key => [key], entries.Writer, token)),
+            token => CompletingAsync(records.Writer, DecodeAllAsync(entries.Reader, Encode, bad, token)),
+            async token => written = await ParallelUploader.WriteToEveryAsync(connections, targets, records.Reader,
+                db => Task.WhenAll(dictionaries.Values.Select(d => KeyCatalog.StoreDictionaryAsync(db, d, ProvisionalDictionaryTtl))),
+                lives.StoreFinalAsync,
+                token));
+        return (written, vanished);
+    }
+
+    /// <summary>Decode workers, one per core, each with its own decoder; a bad key is logged and skipped.</summary>
+    private static Task DecodeAllAsync(ChannelReader<OriginalEntry[]> input, Func<OriginalEntry, OriginalObject, CancellationToken, ValueTask> consume, BadKeyLog? bad, CancellationToken cancellationToken) =>
+        RunStagesAsync(cancellationToken, Enumerable.Repeat<Func<CancellationToken, Task>>(async token =>
+        {
+            var decoder = new OriginalRecordDecoder();
+            await foreach (var batch in input.ReadAllAsync(token))
+            {
+                foreach (var entry in batch)
+                {
+                    if (decoder.Decode(entry, out var decoded) is { } problem)
+                    {
+                        bad?.Add(new BadKey(entry.Key, problem));
+                        continue;
+                    }
+                    await consume(entry, decoded, token);
+                }
+            }
+        }, Workers).ToArray());
+
+    private static Channel<T> NewChannel<T>(int capacity) => Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>
+    /// Completes <paramref name="output"/> when <paramref name="stage"/> succeeds. A failed stage leaves
+    /// it open: <see cref="RunStagesAsync"/> cancels the readers, and the error stays the first one.
+    /// </summary>
+    private static async Task CompletingAsync<T>(ChannelWriter<T> output, Task stage)
+    {
+        await stage;
+        output.TryComplete();
+    }
+
+    private static async Task<TResult> CompletingAsync<T, TResult>(ChannelWriter<T> output, Task<TResult> stage)
+    {
+        var result = await stage;
+        output.TryComplete();
+        return result;
+    }
+
+    /// <summary>Runs stages together; the first to fail cancels the others, and its error is the one thrown.</summary>
+    private static async Task RunStagesAsync(CancellationToken cancellationToken, params Func<CancellationToken, Task>[] stages)
+    {
+        using var all = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? failure = null;
+        await Task.WhenAll(stages.Select(stage => Task.Run(async () =>
+        {
+            try
+            {
+                await stage(all.Token);
+            }
+            catch (OperationCanceledException) when (all.IsCancellationRequested)
+            {
+                // stopped by the caller or by another stage's failure
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+                await all.CancelAsync();
+            }
+        }, CancellationToken.None)));
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Counts bad keys and keeps the first ones (workers add concurrently).</summary>
+    private sealed class BadKeyLog
+    {
+        private readonly Lock _lock = new();
+        private readonly List<BadKey> _first = [];
+
+        public long Count { get; private set; }
+
+        public IReadOnlyList<BadKey> First
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _first.ToArray();
+                }
+            }
+        }
+
+        public void Add(BadKey key)
+        {
+            lock (_lock)
+            {
+                Count++;
+                if (_first.Count < BadKeysNamed)
+                {
+                    _first.Add(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The latest expiry of the records written with each dictionary: at the end each dictionary is
+    /// stored again to outlive them (SET replaces the provisional TTL; the catalog's ZADD GT keeps
+    /// the later score, so a shorter real life only leaves a member that readers skip).
+    /// </summary>
+    private sealed class DictionaryLives(IEnumerable<CompressionDictionary> dictionaries)
+    {
+        private readonly Dictionary<uint, (CompressionDictionary Dictionary, double Latest)> _lives =
+            dictionaries.ToDictionary(d => d.Id, d => (d, double.NegativeInfinity));
+
+        private readonly Lock _lock = new();
+
+        public void Extend(CompressionDictionary? dictionary, DateTimeOffset? expiresAt)
+        {
+            if (dictionary is null)
+            {
+                return;
+            }
+            var expiry = expiresAt?.ToUnixTimeMilliseconds() ?? double.PositiveInfinity;
+            lock (_lock)
+            {
+                var life = _lives[dictionary.Id];
+                _lives[dictionary.Id] = life with { Latest = Math.Max(life.Latest, expiry) };
+            }
+        }
+
+        public Task StoreFinalAsync(IDatabase db)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var stores = new List<Task>();
+            foreach (var (dictionary, latest) in _lives.Values)
+            {
+                if (double.IsPositiveInfinity(latest))
+                {
+                    stores.Add(KeyCatalog.StoreDictionaryAsync(db, dictionary, null));
+                }
+                else if (latest > now)
+                {
+                    stores.Add(KeyCatalog.StoreDictionaryAsync(db, dictionary, TimeSpan.FromMilliseconds(latest - now)));
+                }
+                // else: no record of it is left; the provisional copy expires by itself
+            }
+            return Task.WhenAll(stores);
+        }
+    }
+}
