@@ -92,8 +92,9 @@ static async Task<int> LoadOriginalAsync(int hosts, ulong seed, string server, i
             [
                 Bz2(contents),
                 Bz2(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(MD5.HashData(contents)))),
-                Bz2(Encoding.ASCII.GetBytes($"33188 0 0 {contents.Length} {inserted}")),
-                Bz2(Encoding.ASCII.GetBytes($"{lines} {words} {chars}")),
+                // The strings the original stored: Python's str(os.stat()) and its word-count tuple.
+                Bz2(Encoding.ASCII.GetBytes($"posix.stat_result(st_mode=33188, st_ino={i + 1000}, st_dev=64768, st_nlink=1, st_uid=0, st_gid=0, st_size={contents.Length}, st_atime={inserted}, st_mtime={inserted}, st_ctime={inserted})")),
+                Bz2(Encoding.ASCII.GetBytes($"('Number of characters: {chars}', 'Number of lines: {lines + 1}', 'Number of words: {words}')")),
                 Bz2(Encoding.ASCII.GetBytes(inserted.ToString(CultureInfo.InvariantCulture))),
             ]);
             return text;
