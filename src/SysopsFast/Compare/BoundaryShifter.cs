@@ -4,15 +4,19 @@ namespace SysopsFast.Compare;
 /// Where a run of changed lines could sit a line higher or lower (the line before it equals its last
 /// line, or the line after it equals its first), several scripts are equally short. GNU diff settles
 /// it after its search, and we follow the same rule so that our hunks are its hunks: each run slides
-/// down as far as it goes, joining the runs it meets; then, if on the way it stood face to face with a
-/// change of the other text, it goes back up to the lowest such place.
+/// down as far as it goes (never further than the horizon into the common suffix), joining the runs it
+/// meets; then, if on the way it stood face to face with a change of the other text, it goes back up
+/// to the lowest such place.
 /// </summary>
 internal static class BoundaryShifter
 {
-    /// <summary>Shifts the runs of <paramref name="changed"/> (the lines of one text) in place.</summary>
-    public static void Shift(int[] lines, bool[] changed, bool[] otherChanged)
+    /// <summary>
+    /// Shifts the runs of <paramref name="changed"/> (the lines of one text) in place; no run moves
+    /// past line <paramref name="limit"/> (GNU's horizon into the common suffix).
+    /// </summary>
+    public static void Shift(int[] lines, bool[] changed, bool[] otherChanged, int limit)
     {
-        var walk = new Walk(lines, changed, otherChanged);
+        var walk = new Walk(lines, changed, otherChanged, limit);
         while (walk.NextRun())
         {
             walk.Settle();
@@ -23,7 +27,7 @@ internal static class BoundaryShifter
     /// A run [Start, End) of changed lines and Match, the line of the other text that line End is
     /// paired with (the other text's length past its last line). Unchanged lines pair in order.
     /// </summary>
-    private struct Walk(int[] lines, bool[] changed, bool[] otherChanged)
+    private struct Walk(int[] lines, bool[] changed, bool[] otherChanged, int limit)
     {
         private int _start;
         private int _end;
@@ -32,17 +36,17 @@ internal static class BoundaryShifter
         /// <summary>Moves past unchanged lines to the next run; false at the end of the text.</summary>
         public bool NextRun()
         {
-            while (_end < lines.Length && !changed[_end])
+            while (_end < limit && !changed[_end])
             {
                 _match = SkipOtherChanges(_match) + 1;
                 _end++;
             }
-            if (_end == lines.Length)
+            if (_end == limit)
             {
                 return false;
             }
             _start = _end;
-            while (_end < lines.Length && changed[_end])
+            while (_end < limit && changed[_end])
             {
                 _end++;
             }
@@ -66,8 +70,8 @@ internal static class BoundaryShifter
                         _start--;
                     }
                 }
-                facing = FacesOtherChange() ? _end : lines.Length;
-                while (_end < lines.Length && lines[_start] == lines[_end])
+                facing = FacesOtherChange() ? _end : limit;
+                while (_end < limit && lines[_start] == lines[_end])
                 {
                     Down(ref facing);
                 }
@@ -97,7 +101,7 @@ internal static class BoundaryShifter
         {
             changed[_start++] = false;
             changed[_end++] = true;
-            while (_end < lines.Length && changed[_end])
+            while (_end < limit && changed[_end])
             {
                 _end++;   // joins the run below
             }

@@ -44,7 +44,7 @@ internal sealed class HunkWriter(IBufferWriter<byte> output)
         {
             // GNU joins two changes into one hunk when at most 2 * context lines lie between them.
             var last = first;
-            while (last + 1 < changes.Count && changes[last + 1].Left - changes[last].LeftEnd <= 2 * context)
+            while (last + 1 < changes.Count && changes[last + 1].Left - changes[last].LeftEnd <= 2L * context)
             {
                 last++;
             }

@@ -15,7 +15,8 @@ public static class UnifiedDiff
 
     /// <summary>
     /// The diff as a string, or null when the two texts are the same bytes. A side that holds a NUL
-    /// byte makes it binary: then the diff is GNU's one line "Binary files L and R differ".
+    /// byte anywhere makes it binary (GNU looks at the first buffer it reads only): then the diff is
+    /// GNU's one line "Binary files L and R differ".
     /// Each output line is decoded as UTF-8 when it is valid UTF-8, else as Latin-1 (one char per
     /// byte), so no byte turns into U+FFFD; <see cref="WriteTo"/> gives the exact bytes.
     /// </summary>
@@ -56,10 +57,10 @@ public static class UnifiedDiff
 
         var leftLines = LineTable.Split(left);
         var rightLines = LineTable.Split(right);
+        // More context than lines changes nothing, and the clamp keeps the sums below from overflowing.
+        context = Math.Min(context, Math.Max(leftLines.Count, rightLines.Count));
         var (leftIds, rightIds) = LineClasses.Assign(left, leftLines, right, rightLines);
-        var (leftChanged, rightChanged) = ChangeFinder.Find(leftIds, rightIds, leftIds.Length + rightIds.Length);
-        BoundaryShifter.Shift(leftIds, leftChanged, rightChanged);
-        BoundaryShifter.Shift(rightIds, rightChanged, leftChanged);
+        var (leftChanged, rightChanged) = ChangeFinder.Find(leftIds, rightIds, leftIds.Length + rightIds.Length, horizon: context);
 
         writer.Header(leftLabel, rightLabel);
         writer.Hunks(new Side(left, leftLines), new Side(right, rightLines), leftChanged, rightChanged, context);
