@@ -14,6 +14,9 @@ public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections;
 
+    /// <summary>Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs several).</summary>
+    private readonly Format.CompressionDictionaries _dictionaries = new();
+
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
         : this(FleetTopology.FromServers(servers), new QueryTargeting(), options)
@@ -138,8 +141,7 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         var targets = CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random);
-        using var dictionaries = new Format.CompressionDictionaries();
-        var source = new RedisRecordSource(_connections, targets, selection, Options, Targeting.AllowPartial, dictionaries);
+        var source = new RedisRecordSource(_connections, targets, selection, Options, Targeting.AllowPartial, _dictionaries);
         return await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
     }
 
@@ -258,5 +260,9 @@ public sealed class FleetQuery : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _connections.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _dictionaries.Dispose();
+        return _connections.DisposeAsync();
+    }
 }

@@ -71,7 +71,9 @@ internal static class KeyCatalog
         var parsed = new List<uint>();
         foreach (var member in await server.SortedSetMembersAsync(DictionariesKey, oldest))
         {
-            if (uint.TryParse(Encoding.ASCII.GetString(member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            // A dictionary's id is the hash of its bytes: one already loaded (an earlier query of
+            // the same FleetQuery) is the same dictionary and is not fetched again.
+            if (uint.TryParse(Encoding.ASCII.GetString(member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id) && !into.TryGet(id, out _))
             {
                 parsed.Add(id);
             }
