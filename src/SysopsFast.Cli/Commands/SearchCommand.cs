@@ -72,6 +72,9 @@ internal static class SearchCommand
             }
             printed = metadata.Items.Count;
         }
-        return await output.FinishAsync(parse, fleet, stdout, summaries) ?? (printed > 0 ? CliRunner.Matched : CliRunner.NoMatch);
+        // Keys are counted once, by the phase that found them; fetch phases add bytes and time.
+        var found = summaries[0].Costs.ToDictionary(c => c.Server, c => c.Keys, StringComparer.Ordinal);
+        var costs = ServerCost.Merge(summaries.SelectMany(s => s.Costs)).Select(c => c with { Keys = found.GetValueOrDefault(c.Server) }).ToArray();
+        return await output.FinishAsync(parse, fleet, stdout, summaries, costs) ?? (printed > 0 ? CliRunner.Matched : CliRunner.NoMatch);
     }
 }
