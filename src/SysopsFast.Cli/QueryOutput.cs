@@ -16,10 +16,14 @@ internal sealed class QueryOutput
 
     public Option<bool> Cost { get; } = new("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
 
-    public void AddTo(Command command)
+    /// <param name="cost">Whether the command reads records (info does not: it has no cost to report).</param>
+    public void AddTo(Command command, bool cost = true)
     {
         command.Add(Json);
-        command.Add(Cost);
+        if (cost)
+        {
+            command.Add(Cost);
+        }
         Targeting.AddTo(command);
     }
 
@@ -50,10 +54,7 @@ internal sealed class QueryOutput
         if (parse.GetValue(Cost))
         {
             costs ??= ServerCost.Merge(summaries.SelectMany(s => s.Costs));
-            var elapsed = TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks));
-            await Console.Error.WriteAsync(CostReport.Table(costs, elapsed));
-            var message = CostReport.Json(parse.CommandResult.Command.Name, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
-            await fleet.PublishAsync(CostReport.Channel, message, summaries.SelectMany(s => s.Servers));
+            await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), summaries.SelectMany(s => s.Servers), Console.Error);
         }
         int? forced = null;
         foreach (var s in summaries)
@@ -61,6 +62,14 @@ internal sealed class QueryOutput
             forced = Worse(forced, await SummaryReport.WriteAsync(s, Console.Error));
         }
         return forced;
+    }
+
+    /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
+    public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, IEnumerable<string> servers, TextWriter stderr)
+    {
+        await stderr.WriteAsync(CostReport.Table(costs, elapsed));
+        var message = CostReport.Json(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
+        await fleet.PublishAsync(CostReport.Channel, message, servers);
     }
 
     private static int? Worse(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);

@@ -14,6 +14,9 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     public bool Uniq { get; init; }
     public bool PrefixHostnames { get; init; }
 
+    /// <summary>--cost: per-server cost on stderr, published on the servers' 'sysops-api' channel.</summary>
+    public bool Cost { get; init; }
+
     /// <summary>--verbose: a statistics line on stderr after the answer.</summary>
     public bool Verbose { get; init; }
 
@@ -39,11 +42,12 @@ internal static class GrepCommand
         var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
+        var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
         var targeting = new TargetingOptions();
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix,
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, cost,
         };
         targeting.AddTo(command);
         command.SetAction((parse, ct) =>
@@ -58,6 +62,7 @@ internal static class GrepCommand
                     Invert = parse.GetValue(invert),
                     Uniq = parse.GetValue(uniq),
                     PrefixHostnames = parse.GetValue(prefix),
+                    Cost = parse.GetValue(cost),
                     Verbose = verbose,
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
@@ -89,6 +94,10 @@ internal static class GrepHandler
             result = await fleet.GrepAsync(request, new PrintSinkFactory(stdout, args.PrefixHostnames), cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
+        if (args.Cost)
+        {
+            await QueryOutput.ReportCostAsync(fleet, "grep", result.Summary.Costs, result.Summary.Elapsed, result.Summary.Servers, stderr);
+        }
         if (args.Verbose)
         {
             var s = result.Summary;

@@ -14,7 +14,7 @@ internal static class InfoCommand
         var output = new QueryOutput();
         var original = SearchCommand.OriginalLayout();
         var command = new Command("info", "Show each server's Redis version, memory, keys, clients and uptime") { prefix, original };
-        output.AddTo(command);
+        output.AddTo(command, cost: false);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             var infos = await fleet.InfoAsync(ct);
