@@ -202,13 +202,13 @@ public sealed class CliQueryTests(RedisServerFixture redis) : IClassFixture<Redi
     }
 
     /// <summary>What GNU diff prints for the two contents with these labels.</summary>
-    private async Task<string> GnuDiff(byte[] left, byte[] right, string leftLabel, string rightLabel)
+    private async Task<string> GnuDiff(byte[] left, byte[] right, string leftLabel, string rightLabel, Encoding? encoding = null)
     {
         var l = Path.Combine(_work, "left");
         var r = Path.Combine(_work, "right");
         await File.WriteAllBytesAsync(l, left);
         await File.WriteAllBytesAsync(r, right);
-        var start = new ProcessStartInfo("diff") { RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("diff") { RedirectStandardOutput = true, UseShellExecute = false, StandardOutputEncoding = encoding };
         foreach (var a in new[] { "-u", "--label", leftLabel, "--label", rightLabel, l, r })
         {
             start.ArgumentList.Add(a);
@@ -245,6 +245,41 @@ public sealed class CliQueryTests(RedisServerFixture redis) : IClassFixture<Redi
         (exit, _, stderr) = await CliProcessTests.Run("compare", "nowhere.example.org#/etc/hosts", "/etc/hosts", "--server", Url(5));
         Assert.Equal(2, exit);
         Assert.Contains("nowhere.example.org#/etc/hosts", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Like <see cref="CliProcessTests.Run"/>, with stdout as the exact bytes written.</summary>
+    private static async Task<(int Exit, byte[] Stdout, string Stderr)> RunBytes(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        using var stdout = new MemoryStream();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(timeout.Token);
+        await copy;
+        return (p.ExitCode, stdout.ToArray(), await stderr);
+    }
+
+    [Fact(Skip = "bug: compare prints the diff as a string (UnifiedDiff.Create decodes a non-UTF-8 line as Latin-1, src/SysopsFast/Compare/UnifiedDiff.cs:22) re-encoded as UTF-8 (TextComparePrinter.Write, src/SysopsFast/Output/ComparePrinter.cs:63), so a Latin-1 byte such as 0xE9 comes out as C3 A9; UnifiedDiff.WriteTo has the exact bytes but the printers do not use it")]
+    public async Task Cli_query_compare_prints_the_exact_bytes_of_a_diff_of_latin1_files()
+    {
+        byte[] left = [.. "name = caf"u8, 0xE9, .. "\nx = 1\n"u8];
+        byte[] right = [.. "name = caf"u8, 0xE9, .. "\nx = 2\n"u8];
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))
+        {
+            await QueryFleet.PutAsync(mux.GetDatabase(10), "l1.example.org", "/etc/latin1.conf", left);
+            await QueryFleet.PutAsync(mux.GetDatabase(10), "l2.example.org", "/etc/latin1.conf", right);
+        }
+        var (exit, stdout, stderr) = await RunBytes("compare", "l1.example.org#/etc/latin1.conf", "latin1.conf", "--server", Url(10));
+        Assert.True(exit == 0, stderr);
+        var expected = Encoding.Latin1.GetBytes(await GnuDiff(left, right, "l1.example.org#/etc/latin1.conf", "l2.example.org#/etc/latin1.conf", Encoding.Latin1));
+        Assert.Equal(expected, stdout);
     }
 
     [Fact]
