@@ -179,13 +179,24 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task<IReadOnlyList<(string Node, string Info)>> InfoAsync()
     {
-        using var reply = await connection.SendAsync("INFO"u8);
+        var info = await InfoSectionAsync([]);
+        // Garnet's default INFO has no Keyspace section (the key counts); it gives it when asked.
+        if (!info.Contains("# Keyspace", StringComparison.Ordinal))
+        {
+            info += "\n" + await InfoSectionAsync(["keyspace"u8.ToArray()]);
+        }
+        return [(Name, info)];
+    }
+
+    private async Task<string> InfoSectionAsync(byte[][] section)
+    {
+        using var reply = await connection.SendAsync("INFO"u8, section);
         var frame = reply.Read();
         if (frame.Error is { } error)
         {
             throw new InvalidDataException("INFO failed: " + error);
         }
-        return [(Name, frame.TryReadBulk(out var text) ? Encoding.UTF8.GetString(text) : "")];
+        return frame.TryReadBulk(out var text) ? Encoding.UTF8.GetString(text) : "";
     }
 
     private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));

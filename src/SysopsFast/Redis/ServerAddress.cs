@@ -91,8 +91,9 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             Ssl = Tls,
             User = User,
             ClientName = "sysops-fast",
-            // Queries only read and write keys; admin commands (FLUSHALL, CONFIG) are never needed.
-            AllowAdmin = false,
+            // StackExchange.Redis counts INFO (the info command, on each primary of a cluster) as an
+            // admin command and refuses it otherwise; no other admin command (FLUSHALL, CONFIG) is sent.
+            AllowAdmin = true,
         };
         options.EndPoints.Add(Host, Port);
         options.Password = PasswordFromEnvironment();
