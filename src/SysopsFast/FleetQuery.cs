@@ -167,19 +167,23 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var headers = RecordCollectors.Metadata();
         var summary = await RunAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
-        return new(headers.Items.DistinctBy(r => r.Key, StringComparer.Ordinal).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+        return new(headers.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
     /// <summary>
     /// The whole records of the given keys (each core is asked; a key none holds is absent from the
     /// answer), sorted by key. Host restrictions do not apply: the keys are named.
     /// </summary>
-    public async Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default)
+    public Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<string> keys, CancellationToken cancellationToken = default) =>
+        FetchAsync(keys.Select(System.Text.Encoding.UTF8.GetBytes), cancellationToken);
+
+    /// <summary>As <see cref="FetchAsync(IEnumerable{string}, CancellationToken)"/>, by the keys' stored bytes (<see cref="RecordMetadata.KeyBytes"/>).</summary>
+    public async Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<byte[]> keys, CancellationToken cancellationToken = default)
     {
         var records = RecordCollectors.Records();
-        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(StringComparer.Ordinal).Select(System.Text.Encoding.UTF8.GetBytes).ToArray() };
+        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray() };
         var summary = await RunAsync(selection, records, cancellationToken);
-        return new(records.Items.DistinctBy(r => r.Key, StringComparer.Ordinal).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+        return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
     /// <summary>
@@ -197,7 +201,7 @@ public sealed class FleetQuery : IAsyncDisposable
         {
             var wanted = Enumerable.Range(0, groups.Count)
                 .Where(i => groups[i].Sample is null && next[i] < groups[i].Count)
-                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(tries).Select(m => (Group: i, m.Key)))
+                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(tries).Select(m => (Group: i, Key: m.KeyBytes)))
                 .ToList();
             if (wanted.Count == 0)
             {
@@ -205,7 +209,7 @@ public sealed class FleetQuery : IAsyncDisposable
             }
             var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
             fetches.Add(fetched.Summary);
-            var byKey = fetched.Items.ToDictionary(r => r.Key, StringComparer.Ordinal);
+            var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
             foreach (var (group, key) in wanted)
             {
                 next[group]++;

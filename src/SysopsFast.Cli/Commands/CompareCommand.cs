@@ -83,7 +83,7 @@ internal static class CompareCommand
             var sameContents = group.Md5 == mine.Header.Md5 && group.Length == mine.Header.RawLength;
             foreach (var member in group.Members.Where(m => m.Key != mine.Key))
             {
-                string? diff;
+                byte[]? diff;
                 if (field != RecordField.Contents)
                 {
                     diff = Comparisons.Field(field, mine.Metadata, member, now);

@@ -36,30 +36,30 @@ internal static class SearchCommand
     {
         var summaries = new List<ExtractSummary>();
         long printed = 0;
-        if (field == RecordField.Key || field == RecordField.Contents)
+        if (field == RecordField.Key)
         {
             var keys = await fleet.SearchAsync(pattern, cancellationToken);
             summaries.Add(keys.Summary);
-            if (field == RecordField.Key)
+            foreach (var key in keys.Items)
             {
-                foreach (var key in keys.Items)
-                {
-                    printer.Key(key);
-                }
-                printed = keys.Items.Count;
+                printer.Key(key);
             }
-            else
+            printed = keys.Items.Count;
+        }
+        else if (field == RecordField.Contents)
+        {
+            // Headers first (120 bytes a key): the sorted keys as stored, fetched a chunk at a time.
+            var keys = await fleet.ReadMetadataAsync(pattern, cancellationToken);
+            summaries.Add(keys.Summary);
+            foreach (var chunk in keys.Items.Select(k => k.KeyBytes).Chunk(ContentsChunk))
             {
-                foreach (var chunk in keys.Items.Chunk(ContentsChunk))
+                var records = await fleet.FetchAsync(chunk, cancellationToken);
+                summaries.Add(records.Summary);
+                foreach (var record in records.Items)
                 {
-                    var records = await fleet.FetchAsync(chunk, cancellationToken);
-                    summaries.Add(records.Summary);
-                    foreach (var record in records.Items)
-                    {
-                        printer.Contents(record);
-                    }
-                    printed += records.Items.Count;
+                    printer.Contents(record);
                 }
+                printed += records.Items.Count;
             }
         }
         else

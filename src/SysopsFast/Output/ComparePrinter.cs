@@ -8,26 +8,33 @@ namespace SysopsFast.Output;
 /// The answer of <c>compare</c> for one key against the reference: identical, or a unified diff
 /// whose headers name both keys. <see cref="Diff"/> is null when identical.
 /// </summary>
-public sealed record Comparison(RecordMetadata Record, string? Diff)
+/// <remarks>The diff is bytes: lines of files that are not UTF-8 are printed exactly as stored.</remarks>
+public sealed record Comparison(RecordMetadata Record, byte[]? Diff)
 {
     public bool Identical => Diff is null;
 }
 
 /// <summary>The answer of <c>compare-all</c> for one md5 group: the diff against the majority's sample (null for the majority).</summary>
-public sealed record GroupComparison(Md5Group Group, bool Majority, string? Diff);
+public sealed record GroupComparison(Md5Group Group, bool Majority, byte[]? Diff);
 
 /// <summary>Diffs shared by compare and compare-all: computed once per distinct pair of contents, labelled per key.</summary>
 public static class Comparisons
 {
-    public static string? Contents(FetchedRecord reference, FetchedRecord other, string otherKey) =>
-        UnifiedDiff.Create(reference.Contents, other.Contents, reference.Key, otherKey);
+    public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey) =>
+        Diff(reference.Contents, other.Contents, reference.Key, otherKey);
 
     /// <summary>A header field compared as one line of text each.</summary>
-    public static string? Field(RecordField field, RecordMetadata reference, RecordMetadata other, DateTimeOffset now)
+    public static byte[]? Field(RecordField field, RecordMetadata reference, RecordMetadata other, DateTimeOffset now)
     {
         var left = Encoding.UTF8.GetBytes(FieldText.Format(field, reference, now) + "\n");
         var right = Encoding.UTF8.GetBytes(FieldText.Format(field, other, now) + "\n");
-        return UnifiedDiff.Create(left, right, reference.Key, other.Key);
+        return Diff(left, right, reference.Key, other.Key);
+    }
+
+    private static byte[]? Diff(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel)
+    {
+        using var diff = new MemoryStream();
+        return UnifiedDiff.WriteTo(diff, left, right, leftLabel, rightLabel) ? diff.ToArray() : null;
     }
 }
 
@@ -41,8 +48,17 @@ public interface IComparePrinter
 /// <summary>Text: "… of K1 and K2 are identical" or the diff; compare-all's group lines then the diff.</summary>
 public sealed class TextComparePrinter(Stream output) : IComparePrinter
 {
-    public void Compared(RecordMetadata reference, Comparison comparison, RecordField field) =>
-        Write(comparison.Diff ?? $"{FieldText.Noun(field)} of {reference.Key} and {comparison.Record.Key} are identical\n");
+    public void Compared(RecordMetadata reference, Comparison comparison, RecordField field)
+    {
+        if (comparison.Diff is { } diff)
+        {
+            output.Write(diff);
+        }
+        else
+        {
+            Write($"{FieldText.Noun(field)} of {reference.Key} and {comparison.Record.Key} are identical\n");
+        }
+    }
 
     public void Group(GroupComparison group, int index, int groups, bool hostList)
     {
@@ -56,7 +72,7 @@ public sealed class TextComparePrinter(Stream output) : IComparePrinter
         }
         if (group.Diff is not null)
         {
-            Write(group.Diff);
+            output.Write(group.Diff);
         }
     }
 
@@ -72,7 +88,7 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
             RecordJson.WriteRecord(json, comparison.Record, fields: true);
             json.WriteString("reference", reference.Key);
             json.WriteBoolean("identical", comparison.Identical);
-            json.WriteString("diff", comparison.Diff);
+            WriteDiff(json, comparison.Diff);
         });
 
     public void Group(GroupComparison group, int index, int groups, bool hostList) =>
@@ -95,6 +111,23 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
                 json.WriteStringValue(m.Key);
             }
             json.WriteEndArray();
-            json.WriteString("diff", group.Diff);
+            WriteDiff(json, group.Diff);
         });
+
+    /// <summary><c>diff</c> as text (null when identical), or <c>diff_base64</c> when its bytes are not UTF-8.</summary>
+    private static void WriteDiff(System.Text.Json.Utf8JsonWriter json, byte[]? diff)
+    {
+        if (diff is null)
+        {
+            json.WriteNull("diff");
+        }
+        else if (System.Text.Unicode.Utf8.IsValid(diff))
+        {
+            json.WriteString("diff", diff);
+        }
+        else
+        {
+            json.WriteBase64String("diff_base64", diff);
+        }
+    }
 }

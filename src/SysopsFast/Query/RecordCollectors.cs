@@ -39,7 +39,7 @@ internal static class RecordCollectors
 {
     public static RecordCollector<string> Keys() => new((key, _, _) => ObjectKey.Display(key));
 
-    public static RecordCollector<RecordMetadata> Metadata() => new((key, header, _) => new RecordMetadata(ObjectKey.Display(key), header));
+    public static RecordCollector<RecordMetadata> Metadata() => new((key, header, _) => new RecordMetadata(ObjectKey.Display(key), header) { KeyBytes = key });
 
-    public static RecordCollector<FetchedRecord> Records() => new((key, header, content) => new FetchedRecord(ObjectKey.Display(key), header, content.ToArray()));
+    public static RecordCollector<FetchedRecord> Records() => new((key, header, content) => new FetchedRecord(ObjectKey.Display(key), header, content.ToArray()) { KeyBytes = key });
 }

@@ -3,8 +3,14 @@ using SysopsFast.Format;
 namespace SysopsFast.Query;
 
 /// <summary>One record's key and header: everything a metadata query prints, without its contents.</summary>
+/// <remarks>
+/// <see cref="Key"/> is for printing: a key that is not UTF-8 shows U+FFFD where its bytes are
+/// invalid. <see cref="KeyBytes"/> is the key as stored; fetch by it.
+/// </remarks>
 public sealed record RecordMetadata(string Key, RecordHeader Header)
 {
+    public byte[] KeyBytes { get; init; } = System.Text.Encoding.UTF8.GetBytes(Key);
+
     public string Host => ObjectKey.Split(Key).Host;
 
     public string Object => ObjectKey.Split(Key).Object;
@@ -19,5 +25,8 @@ public sealed record RecordMetadata(string Key, RecordHeader Header)
 /// <summary>A record fetched whole: its key, header and decoded contents.</summary>
 public sealed record FetchedRecord(string Key, RecordHeader Header, byte[] Contents)
 {
-    public RecordMetadata Metadata => new(Key, Header);
+    /// <summary>The key as stored (see <see cref="RecordMetadata.KeyBytes"/>).</summary>
+    public byte[] KeyBytes { get; init; } = System.Text.Encoding.UTF8.GetBytes(Key);
+
+    public RecordMetadata Metadata => new(Key, Header) { KeyBytes = KeyBytes };
 }
