@@ -26,7 +26,7 @@ time_runs() { # name command -> median min max seconds over RUNS runs; last run'
   done
   sort -n "$WORK/$name.times" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f %.2f %.2f", m, a[1], a[NR]}'
 }
-fetched_mb() { awk '/^cost: total/{print $3}' "$WORK/$1.err"; }
+fetched_mb() { awk '/^cost: total/{print $4}' "$WORK/$1.err"; }
 
 read -r h_med h_min h_max <<<"$(time_runs headline "$CLI grep sysctl-a net.core.netdev_budget --uniq $S")"
 read -r m_med m_min m_max <<<"$(time_runs md5sum "$CLI search sysctl-a --md5sum -H $S --cost")"

@@ -42,7 +42,8 @@ internal static class ExtractTranslator
         var modern = new List<string>();
         modern.AddRange(Command(values, flags));
         modern.AddRange(Targeting(values, flags));
-        if (flags.Contains("--cost"))
+        // info reads no records: nothing to cost.
+        if (flags.Contains("--cost") && !flags.Contains("--info"))
         {
             modern.Add("--cost");
         }

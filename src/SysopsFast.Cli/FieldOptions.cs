@@ -19,13 +19,17 @@ internal sealed class FieldOptions
 
     public Option<bool> Prefix { get; } = new("--prefix-hostnames", "-H") { Description = "Start every line with the object's key" };
 
-    public void AddTo(Command command)
+    /// <param name="prefix">Whether -H applies (search prints fields per key; compare prints diffs).</param>
+    public void AddTo(Command command, bool prefix = true)
     {
         foreach (var (option, _) in _fields)
         {
             command.Add(option);
         }
-        command.Add(Prefix);
+        if (prefix)
+        {
+            command.Add(Prefix);
+        }
     }
 
     /// <summary>The one field asked for, or <paramref name="fallback"/>; two is a usage error.</summary>

@@ -54,23 +54,16 @@ internal sealed class QueryOutput
         if (parse.GetValue(Cost))
         {
             costs ??= ServerCost.Merge(summaries.SelectMany(s => s.Costs));
-            await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), summaries.SelectMany(s => s.Servers), Console.Error);
+            await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
-        int? forced = null;
-        foreach (var s in summaries)
-        {
-            forced = Worse(forced, await SummaryReport.WriteAsync(s, Console.Error));
-        }
-        return forced;
+        return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);
     }
 
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
-    public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, IEnumerable<string> servers, TextWriter stderr)
+    public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, TextWriter stderr)
     {
         await stderr.WriteAsync(CostReport.Table(costs, elapsed));
         var message = CostReport.Json(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
-        await fleet.PublishAsync(CostReport.Channel, message, servers);
+        await fleet.PublishAsync(CostReport.Channel, message, costs.Select(c => c.Server));
     }
-
-    private static int? Worse(int? a, int? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 }

@@ -14,7 +14,10 @@ public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections;
 
-    /// <summary>Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs several).</summary>
+    /// <summary>
+    /// Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs
+    /// several). Never pruned: a long-lived FleetQuery holds every dictionary it has met (≤ 64 KiB each).
+    /// </summary>
     private readonly Format.CompressionDictionaries _dictionaries = new();
 
     /// <summary>Each server is a core of its own (no topology).</summary>
@@ -191,24 +194,80 @@ public sealed class FleetQuery : IAsyncDisposable
     /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
     /// pushed again in between) is not used: the group's next member is fetched instead.
     /// </summary>
+    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleAsync"/> stream them.</remarks>
     public async Task<Md5Grouping> GroupByMd5Async(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var headers = await ReadMetadataAsync(objectPattern, cancellationToken);
-        var groups = Md5Grouping.Group(headers.Items);
-        var next = new int[groups.Count];
+        var grouping = await GroupAsync(objectPattern, cancellationToken);
         var fetches = new List<ExtractSummary>();
-        for (var tries = 1; ; tries = Math.Min(tries * 4, 256))
+        var sampled = new List<Md5Group>(grouping.Groups.Count);
+        await foreach (var group in SampleAsync(grouping.Groups, fetches, cancellationToken))
         {
-            var wanted = Enumerable.Range(0, groups.Count)
-                .Where(i => groups[i].Sample is null && next[i] < groups[i].Count)
-                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(tries).Select(m => (Group: i, Key: m.KeyBytes)))
+            sampled.Add(group);
+        }
+        return grouping with { Groups = sampled, Fetches = fetches };
+    }
+
+    /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample yet.</summary>
+    public async Task<Md5Grouping> GroupAsync(string objectPattern, CancellationToken cancellationToken = default)
+    {
+        var headers = await ReadMetadataAsync(objectPattern, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []);
+    }
+
+    /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the fleet.</summary>
+    private const long SampleBatchBytes = 64L << 20;
+
+    /// <summary>Members tried per group before its sample is given up (all re-pushed, or expired).</summary>
+    private const int SampleTries = 8;
+
+    /// <summary>
+    /// Phase 2: each group with its sample, in the order given, fetched a batch of groups at a time
+    /// (each batch's fetch summary is added to <paramref name="fetches"/>). A fetched record whose
+    /// md5 is no longer its group's (its host pushed again in between) is not used: the group's next
+    /// member is fetched, up to 8; a group left without a sample is yielded with <c>Sample</c> null.
+    /// </summary>
+    public async IAsyncEnumerable<Md5Group> SampleAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var batch = new List<Md5Group>();
+        long bytes = 0;
+        foreach (var group in groups)
+        {
+            if (batch.Count > 0 && bytes + group.Length > SampleBatchBytes)
+            {
+                foreach (var sampled in await SampleBatchAsync(batch, fetches, cancellationToken))
+                {
+                    yield return sampled;
+                }
+                batch.Clear();
+                bytes = 0;
+            }
+            batch.Add(group);
+            bytes += group.Length;
+        }
+        foreach (var sampled in await SampleBatchAsync(batch, fetches, cancellationToken))
+        {
+            yield return sampled;
+        }
+    }
+
+    private async Task<Md5Group[]> SampleBatchAsync(IReadOnlyList<Md5Group> batch, ICollection<ExtractSummary> fetches, CancellationToken cancellationToken)
+    {
+        var groups = batch.ToArray();
+        var next = new int[groups.Length];
+        for (var tries = 1; ; tries = Math.Min(tries * 2, SampleTries))
+        {
+            var wanted = Enumerable.Range(0, groups.Length)
+                .Where(i => groups[i].Sample is null && next[i] < Math.Min(groups[i].Count, SampleTries))
+                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(Math.Min(tries, SampleTries - next[i])).Select(m => (Group: i, Key: m.KeyBytes)))
                 .ToList();
             if (wanted.Count == 0)
             {
-                break;
+                return groups;
             }
             var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
             fetches.Add(fetched.Summary);
+            cancellationToken.ThrowIfCancellationRequested();
             var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
             foreach (var (group, key) in wanted)
             {
@@ -220,7 +279,6 @@ public sealed class FleetQuery : IAsyncDisposable
                 }
             }
         }
-        return new Md5Grouping(groups, headers.Summary, fetches);
     }
 
     /// <summary>INFO of every server of the cores in scope (each primary of a cluster); one that cannot be reached is reported, not thrown.</summary>
@@ -245,24 +303,26 @@ public sealed class FleetQuery : IAsyncDisposable
     /// Publishes <paramref name="message"/> on <paramref name="channel"/> of every server asked, as the
     /// original did with each query's cost; a server that refuses is skipped (the answer is already given).
     /// </summary>
-    public async Task PublishAsync(string channel, string message, IEnumerable<string> servers)
+    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>); others are not contacted.</param>
+    public async Task PublishAsync(string channel, string message, IEnumerable<string> servers, CancellationToken cancellationToken = default)
     {
-        foreach (var name in servers.Distinct(StringComparer.Ordinal))
+        var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
+        // At once, each bounded by a short wait: the answer is already printed and must not wait on this.
+        await Task.WhenAll(asked.Select(async server =>
         {
-            if (Servers.FirstOrDefault(s => s.ToString() == name) is not { } server)
-            {
-                continue; // a cluster node's own address: the cluster's seed carries the message
-            }
             try
             {
-                await (await _connections.QueryServerAsync(server)).PublishAsync(channel, message);
+                var db = await _connections.QueryServerAsync(server, cancellationToken);
+                await db.PublishAsync(channel, message).WaitAsync(PublishTimeout, cancellationToken);
             }
-            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException)
+            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException or OperationCanceledException)
             {
                 // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
             }
-        }
+        }));
     }
+
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
 
     public ValueTask DisposeAsync()
     {

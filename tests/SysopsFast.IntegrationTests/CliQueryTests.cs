@@ -5,6 +5,7 @@ using System.Text.Json;
 using StackExchange.Redis;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
+using SysopsFast.Redis;
 using Xunit;
 
 namespace SysopsFast.IntegrationTests;
@@ -397,5 +398,52 @@ public sealed class CliQueryTests(RedisServerFixture redis) : IClassFixture<Redi
         (exit, _, stderr) = await CliProcessTests.Run("info", "--json", "--server", dead);
         Assert.Equal(2, exit);
         Assert.Contains(dead, stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>An object over the size cap was stored without contents: never printed or diffed as empty.</summary>
+    [Fact]
+    public async Task Cli_query_objects_stored_without_contents_are_said_not_diffed_as_empty()
+    {
+        var big = QueryFleet.RandomText(4096, 3);
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))
+        {
+            var db = mux.GetDatabase(13);
+            await QueryFleet.PutAsync(db, "small.example.org", "/var/log/app", "short\n"u8.ToArray());
+            await db.StringSetAsync("huge.example.org#/var/log/app", RecordEncoder.Encode(big, FileStat.None, 1, PayloadCodec.Lz4, sizeCap: 1024));
+            await Task.WhenAll(KeyCatalog.Add(db, "huge.example.org", "/var/log/app", double.PositiveInfinity));
+        }
+        var (exit, stdout, stderr) = await CliProcessTests.Run("search", "/var/log/app", "--contents", "-H", "--server", Url(13));
+        Assert.Equal(0, exit);
+        Assert.Equal("small.example.org#/var/log/app".PadRight(100) + "short\n", stdout);
+        Assert.Contains("1 object(s) were over the size cap when pushed; their contents were not stored: huge.example.org#/var/log/app", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliProcessTests.Run("compare", "small.example.org#/var/log/app", "/var/log/app", "--server", Url(13));
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("small.example.org#/var/log/app and huge.example.org#/var/log/app differ; the contents of huge.example.org#/var/log/app were over the size cap when pushed and were not stored\n", stdout);
+    }
+
+    /// <summary>Many keys with the same contents: one diff, relabelled for each key (checked against GNU diff per key).</summary>
+    [Fact]
+    public async Task Cli_query_compare_labels_each_key_of_a_shared_variant()
+    {
+        byte[] reference = "a = 1\nb = 2\n"u8.ToArray();
+        byte[] variant = "a = 1\nb = 3\n"u8.ToArray();
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))
+        {
+            var db = mux.GetDatabase(14);
+            await QueryFleet.PutAsync(db, "ref.example.org", "/etc/x.conf", reference);
+            foreach (var h in new[] { "v1", "v2", "v3" })
+            {
+                await QueryFleet.PutAsync(db, h + ".example.org", "/etc/x.conf", variant);
+            }
+        }
+        var (exit, stdout, stderr) = await CliProcessTests.Run("compare", "ref.example.org#/etc/x.conf", "x.conf", "--server", Url(14));
+        Assert.True(exit == 0, stderr);
+        var expected = new StringBuilder();
+        foreach (var h in new[] { "v1", "v2", "v3" })
+        {
+            expected.Append(await GnuDiff(reference, variant, "ref.example.org#/etc/x.conf", h + ".example.org#/etc/x.conf"));
+        }
+        Assert.Equal(expected.ToString(), stdout);
     }
 }

@@ -366,7 +366,7 @@ public abstract class QueryCommandTests : IDisposable
         // Phase 2 fetched one record per group, no more.
         Assert.Equal(3, grouping.Fetches.Sum(f => f.RecordsRead));
         var cost = Assert.Single(grouping.Costs);
-        Assert.Equal(10 + 3, cost.Keys);
+        Assert.Equal(10, cost.Keys); // each key once: the samples were keys the headers phase found
         Assert.Equal(grouping.Headers.BytesFetched + grouping.Fetches.Sum(f => f.BytesFetched), cost.BytesFetched);
     }
 

@@ -96,7 +96,7 @@ internal static class GrepHandler
         await stdout.FlushAsync(CancellationToken.None);
         if (args.Cost)
         {
-            await QueryOutput.ReportCostAsync(fleet, "grep", result.Summary.Costs, result.Summary.Elapsed, result.Summary.Servers, stderr);
+            await QueryOutput.ReportCostAsync(fleet, "grep", result.Summary.Costs, result.Summary.Elapsed, stderr);
         }
         if (args.Verbose)
         {

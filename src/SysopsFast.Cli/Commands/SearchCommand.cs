@@ -1,6 +1,8 @@
 using System.CommandLine;
 using SysopsFast.Output;
+using SysopsFast.Format;
 using SysopsFast.Pipeline;
+using SysopsFast.Query;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -48,19 +50,7 @@ internal static class SearchCommand
         }
         else if (field == RecordField.Contents)
         {
-            // Headers first (120 bytes a key): the sorted keys as stored, fetched a chunk at a time.
-            var keys = await fleet.ReadMetadataAsync(pattern, cancellationToken);
-            summaries.Add(keys.Summary);
-            foreach (var chunk in keys.Items.Select(k => k.KeyBytes).Chunk(ContentsChunk))
-            {
-                var records = await fleet.FetchAsync(chunk, cancellationToken);
-                summaries.Add(records.Summary);
-                foreach (var record in records.Items)
-                {
-                    printer.Contents(record);
-                }
-                printed += records.Items.Count;
-            }
+            printed = await PrintContentsAsync(fleet, pattern, printer, summaries, cancellationToken);
         }
         else
         {
@@ -72,9 +62,65 @@ internal static class SearchCommand
             }
             printed = metadata.Items.Count;
         }
-        // Keys are counted once, by the phase that found them; fetch phases add bytes and time.
-        var found = summaries[0].Costs.ToDictionary(c => c.Server, c => c.Keys, StringComparer.Ordinal);
-        var costs = ServerCost.Merge(summaries.SelectMany(s => s.Costs)).Select(c => c with { Keys = found.GetValueOrDefault(c.Server) }).ToArray();
+        var costs = ServerCost.Phases(summaries[0], summaries.Skip(1));
         return await output.FinishAsync(parse, fleet, stdout, summaries, costs) ?? (printed > 0 ? CliRunner.Matched : CliRunner.NoMatch);
+    }
+
+    /// <summary>Raw bytes of the records fetched at once: memory holds a chunk, never the fleet's contents.</summary>
+    private const long ContentsChunkBytes = 64L << 20;
+
+    /// <summary>
+    /// Headers first (120 bytes a key: the sorted keys as stored, and each record's size), then the
+    /// records a chunk at a time, in key order. Objects over the size cap (stored without contents)
+    /// and keys gone before they were fetched are said on stderr, not printed as empty.
+    /// </summary>
+    private static async Task<long> PrintContentsAsync(FleetQuery fleet, string pattern, ISearchPrinter printer, List<ExtractSummary> summaries, CancellationToken cancellationToken)
+    {
+        var keys = await fleet.ReadMetadataAsync(pattern, cancellationToken);
+        summaries.Add(keys.Summary);
+        var omitted = keys.Items.Where(k => (k.Header.Flags & RecordFlags.Omitted) != 0).Select(k => k.Key).ToArray();
+        var stored = keys.Items.Where(k => (k.Header.Flags & RecordFlags.Omitted) == 0).ToArray();
+        long printed = 0;
+        foreach (var chunk in Chunks(stored))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var records = await fleet.FetchAsync(chunk.Select(k => k.KeyBytes), cancellationToken);
+            summaries.Add(records.Summary);
+            foreach (var record in records.Items)
+            {
+                printer.Contents(record);
+            }
+            printed += records.Items.Count;
+        }
+        if (omitted.Length > 0)
+        {
+            await Console.Error.WriteLineAsync($"sysops-fast: {omitted.Length} object(s) were over the size cap when pushed; their contents were not stored: {string.Join(", ", omitted.Take(5))}{(omitted.Length > 5 ? ", …" : "")}");
+        }
+        if (stored.Length > printed)
+        {
+            await Console.Error.WriteLineAsync($"sysops-fast: {stored.Length - printed} object(s) listed expired before their contents were read");
+        }
+        return printed + omitted.Length;
+    }
+
+    private static IEnumerable<RecordMetadata[]> Chunks(IEnumerable<RecordMetadata> records)
+    {
+        var chunk = new List<RecordMetadata>();
+        long bytes = 0;
+        foreach (var r in records)
+        {
+            if (chunk.Count > 0 && (chunk.Count == ContentsChunk || bytes + r.Header.RawLength > ContentsChunkBytes))
+            {
+                yield return chunk.ToArray();
+                chunk.Clear();
+                bytes = 0;
+            }
+            chunk.Add(r);
+            bytes += r.Header.RawLength;
+        }
+        if (chunk.Count > 0)
+        {
+            yield return chunk.ToArray();
+        }
     }
 }

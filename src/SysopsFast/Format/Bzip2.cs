@@ -154,7 +154,7 @@ internal static unsafe partial class Bzip2
             case MemoryError:
                 throw new InvalidDataException("libbz2 ran out of memory");
             default:
-                throw new InvalidOperationException($"libbz2 failed ({rc})");
+                throw new InvalidDataException($"libbz2 failed ({rc})");
         }
     }
 }

@@ -20,8 +20,44 @@ public sealed record GroupComparison(Md5Group Group, bool Majority, byte[]? Diff
 /// <summary>Diffs shared by compare and compare-all: computed once per distinct pair of contents, labelled per key.</summary>
 public static class Comparisons
 {
-    public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey) =>
-        Diff(reference.Contents, other.Contents, reference.Key, otherKey);
+    /// <summary>
+    /// The diff of two records' contents (null when identical). A record stored without its contents
+    /// (over the size cap when pushed) cannot be diffed: that is said instead of diffing nothing.
+    /// </summary>
+    public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey)
+    {
+        var omitted = new[] { reference, other }.Where(r => (r.Header.Flags & Format.RecordFlags.Omitted) != 0).Select(r => r.Key).ToArray();
+        if (omitted.Length > 0)
+        {
+            var same = reference.Header.Md5 == other.Header.Md5 && reference.Header.RawLength == other.Header.RawLength;
+            return same ? null : Encoding.UTF8.GetBytes($"{reference.Key} and {otherKey} differ; the contents of {string.Join(" and ", omitted)} were over the size cap when pushed and were not stored\n");
+        }
+        return Diff(reference.Contents, other.Contents, reference.Key, otherKey);
+    }
+
+    /// <summary>
+    /// A diff made against <paramref name="sampleKey"/>, relabelled for <paramref name="key"/>, which
+    /// has the same contents: one diff per distinct contents, however many keys hold it.
+    /// </summary>
+    public static byte[] Relabel(byte[] diff, string referenceKey, string sampleKey, string key)
+    {
+        if (key == sampleKey)
+        {
+            return diff;
+        }
+        var span = diff.AsSpan();
+        var first = span.IndexOf((byte)'\n');
+        var second = first < 0 ? -1 : span[(first + 1)..].IndexOf((byte)'\n');
+        if (span.StartsWith("--- "u8) && second >= 0 && span[(first + 1)..].StartsWith("+++ "u8))
+        {
+            return [.. span[..(first + 1)], .. Encoding.UTF8.GetBytes("+++ " + key + "\n"), .. span[(first + second + 2)..]];
+        }
+        // The one-line forms: "Binary files R and S differ", "R and S differ; the contents of S were …".
+        var text = Encoding.UTF8.GetString(diff)
+            .Replace(referenceKey + " and " + sampleKey, referenceKey + " and " + key, StringComparison.Ordinal)
+            .Replace("contents of " + sampleKey + " were", "contents of " + key + " were", StringComparison.Ordinal);
+        return Encoding.UTF8.GetBytes(text);
+    }
 
     /// <summary>A header field compared as one line of text each.</summary>
     public static byte[]? Field(RecordField field, RecordMetadata reference, RecordMetadata other, DateTimeOffset now)

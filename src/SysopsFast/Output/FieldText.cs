@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Unicode;
 using SysopsFast.Query;
 
 namespace SysopsFast.Output;
@@ -20,8 +18,8 @@ public static class FieldText
         RecordField.Stat => Stat(record),
         RecordField.Wordcount => string.Create(CultureInfo.InvariantCulture, $"chars={record.Header.Characters} lines={record.Header.Lines} words={record.Header.Words}"),
         RecordField.Time => Seconds(record.Header.InsertedUnixMs),
-        RecordField.TimeHuman => CTime(DateTimeOffset.FromUnixTimeMilliseconds(record.Header.InsertedUnixMs).ToLocalTime()),
-        RecordField.TimeUpdated => Age(now - DateTimeOffset.FromUnixTimeMilliseconds(record.Header.InsertedUnixMs)),
+        RecordField.TimeHuman => CTime(Instant(record.Header.InsertedUnixMs).ToLocalTime()),
+        RecordField.TimeUpdated => Age(now - Instant(record.Header.InsertedUnixMs)),
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, "contents are not a header field"),
     };
 
@@ -61,6 +59,10 @@ public static class FieldText
         return string.Create(CultureInfo.InvariantCulture, $"mode={Convert.ToString(s.Mode, 8)} uid={s.Uid} gid={s.Gid} size={s.Size} mtime={s.MtimeUnixSeconds}");
     }
 
+    /// <summary>A header's time, clamped to what a date can hold (a hostile header must not crash the printer).</summary>
+    private static DateTimeOffset Instant(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(unixMs, -62135596800000L + 86400000L, 253402300799999L - 86400000L));
+
     /// <summary>Unix seconds with milliseconds, as a JSON number would print them.</summary>
     public static string Seconds(long unixMs) => (unixMs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -80,8 +82,4 @@ public static class FieldText
 
     /// <summary>The original's <c>-H</c> layout: the key padded to 100 columns, then the line (at least one space between).</summary>
     public static string Prefix(string key) => key.Length >= 100 ? key + " " : key.PadRight(100);
-
-    /// <summary>Bytes as text for printing: UTF-8 where valid; each invalid byte as its Latin-1 character, so nothing vanishes.</summary>
-    public static string Decode(ReadOnlySpan<byte> bytes) =>
-        Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
 }

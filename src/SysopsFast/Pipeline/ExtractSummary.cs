@@ -36,6 +36,38 @@ public sealed record ExtractSummary
     /// <summary>Per server: keys, bytes fetched and decoded, time to its last reply (for --cost).</summary>
     public IReadOnlyList<ServerCost> Costs { get; init; } = [];
 
+    /// <summary>
+    /// One summary for a query of several phases (compare's headers then samples, search's chunks):
+    /// counts added up, lists joined without repeats, partial if any phase was.
+    /// </summary>
+    public static ExtractSummary Combine(IReadOnlyList<ExtractSummary> phases)
+    {
+        ArgumentNullException.ThrowIfNull(phases);
+        if (phases.Count == 1)
+        {
+            return phases[0];
+        }
+        return new ExtractSummary
+        {
+            Servers = phases.SelectMany(p => p.Servers).Distinct(StringComparer.Ordinal).ToArray(),
+            KeysDiscovered = phases.Sum(p => p.KeysDiscovered),
+            RecordsRead = phases.Sum(p => p.RecordsRead),
+            RecordsMissing = phases.Sum(p => p.RecordsMissing),
+            BytesFetched = phases.Sum(p => p.BytesFetched),
+            RawBytes = phases.Sum(p => p.RawBytes),
+            Corrupt = phases.SelectMany(p => p.Corrupt).Distinct().ToArray(),
+            Elapsed = TimeSpan.FromTicks(phases.Sum(p => p.Elapsed.Ticks)),
+            Partial = phases.Any(p => p.Partial),
+            CoresAnswered = phases.SelectMany(p => p.CoresAnswered).Distinct(StringComparer.Ordinal).ToArray(),
+            CoresMissing = phases.SelectMany(p => p.CoresMissing).Distinct(StringComparer.Ordinal).ToArray(),
+            Warnings = phases.SelectMany(p => p.Warnings).Distinct(StringComparer.Ordinal).ToArray(),
+            ServersScanned = phases.Max(p => p.ServersScanned),
+            KeysDeduplicated = phases.Sum(p => p.KeysDeduplicated),
+            Costs = ServerCost.Merge(phases.SelectMany(p => p.Costs)),
+            StoppedEarly = phases.Any(p => p.StoppedEarly),
+        };
+    }
+
     /// <summary>A processor asked to stop early (for example a broken output pipe).</summary>
     public bool StoppedEarly { get; init; }
 }

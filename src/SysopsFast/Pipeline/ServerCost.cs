@@ -16,6 +16,18 @@ public sealed record ServerCost(string Server, long Keys, long BytesFetched, lon
             .OrderBy(c => c.Server, StringComparer.Ordinal)
             .ToArray();
 
+    /// <summary>
+    /// A query of several phases (keys found by the first, records fetched by the others): bytes and
+    /// time added up per server, keys as the first phase counted them.
+    /// </summary>
+    public static IReadOnlyList<ServerCost> Phases(ExtractSummary discovery, IEnumerable<ExtractSummary> fetches)
+    {
+        var found = discovery.Costs.ToDictionary(c => c.Server, c => c.Keys, StringComparer.Ordinal);
+        return Merge(discovery.Costs.Concat(fetches.SelectMany(f => f.Costs)))
+            .Select(c => c with { Keys = found.GetValueOrDefault(c.Server) })
+            .ToArray();
+    }
+
     /// <summary>The sum of several servers' costs, timed by the query as a whole.</summary>
     public static ServerCost Total(IEnumerable<ServerCost> costs, TimeSpan elapsed)
     {

@@ -22,7 +22,8 @@ public sealed record Md5Grouping(IReadOnlyList<Md5Group> Groups, ExtractSummary 
     public Md5Group? Majority => Groups.Count > 0 ? Groups[0] : null;
 
     /// <summary>Both phases' per-server costs, added up per server.</summary>
-    public IReadOnlyList<ServerCost> Costs => ServerCost.Merge(Headers.Costs.Concat(Fetches.SelectMany(f => f.Costs)));
+    /// <summary>Both phases' costs per server; keys counted once, by the header phase that found them.</summary>
+    public IReadOnlyList<ServerCost> Costs => ServerCost.Phases(Headers, Fetches);
 
     /// <summary>
     /// Phase 1's headers grouped by (md5, length), largest group first; ties by md5 so the order is

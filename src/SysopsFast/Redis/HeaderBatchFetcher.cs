@@ -93,15 +93,20 @@ internal sealed class KeyValueBatch(string server, byte[][] keys, byte[][]? valu
         for (var i = 0; i < keys.Length; i++)
         {
             var key = keys[i];
+            if (values is not null && values[i].Length == 0)
+            {
+                // Not claimed: another server of the core may still hold it (asked with every server).
+                if (claims is null || !claims.IsClaimed(key))
+                {
+                    consumer.Missing(key);
+                }
+                continue;
+            }
             if (claims is not null && !claims.TryClaim(key))
             {
                 continue; // another server of this core delivered it
             }
-            if (values is not null && values[i].Length == 0)
-            {
-                consumer.Missing(key);
-            }
-            else if (!consumer.Consume(key, values is null ? default : values[i]))
+            if (!consumer.Consume(key, values is null ? default : values[i]))
             {
                 return false;
             }

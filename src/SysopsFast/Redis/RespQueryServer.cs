@@ -136,9 +136,16 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         byte[][] args = [HeadersScript, Ascii(keys.Length), .. keys];
         using var reply = await connection.SendAsync("EVAL"u8, args);
         var frame = reply.Read();
-        if (frame.Error is not null || frame.PeekType != (byte)'*')
+        if (frame.Error is { } error)
         {
-            // Scripting off (or refused by an ACL), or a key of another type: fetch whole records.
+            ThrowIfServerInTrouble(error);
+            // A key of another type fails this page's script only; scripting off or refused by an
+            // ACL fails every page: fetch whole records from now on.
+            _noScripting |= !error.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+            return null;
+        }
+        if (frame.PeekType != (byte)'*')
+        {
             _noScripting = true;
             return null;
         }
@@ -161,13 +168,37 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         var end = Ascii(Format.RecordHeader.Size - 1);
         var replies = Array.ConvertAll(keys, k => connection.SendAsync("GETRANGE"u8, k, start, end));
         var result = new byte[keys.Length][];
+        string? failure = null;
         for (var i = 0; i < replies.Length; i++)
         {
-            using var reply = await replies[i];
-            var frame = reply.Read();
-            result[i] = frame.Error is null && frame.TryReadBulk(out var header) ? header.ToArray() : [];
+            // Every reply is awaited (and its buffer returned) even after one failed.
+            try
+            {
+                using var reply = await replies[i];
+                var frame = reply.Read();
+                if (frame.Error is { } error && !error.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+                {
+                    failure ??= error;
+                }
+                result[i] = frame.Error is null && frame.TryReadBulk(out var header) ? header.ToArray() : [];
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException or InvalidDataException or SysopsFastException)
+            {
+                failure ??= e.Message;
+            }
         }
-        return result;
+        // Only a missing key or one of another type is "missing"; any other error is the server's.
+        return failure is null ? result : throw new InvalidDataException("GETRANGE failed: " + failure);
+    }
+
+    /// <summary>A server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
+    private static void ThrowIfServerInTrouble(string error)
+    {
+        string[] transient = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "READONLY"];
+        if (transient.Any(t => error.StartsWith(t, StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException("the server refused the header read: " + error);
+        }
     }
 
     public async Task<long> PublishAsync(string channel, string message)
