@@ -3,18 +3,20 @@
 # same run: search --md5sum / --stat (headers only), compare-all (headers, then one record per md5
 # group), and the content query for the same keys (search --contents), with the bytes each moved
 # from Redis (--cost). With MIGRATE=1 it also times `migrate` of the original layout of that fleet.
+# CODEC=lz4 (default zstddictionary) generates the fleet with that codec (push writes LZ4 today).
 #   bench/macro/metadata.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-metadata-<hosts>.md]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOSTS=${1:-24000}
 RUNS=${2:-5}
-OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-metadata-${HOSTS}.md}
+OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-metadata-${HOSTS}-${CODEC:-zstddictionary}.md}
 PORT=${MACRO_PORT:-6502}
 MIGRATE=${MIGRATE:-0}
+CODEC=${CODEC:-zstddictionary}
 . bench/macro/setup.sh
 
 S="--server 127.0.0.1:$PORT/0"
-"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --expected /dev/null 2>"$WORK/generate.log"
+"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --codec "$CODEC" --expected /dev/null 2>"$WORK/generate.log"
 "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/1" --ttl 0 --plain --expected /dev/null 2>>"$WORK/generate.log"
 
 time_runs() { # name command -> median min max seconds over RUNS runs; last run's stdout/stderr kept
@@ -67,8 +69,8 @@ mkdir -p "$(dirname "$OUT")"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: nproc $(nproc); $(uname -r)"
   echo "- redis: $(redis-server --version | cut -d' ' -f3), loopback port $PORT, no persistence"
-  echo "- command: \`bench/macro/metadata.sh $HOSTS $RUNS\` (MIGRATE=$MIGRATE); the AOT-published CLI; median of $RUNS runs, wall time from process start to exit"
-  echo "- fleet: \`sysops-fast fleet generate --hosts $HOSTS --seed 1\` (codec zstddictionary), /etc/sysctl.conf in 5 variants"
+  echo "- command: \`bench/macro/metadata.sh $HOSTS $RUNS\` (MIGRATE=$MIGRATE, CODEC=$CODEC); the AOT-published CLI; median of $RUNS runs, wall time from process start to exit"
+  echo "- fleet: \`sysops-fast fleet generate --hosts $HOSTS --seed 1\` (codec $CODEC), /etc/sysctl.conf in 5 variants"
   echo
   echo "| query | command | median s | min–max s | vs headline | MB fetched from Redis |"
   echo "|---|---|---:|---:|---:|---:|"
