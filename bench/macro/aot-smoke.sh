@@ -54,7 +54,7 @@ for i in 1 2 3; do
   cluster_pids+=($!)
 done
 for i in 1 2 3; do for _ in $(seq 50); do redis-cli -p $((PORT + 10 + i)) ping >/dev/null 2>&1 && break; sleep 0.1; done; done
-yes yes | redis-cli --cluster create "127.0.0.1:$((PORT + 11))" "127.0.0.1:$((PORT + 12))" "127.0.0.1:$((PORT + 13))" --cluster-replicas 0 >/dev/null 2>&1 || fail "cluster create"
+redis-cli --cluster create "127.0.0.1:$((PORT + 11))" "127.0.0.1:$((PORT + 12))" "127.0.0.1:$((PORT + 13))" --cluster-replicas 0 --cluster-yes >/dev/null 2>&1 || fail "cluster create"
 for _ in $(seq 100); do redis-cli -p $((PORT + 11)) cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
 "$CLI" fleet generate --hosts 40 --seed 3 --server "127.0.0.1:$((PORT + 11))" --expected /dev/null 2>/dev/null || fail "generate into the cluster"
 queries "127.0.0.1:$((PORT + 12))" cluster
