@@ -48,7 +48,8 @@ internal static class LineClasses
 
         public ClassTable(int lines)
         {
-            _slots = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, lines * 2))];
+            // Twice the lines, in long arithmetic: a gigabyte of newlines must not overflow to a 16-slot table.
+            _slots = new int[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(2L * lines, 16, 1L << 30))];
             _classHash = new ulong[lines];
             _classLine = new int[lines];
         }
