@@ -11,12 +11,13 @@ internal static class DumpCommand
         var dir = new Argument<string>("dir") { Description = "Directory to write DIR/<host>/<path> into" };
         var pattern = new Option<string>("--objects", "-o") { Description = "Only objects matching this pattern (as for grep)", DefaultValueFactory = _ => "*#*" };
         var targeting = new TargetingOptions();
-        var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern };
+        var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+        var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern, cost };
         targeting.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
-            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct);
+            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct, parse.GetValue(cost));
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
@@ -24,7 +25,7 @@ internal static class DumpCommand
 
 internal static class DumpHandler
 {
-    public static async Task<int> RunAsync(string dir, string pattern, FleetQuery query, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string dir, string pattern, FleetQuery query, TextWriter stderr, CancellationToken cancellationToken, bool cost = false)
     {
         var dumper = new FleetDumper(dir);
         await using var fleet = query;
@@ -35,6 +36,10 @@ internal static class DumpHandler
         }
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"sysops-fast: wrote {dumper.Files} files under {Path.GetFullPath(dir)} in {summary.Elapsed.TotalSeconds:F1} s"));
+        if (cost)
+        {
+            await QueryOutput.ReportCostAsync(fleet, "dump", summary.Costs, summary.Elapsed, stderr);
+        }
         return await SummaryReport.WriteAsync(summary, stderr) ?? (dumper.Refused.Count > 0 ? CliRunner.Error : CliRunner.Matched);
     }
 }
