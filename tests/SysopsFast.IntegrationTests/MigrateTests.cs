@@ -103,7 +103,9 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
         await PushOriginalAsync(db, "app02.example.org#/etc/hardware_identification.json@cpu", good["app02.example.org#/etc/hardware_identification.json@cpu"], NoStat, TimeSpan.FromHours(2));
 
         await db.StringSetAsync("str.example.org#/etc/hosts", "127.0.0.1 localhost\n");
-        await db.ListRightPushAsync("four.example.org#cmd/uptime", [Bzip2.Compress("up\n"u8), Bzip2.Compress("x"u8), Bzip2.Compress("y"u8), Bzip2.Compress("z"u8)]);
+        await db.ListRightPushAsync("three.example.org#cmd/uptime", [Bzip2.Compress("up\n"u8), Bzip2.Compress("x"u8), Bzip2.Compress("y"u8)]);
+        // The original's layout before insertion times: four elements, still a good record.
+        await db.ListRightPushAsync(OldLayoutKey, [Bzip2.Compress(OldLayoutContents), Bzip2.Compress(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(OldLayoutContents)))), Bzip2.Compress(Encoding.ASCII.GetBytes(NoStat)), Bzip2.Compress("('Number of characters: 7', 'Number of lines: 2', 'Number of words: 1')"u8)]);
         await db.ListRightPushAsync("garbage.example.org#cmd/df", ["this is not bz2"u8.ToArray(), .. Enumerable.Repeat(Bzip2.Compress("1"u8), 4)]);
         // 17 streams of 16 MiB of zeros, 45 bytes each: 272 MiB once decompressed, over the 256 MiB cap.
         var zeros = Bzip2.Compress(new byte[16 << 20]);
@@ -116,9 +118,13 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
         return good;
     }
 
+    private const string OldLayoutKey = "old.example.org#/etc/issue";
+
+    private static readonly byte[] OldLayoutContents = "Debian\n"u8.ToArray();
+
     private static readonly string[] BadKeyNames =
     [
-        "str.example.org#/etc/hosts", "four.example.org#cmd/uptime", "garbage.example.org#cmd/df", "bomb.example.org#/var/log/huge", "md5.example.org#/etc/passwd",
+        "str.example.org#/etc/hosts", "three.example.org#cmd/uptime", "garbage.example.org#cmd/df", "bomb.example.org#/var/log/huge", "md5.example.org#/etc/passwd",
     ];
 
     [Fact]
@@ -127,17 +133,19 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
         var good = await BuildOriginalCacheAsync(mux.GetDatabase(1));
 
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var result = await OriginalCacheMigrator.MigrateAsync(Server(1), [Server(2), Server(3)], PayloadCodec.ZstdDictionary, CancellationToken.None);
 
-        Assert.Equal(good.Count, result.Keys);
-        Assert.Equal(12, result.Hosts);
+        Assert.Equal(good.Count + 1, result.Keys);
+        Assert.Equal(13, result.Hosts);
+        Assert.Equal(1, result.WithoutInsertionTime);
         Assert.Equal(1, result.Dictionaries);
         Assert.Equal(6, result.BadKeys);
         Assert.Equal(0, result.Vanished);
         var named = result.FirstBadKeys.ToDictionary(b => b.Key, b => b.Reason);
         Assert.Equal(BadKeyNames.Append("\uFFFD\uFFFD#/etc/latin1").Order(StringComparer.Ordinal), named.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("not a list but a string", named["str.example.org#/etc/hosts"], StringComparison.Ordinal);
-        Assert.Contains("a list of 4 elements", named["four.example.org#cmd/uptime"], StringComparison.Ordinal);
+        Assert.Contains("a list of 3 elements", named["three.example.org#cmd/uptime"], StringComparison.Ordinal);
         Assert.Contains("not bzip2", named["garbage.example.org#cmd/df"], StringComparison.Ordinal);
         Assert.Contains("more than", named["bomb.example.org#/var/log/huge"], StringComparison.Ordinal);
         Assert.Contains("md5 mismatch", named["md5.example.org#/etc/passwd"], StringComparison.Ordinal);
@@ -147,6 +155,10 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
         {
             await AssertGrepAnswersAsync(db);
             await AssertRecordsAsync(mux.GetDatabase(1), mux.GetDatabase(db), good);
+            var old = (byte[]?)await mux.GetDatabase(db).StringGetAsync(OldLayoutKey);
+            Assert.True(RecordHeader.TryRead(old, out var header, out _));
+            Assert.InRange(header.InsertedUnixMs, before, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()); // none stored: when migrated
+            Assert.Equal(RecordEncoder.Md5Of(OldLayoutContents), header.Md5);
         }
     }
 

@@ -46,6 +46,10 @@ internal static class MigrateHandler
         {
             text += ": first " + string.Join(", ", r.FirstBadKeys.Select(b => b.Key));
         }
+        if (r.WithoutInsertionTime > 0)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; {r.WithoutInsertionTime} keys had no insertion time (the original's four-element layout) and are stored as inserted now");
+        }
         if (r.Vanished > 0)
         {
             text += string.Create(CultureInfo.InvariantCulture, $"; {r.Vanished} keys expired or were deleted meanwhile");

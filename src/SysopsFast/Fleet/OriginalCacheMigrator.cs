@@ -17,7 +17,8 @@ public sealed record BadKey(string Key, string Reason);
 /// <param name="BadKeys">Keys that are not original records (wrong type or length, undecodable, md5 mismatch).</param>
 /// <param name="FirstBadKeys">The first <see cref="OriginalCacheMigrator.BadKeysNamed"/> of them.</param>
 /// <param name="Vanished">Keys that expired or were deleted while the migration ran.</param>
-public sealed record MigrateResult(long Keys, int Hosts, long StoredBytes, int Dictionaries, long BadKeys, IReadOnlyList<BadKey> FirstBadKeys, long Vanished, TimeSpan Elapsed);
+/// <param name="WithoutInsertionTime">Records of the original's four-element layout (no insertion time): stored as inserted when migrated.</param>
+public sealed record MigrateResult(long Keys, int Hosts, long StoredBytes, int Dictionaries, long BadKeys, IReadOnlyList<BadKey> FirstBadKeys, long Vanished, TimeSpan Elapsed, long WithoutInsertionTime = 0);
 
 /// <summary>
 /// <c>migrate</c>: reads an original sysops-api cache (one LIST of five bz2 elements per key,
@@ -59,8 +60,8 @@ public static class OriginalCacheMigrator
         try
         {
             var bad = new BadKeyLog();
-            var (written, vanished) = await WriteAsync(reader, connections, targets, codec, dictionaries, bad, cancellationToken);
-            return new MigrateResult(written.Records, written.Hosts, written.Bytes, dictionaries.Count, bad.Count, bad.First, vanished + written.Expired, clock.Elapsed);
+            var (written, vanished, untimed) = await WriteAsync(reader, connections, targets, codec, dictionaries, bad, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
+            return new MigrateResult(written.Records, written.Hosts, written.Bytes, dictionaries.Count, bad.Count, bad.First, vanished + written.Expired, clock.Elapsed, untimed);
         }
         finally
         {
@@ -102,7 +103,7 @@ public static class OriginalCacheMigrator
         var entries = NewChannel<OriginalEntry[]>(2);
         await RunStagesAsync(cancellationToken,
             token => CompletingAsync(entries.Writer, reader.ReadAsync(sampler.Pick, entries.Writer, token)),
-            token => DecodeAllAsync(entries.Reader, (entry, o, _) =>
+            token => DecodeAllAsync(0, entries.Reader, (entry, o, _) =>
             {
                 sampler.Add(entry.Key, o.Contents.Span);
                 return ValueTask.CompletedTask;
@@ -111,19 +112,21 @@ public static class OriginalCacheMigrator
     }
 
     /// <summary>Second pass: every key decoded, encoded and written to every target.</summary>
-    private static async Task<(UploadTotals Written, long Vanished)> WriteAsync(
+    private static async Task<(UploadTotals Written, long Vanished, long Untimed)> WriteAsync(
         OriginalCacheSource reader,
         RedisConnections connections,
         IReadOnlyList<ServerAddress> targets,
         PayloadCodec codec,
         Dictionary<string, CompressionDictionary> dictionaries,
         BadKeyLog bad,
+        long started,
         CancellationToken cancellationToken)
     {
         var entries = NewChannel<OriginalEntry[]>(2);
         var records = NewChannel<ExpiringRecord>(64);
         var lives = new DictionaryLives(dictionaries.Values);
         long vanished = 0;
+        long untimed = 0;
         UploadTotals written = default;
 
         async ValueTask Encode(OriginalEntry entry, OriginalObject o, CancellationToken token)
@@ -131,25 +134,30 @@ public static class OriginalCacheMigrator
             var dictionary = dictionaries.GetValueOrDefault(ObjectKey.Split(entry.Key).Object);
             var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
             var record = RecordEncoder.Encode(o.Contents.Span, o.Stat, o.InsertedUnixMs, effective, dictionary: dictionary);
+            if (o.TimeUnknown)
+            {
+                Interlocked.Increment(ref untimed);
+            }
             lives.Extend(dictionary, entry.ExpiresAt);
             await records.Writer.WriteAsync(new ExpiringRecord(entry.Key, record, entry.ExpiresAt), token);
         }
 
         await RunStagesAsync(cancellationToken,
             async token => vanished = await CompletingAsync(entries.Writer, reader.ReadAsync(key => [key], entries.Writer, token)),
-            token => CompletingAsync(records.Writer, DecodeAllAsync(entries.Reader, Encode, bad, token)),
+            token => CompletingAsync(records.Writer, DecodeAllAsync(started, entries.Reader, Encode, bad, token)),
             async token => written = await ParallelUploader.WriteToEveryAsync(connections, targets, records.Reader,
                 db => Task.WhenAll(dictionaries.Values.Select(d => KeyCatalog.StoreDictionaryAsync(db, d, ProvisionalDictionaryTtl))),
                 lives.StoreFinalAsync,
                 token));
-        return (written, vanished);
+        return (written, vanished, untimed);
     }
 
     /// <summary>Decode workers, one per core, each with its own decoder; a bad key is logged and skipped.</summary>
-    private static Task DecodeAllAsync(ChannelReader<OriginalEntry[]> input, Func<OriginalEntry, OriginalObject, CancellationToken, ValueTask> consume, BadKeyLog? bad, CancellationToken cancellationToken) =>
+    /// <param name="started">When the migration began: the insertion time of records that have none.</param>
+    private static Task DecodeAllAsync(long started, ChannelReader<OriginalEntry[]> input, Func<OriginalEntry, OriginalObject, CancellationToken, ValueTask> consume, BadKeyLog? bad, CancellationToken cancellationToken) =>
         RunStagesAsync(cancellationToken, Enumerable.Repeat<Func<CancellationToken, Task>>(async token =>
         {
-            var decoder = new OriginalRecordDecoder();
+            var decoder = new OriginalRecordDecoder(started);
             await foreach (var batch in input.ReadAllAsync(token))
             {
                 foreach (var entry in batch)

@@ -135,9 +135,10 @@ internal sealed class OriginalCacheSource(IConnectionMultiplexer connection, Ser
         {
             return null; // expired or deleted since SCAN listed it
         }
-        return count == Elements
+        // Four elements: the original's layout before it stored insertion times (contents, md5, stat, word count).
+        return count is Elements or Elements - 1
             ? new OriginalEntry(key, elements, sent + remaining, null)
-            : OriginalEntry.Bad(key, $"a list of {count} elements, not {Elements}");
+            : OriginalEntry.Bad(key, $"a list of {count} elements, not {Elements} (or {Elements - 1}, the layout without insertion times)");
     }
 
     private static async Task Observe(Task task)

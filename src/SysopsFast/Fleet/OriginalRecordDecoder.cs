@@ -6,13 +6,15 @@ using SysopsFast.Format;
 namespace SysopsFast.Fleet;
 
 /// <summary>An original record decoded: its contents (valid until the decoder's next call) and metadata.</summary>
-internal readonly record struct OriginalObject(ReadOnlyMemory<byte> Contents, FileStat Stat, long InsertedUnixMs);
+/// <param name="TimeUnknown">The record had no insertion time (the four-element layout); <paramref name="InsertedUnixMs"/> is the migration's.</param>
+internal readonly record struct OriginalObject(ReadOnlyMemory<byte> Contents, FileStat Stat, long InsertedUnixMs, bool TimeUnknown = false);
 
 /// <summary>
 /// Turns the five bz2 elements of an original record into contents and metadata, checking the md5.
 /// One per worker: it keeps its buffers from record to record.
 /// </summary>
-internal sealed class OriginalRecordDecoder
+/// <param name="migratedUnixMs">The insertion time given to records that have none (the migration's start).</param>
+internal sealed class OriginalRecordDecoder(long migratedUnixMs)
 {
     /// <summary>The contents may not decompress to more than this (a bz2 bomb stops here).</summary>
     public const int MaxContentBytes = 256 << 20;
@@ -55,6 +57,11 @@ internal sealed class OriginalRecordDecoder
             }
             var stat = OriginalStat.Parse(Field(entry, Stat, "stat"));
             _ = Field(entry, WordCount, "word count"); // recounted from the contents; only checked to decode
+            if (entry.Elements.Length <= Inserted)
+            {
+                decoded = new OriginalObject(contents, stat, migratedUnixMs, TimeUnknown: true);
+                return null;
+            }
             var time = Field(entry, Inserted, "insertion time").Trim();
             if (!double.TryParse(time, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds) || Math.Abs(seconds) > 1e11)
             {
