@@ -289,7 +289,9 @@ public sealed class FleetQuery : IAsyncDisposable
             try
             {
                 var db = await _connections.QueryServerAsync(server, cancellationToken);
-                return (await db.InfoAsync()).Select(n => ServerInfo.Parse(server, n.Node, n.Info)).ToArray();
+                return (await db.InfoAsync()).Select(n => n.Info is null
+                    ? new ServerInfo(server.ToString(), n.Node, new Dictionary<string, string>(), "not connected")
+                    : ServerInfo.Parse(server, n.Node, n.Info)).ToArray();
             }
             catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException)
             {

@@ -46,7 +46,7 @@ internal static class InfoCommand
             var failed = infos.Where(i => i.Error is not null).ToArray();
             foreach (var f in failed)
             {
-                await Console.Error.WriteLineAsync($"sysops-fast: {f.Server}: {f.Error}");
+                await Console.Error.WriteLineAsync($"sysops-fast: {f.Node}: {f.Error}");
             }
             return failed.Length > 0 ? CliRunner.Error : CliRunner.Matched;
         }));

@@ -54,6 +54,6 @@ internal interface IQueryServer
     /// <summary>PUBLISH on <paramref name="channel"/>; the number of subscribers that got it.</summary>
     Task<long> PublishAsync(string channel, string message);
 
-    /// <summary>INFO of the server (of each primary, for a cluster), with the node's address.</summary>
-    Task<IReadOnlyList<(string Node, string Info)>> InfoAsync();
+    /// <summary>INFO of the server (of each primary, for a cluster), with the node's address; null for a node not connected.</summary>
+    Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync();
 }

@@ -146,11 +146,12 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public Task<long> PublishAsync(string channel, string message) =>
         _db.PublishAsync(RedisChannel.Literal(channel), message);
 
-    public async Task<IReadOnlyList<(string Node, string Info)>> InfoAsync()
+    public async Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync()
     {
-        var nodes = _db.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica).OrderBy(s => s.EndPoint.ToString(), StringComparer.Ordinal).ToArray();
-        var infos = await Task.WhenAll(nodes.Select(n => n.InfoRawAsync()));
-        return nodes.Select((n, i) => (_cluster ? Display(n.EndPoint) : Name, infos[i] ?? "")).ToList();
+        // Every primary the client knows of; one it is not connected to is listed without INFO, not left out.
+        var nodes = _db.Multiplexer.GetServers().Where(s => !s.IsReplica).OrderBy(s => s.EndPoint.ToString(), StringComparer.Ordinal).ToArray();
+        var infos = await Task.WhenAll(nodes.Select(n => n.IsConnected ? n.InfoRawAsync() : Task.FromResult<string?>(null)));
+        return nodes.Select((n, i) => (_cluster ? Display(n.EndPoint) : Name, infos[i])).ToList();
     }
 
     private static string Display(System.Net.EndPoint endPoint) => endPoint switch

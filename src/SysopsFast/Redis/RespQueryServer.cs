@@ -208,7 +208,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return frame.Error is null ? frame.ReadInteger() : 0;
     }
 
-    public async Task<IReadOnlyList<(string Node, string Info)>> InfoAsync()
+    public async Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync()
     {
         var info = await InfoSectionAsync([]);
         // Garnet's default INFO has no Keyspace section (the key counts); it gives it when asked.
