@@ -34,6 +34,10 @@ read -r h_med h_min h_max <<<"$(time_runs headline "$CLI grep sysctl-a net.core.
 read -r m_med m_min m_max <<<"$(time_runs md5sum "$CLI search sysctl-a --md5sum -H $S --cost")"
 read -r s_med s_min s_max <<<"$(time_runs stat "$CLI search sysctl-a --stat -H $S --cost")"
 read -r a_med a_min a_max <<<"$(time_runs compareall "$CLI compare-all sysctl.conf $S --cost")"
+# A join by host: the headline restricted to the hosts whose package list lacks a line (one pass over rpm-qa first).
+JOIN_TEXT=${JOIN_TEXT:-el9_old}
+read -r j_med j_min j_max <<<"$(time_runs join "$CLI grep sysctl-a net.core.netdev_budget --uniq --lacking rpm-qa $JOIN_TEXT $S --cost")"
+join_hosts=$(awk '/_usecs/{s+=$1} END{print s+0}' "$WORK/join.out")
 # What fetching the same records whole moves: the sum of their stored sizes (header + payload, the
 # values an MGET returns), from --json's stored_bytes; and a real content query's --cost for scale.
 stored_mb() { "$CLI" search "$1" --md5sum --json $S | grep -oE '"stored_bytes":[0-9]+' | awk -F: '{s+=$2} END{printf "%.3f", s/1e6}'; }
@@ -81,6 +85,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "| md5 of every sysctl-a | \`search sysctl-a --md5sum -H\` | $m_med | $m_min–$m_max | $(ratio "$m_med" "$h_med") | $(fetched_mb md5sum) |"
   echo "| stat of every sysctl-a | \`search sysctl-a --stat -H\` | $s_med | $s_min–$s_max | $(ratio "$s_med" "$h_med") | $(fetched_mb stat) |"
   echo "| compare-all, $groups groups | \`compare-all sysctl.conf\` | $a_med | $a_min–$a_max | $(ratio "$a_med" "$h_med") | $(fetched_mb compareall) |"
+  echo "| headline joined by host ($join_hosts hosts lack '$JOIN_TEXT') | \`grep sysctl-a net.core.netdev_budget --uniq --lacking rpm-qa $JOIN_TEXT\` | $j_med | $j_min–$j_max | $(ratio "$j_med" "$h_med") | $(fetched_mb join) |"
   [ -n "$mig_line" ] && echo "$mig_line"
   echo
   echo "Bytes read from Redis by the header-only queries vs fetching the same records whole (the sum of their stored sizes, header + payload):"

@@ -16,13 +16,25 @@ internal sealed class QueryOutput
 
     public Option<bool> Cost { get; } = new("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
 
+    /// <summary>--having / --lacking, on the commands that take them (<see cref="AddTo"/>'s joins).</summary>
+    public HostJoinOptions? Joins { get; private set; }
+
+    /// <summary>What the join read (this process runs one command): reported and costed with the answer.</summary>
+    private IReadOnlyList<ExtractSummary> _joinSummaries = [];
+
     /// <param name="cost">Whether the command reads records (info does not: it has no cost to report).</param>
-    public void AddTo(Command command, bool cost = true)
+    /// <param name="joins">Whether it takes --having / --lacking.</param>
+    public void AddTo(Command command, bool cost = true, bool joins = false)
     {
         command.Add(Json);
         if (cost)
         {
             command.Add(Cost);
+        }
+        if (joins)
+        {
+            Joins = new HostJoinOptions();
+            Joins.AddTo(command);
         }
         Targeting.AddTo(command);
     }
@@ -33,6 +45,10 @@ internal sealed class QueryOutput
         {
             var (topology, targeting) = await Targeting.ResolveAsync(parse, Console.Error, cancellationToken);
             await using var fleet = new FleetQuery(topology, targeting);
+            if (Joins is not null)
+            {
+                _joinSummaries = await HostJoinOptions.ApplyAsync(fleet, Joins.Parse(parse), parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
+            }
             await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
             try
             {
@@ -51,9 +67,10 @@ internal sealed class QueryOutput
     public async Task<int?> FinishAsync(ParseResult parse, FleetQuery fleet, Stream stdout, IReadOnlyList<ExtractSummary> summaries, IReadOnlyList<ServerCost>? costs = null)
     {
         await stdout.FlushAsync(CancellationToken.None);
+        summaries = [.. _joinSummaries, .. summaries];
         if (parse.GetValue(Cost))
         {
-            costs ??= ServerCost.Merge(summaries.SelectMany(s => s.Costs));
+            costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : _joinSummaries.SelectMany(s => s.Costs)));
             await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
         return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);

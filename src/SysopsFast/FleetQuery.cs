@@ -127,7 +127,8 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate };
         var summary = await RunAsync(selection, processors, cancellationToken);
-        if (summary.KeysDiscovered == 0 && !summary.Partial)
+        // After a join, no key is a possible answer ("no host satisfies it"), not a typo.
+        if (summary.KeysDiscovered == 0 && !summary.Partial && _joined is null)
         {
             throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)
@@ -153,9 +154,38 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         KeyGlob = ObjectKey.ToKeyGlob(objectPattern),
         Mode = mode,
-        Hosts = Targeting.Hosts is { IsEmpty: false } filter ? filter : null,
+        Hosts = _joined ?? (Targeting.Hosts is { IsEmpty: false } filter ? filter : null),
         Scan = Targeting.Scan,
     };
+
+    /// <summary>The targeting's hosts narrowed by <see cref="RestrictToHostsAsync"/>; null until then.</summary>
+    private HostFilter? _joined;
+
+    /// <summary>
+    /// Joins by host: computes, for each condition, the hosts whose object matches (one pass over
+    /// that object, through the same pipeline and matchers as grep), and from then on every query of
+    /// this FleetQuery covers only the hosts that satisfy all of them. A host that does not hold the
+    /// condition's object does not satisfy "having" and does satisfy "lacking".
+    /// </summary>
+    public async Task<HostJoin> RestrictToHostsAsync(IReadOnlyList<HostCondition> conditions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        var filter = Targeting.Hosts?.Clone() ?? new HostFilter();
+        var results = new List<(HostCondition, int)>();
+        var summaries = new List<ExtractSummary>();
+        foreach (var condition in conditions)
+        {
+            var collector = new MatchingHostCollector(MatcherFactory.Create(condition.Text, condition.Regex, condition.IgnoreCase));
+            // Only the hosts already in scope are read; identical contents are read once.
+            var selection = Select(condition.ObjectPattern, RecordReadMode.Contents) with { Deduplicate = Options.DeduplicateIdenticalContents };
+            summaries.Add(await RunAsync(selection, collector, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+            _ = condition.Having ? filter.RequireOneOf(collector.Hosts) : filter.Exclude(collector.Hosts);
+            results.Add((condition, collector.Hosts.Count));
+        }
+        _joined = filter.IsEmpty ? null : filter;
+        return new HostJoin(results, summaries);
+    }
 
     /// <summary>The keys matching <paramref name="objectPattern"/>, sorted (ordinal); no value is read.</summary>
     public async Task<QueryListing<string>> SearchAsync(string objectPattern, CancellationToken cancellationToken = default)

@@ -36,7 +36,7 @@ internal static class CompareCommand
         var hostList = new Option<bool>("--hostlist") { Description = "List every group's keys" };
         var output = new QueryOutput();
         var command = new Command("compare-all", "Group matching objects by md5, largest group first, and diff each other group against the majority") { pattern, hostList };
-        output.AddTo(command);
+        output.AddTo(command, joins: true);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             IComparePrinter printer = parse.GetValue(output.Json) ? new JsonComparePrinter(stdout) : new TextComparePrinter(stdout);

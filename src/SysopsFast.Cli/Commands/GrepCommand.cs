@@ -17,6 +17,9 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     /// <summary>--cost: per-server cost on stderr, published on the servers' 'sysops-api' channel.</summary>
     public bool Cost { get; init; }
 
+    /// <summary>--having / --lacking: joins by host, applied before the query.</summary>
+    public IReadOnlyList<Query.HostCondition> Conditions { get; init; } = [];
+
     /// <summary>--verbose: a statistics line on stderr after the answer.</summary>
     public bool Verbose { get; init; }
 
@@ -44,11 +47,13 @@ internal static class GrepCommand
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
         var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
         var targeting = new TargetingOptions();
+        var joins = new HostJoinOptions();
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
             objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, cost,
         };
+        joins.AddTo(command);
         targeting.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -63,6 +68,7 @@ internal static class GrepCommand
                     Uniq = parse.GetValue(uniq),
                     PrefixHostnames = parse.GetValue(prefix),
                     Cost = parse.GetValue(cost),
+                    Conditions = joins.Parse(parse),
                     Verbose = verbose,
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
@@ -81,6 +87,7 @@ internal static class GrepHandler
     {
         var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert };
         await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
+        var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)
         {
@@ -96,8 +103,10 @@ internal static class GrepHandler
         await stdout.FlushAsync(CancellationToken.None);
         if (args.Cost)
         {
-            await QueryOutput.ReportCostAsync(fleet, "grep", result.Summary.Costs, result.Summary.Elapsed, stderr);
+            var costs = Pipeline.ServerCost.Merge(joined.Append(result.Summary).SelectMany(s => s.Costs));
+            await QueryOutput.ReportCostAsync(fleet, "grep", costs, TimeSpan.FromTicks(joined.Append(result.Summary).Sum(s => s.Elapsed.Ticks)), stderr);
         }
+
         if (args.Verbose)
         {
             var s = result.Summary;
@@ -108,7 +117,8 @@ internal static class GrepHandler
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"sysops-fast: timeline (ms): process start → query {started:F0}; then {string.Join(", ", s.Milestones.OrderBy(m => m.Value).Select(m => $"{m.Key} {m.Value:F0}"))}, done {s.Elapsed.TotalMilliseconds:F0}; JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms"));
         }
-        return await Report(result, stderr);
+        // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
+        return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
     }
 
     /// <summary>Corrupt records, failovers and interruptions go to stderr after the answer; the exit code says which.</summary>

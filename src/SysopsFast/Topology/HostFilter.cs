@@ -13,11 +13,32 @@ public sealed class HostFilter
     private readonly List<HashSet<string>> _sets = [];
     private readonly List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>> _lookups = [];
     private readonly List<string> _globs = [];
+    private readonly List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>> _excluded = [];
 
-    public bool IsEmpty => _sets.Count == 0 && _globs.Count == 0;
+    public bool IsEmpty => _sets.Count == 0 && _globs.Count == 0 && _excluded.Count == 0;
 
     /// <summary>What the filter is, for messages.</summary>
-    public string Description => string.Join(" and ", _sets.Select(s => $"{s.Count} listed host(s)").Concat(_globs.Select(g => $"hosts matching '{g}'")));
+    public string Description => string.Join(" and ", _sets.Select(s => $"{s.Count} listed host(s)")
+        .Concat(_globs.Select(g => $"hosts matching '{g}'"))
+        .Concat(_excluded.Select(e => $"not {e.Set.Count} excluded host(s)")));
+
+    /// <summary>A copy that further restrictions can be added to without changing this one.</summary>
+    public HostFilter Clone()
+    {
+        var copy = new HostFilter();
+        copy._sets.AddRange(_sets);
+        copy._lookups.AddRange(_lookups);
+        copy._globs.AddRange(_globs);
+        copy._excluded.AddRange(_excluded);
+        return copy;
+    }
+
+    /// <summary>Not these hosts.</summary>
+    public HostFilter Exclude(IEnumerable<string> hosts)
+    {
+        _excluded.Add(new HashSet<string>(hosts, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>());
+        return this;
+    }
 
     /// <summary>Only these hosts (an empty list selects nothing, which is what it says).</summary>
     public HostFilter RequireOneOf(IEnumerable<string> hosts)
@@ -63,6 +84,13 @@ public sealed class HostFilter
         foreach (var glob in _globs)
         {
             if (!FileSystemName.MatchesSimpleExpression(glob, host, ignoreCase: true))
+            {
+                return false;
+            }
+        }
+        foreach (var excluded in _excluded)
+        {
+            if (excluded.Contains(host))
             {
                 return false;
             }

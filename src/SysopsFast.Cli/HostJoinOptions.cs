@@ -1,0 +1,53 @@
+using System.CommandLine;
+using SysopsFast.Query;
+
+namespace SysopsFast.Cli;
+
+/// <summary><c>--having</c> / <c>--lacking OBJECT-PATTERN TEXT</c> (repeatable): joins by host, defined once.</summary>
+internal sealed class HostJoinOptions
+{
+    public Option<string[]> Having { get; } = new("--having")
+    {
+        Description = "Only hosts whose OBJECT has a line containing TEXT: --having OBJECT TEXT (repeatable; a host without OBJECT does not qualify)",
+        Arity = new ArgumentArity(2, 2),
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public Option<string[]> Lacking { get; } = new("--lacking")
+    {
+        Description = "Only hosts whose OBJECT has no line containing TEXT: --lacking OBJECT TEXT (repeatable; a host without OBJECT qualifies)",
+        Arity = new ArgumentArity(2, 2),
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Having);
+        command.Add(Lacking);
+    }
+
+    /// <summary>The conditions given, in order; each occurrence of an option is one (object, text) pair.</summary>
+    public IReadOnlyList<HostCondition> Parse(ParseResult parse) =>
+        [.. Pairs(parse.GetValue(Having), having: true), .. Pairs(parse.GetValue(Lacking), having: false)];
+
+    private static IEnumerable<HostCondition> Pairs(string[]? values, bool having) =>
+        (values ?? []).Chunk(2).Where(p => p.Length == 2).Select(p => new HostCondition(p[0], p[1], having));
+
+    /// <summary>Restricts <paramref name="fleet"/> to the hosts that satisfy the conditions; the summaries of the join's reads, for the report.</summary>
+    public static async Task<IReadOnlyList<Pipeline.ExtractSummary>> ApplyAsync(FleetQuery fleet, IReadOnlyList<HostCondition> conditions, bool verbose, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (conditions.Count == 0)
+        {
+            return [];
+        }
+        var join = await fleet.RestrictToHostsAsync(conditions, cancellationToken);
+        if (verbose)
+        {
+            foreach (var (condition, hosts) in join.Conditions)
+            {
+                await stderr.WriteLineAsync($"sysops-fast: {condition}: {hosts} host(s) matched");
+            }
+        }
+        return join.Summaries;
+    }
+}

@@ -1,0 +1,53 @@
+using SysopsFast.Format;
+using SysopsFast.Grep;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Query;
+
+/// <summary>
+/// A join by host (<c>--having</c> / <c>--lacking</c>): keep only the hosts whose object matching
+/// <see cref="ObjectPattern"/> has (or has no) line matching <see cref="Text"/>. A host that does
+/// not hold such an object at all does not satisfy <c>having</c> and does satisfy <c>lacking</c>.
+/// </summary>
+public sealed record HostCondition(string ObjectPattern, string Text, bool Having)
+{
+    /// <summary>The text is a regular expression (as grep -E), not literal.</summary>
+    public bool Regex { get; init; }
+
+    public bool IgnoreCase { get; init; }
+
+    public override string ToString() => $"{(Having ? "having" : "lacking")} {ObjectPattern} '{Text}'";
+}
+
+/// <summary>What a join computed: per condition, the hosts whose object matched, and what reading it cost.</summary>
+public sealed record HostJoin(IReadOnlyList<(HostCondition Condition, int HostsMatching)> Conditions, IReadOnlyList<ExtractSummary> Summaries);
+
+/// <summary>Collects the hosts of records with at least one line the matcher finds (one pass, first match per record).</summary>
+internal sealed class MatchingHostCollector(IMatcher matcher) : IRecordProcessorFactory
+{
+    public HashSet<string> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public IRecordProcessor CreateForWorker() => new Worker(matcher.CloneForWorker());
+
+    public void Complete(IReadOnlyList<IRecordProcessor> processors)
+    {
+        foreach (var p in processors)
+        {
+            Hosts.UnionWith(((Worker)p).Hosts);
+        }
+    }
+
+    private sealed class Worker(IMatcher matcher) : IRecordProcessor
+    {
+        public HashSet<string> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
+        {
+            if (!content.IsEmpty && matcher.FindNextLine(content, 0, out _, out _))
+            {
+                Hosts.Add(ObjectKey.Display(ObjectKey.HostOf(key)));
+            }
+            return true;
+        }
+    }
+}
