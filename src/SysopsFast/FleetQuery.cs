@@ -65,17 +65,24 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase);
-        var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks);
+        var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
+        var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest);
         // Grep reads only contents, so records with the same md5 may be fetched once (the header
-        // fields that differ, such as mtime, are not looked at).
-        var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents, cancellationToken);
-        return new GrepResult(summary, processors.RecordsWithSelection, processors.SelectedLines);
+        // fields that differ, such as mtime, are not looked at) — unless the age of each counts.
+        var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents && request.MaxAge is null, cancellationToken);
+        return new GrepResult(summary, processors.RecordsWithSelection, processors.SelectedLines)
+        {
+            Stale = processors.Stale,
+            Omitted = processors.Omitted,
+            OmittedKeys = processors.FirstOmitted,
+        };
     }
 
     /// <summary><c>grep --uniq</c>: identical selected lines counted across the fleet, most frequent first.</summary>
-    public async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> GrepUniqAsync(GrepRequest request, CancellationToken cancellationToken = default)
+    /// <param name="sampleHosts">Hosts to keep per line (<see cref="UniqCount.Hosts"/>); <see cref="int.MaxValue"/> for all.</param>
+    public async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> GrepUniqAsync(GrepRequest request, CancellationToken cancellationToken = default, int sampleHosts = 0)
     {
-        var sink = new UniqCountSinkFactory();
+        var sink = new UniqCountSinkFactory(sampleHosts);
         var result = await GrepAsync(request, sink, cancellationToken);
         return (sink.Result, result);
     }

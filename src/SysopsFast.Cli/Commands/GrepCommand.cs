@@ -17,6 +17,20 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     /// <summary>--cost: per-server cost on stderr, published on the servers' 'sysops-api' channel.</summary>
     public bool Cost { get; init; }
 
+    /// <summary>-n: each line's number in its record.</summary>
+    public bool LineNumbers { get; init; }
+
+    /// <summary>--uniq --show-hosts: sample hosts per line (int.MaxValue for all).</summary>
+    public int ShowHosts { get; init; }
+
+    /// <summary>--max-age: older records are skipped and counted as stale.</summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>--json / --csv (the latter with --uniq only).</summary>
+    public bool Json { get; init; }
+
+    public bool Csv { get; init; }
+
     /// <summary>--having / --lacking: joins by host, applied before the query.</summary>
     public IReadOnlyList<Query.HostCondition> Conditions { get; init; } = [];
 
@@ -46,12 +60,17 @@ internal static class GrepCommand
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
         var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+        var lineNumbers = new Option<bool>("--line-number", "-n") { Description = "Print each line's number in its object (host:N:line with -H)" };
+        var showHosts = new Option<string?>("--show-hosts") { Description = "With --uniq: N sample hosts per line, or 'all'" };
+        var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
+        var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
+        var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };
         var targeting = new TargetingOptions();
         var joins = new HostJoinOptions();
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, cost,
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, showHosts, maxAge, json, csv, cost,
         };
         joins.AddTo(command);
         targeting.AddTo(command);
@@ -69,6 +88,11 @@ internal static class GrepCommand
                     PrefixHostnames = parse.GetValue(prefix),
                     Cost = parse.GetValue(cost),
                     Conditions = joins.Parse(parse),
+                    LineNumbers = parse.GetValue(lineNumbers),
+                    ShowHosts = ParseShowHosts(parse.GetValue(showHosts)),
+                    MaxAge = parse.GetValue(maxAge) is { } age ? CommonOptions.ParseTtl(age) : null,
+                    Json = parse.GetValue(json),
+                    Csv = parse.GetValue(csv),
                     Verbose = verbose,
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
@@ -79,26 +103,51 @@ internal static class GrepCommand
         });
         return command;
     }
+
+    /// <summary>--show-hosts N (a count of at least 1) or 'all'.</summary>
+    internal static int ParseShowHosts(string? value) => value switch
+    {
+        null => 0,
+        "all" => int.MaxValue,
+        _ when int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 => n,
+        _ => throw Errors.BadArgument($"--show-hosts takes a number of hosts (1 or more) or 'all', not '{value}'"),
+    };
 }
 
 internal static class GrepHandler
 {
     public static async Task<int> RunAsync(GrepArguments args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert };
+        if (!args.Uniq && (args.Csv || args.ShowHosts > 0))
+        {
+            throw Errors.BadArgument($"{(args.Csv ? "--csv" : "--show-hosts")} needs --uniq");
+        }
+        if (args.Json && args.Csv)
+        {
+            throw Errors.BadArgument("--json and --csv cannot be combined; give one");
+        }
+        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge };
         await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
         var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)
         {
-            var (counts, r) = await fleet.GrepUniqAsync(request, cancellationToken);
+            var (counts, r) = await fleet.GrepUniqAsync(request, cancellationToken, args.ShowHosts);
             result = r;
-            var text = UniqCountSinkFactory.Format(counts);
-            await stdout.WriteAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
+            if (args.Json)
+            {
+                Output.UniqPrinter.Json(stdout, counts);
+            }
+            else
+            {
+                var text = args.Csv ? Output.UniqPrinter.Csv(counts) : Output.UniqPrinter.Text(counts);
+                await stdout.WriteAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
+            }
         }
         else
         {
-            result = await fleet.GrepAsync(request, new PrintSinkFactory(stdout, args.PrefixHostnames), cancellationToken);
+            IGrepSinkFactory sinks = args.Json ? new JsonLineSinkFactory(stdout) : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers);
+            result = await fleet.GrepAsync(request, sinks, cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
         if (args.Cost)
@@ -116,6 +165,14 @@ internal static class GrepHandler
             var started = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds - s.Elapsed.TotalMilliseconds;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"sysops-fast: timeline (ms): process start → query {started:F0}; then {string.Join(", ", s.Milestones.OrderBy(m => m.Value).Select(m => $"{m.Key} {m.Value:F0}"))}, done {s.Elapsed.TotalMilliseconds:F0}; JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms"));
+        }
+        if (result.Stale > 0)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: {result.Stale} stale record(s) stored more than {args.MaxAge} ago were skipped"));
+        }
+        if (result.Omitted > 0)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: {result.Omitted} object(s) too large to store were not searched: first {string.Join(", ", result.OmittedKeys)}"));
         }
         // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);

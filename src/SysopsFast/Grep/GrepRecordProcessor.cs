@@ -8,20 +8,42 @@ internal sealed class GrepRecordProcessor : IRecordProcessor
 {
     private readonly IMatcher _matcher;
     private readonly bool _invert;
+    private readonly long _oldestMs;
 
-    public GrepRecordProcessor(IMatcher matcher, bool invert, IGrepSink sink)
+    /// <param name="oldestMs">Records stored before this (Unix ms) are stale: skipped, counted.</param>
+    public GrepRecordProcessor(IMatcher matcher, bool invert, IGrepSink sink, long oldestMs = long.MinValue)
     {
         _matcher = matcher;
         _invert = invert;
+        _oldestMs = oldestMs;
         Sink = sink;
     }
 
     public IGrepSink Sink { get; }
     public long RecordsWithSelection { get; private set; }
     public long SelectedLines { get; private set; }
+    public long Stale { get; private set; }
+    public long Omitted { get; private set; }
+
+    /// <summary>The first omitted keys met (at most 10: the count says how many there were).</summary>
+    public List<string> FirstOmitted { get; } = [];
 
     public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
     {
+        if (header.InsertedUnixMs < _oldestMs)
+        {
+            Stale++;
+            return true;
+        }
+        if ((header.Flags & RecordFlags.Omitted) != 0)
+        {
+            // Its contents were never stored: searching nothing would silently say "no match".
+            if (++Omitted <= 10)
+            {
+                FirstOmitted.Add(ObjectKey.Display(key));
+            }
+            return true;
+        }
         Sink.BeginRecord(key);
         var selected = LineSearcher.Search(content, _matcher, _invert, Sink);
         if (selected < 0)
@@ -43,24 +65,32 @@ internal sealed class GrepRecordProcessorFactory : IRecordProcessorFactory
     private readonly IMatcher _matcher;
     private readonly bool _invert;
     private readonly IGrepSinkFactory _sinks;
+    private readonly long _oldestMs;
 
-    public GrepRecordProcessorFactory(IMatcher matcher, bool invert, IGrepSinkFactory sinks)
+    public GrepRecordProcessorFactory(IMatcher matcher, bool invert, IGrepSinkFactory sinks, long oldestMs = long.MinValue)
     {
         _matcher = matcher;
         _invert = invert;
         _sinks = sinks;
+        _oldestMs = oldestMs;
     }
 
     public long RecordsWithSelection { get; private set; }
     public long SelectedLines { get; private set; }
+    public long Stale { get; private set; }
+    public long Omitted { get; private set; }
+    public IReadOnlyList<string> FirstOmitted { get; private set; } = [];
 
-    public IRecordProcessor CreateForWorker() => new GrepRecordProcessor(_matcher.CloneForWorker(), _invert, _sinks.CreateForWorker());
+    public IRecordProcessor CreateForWorker() => new GrepRecordProcessor(_matcher.CloneForWorker(), _invert, _sinks.CreateForWorker(), _oldestMs);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {
         var grep = processors.Cast<GrepRecordProcessor>().ToList();
         RecordsWithSelection = grep.Sum(p => p.RecordsWithSelection);
         SelectedLines = grep.Sum(p => p.SelectedLines);
+        Stale = grep.Sum(p => p.Stale);
+        Omitted = grep.Sum(p => p.Omitted);
+        FirstOmitted = grep.SelectMany(p => p.FirstOmitted).Order(StringComparer.Ordinal).Take(10).ToArray();
         _sinks.Complete(grep.Select(p => p.Sink).ToList());
     }
 }

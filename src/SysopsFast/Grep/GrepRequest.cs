@@ -11,7 +11,20 @@ public sealed record GrepRequest(string ObjectPattern, string Pattern)
 
     /// <summary><c>-v</c>: select the lines that do not match.</summary>
     public bool Invert { get; init; }
+
+    /// <summary><c>--max-age</c>: records stored longer ago than this are skipped and counted as stale.</summary>
+    public TimeSpan? MaxAge { get; init; }
 }
 
 /// <summary>The outcome of a grep: how many records and lines were selected, and the pipeline's summary.</summary>
-public sealed record GrepResult(Pipeline.ExtractSummary Summary, long RecordsWithSelection, long SelectedLines);
+public sealed record GrepResult(Pipeline.ExtractSummary Summary, long RecordsWithSelection, long SelectedLines)
+{
+    /// <summary>Records skipped as older than <see cref="GrepRequest.MaxAge"/>.</summary>
+    public long Stale { get; init; }
+
+    /// <summary>Records stored without contents (over the size cap when pushed): not searched.</summary>
+    public long Omitted { get; init; }
+
+    /// <summary>Some keys of <see cref="Omitted"/> records (at most 10), sorted.</summary>
+    public IReadOnlyList<string> OmittedKeys { get; init; } = [];
+}

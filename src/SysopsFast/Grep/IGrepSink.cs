@@ -12,6 +12,12 @@ public interface IGrepSink
     /// <summary>A selected line (without its '\n'). Returns false to stop the whole query.</summary>
     bool Matched(ReadOnlySpan<byte> line);
 
+    /// <summary>Whether the sink wants each line's number (counting lines costs the searcher a little).</summary>
+    bool NeedsLineNumbers => false;
+
+    /// <summary>A selected line and its 1-based number in the record; only called when <see cref="NeedsLineNumbers"/>.</summary>
+    bool Matched(ReadOnlySpan<byte> line, long lineNumber) => Matched(line);
+
     /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
     void EndRecord(long selectedLines);
 }

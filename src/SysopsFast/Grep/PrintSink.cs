@@ -27,11 +27,23 @@ public sealed class PrintSink : IGrepSink
         _hostLength = host.Length;
     }
 
-    public bool Matched(ReadOnlySpan<byte> line)
+    public bool NeedsLineNumbers => _owner.LineNumbers;
+
+    public bool Matched(ReadOnlySpan<byte> line) => Matched(line, 0);
+
+    /// <summary><c>host:N:line</c>, as GNU grep prints a line of one of many files with <c>-n</c>.</summary>
+    public bool Matched(ReadOnlySpan<byte> line, long lineNumber)
     {
         if (_owner.PrefixHostnames)
         {
             _buffer.Write(_host.AsSpan(0, _hostLength));
+            _buffer.Write(":"u8);
+        }
+        if (_owner.LineNumbers)
+        {
+            var digits = _buffer.GetSpan(20);
+            lineNumber.TryFormat(digits, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+            _buffer.Advance(written);
             _buffer.Write(":"u8);
         }
         _buffer.Write(line);
@@ -61,13 +73,17 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
     private readonly Stream _output;
     private readonly Lock _lock = new();
 
-    public PrintSinkFactory(Stream output, bool prefixHostnames)
+    public PrintSinkFactory(Stream output, bool prefixHostnames, bool lineNumbers = false)
     {
         _output = output;
         PrefixHostnames = prefixHostnames;
+        LineNumbers = lineNumbers;
     }
 
     public bool PrefixHostnames { get; }
+
+    /// <summary><c>-n</c>: each line's number in its record.</summary>
+    public bool LineNumbers { get; }
 
     public IGrepSink CreateForWorker() => new PrintSink(this);
 

@@ -37,27 +37,43 @@ public sealed class UniqCountSink : IGrepSink
 }
 
 /// <summary>One line of a <c>--uniq</c> answer.</summary>
-public readonly record struct UniqCount(string Line, long Count);
+public readonly record struct UniqCount(string Line, long Count)
+{
+    /// <summary>Sample hosts that have the line (<c>--show-hosts</c>), in the order met; null when none were asked for.</summary>
+    public IReadOnlyList<string>? Hosts { get; init; }
+}
 
-/// <summary>Makes per-worker <see cref="UniqCountSink"/>s and merges them into a sorted table.</summary>
-public sealed class UniqCountSinkFactory : IGrepSinkFactory
+/// <summary>
+/// Makes per-worker <see cref="UniqCountSink"/>s and merges them into a sorted table. With
+/// <paramref name="sampleHosts"/> above 0, each line also keeps up to that many hosts that have it
+/// (<see cref="int.MaxValue"/> for all), in a sink of its own so the plain count stays as fast.
+/// </summary>
+public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
 {
     public IReadOnlyList<UniqCount> Result { get; private set; } = [];
 
-    public IGrepSink CreateForWorker() => new UniqCountSink();
+    public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts) : new UniqCountSink();
 
     public void Complete(IReadOnlyList<IGrepSink> workerSinks)
     {
+        if (sampleHosts > 0)
+        {
+            Result = UniqSampleSink.Merge(workerSinks.Cast<UniqSampleSink>(), sampleHosts);
+            return;
+        }
         var total = new UniqCountSink();
         foreach (var s in workerSinks)
         {
             total.MergeFrom((UniqCountSink)s);
         }
         var rows = total.Counts.Select(kv => (Bytes: kv.Key, kv.Value)).ToList();
-        // Most frequent first, ties by the line's bytes (what `sort` does with LC_ALL=C).
-        rows.Sort((a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : a.Bytes.AsSpan().SequenceCompareTo(b.Bytes));
+        rows.Sort(ByCountThenBytes);
         Result = rows.Select(r => new UniqCount(Encoding.UTF8.GetString(r.Bytes), r.Value)).ToList();
     }
+
+    /// <summary>Most frequent first, ties by the line's bytes (what `sort` does with LC_ALL=C).</summary>
+    internal static int ByCountThenBytes((byte[] Bytes, long Value) a, (byte[] Bytes, long Value) b) =>
+        a.Value != b.Value ? b.Value.CompareTo(a.Value) : a.Bytes.AsSpan().SequenceCompareTo(b.Bytes);
 
     /// <summary>Formats like <c>uniq -c</c>: the count right-aligned in at least 7 columns, a space, the line.</summary>
     public static string Format(IReadOnlyList<UniqCount> rows)

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// <c>--uniq --show-hosts N</c>: counts identical lines as <see cref="UniqCountSink"/> does and keeps,
+/// per line, the first N hosts met that have it. A host's name is decoded once per record, only
+/// when one of its lines still needs samples.
+/// </summary>
+internal sealed class UniqSampleSink : IGrepSink
+{
+    private readonly int _samples;
+    private readonly Dictionary<byte[], Row>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+
+    public UniqSampleSink(int samples)
+    {
+        _samples = samples;
+        _lookup = _rows.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    private sealed class Row
+    {
+        public long Count;
+        public List<string> Hosts = [];
+    }
+
+    private readonly Dictionary<byte[], Row> _rows = new(ByteSequenceComparer.Instance);
+    private byte[] _key = [];
+    private int _keyLength;
+    private string? _host;
+
+    public void BeginRecord(ReadOnlySpan<byte> key)
+    {
+        if (_key.Length < key.Length)
+        {
+            _key = new byte[key.Length];
+        }
+        key.CopyTo(_key);
+        _keyLength = key.Length;
+        _host = null;
+    }
+
+    public bool Matched(ReadOnlySpan<byte> line)
+    {
+        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out _);
+        row ??= new Row();
+        row.Count++;
+        if (row.Hosts.Count < _samples)
+        {
+            _host ??= Encoding.UTF8.GetString(ObjectKey.HostOf(_key.AsSpan(0, _keyLength)));
+            // A line twice in one record is one host.
+            if (row.Hosts.Count == 0 || !ReferenceEquals(row.Hosts[^1], _host))
+            {
+                row.Hosts.Add(_host);
+            }
+        }
+        return true;
+    }
+
+    public void EndRecord(long selectedLines) { }
+
+    /// <summary>The workers' tables added up, most frequent first; each line's samples in worker order, at most <paramref name="samples"/>.</summary>
+    public static IReadOnlyList<UniqCount> Merge(IEnumerable<UniqSampleSink> sinks, int samples)
+    {
+        var total = new Dictionary<byte[], Row>(ByteSequenceComparer.Instance);
+        foreach (var sink in sinks)
+        {
+            foreach (var (line, row) in sink._rows)
+            {
+                ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(total, line, out _);
+                sum ??= new Row();
+                sum.Count += row.Count;
+                sum.Hosts.AddRange(row.Hosts.Take(samples - sum.Hosts.Count));
+            }
+        }
+        var rows = total.Select(kv => (Bytes: kv.Key, Value: kv.Value.Count, kv.Value.Hosts)).ToList();
+        rows.Sort((a, b) => UniqCountSinkFactory.ByCountThenBytes((a.Bytes, a.Value), (b.Bytes, b.Value)));
+        return rows.Select(r => new UniqCount(Encoding.UTF8.GetString(r.Bytes), r.Value) { Hosts = r.Hosts }).ToList();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+using SysopsFast.Grep;
+
+namespace SysopsFast.Output;
+
+/// <summary>
+/// The <c>--uniq</c> table in its three shapes (docs/OUTPUT.md): <c>uniq -c</c> text (sample hosts
+/// after a tab), NDJSON rows <c>{count, line, hosts}</c>, and CSV with a header.
+/// </summary>
+public static class UniqPrinter
+{
+    public static string Text(IReadOnlyList<UniqCount> rows)
+    {
+        if (rows.All(r => r.Hosts is null))
+        {
+            return UniqCountSinkFactory.Format(rows);
+        }
+        var width = Math.Max(7, rows.Count == 0 ? 0 : rows.Max(r => r.Count).ToString(CultureInfo.InvariantCulture).Length);
+        var text = new StringBuilder();
+        foreach (var r in rows)
+        {
+            text.Append(r.Count.ToString(CultureInfo.InvariantCulture).PadLeft(width)).Append(' ').Append(r.Line);
+            text.Append('\t').Append(string.Join(' ', r.Hosts ?? [])).Append(r.Hosts?.Count < r.Count ? " …" : "").Append('\n');
+        }
+        return text.ToString();
+    }
+
+    public static void Json(Stream output, IReadOnlyList<UniqCount> rows)
+    {
+        foreach (var r in rows)
+        {
+            RecordJson.WriteLine(output, json =>
+            {
+                json.WriteNumber("count", r.Count);
+                json.WriteString("line", r.Line);
+                json.WriteStartArray("hosts");
+                foreach (var h in r.Hosts ?? [])
+                {
+                    json.WriteStringValue(h);
+                }
+                json.WriteEndArray();
+            });
+        }
+    }
+
+    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.</summary>
+    public static string Csv(IReadOnlyList<UniqCount> rows)
+    {
+        var samples = rows.Any(r => r.Hosts is not null);
+        var text = new StringBuilder(samples ? "count,line,hosts\r\n" : "count,line\r\n");
+        foreach (var r in rows)
+        {
+            text.Append(r.Count.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Field(r.Line));
+            if (samples)
+            {
+                text.Append(',').Append(Field(string.Join(' ', r.Hosts ?? [])));
+            }
+            text.Append("\r\n");
+        }
+        return text.ToString();
+    }
+
+    private static string Field(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
