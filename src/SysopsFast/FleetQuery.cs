@@ -66,7 +66,7 @@ public sealed class FleetQuery : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase);
         var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
-        var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest);
+        var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest, request.Limits);
         // Grep reads only contents, so records with the same md5 may be fetched once (the header
         // fields that differ, such as mtime, are not looked at) — unless the age of each counts.
         var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents && request.MaxAge is null, cancellationToken);

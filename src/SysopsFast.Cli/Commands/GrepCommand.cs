@@ -17,6 +17,12 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     /// <summary>--cost: per-server cost on stderr, published on the servers' 'sysops-api' channel.</summary>
     public bool Cost { get; init; }
 
+    /// <summary>-c, -l or -L: one line per record instead of its lines (null: the lines).</summary>
+    public RecordLineKind? PerRecord { get; init; }
+
+    /// <summary>-m, -A, -B, -C.</summary>
+    public SelectionLimits Limits { get; init; } = SelectionLimits.None;
+
     /// <summary>-n: each line's number in its record.</summary>
     public bool LineNumbers { get; init; }
 
@@ -65,12 +71,19 @@ internal static class GrepCommand
         var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
         var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
         var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };
+        var count = new Option<bool>("--count", "-c") { Description = "Print host:count of selected lines for every object searched (0 included)" };
+        var withMatch = new Option<bool>("--files-with-matches", "-l") { Description = "Print the hosts whose object has a selected line" };
+        var withoutMatch = new Option<bool>("--files-without-match", "-L") { Description = "Print the hosts whose object has no selected line" };
+        var maxCount = new Option<long?>("--max-count", "-m") { Description = "Stop reading an object after NUM selected lines" };
+        var after = new Option<int?>("--after-context", "-A") { Description = "Print NUM lines of trailing context (host-line), groups separated by --" };
+        var before = new Option<int?>("--before-context", "-B") { Description = "Print NUM lines of leading context" };
+        var context = new Option<int?>("--context", "-C") { Description = "Print NUM lines of context before and after" };
         var targeting = new TargetingOptions();
         var joins = new HostJoinOptions();
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, showHosts, maxAge, json, csv, cost,
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
         };
         joins.AddTo(command);
         targeting.AddTo(command);
@@ -93,6 +106,8 @@ internal static class GrepCommand
                     MaxAge = parse.GetValue(maxAge) is { } age ? CommonOptions.ParseTtl(age) : null,
                     Json = parse.GetValue(json),
                     Csv = parse.GetValue(csv),
+                    PerRecord = PerRecord(parse.GetValue(count), parse.GetValue(withMatch), parse.GetValue(withoutMatch)),
+                    Limits = Limits(parse.GetValue(maxCount), parse.GetValue(after), parse.GetValue(before), parse.GetValue(context)),
                     Verbose = verbose,
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
@@ -102,6 +117,30 @@ internal static class GrepCommand
             }, Console.Error, verbose);
         });
         return command;
+    }
+
+    private static RecordLineKind? PerRecord(bool count, bool withMatch, bool withoutMatch) => (count, withMatch, withoutMatch) switch
+    {
+        (false, false, false) => null,
+        (true, false, false) => RecordLineKind.Count,
+        (false, true, false) => RecordLineKind.WithMatch,
+        (false, false, true) => RecordLineKind.WithoutMatch,
+        _ => throw Errors.BadArgument("-c, -l and -L cannot be combined; give one"),
+    };
+
+    /// <summary>-m NUM, and context: -C sets both sides, -A/-B override it (as in GNU grep).</summary>
+    private static SelectionLimits Limits(long? maxCount, int? after, int? before, int? context)
+    {
+        if (maxCount < 0 || after < 0 || before < 0 || context < 0)
+        {
+            throw Errors.BadArgument("-m, -A, -B and -C take a number of lines, 0 or more");
+        }
+        return new SelectionLimits
+        {
+            MaxCount = maxCount ?? long.MaxValue,
+            After = after ?? context ?? 0,
+            Before = before ?? context ?? 0,
+        };
     }
 
     /// <summary>--show-hosts N (a count of at least 1) or 'all'.</summary>
@@ -126,7 +165,24 @@ internal static class GrepHandler
         {
             throw Errors.BadArgument("--json and --csv cannot be combined; give one");
         }
-        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge };
+        if (args.Uniq && args.PerRecord is not null)
+        {
+            throw Errors.BadArgument("--uniq cannot be combined with -c, -l or -L");
+        }
+        // GNU grep knows before reading anything that nothing can be selected (-m 0, or -v with an
+        // empty pattern, which every line matches): it prints nothing and exits 1, except for -L.
+        if ((args.Limits.MaxCount == 0 || (args.Invert && args.Pattern.Length == 0)) && args.PerRecord != RecordLineKind.WithoutMatch)
+        {
+            return CliRunner.NoMatch;
+        }
+        // -l and -L need one selected line per record at most; -c and -l/-L print no context.
+        var limits = args.PerRecord switch
+        {
+            null => args.Limits,
+            RecordLineKind.Count => new SelectionLimits { MaxCount = args.Limits.MaxCount },
+            _ => new SelectionLimits { MaxCount = Math.Min(1, args.Limits.MaxCount) },
+        };
+        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
         await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
         var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
@@ -146,7 +202,9 @@ internal static class GrepHandler
         }
         else
         {
-            IGrepSinkFactory sinks = args.Json ? new JsonLineSinkFactory(stdout) : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers);
+            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json)
+                : args.Json ? new JsonLineSinkFactory(stdout)
+                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers);
             result = await fleet.GrepAsync(request, sinks, cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);

@@ -9,13 +9,15 @@ internal sealed class GrepRecordProcessor : IRecordProcessor
     private readonly IMatcher _matcher;
     private readonly bool _invert;
     private readonly long _oldestMs;
+    private readonly SelectionLimits _limits;
 
     /// <param name="oldestMs">Records stored before this (Unix ms) are stale: skipped, counted.</param>
-    public GrepRecordProcessor(IMatcher matcher, bool invert, IGrepSink sink, long oldestMs = long.MinValue)
+    public GrepRecordProcessor(IMatcher matcher, bool invert, IGrepSink sink, long oldestMs = long.MinValue, SelectionLimits? limits = null)
     {
         _matcher = matcher;
         _invert = invert;
         _oldestMs = oldestMs;
+        _limits = limits ?? SelectionLimits.None;
         Sink = sink;
     }
 
@@ -45,7 +47,7 @@ internal sealed class GrepRecordProcessor : IRecordProcessor
             return true;
         }
         Sink.BeginRecord(key);
-        var selected = LineSearcher.Search(content, _matcher, _invert, Sink);
+        var selected = _limits.IsNone ? LineSearcher.Search(content, _matcher, _invert, Sink) : ContextSearcher.Search(content, _matcher, _invert, _limits, Sink);
         if (selected < 0)
         {
             return false;
@@ -66,13 +68,15 @@ internal sealed class GrepRecordProcessorFactory : IRecordProcessorFactory
     private readonly bool _invert;
     private readonly IGrepSinkFactory _sinks;
     private readonly long _oldestMs;
+    private readonly SelectionLimits _limits;
 
-    public GrepRecordProcessorFactory(IMatcher matcher, bool invert, IGrepSinkFactory sinks, long oldestMs = long.MinValue)
+    public GrepRecordProcessorFactory(IMatcher matcher, bool invert, IGrepSinkFactory sinks, long oldestMs = long.MinValue, SelectionLimits? limits = null)
     {
         _matcher = matcher;
         _invert = invert;
         _sinks = sinks;
         _oldestMs = oldestMs;
+        _limits = limits ?? SelectionLimits.None;
     }
 
     public long RecordsWithSelection { get; private set; }
@@ -81,7 +85,7 @@ internal sealed class GrepRecordProcessorFactory : IRecordProcessorFactory
     public long Omitted { get; private set; }
     public IReadOnlyList<string> FirstOmitted { get; private set; } = [];
 
-    public IRecordProcessor CreateForWorker() => new GrepRecordProcessor(_matcher.CloneForWorker(), _invert, _sinks.CreateForWorker(), _oldestMs);
+    public IRecordProcessor CreateForWorker() => new GrepRecordProcessor(_matcher.CloneForWorker(), _invert, _sinks.CreateForWorker(), _oldestMs, _limits);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {

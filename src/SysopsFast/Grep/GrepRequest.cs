@@ -12,6 +12,9 @@ public sealed record GrepRequest(string ObjectPattern, string Pattern)
     /// <summary><c>-v</c>: select the lines that do not match.</summary>
     public bool Invert { get; init; }
 
+    /// <summary><c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: per record, as GNU grep per file.</summary>
+    public SelectionLimits Limits { get; init; } = SelectionLimits.None;
+
     /// <summary><c>--max-age</c>: records stored longer ago than this are skipped and counted as stale.</summary>
     public TimeSpan? MaxAge { get; init; }
 }

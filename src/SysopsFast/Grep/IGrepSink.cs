@@ -15,8 +15,17 @@ public interface IGrepSink
     /// <summary>Whether the sink wants each line's number (counting lines costs the searcher a little).</summary>
     bool NeedsLineNumbers => false;
 
-    /// <summary>A selected line and its 1-based number in the record; only called when <see cref="NeedsLineNumbers"/>.</summary>
+    /// <summary>A selected line and its 1-based number in the record; only called when <see cref="NeedsLineNumbers"/> (and by the context searcher).</summary>
     bool Matched(ReadOnlySpan<byte> line, long lineNumber) => Matched(line);
+
+    /// <summary>A context line (<c>-A</c>/<c>-B</c>/<c>-C</c>) and its number.</summary>
+    void Context(ReadOnlySpan<byte> line, long lineNumber) { }
+
+    /// <summary>The record's first group of context output starts.</summary>
+    void GroupStart() { }
+
+    /// <summary>A group of context output starts that does not touch the previous one (GNU prints <c>--</c>).</summary>
+    void GroupBreak() { }
 
     /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
     void EndRecord(long selectedLines);

@@ -32,19 +32,31 @@ public sealed class PrintSink : IGrepSink
     public bool Matched(ReadOnlySpan<byte> line) => Matched(line, 0);
 
     /// <summary><c>host:N:line</c>, as GNU grep prints a line of one of many files with <c>-n</c>.</summary>
-    public bool Matched(ReadOnlySpan<byte> line, long lineNumber)
+    public bool Matched(ReadOnlySpan<byte> line, long lineNumber) => Line(line, lineNumber, (byte)':');
+
+    /// <summary>A context line: <c>host-N-line</c>, GNU grep's '-' in place of ':'.</summary>
+    public void Context(ReadOnlySpan<byte> line, long lineNumber) => Line(line, lineNumber, (byte)'-');
+
+    /// <summary>The record's first group: "--" first if another record's output came before (under the output's lock).</summary>
+    public void GroupStart() => _startsAfterOthers = true;
+
+    public void GroupBreak() => _buffer.Write("--\n"u8);
+
+    private bool _startsAfterOthers;
+
+    private bool Line(ReadOnlySpan<byte> line, long lineNumber, byte separator)
     {
         if (_owner.PrefixHostnames)
         {
             _buffer.Write(_host.AsSpan(0, _hostLength));
-            _buffer.Write(":"u8);
+            _buffer.Write([separator]);
         }
         if (_owner.LineNumbers)
         {
             var digits = _buffer.GetSpan(20);
             lineNumber.TryFormat(digits, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
             _buffer.Advance(written);
-            _buffer.Write(":"u8);
+            _buffer.Write([separator]);
         }
         _buffer.Write(line);
         _buffer.Write("\n"u8);
@@ -63,7 +75,8 @@ public sealed class PrintSink : IGrepSink
         {
             return;
         }
-        _owner.Write(_buffer.WrittenSpan);
+        _owner.Write(_buffer.WrittenSpan, _startsAfterOthers);
+        _startsAfterOthers = false;
         _buffer.ResetWrittenCount();
     }
 }
@@ -87,11 +100,19 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
 
     public IGrepSink CreateForWorker() => new PrintSink(this);
 
-    internal void Write(ReadOnlySpan<byte> bytes)
+    private bool _written;
+
+    /// <param name="separated">Context groups are separated by "--", across records too: one goes before this unless it is the very first output.</param>
+    internal void Write(ReadOnlySpan<byte> bytes, bool separated = false)
     {
         lock (_lock)
         {
+            if (separated && _written)
+            {
+                _output.Write("--\n"u8);
+            }
             _output.Write(bytes);
+            _written = true;
         }
     }
 

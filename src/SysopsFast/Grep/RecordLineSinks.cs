@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// One output line per record instead of its lines: <c>-c</c> (<c>host:count</c>, every record
+/// searched, 0 included; NDJSON <c>{host, object, count}</c>), <c>-l</c> (the hosts with a
+/// selected line) and <c>-L</c> (the hosts without one), as GNU grep prints them for many files.
+/// </summary>
+public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink
+{
+    private byte[] _key = [];
+    private int _keyLength;
+
+    public void BeginRecord(ReadOnlySpan<byte> key)
+    {
+        if (_key.Length < key.Length)
+        {
+            _key = new byte[key.Length];
+        }
+        key.CopyTo(_key);
+        _keyLength = key.Length;
+    }
+
+    public bool Matched(ReadOnlySpan<byte> line) => true;
+
+    public void EndRecord(long selectedLines) => owner.Record(_key.AsSpan(0, _keyLength), selectedLines);
+}
+
+public enum RecordLineKind
+{
+    /// <summary><c>-c</c></summary>
+    Count,
+
+    /// <summary><c>-l</c></summary>
+    WithMatch,
+
+    /// <summary><c>-L</c></summary>
+    WithoutMatch,
+}
+
+public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false) : IGrepSinkFactory
+{
+    private readonly Lock _lock = new();
+
+    public IGrepSink CreateForWorker() => new RecordLineSink(this);
+
+    internal void Record(ReadOnlySpan<byte> key, long selected)
+    {
+        var host = ObjectKey.HostOf(key);
+        var line = kind switch
+        {
+            RecordLineKind.Count when json => Json(key, selected),
+            RecordLineKind.Count => [.. host, (byte)':', .. Encoding.ASCII.GetBytes(selected.ToString(CultureInfo.InvariantCulture)), (byte)'\n'],
+            RecordLineKind.WithMatch when selected > 0 => [.. host, (byte)'\n'],
+            RecordLineKind.WithoutMatch when selected == 0 => [.. host, (byte)'\n'],
+            _ => ReadOnlySpan<byte>.Empty,
+        };
+        if (line.IsEmpty)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            output.Write(line);
+        }
+    }
+
+    private static byte[] Json(ReadOnlySpan<byte> key, long count)
+    {
+        var (host, objectName) = ObjectKey.Split(ObjectKey.Display(key));
+        using var buffer = new MemoryStream();
+        Output.RecordJson.WriteLine(buffer, j =>
+        {
+            j.WriteString("host", host);
+            j.WriteString("object", objectName);
+            j.WriteNumber("count", count);
+        });
+        return buffer.ToArray();
+    }
+
+    public void Complete(IReadOnlyList<IGrepSink> workerSinks)
+    {
+        lock (_lock)
+        {
+            output.Flush();
+        }
+    }
+}

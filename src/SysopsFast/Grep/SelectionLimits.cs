@@ -1,0 +1,22 @@
+namespace SysopsFast.Grep;
+
+/// <summary>
+/// GNU grep's per-file limits and context, applied per record: <c>-m NUM</c> (stop a record after
+/// NUM selected lines, its trailing context still printed), <c>-B NUM</c> / <c>-A NUM</c> (lines
+/// before / after each selected line, groups that do not touch separated by <c>--</c>).
+/// </summary>
+public sealed record SelectionLimits
+{
+    public long MaxCount { get; init; } = long.MaxValue;
+
+    public int Before { get; init; }
+
+    public int After { get; init; }
+
+    public static SelectionLimits None { get; } = new();
+
+    /// <summary>Whether the plain searcher (no limit, no context) does the job.</summary>
+    public bool IsNone => MaxCount == long.MaxValue && Before == 0 && After == 0;
+
+    public bool HasContext => Before > 0 || After > 0;
+}

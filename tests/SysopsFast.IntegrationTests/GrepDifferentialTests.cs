@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+using SysopsFast.Redis;
+using Xunit;
+
+namespace SysopsFast.IntegrationTests;
+
+/// <summary>
+/// Our grep against GNU grep on the same files: a fleet written to disk (one file per host, named
+/// by the host) and imported into a real redis-server; each pattern × option set runs through both
+/// (GNU: <c>grep -H -F OPTIONS -e PATTERN host…</c>; ours: the CLI process with -H) and the outputs
+/// must be identical once grouped by host (hosts come in another order), exit codes included.
+/// </summary>
+public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("sysops-fast-gnu-").FullName;
+    private string[] _hosts = [];
+    private string Url => $"redis://{redis.Address}/4";
+
+    public async Task InitializeAsync()
+    {
+        var random = new Random(17);
+        _hosts = Enumerable.Range(0, 12).Select(i => $"web{i:D2}.example.org").ToArray();
+        var flat = Directory.CreateDirectory(Path.Combine(_work, "flat")).FullName;
+        foreach (var host in _hosts)
+        {
+            var lines = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(8) switch
+            {
+                0 => "",
+                1 => "net.core.somaxconn = " + random.Next(3),
+                2 => "vm.swappiness = " + random.Next(3),
+                3 => "# comment " + random.Next(100),
+                4 => "kernel.panic = 1",
+                5 => "Kernel.Printk = 4 4 1 7",
+                6 => "x",
+                _ => "fs.file-max = 65536",
+            });
+            var text = string.Join('\n', lines) + (random.Next(4) == 0 ? "" : "\n");
+            await File.WriteAllTextAsync(Path.Combine(flat, host), text);
+            Directory.CreateDirectory(Path.Combine(_work, "tree", host));
+            await File.WriteAllTextAsync(Path.Combine(_work, "tree", host, "sysctl.conf"), text);
+        }
+        await FleetImporter.ImportAsync(Path.Combine(_work, "tree"), ServerAddress.Parse(Url), PayloadCodec.Lz4, TimeSpan.FromHours(1), CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_work, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public static TheoryData<string> Options() =>
+    [
+        "", "-v", "-c", "-l", "-L", "-n", "-m 2", "-A 1", "-B 2", "-C 1", "-n -C 2", "-v -n -A 1", "-m 1 -A 2", "-c -v", "-c -m 1", "-i", "-i -n -B 1", "-m 0", "-c -m 0", "-L -m 0", "-l -v", "-L -v", "-v -C 1", "-m 3 -B 1 -A 1",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Options))]
+    public async Task Output_and_exit_code_equal_gnu_grep(string options)
+    {
+        var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pattern in new[] { "= 1", "swappiness", "kernel", "x", "zzz", "" })
+        {
+            var gnu = Gnu(flags, pattern);
+            var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", "-F", .. flags, "--server", Url]);
+            var what = $"grep {options} '{pattern}'";
+            Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
+            Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
+        }
+    }
+
+    private (int Exit, string Stdout) Gnu(string[] flags, string pattern)
+    {
+        var start = new ProcessStartInfo("grep") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = Path.Combine(_work, "flat") };
+        start.Environment["LC_ALL"] = "C.UTF-8";
+        foreach (var a in new[] { "-H", "-F" }.Concat(flags).Concat(["-e", pattern]).Concat(_hosts))
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout);
+    }
+
+    /// <summary>
+    /// Each host's lines in order, with the "--" separators between its own groups; a "--" between
+    /// two hosts' output is dropped (hosts come in another order here). Hosts sorted.
+    /// </summary>
+    private static string ByHost(string output)
+    {
+        var blocks = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        string? previous = null;
+        var pendingSeparator = false;
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line == "--")
+            {
+                pendingSeparator = true;
+                continue;
+            }
+            var cut = line.IndexOfAny([':', '-']);
+            var host = cut < 0 ? line : line[..cut];
+            if (!blocks.TryGetValue(host, out var block))
+            {
+                blocks[host] = block = [];
+            }
+            if (pendingSeparator && host == previous)
+            {
+                block.Add("--");
+            }
+            block.Add(line);
+            previous = host;
+            pendingSeparator = false;
+        }
+        return string.Join("\n", blocks.Select(b => string.Join("\n", b.Value)));
+    }
+}
