@@ -17,7 +17,7 @@ internal static class KvCommand
         var showHosts = new Option<int>("--show-hosts")
         {
             HelpName = "N|all",
-            Description = "Name N hosts per value (the first in sorted order), or all of them; default 0",
+            Description = "Name N hosts per value (the first in sorted order), or all of them",
             DefaultValueFactory = _ => 0,
             CustomParser = ParseShowHosts,
         };

@@ -28,6 +28,12 @@ public sealed record KeyValueRow(string Key, IReadOnlyList<KeyValueCount> Values
 {
     /// <summary>The fleet disagrees: two or more values, or the key is missing from some records.</summary>
     public bool Drifts => Values.Count > 1;
+
+    /// <summary>Equal when the key and every value are (the lists compared element by element).</summary>
+    public bool Equals(KeyValueRow? other) =>
+        other is not null && Key == other.Key && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Key, Values.Count);
 }
 
 /// <summary>
@@ -38,4 +44,10 @@ public sealed record KeyValueRow(string Key, IReadOnlyList<KeyValueCount> Values
 public sealed record KeyValueCount(string? Value, long Count, IReadOnlyList<string> Hosts)
 {
     public bool IsAbsent => Value is null;
+
+    /// <summary>Equal when the value, the count and the hosts (in order) are.</summary>
+    public bool Equals(KeyValueCount? other) =>
+        other is not null && Value == other.Value && Count == other.Count && Hosts.SequenceEqual(other.Hosts);
+
+    public override int GetHashCode() => HashCode.Combine(Value, Count, Hosts.Count);
 }
