@@ -16,6 +16,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     FleetCommand.Build(),
     ImportCommand.Build(),
     MigrateCommand.Build(),
+    KvCommand.Build(),
     DumpCommand.Build(),
     PushCommand.Build(),
     ServerCommand.Build(),

@@ -88,6 +88,25 @@ public sealed class FleetQuery : IAsyncDisposable
     }
 
     /// <summary>
+    /// Key=value drift: every key of the matching objects (key=value, key value, ini lines) with its
+    /// distinct values and how many records hold each, drifting keys first. One pass over the
+    /// records; memory grows with the distinct (key, value) pairs and the hosts sampled.
+    /// </summary>
+    public async Task<QueryListing<KeyValueRow>> KeyValuesAsync(KeyValueRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.SampleHosts < 0)
+        {
+            throw Errors.BadArgument("the number of hosts to show per value must be 0 or more");
+        }
+        var collector = new KeyValueCollector(KeyGlob.Parse(request.KeyGlob), request.SampleHosts);
+        // Only contents are read: records with the same md5 may be fetched once (each key is still counted).
+        var summary = await RunAsync(request.ObjectPattern, collector, Options.DeduplicateIdenticalContents, cancellationToken);
+        var rows = request.OnlyDrift ? collector.Rows.Where(r => r.Drifts).ToList() : collector.Rows;
+        return new(rows, summary);
+    }
+
+    /// <summary>
     /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
     /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration.
     /// </summary>
