@@ -64,7 +64,8 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase);
+        var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase, request.WholeLine, request.WholeWord);
+        sinks = request.OnlyMatching ? new OnlyMatchingSinkFactory(sinks, matcher) : sinks;
         var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
         var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest, request.Limits);
         // Grep reads only contents, so records with the same md5 may be fetched once (the header

@@ -53,6 +53,7 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
     public static TheoryData<string> Options() =>
     [
         "", "-v", "-c", "-l", "-L", "-n", "-m 2", "-A 1", "-B 2", "-C 1", "-n -C 2", "-v -n -A 1", "-m 1 -A 2", "-c -v", "-c -m 1", "-i", "-i -n -B 1", "-m 0", "-c -m 0", "-L -m 0", "-l -v", "-L -v", "-v -C 1", "-m 3 -B 1 -A 1",
+        "-w", "-x", "-o", "-o -n", "-o -A 1", "-w -c", "-x -v", "-i -w", "-o -v", "-w -o", "-i -o",
     ];
 
     [Theory]

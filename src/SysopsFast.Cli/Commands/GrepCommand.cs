@@ -23,6 +23,12 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     /// <summary>-m, -A, -B, -C.</summary>
     public SelectionLimits Limits { get; init; } = SelectionLimits.None;
 
+    public bool WholeLine { get; init; }
+
+    public bool WholeWord { get; init; }
+
+    public bool OnlyMatching { get; init; }
+
     /// <summary>-n: each line's number in its record.</summary>
     public bool LineNumbers { get; init; }
 
@@ -71,6 +77,9 @@ internal static class GrepCommand
         var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
         var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
         var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };
+        var wholeWord = new Option<bool>("--word-regexp", "-w") { Description = "Select lines where the pattern matches a whole word" };
+        var wholeLine = new Option<bool>("--line-regexp", "-x") { Description = "Select lines that the pattern matches whole" };
+        var onlyMatching = new Option<bool>("--only-matching", "-o") { Description = "Print only the matching parts of lines, one per line (with --uniq: count them)" };
         var count = new Option<bool>("--count", "-c") { Description = "Print host:count of selected lines for every object searched (0 included)" };
         var withMatch = new Option<bool>("--files-with-matches", "-l") { Description = "Print the hosts whose object has a selected line" };
         var withoutMatch = new Option<bool>("--files-without-match", "-L") { Description = "Print the hosts whose object has no selected line" };
@@ -83,7 +92,7 @@ internal static class GrepCommand
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
+            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
         };
         joins.AddTo(command);
         targeting.AddTo(command);
@@ -102,6 +111,9 @@ internal static class GrepCommand
                     Cost = parse.GetValue(cost),
                     Conditions = joins.Parse(parse),
                     LineNumbers = parse.GetValue(lineNumbers),
+                    WholeWord = parse.GetValue(wholeWord),
+                    WholeLine = parse.GetValue(wholeLine),
+                    OnlyMatching = parse.GetValue(onlyMatching),
                     ShowHosts = ParseShowHosts(parse.GetValue(showHosts)),
                     MaxAge = parse.GetValue(maxAge) is { } age ? CommonOptions.ParseTtl(age) : null,
                     Json = parse.GetValue(json),
@@ -170,8 +182,8 @@ internal static class GrepHandler
             throw Errors.BadArgument("--uniq cannot be combined with -c, -l or -L");
         }
         // GNU grep knows before reading anything that nothing can be selected (-m 0, or -v with an
-        // empty pattern, which every line matches): it prints nothing and exits 1, except for -L.
-        if ((args.Limits.MaxCount == 0 || (args.Invert && args.Pattern.Length == 0)) && args.PerRecord != RecordLineKind.WithoutMatch)
+        // empty pattern and neither -x nor -w, which every line matches): it prints nothing and exits 1, except for -L.
+        if ((args.Limits.MaxCount == 0 || (args.Invert && args.Pattern.Length == 0 && !args.WholeLine && !args.WholeWord)) && args.PerRecord != RecordLineKind.WithoutMatch)
         {
             return CliRunner.NoMatch;
         }
@@ -182,7 +194,7 @@ internal static class GrepHandler
             RecordLineKind.Count => new SelectionLimits { MaxCount = args.Limits.MaxCount },
             _ => new SelectionLimits { MaxCount = Math.Min(1, args.Limits.MaxCount) },
         };
-        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
+        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching && args.PerRecord is null, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
         await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
         var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;

@@ -12,6 +12,15 @@ public sealed record GrepRequest(string ObjectPattern, string Pattern)
     /// <summary><c>-v</c>: select the lines that do not match.</summary>
     public bool Invert { get; init; }
 
+    /// <summary><c>-x</c>: the pattern must match a whole line.</summary>
+    public bool WholeLine { get; init; }
+
+    /// <summary><c>-w</c>: a match must be a whole word.</summary>
+    public bool WholeWord { get; init; }
+
+    /// <summary><c>-o</c>: the sinks get each non-empty match instead of the line (with --uniq: the matches are counted).</summary>
+    public bool OnlyMatching { get; init; }
+
     /// <summary><c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: per record, as GNU grep per file.</summary>
     public SelectionLimits Limits { get; init; } = SelectionLimits.None;
 

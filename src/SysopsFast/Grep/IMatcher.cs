@@ -13,6 +13,12 @@ public interface IMatcher
     /// </summary>
     bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd);
 
+    /// <summary>
+    /// The first match in one line starting at or after byte <paramref name="start"/>: its offset and
+    /// length in the line (for <c>-o</c> and <c>-w</c>, which need where a match is, not only whether).
+    /// </summary>
+    bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength);
+
     /// <summary>A matcher is stateless between calls but may keep scratch space: one per worker.</summary>
     IMatcher CloneForWorker();
 }

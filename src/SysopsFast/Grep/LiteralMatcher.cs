@@ -102,5 +102,16 @@ public sealed class LiteralMatcher : IMatcher
         return -1;
     }
 
+    public bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength)
+    {
+        matchStart = start <= line.Length ? IndexOf(line, start) : -1;
+        matchLength = _needle.Length;
+        return matchStart >= 0;
+    }
+
+    /// <summary>Whether the whole line is the text (<c>-x</c>), case folded as the search is.</summary>
+    internal bool IsWholeLine(ReadOnlySpan<byte> line) =>
+        _ignoreCase ? System.Text.Ascii.EqualsIgnoreCase(line, _needle) : line.SequenceEqual(_needle);
+
     public IMatcher CloneForWorker() => this;
 }

@@ -9,16 +9,26 @@ public static class MatcherFactory
     /// <c>-F</c> (default) gives a <see cref="LiteralMatcher"/>; <c>-E</c> a <see cref="RegexMatcher"/>.
     /// <c>-i</c> with non-ASCII text needs Unicode case folding, which only the regex engine does.
     /// </summary>
-    public static IMatcher Create(string pattern, bool regex, bool ignoreCase)
+    /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
+    /// <param name="wholeWord"><c>-w</c>: a match must be a whole word.</param>
+    public static IMatcher Create(string pattern, bool regex, bool ignoreCase, bool wholeLine = false, bool wholeWord = false)
+    {
+        var matcher = Plain(pattern, regex, ignoreCase, wholeLine);
+        // -x wins over -w, as in GNU grep (a whole line is a whole word too).
+        return wholeWord && !wholeLine ? new WordMatcher(matcher) : matcher;
+    }
+
+    private static IMatcher Plain(string pattern, bool regex, bool ignoreCase, bool wholeLine)
     {
         if (regex)
         {
-            return new RegexMatcher(pattern, ignoreCase);
+            return new RegexMatcher(pattern, ignoreCase, wholeLine);
         }
         if (ignoreCase && !Ascii.IsValid(pattern))
         {
-            return new RegexMatcher(Regex.Escape(pattern), ignoreCase: true);
+            return new RegexMatcher(Regex.Escape(pattern), ignoreCase: true, wholeLine);
         }
-        return new LiteralMatcher(pattern, ignoreCase);
+        var literal = new LiteralMatcher(pattern, ignoreCase);
+        return wholeLine ? new WholeLineMatcher(literal) : literal;
     }
 }

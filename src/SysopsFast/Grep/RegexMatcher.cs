@@ -17,9 +17,12 @@ public sealed class RegexMatcher : IMatcher
     private readonly byte[]? _required;
     private char[] _chars = [];
 
-    public RegexMatcher(string pattern, bool ignoreCase = false)
+    /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
+    public RegexMatcher(string pattern, bool ignoreCase = false, bool wholeLine = false)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        var source = pattern;
+        pattern = wholeLine ? "^(?:" + pattern + ")$" : pattern;
         var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
         if (ignoreCase)
         {
@@ -31,14 +34,14 @@ public sealed class RegexMatcher : IMatcher
         }
         catch (ArgumentException e)
         {
-            throw Errors.BadRegex(pattern, e.Message);
+            throw Errors.BadRegex(source, e.Message);
         }
         catch (NotSupportedException e)
         {
             // NonBacktracking refuses backreferences and lookarounds: the price of never hanging.
-            throw Errors.BadRegex(pattern, e.Message);
+            throw Errors.BadRegex(source, e.Message);
         }
-        _required = RegexLiteral.Required(pattern, ignoreCase);
+        _required = RegexLiteral.Required(source, ignoreCase); // what p needs, ^(?:p)$ needs too
     }
 
     private RegexMatcher(Regex regex, byte[]? required)
@@ -67,17 +70,7 @@ public sealed class RegexMatcher : IMatcher
             }
             var end = LineBounds.EndOf(buffer, start);
             var line = buffer[start..end];
-            var needed = line.Length; // UTF-8 never decodes to more UTF-16 units than bytes
-            if (_chars.Length < needed)
-            {
-                if (_chars.Length > 0)
-                {
-                    ArrayPool<char>.Shared.Return(_chars);
-                }
-                _chars = ArrayPool<char>.Shared.Rent(Math.Max(needed, 4096));
-            }
-            var n = Encoding.UTF8.GetChars(line, _chars);
-            if (_regex.IsMatch(_chars.AsSpan(0, n)))
+            if (_regex.IsMatch(Decode(line)))
             {
                 lineStart = start;
                 lineEnd = end;
@@ -86,6 +79,40 @@ public sealed class RegexMatcher : IMatcher
             start = end + 1;
         }
         lineStart = lineEnd = buffer.Length;
+        return false;
+    }
+
+    /// <summary>The line as UTF-16 in the worker's scratch buffer (invalid UTF-8 becomes U+FFFD).</summary>
+    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> line)
+    {
+        var needed = line.Length; // UTF-8 never decodes to more UTF-16 units than bytes
+        if (_chars.Length < needed)
+        {
+            if (_chars.Length > 0)
+            {
+                ArrayPool<char>.Shared.Return(_chars);
+            }
+            _chars = ArrayPool<char>.Shared.Rent(Math.Max(needed, 4096));
+        }
+        return _chars.AsSpan(0, Encoding.UTF8.GetChars(line, _chars));
+    }
+
+    /// <summary>Offsets move between bytes and chars through the UTF-8 lengths of what precedes them (exact for valid UTF-8).</summary>
+    public bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength)
+    {
+        matchStart = matchLength = 0;
+        if (start > line.Length)
+        {
+            return false;
+        }
+        var chars = Decode(line);
+        var from = Encoding.UTF8.GetCharCount(line[..start]);
+        foreach (var m in _regex.EnumerateMatches(chars, from))
+        {
+            matchStart = start + Encoding.UTF8.GetByteCount(chars[from..m.Index]);
+            matchLength = Encoding.UTF8.GetByteCount(chars.Slice(m.Index, m.Length));
+            return true;
+        }
         return false;
     }
 
