@@ -18,6 +18,12 @@ public sealed class RegexMatcher : IMatcher
     private char[] _chars = [];
 
     public RegexMatcher(string pattern, bool ignoreCase = false)
+        : this(pattern, ignoreCase, shownPattern: pattern)
+    {
+    }
+
+    /// <param name="shownPattern">The pattern as the user wrote it, for errors (a translated one differs).</param>
+    internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
@@ -31,12 +37,12 @@ public sealed class RegexMatcher : IMatcher
         }
         catch (ArgumentException e)
         {
-            throw Errors.BadRegex(pattern, e.Message);
+            throw Errors.BadRegex(shownPattern, e.Message);
         }
         catch (NotSupportedException e)
         {
-            // NonBacktracking refuses backreferences and lookarounds: the price of never hanging.
-            throw Errors.BadRegex(pattern, e.Message);
+            // NonBacktracking refuses backreferences, lookarounds and huge automata: the price of never hanging.
+            throw Errors.BadRegex(shownPattern, e.Message);
         }
         _required = RegexLiteral.Required(pattern, ignoreCase);
     }
