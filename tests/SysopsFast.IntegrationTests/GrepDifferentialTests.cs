@@ -71,11 +71,29 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
         }
     }
 
-    private (int Exit, string Stdout) Gnu(string[] flags, string pattern)
+    public static TheoryData<string> RegexOptions() => ["", "-o", "-w", "-x", "-c", "-i -n", "-v -c", "-o -i"];
+
+    /// <summary>-E patterns (GNU ERE, translated): the same comparison.</summary>
+    [Theory]
+    [MemberData(nameof(RegexOptions))]
+    public async Task Regex_output_and_exit_code_equal_gnu_grep_E(string options)
+    {
+        var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pattern in new[] { "[[:digit:]]{2}$", "^kernel\\.", "swap|panic", "= [0-9]+$", "(x|#)+", "^[[:alpha:].-]+ = 1$", "[[:upper:]]", "^$" })
+        {
+            var gnu = Gnu(["-E", .. flags], pattern, fixedStrings: false);
+            var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", "-E", .. flags, "--server", Url]);
+            var what = $"grep -E {options} '{pattern}'";
+            Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
+            Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
+        }
+    }
+
+    private (int Exit, string Stdout) Gnu(string[] flags, string pattern, bool fixedStrings = true)
     {
         var start = new ProcessStartInfo("grep") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = Path.Combine(_work, "flat") };
         start.Environment["LC_ALL"] = "C.UTF-8";
-        foreach (var a in new[] { "-H", "-F" }.Concat(flags).Concat(["-e", pattern]).Concat(_hosts))
+        foreach (var a in new[] { "-H", fixedStrings ? "-F" : "-E" }.Concat(flags).Concat(["-e", pattern]).Concat(_hosts))
         {
             start.ArgumentList.Add(a);
         }

@@ -67,7 +67,7 @@ internal static class GrepCommand
         var pattern = new Argument<string>("text-pattern") { Description = "Text to find in each line (literal unless -E)" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Ignore case" };
         var invert = new Option<bool>("--invert-match", "-v") { Description = "Select lines that do not match" };
-        var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is a regular expression (.NET syntax, never backtracking)" };
+        var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is an extended regular expression, as GNU grep -E reads it (no back-references: matching never backtracks)" };
         var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };

@@ -6,7 +6,9 @@ namespace SysopsFast.Grep;
 public static class MatcherFactory
 {
     /// <summary>
-    /// <c>-F</c> (default) gives a <see cref="LiteralMatcher"/>; <c>-E</c> a <see cref="RegexMatcher"/>.
+    /// <c>-F</c> (default) gives a <see cref="LiteralMatcher"/>; <c>-E</c> a <see cref="RegexMatcher"/>
+    /// of the pattern read as GNU grep -E reads it (<see cref="PosixRegex"/>), case folded as GNU
+    /// folds it, so the engine's own case folding is not used.
     /// <c>-i</c> with non-ASCII text needs Unicode case folding, which only the regex engine does.
     /// </summary>
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
@@ -22,7 +24,7 @@ public static class MatcherFactory
     {
         if (regex)
         {
-            return new RegexMatcher(pattern, ignoreCase, wholeLine);
+            return new RegexMatcher(PosixRegex.ToDotNet(pattern, ignoreCase), ignoreCase: false, shownPattern: pattern, wholeLine);
         }
         if (ignoreCase && !Ascii.IsValid(pattern))
         {

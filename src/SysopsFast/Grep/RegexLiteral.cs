@@ -98,7 +98,8 @@ internal static class RegexLiteral
                         // follows may be its argument: skip that too rather than guess where it ends.
                         EndRun();
                         i++;
-                        while (i + 1 < pattern.Length && (char.IsLetterOrDigit(pattern[i + 1]) || pattern[i + 1] is '{' or '}' or '<' or '>' or '_'))
+                        // ',' too: stopping inside a quantifier ("\bS{0,3}") would start a run with ",3}".
+                        while (i + 1 < pattern.Length && (char.IsLetterOrDigit(pattern[i + 1]) || pattern[i + 1] is '{' or '}' or ',' or '<' or '>' or '_'))
                         {
                             i++;
                         }

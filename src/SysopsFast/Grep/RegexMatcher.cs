@@ -19,6 +19,12 @@ public sealed class RegexMatcher : IMatcher
 
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
     public RegexMatcher(string pattern, bool ignoreCase = false, bool wholeLine = false)
+        : this(pattern, ignoreCase, shownPattern: pattern, wholeLine)
+    {
+    }
+
+    /// <param name="shownPattern">The pattern as the user wrote it, for errors (a translated one differs).</param>
+    internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine = false)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var source = pattern;
@@ -34,12 +40,12 @@ public sealed class RegexMatcher : IMatcher
         }
         catch (ArgumentException e)
         {
-            throw Errors.BadRegex(source, e.Message);
+            throw Errors.BadRegex(shownPattern, e.Message);
         }
         catch (NotSupportedException e)
         {
-            // NonBacktracking refuses backreferences and lookarounds: the price of never hanging.
-            throw Errors.BadRegex(source, e.Message);
+            // NonBacktracking refuses backreferences, lookarounds and huge automata: the price of never hanging.
+            throw Errors.BadRegex(shownPattern, e.Message);
         }
         _required = RegexLiteral.Required(source, ignoreCase); // what p needs, ^(?:p)$ needs too
     }
