@@ -19,6 +19,17 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// Standard output, buffered; on a terminal, control characters of what is printed (snapshot
+    /// contents and key names may hold escape sequences) are shown escaped. In pipes and files the
+    /// bytes pass unchanged, as grep passes them.
+    /// </summary>
+    public static Stream OpenStandardOutput()
+    {
+        var raw = Console.OpenStandardOutput();
+        return new BufferedStream(Console.IsOutputRedirected ? raw : new Output.TerminalSafeStream(raw), 64 * 1024);
+    }
+
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>
     public static TimeSpan? ParseTtl(string text)
     {

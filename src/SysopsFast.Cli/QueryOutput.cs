@@ -49,7 +49,7 @@ internal sealed class QueryOutput
             {
                 _joinSummaries = await HostJoinOptions.ApplyAsync(fleet, Joins.Parse(parse), parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
             }
-            await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+            await using var stdout = CommonOptions.OpenStandardOutput();
             try
             {
                 return await body(fleet, stdout);

@@ -124,7 +124,7 @@ internal static class GrepCommand
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
                 args = args with { Topology = topology, Targeting = scope };
-                await using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+                await using var stdout = CommonOptions.OpenStandardOutput();
                 return await GrepHandler.RunAsync(args, stdout, Console.Error, ct);
             }, Console.Error, verbose);
         });
