@@ -19,6 +19,7 @@ public sealed class GrepOptionsTests(RedisServerFixture redis) : IClassFixture<R
         await QueryFleet.PutAsync(db, "a.example.org", "cmd/sysctl-a", "kernel.x = 1\nnet.core.netdev_budget = 300\n"u8.ToArray(), insertedMs: now);
         await QueryFleet.PutAsync(db, "b.example.org", "cmd/sysctl-a", "net.core.netdev_budget = 300\n"u8.ToArray(), insertedMs: now);
         await QueryFleet.PutAsync(db, "c.example.org", "cmd/sysctl-a", "net.core.netdev_budget = 600\n"u8.ToArray(), insertedMs: now - (3 * 3600 * 1000));
+        await QueryFleet.PutAsync(db, "a.example.org", "/etc/sysctl.conf", "net.core.netdev_budget = 600\n"u8.ToArray(), insertedMs: now);
         // Stored without its contents (over the size cap when pushed): reported, never searched as empty.
         await db.StringSetAsync("d.example.org#cmd/sysctl-a", RecordEncoder.Encode(QueryFleet.RandomText(4096, 1), FileStat.None, now, PayloadCodec.Lz4, sizeCap: 1024));
         await Task.WhenAll(KeyCatalog.Add(db, "d.example.org", "cmd/sysctl-a", double.PositiveInfinity));
@@ -86,5 +87,18 @@ public sealed class GrepOptionsTests(RedisServerFixture redis) : IClassFixture<R
         var (exit, _, stderr) = await CliProcessTests.Run(["grep", "sysctl-a", "x", .. options, "--server", Url]);
         Assert.Equal(2, exit);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>When the pattern selects more than one object of a host, records are named host#object.</summary>
+    [Fact]
+    public async Task Several_objects_per_host_are_named_host_hash_object()
+    {
+        var (exit, stdout, _) = await CliProcessTests.Run("grep", "sysctl", "netdev_budget = 600", "-H", "--server", Url);
+        Assert.Equal(0, exit);
+        Assert.Equal(["a.example.org#/etc/sysctl.conf:net.core.netdev_budget = 600", "c.example.org#cmd/sysctl-a:net.core.netdev_budget = 600"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+
+        (exit, stdout, _) = await CliProcessTests.Run("grep", "sysctl", "600", "-l", "--server", Url);
+        Assert.Equal(0, exit);
+        Assert.Equal(["a.example.org#/etc/sysctl.conf", "c.example.org#cmd/sysctl-a"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
     }
 }

@@ -214,9 +214,10 @@ internal static class GrepHandler
         }
         else
         {
-            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json)
+            var byKey = (args.PrefixHostnames || args.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
+            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey)
                 : args.Json ? new JsonLineSinkFactory(stdout)
-                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers);
+                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers) { NameByKey = byKey };
             result = await fleet.GrepAsync(request, sinks, cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
@@ -246,6 +247,17 @@ internal static class GrepHandler
         }
         // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
+    }
+
+    /// <summary>
+    /// Whether the pattern selects more than one object of some host: then output names records
+    /// host#object, or two objects' lines would look like one host's. Costs a key listing (no values).
+    /// </summary>
+    private static async Task<bool> SeveralObjectsPerHostAsync(FleetQuery fleet, string objectPattern, CancellationToken cancellationToken)
+    {
+        var keys = await fleet.SearchAsync(objectPattern, cancellationToken);
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        return keys.Items.Any(k => !hosts.Add(ObjectKey.Split(k).Host));
     }
 
     /// <summary>Corrupt records, failovers and interruptions go to stderr after the answer; the exit code says which.</summary>

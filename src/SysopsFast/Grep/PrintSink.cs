@@ -18,7 +18,8 @@ public sealed class PrintSink : IGrepSink
 
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
-        var host = SysopsFast.ObjectKey.HostOf(key);
+        // The whole key when the pattern selects several objects per host (host#object:line).
+        var host = _owner.NameByKey ? key : SysopsFast.ObjectKey.HostOf(key);
         if (_host.Length < host.Length)
         {
             _host = new byte[host.Length];
@@ -97,6 +98,9 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
 
     /// <summary><c>-n</c>: each line's number in its record.</summary>
     public bool LineNumbers { get; }
+
+    /// <summary>Name each record <c>host#object</c> instead of <c>host</c> (the pattern selects several objects per host).</summary>
+    public bool NameByKey { get; init; }
 
     public IGrepSink CreateForWorker() => new PrintSink(this);
 

@@ -41,7 +41,8 @@ public enum RecordLineKind
     WithoutMatch,
 }
 
-public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false) : IGrepSinkFactory
+/// <param name="nameByKey">Name each record <c>host#object</c> (the pattern selects several objects per host).</param>
+public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false) : IGrepSinkFactory
 {
     private readonly Lock _lock = new();
 
@@ -49,7 +50,7 @@ public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bo
 
     internal void Record(ReadOnlySpan<byte> key, long selected)
     {
-        var host = ObjectKey.HostOf(key);
+        var host = nameByKey ? key : ObjectKey.HostOf(key);
         var line = kind switch
         {
             RecordLineKind.Count when json => Json(key, selected),
