@@ -1,0 +1,55 @@
+using System.CommandLine;
+
+namespace SysopsFast.Cli;
+
+/// <summary>Real examples under each command's --help, as the original's help had them; kept in one place.</summary>
+internal static class HelpExamples
+{
+    internal static readonly Dictionary<string, string[]> Examples = new(StringComparer.Ordinal)
+    {
+        ["grep"] =
+        [
+            "sysops-fast grep sysctl-a net.core.netdev_budget --uniq            # how many hosts have each value",
+            "sysops-fast grep netstat-anp 10.1.2.3 -l                           # which hosts talk to 10.1.2.3",
+            "sysops-fast grep sysctl-a somaxconn --uniq --lacking rpm-qa openssl-3.0.7-24",
+            "sysops-fast grep /etc/passwd -E '^[^:]+:[^:]*:0:' -H               # accounts with uid 0",
+        ],
+        ["search"] =
+        [
+            "sysops-fast search /etc/passwd --md5sum -H                        # md5 of every host's copy",
+            "sysops-fast search 'web*#/etc/hosts' --stat                         # mode, owner, size, mtime",
+            "sysops-fast search sysctl-a --time-updated -H                       # how old each snapshot is",
+        ],
+        ["list-files"] = ["sysops-fast list-files", "sysops-fast list-files 'db*#*' --json"],
+        ["compare"] =
+        [
+            "sysops-fast compare web1.example.org#/etc/sysctl.conf sysctl.conf  # one host against all",
+            "sysops-fast compare web1.example.org#/etc/passwd passwd --md5sum",
+        ],
+        ["compare-all"] = ["sysops-fast compare-all /etc/sysctl.conf                     # the odd ones out", "sysops-fast compare-all /etc/resolv.conf --hostlist --scope site --site eat1"],
+        ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3"],
+        ["info"] = ["sysops-fast info", "sysops-fast info --scope global --json"],
+        ["extract"] = ["sysops-fast extract --search /etc/passwd --md5sum --prefix-hostnames", "sysops-fast extract --search sysctl.conf --compare-all --hostlist --scope site --site eat1"],
+        ["migrate"] = ["sysops-fast migrate --from redis://old-mps:6379/1 --server redis://new-mps:6379"],
+        ["push"] = ["sysops-fast push --dir /var/lib/sysops-fast/outgoing --server redis://mps01:6379 --server redis://mps02:6379"],
+        ["dump"] = ["sysops-fast dump /tmp/fleet --objects '*#/etc/*'"],
+        ["topology"] = ["sysops-fast topology --scope global"],
+    };
+
+    /// <summary>
+    /// When the command line asks for one command's help, appends "Examples:" to that command's
+    /// description (only then: the root's list of commands stays one line each).
+    /// </summary>
+    public static void AddTo(Command root, string[] args)
+    {
+        if (args.Length < 2 || !args.Skip(1).Any(a => a is "--help" or "-h" or "-?"))
+        {
+            return;
+        }
+        var command = root.Subcommands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is not null && Examples.TryGetValue(command.Name, out var lines))
+        {
+            command.Description += "\n\nExamples:\n" + string.Join("\n", lines.Select(l => "  " + l));
+        }
+    }
+}
