@@ -13,7 +13,8 @@ public static class LineSearcher
     {
         if (sink.NeedsLineNumbers)
         {
-            return SearchNumbered(value, matcher, invert, sink);
+            // The context searcher numbers lines; without limits it selects exactly what this loop does.
+            return ContextSearcher.Search(value, matcher, invert, SelectionLimits.None, sink);
         }
         long selected = 0;
         var from = 0;
@@ -39,55 +40,6 @@ public static class LineSearcher
             {
                 selected++;
                 if (!sink.Matched(value[lineStart..lineEnd]))
-                {
-                    return -1;
-                }
-            }
-            if (!found)
-            {
-                break;
-            }
-            from = lineEnd + 1;
-        }
-        return selected;
-    }
-
-    /// <summary>
-    /// As <see cref="Search(ReadOnlySpan{byte}, IMatcher, bool, IGrepSink)"/>, counting newlines
-    /// (vectorised) between selected lines so that each comes with its number. A separate loop, so
-    /// the usual search pays nothing for it.
-    /// </summary>
-    private static long SearchNumbered(ReadOnlySpan<byte> value, IMatcher matcher, bool invert, IGrepSink sink)
-    {
-        long selected = 0;
-        long number = 1;
-        var counted = 0;
-        var from = 0;
-        while (from < value.Length)
-        {
-            var found = matcher.FindNextLine(value, from, out var lineStart, out var lineEnd);
-            if (invert)
-            {
-                var stop = found ? lineStart : value.Length;
-                while (from < stop)
-                {
-                    var end = LineBounds.EndOf(value, from);
-                    number += value[counted..from].Count((byte)'\n');
-                    counted = from;
-                    selected++;
-                    if (!sink.Matched(value[from..end], number))
-                    {
-                        return -1;
-                    }
-                    from = end + 1;
-                }
-            }
-            else if (found)
-            {
-                number += value[counted..lineStart].Count((byte)'\n');
-                counted = lineStart;
-                selected++;
-                if (!sink.Matched(value[lineStart..lineEnd], number))
                 {
                     return -1;
                 }
