@@ -13,6 +13,9 @@ internal static class CommonOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    /// <summary>--cost: every query command's, worded once.</summary>
+    public static Option<bool> Cost() => new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+
     public static readonly Option<bool> Verbose = new("--verbose")
     {
         Description = "Show details (stack traces) with errors",

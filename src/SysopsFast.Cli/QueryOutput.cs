@@ -14,7 +14,7 @@ internal sealed class QueryOutput
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print NDJSON: one JSON object per line (fields in docs/OUTPUT.md)" };
 
-    public Option<bool> Cost { get; } = new("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+    public Option<bool> Cost { get; } = CommonOptions.Cost();
 
     /// <summary>--having / --lacking, on the commands that take them (<see cref="AddTo"/>'s joins).</summary>
     public HostJoinOptions? Joins { get; private set; }

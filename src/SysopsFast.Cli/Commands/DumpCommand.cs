@@ -11,7 +11,7 @@ internal static class DumpCommand
         var dir = new Argument<string>("dir") { Description = "Directory to write DIR/<host>/<path> into" };
         var pattern = new Option<string>("--objects", "-o") { Description = "Only objects matching this pattern (as for grep)", DefaultValueFactory = _ => "*#*" };
         var targeting = new TargetingOptions();
-        var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+        var cost = CommonOptions.Cost();
         var command = new Command("dump", "Write every object to disk, one directory per host (the reverse of import)") { dir, pattern, cost };
         targeting.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>

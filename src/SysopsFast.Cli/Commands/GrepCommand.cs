@@ -71,7 +71,7 @@ internal static class GrepCommand
         var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
-        var cost = new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
+        var cost = CommonOptions.Cost();
         var lineNumbers = new Option<bool>("--line-number", "-n") { Description = "Print each line's number in its object (host:N:line with -H)" };
         var showHosts = new Option<string?>("--show-hosts") { Description = "With --uniq: N sample hosts per line, or 'all'" };
         var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
