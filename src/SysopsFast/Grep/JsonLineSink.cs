@@ -72,23 +72,11 @@ public sealed class JsonLineSink : IGrepSink
 
 public sealed class JsonLineSinkFactory(Stream output) : IGrepSinkFactory
 {
-    private readonly Lock _lock = new();
+    private readonly SharedOutput _output = new(output);
 
     public IGrepSink CreateForWorker() => new JsonLineSink(this);
 
-    internal void Write(ReadOnlySpan<byte> bytes)
-    {
-        lock (_lock)
-        {
-            output.Write(bytes);
-        }
-    }
+    internal void Write(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
 
-    public void Complete(IReadOnlyList<IGrepSink> workerSinks)
-    {
-        lock (_lock)
-        {
-            output.Flush();
-        }
-    }
+    public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }

@@ -84,12 +84,11 @@ public sealed class PrintSink : IGrepSink
 
 public sealed class PrintSinkFactory : IGrepSinkFactory
 {
-    private readonly Stream _output;
-    private readonly Lock _lock = new();
+    private readonly SharedOutput _output;
 
     public PrintSinkFactory(Stream output, bool prefixHostnames, bool lineNumbers = false)
     {
-        _output = output;
+        _output = new SharedOutput(output);
         PrefixHostnames = prefixHostnames;
         LineNumbers = lineNumbers;
     }
@@ -104,27 +103,7 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
 
     public IGrepSink CreateForWorker() => new PrintSink(this);
 
-    private bool _written;
+    internal void Write(ReadOnlySpan<byte> bytes, bool separated = false) => _output.Write(bytes, separated);
 
-    /// <param name="separated">Context groups are separated by "--", across records too: one goes before this unless it is the very first output.</param>
-    internal void Write(ReadOnlySpan<byte> bytes, bool separated = false)
-    {
-        lock (_lock)
-        {
-            if (separated && _written)
-            {
-                _output.Write("--\n"u8);
-            }
-            _output.Write(bytes);
-            _written = true;
-        }
-    }
-
-    public void Complete(IReadOnlyList<IGrepSink> workerSinks)
-    {
-        lock (_lock)
-        {
-            _output.Flush();
-        }
-    }
+    public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }

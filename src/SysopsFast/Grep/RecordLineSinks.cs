@@ -44,7 +44,7 @@ public enum RecordLineKind
 /// <param name="nameByKey">Name each record <c>host#object</c> (the pattern selects several objects per host).</param>
 public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false) : IGrepSinkFactory
 {
-    private readonly Lock _lock = new();
+    private readonly SharedOutput _output = new(output);
 
     public IGrepSink CreateForWorker() => new RecordLineSink(this);
 
@@ -59,13 +59,9 @@ public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bo
             RecordLineKind.WithoutMatch when selected == 0 => [.. host, (byte)'\n'],
             _ => ReadOnlySpan<byte>.Empty,
         };
-        if (line.IsEmpty)
+        if (!line.IsEmpty)
         {
-            return;
-        }
-        lock (_lock)
-        {
-            output.Write(line);
+            _output.Write(line);
         }
     }
 
@@ -82,11 +78,5 @@ public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bo
         return buffer.ToArray();
     }
 
-    public void Complete(IReadOnlyList<IGrepSink> workerSinks)
-    {
-        lock (_lock)
-        {
-            output.Flush();
-        }
-    }
+    public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }
