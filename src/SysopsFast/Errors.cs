@@ -79,6 +79,10 @@ internal static class Errors
         return e is StackExchange.Redis.RedisConnectionException ? "it refused the connection or did not answer" : Reason(e);
     }
 
+    /// <summary>What a server that fails (refuses, drops, times out, answers garbage) throws; anything else is a bug.</summary>
+    public static bool IsServerFailure(Exception e) =>
+        e is StackExchange.Redis.RedisException or TimeoutException or InvalidDataException or IOException or ChannelClosedException or SysopsFastException or AggregateException;
+
     /// <summary>A short reason for lists of failures ("127.0.0.1:6380: connection refused").</summary>
     public static string Brief(Exception e) => e switch
     {

@@ -350,7 +350,7 @@ public sealed class FleetQuery : IAsyncDisposable
                     ? new ServerInfo(server.ToString(), n.Node, new Dictionary<string, string>(), "not connected")
                     : ServerInfo.Parse(server, n.Node, n.Info)).ToArray();
             }
-            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException)
+            catch (Exception e) when (Errors.IsServerFailure(e))
             {
                 return [new ServerInfo(server.ToString(), server.ToString(), new Dictionary<string, string>(), Errors.Brief(e))];
             }
@@ -374,7 +374,7 @@ public sealed class FleetQuery : IAsyncDisposable
                 var db = await _connections.QueryServerAsync(server, cancellationToken);
                 await db.PublishAsync(channel, message).WaitAsync(PublishTimeout, cancellationToken);
             }
-            catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException or StackExchange.Redis.RedisException or OperationCanceledException)
+            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException)
             {
                 // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
             }

@@ -1,4 +1,3 @@
-using StackExchange.Redis;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Redis;
@@ -95,7 +94,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
             {
                 await Task.WhenAll(chosen.Servers.Select(s => RunServerAsync(s.Server, s.Db, claims, output, statistics, cancellationToken)));
             }
-            catch (Exception e) when (IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
                 FailCore(core, [Errors.Brief(e)], statistics, e);
                 return;
@@ -115,7 +114,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
                 statistics.CoreAnswered(core.Id, server.ToString());
                 return;
             }
-            catch (Exception e) when (IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
                 failures.Add($"{server}: {Errors.Brief(e)}");
                 var next = await NextLiveAsync(untried, failures, cancellationToken);
@@ -186,9 +185,6 @@ public sealed class RedisRecordSource : IRecordBatchSource
         // Records of this core already counted stay counted; the warning says the core is incomplete.
         statistics.CoreMissing(core.Id, string.Join("; ", failures));
     }
-
-    private static bool IsServerFailure(Exception e) =>
-        e is RedisException or TimeoutException or InvalidDataException or IOException or ChannelClosedException or SysopsFastException or AggregateException;
 
     private async Task RunServerAsync(ServerAddress server, IQueryServer db, KeyClaims? claims, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
