@@ -17,6 +17,9 @@ internal static class Errors
     public static SysopsFastException BadRegex(string pattern, string why) =>
         new($"the regular expression '{pattern}' is not valid ({why}); fix it, or search for the literal text", remedy: ErrorRemedy.Regex);
 
+    public static SysopsFastException PatternHasNewline() =>
+        new("the search text contains a newline; lines are matched one at a time, so it could never match");
+
     public static SysopsFastException NothingMatched(string objectPattern, IEnumerable<string> servers) =>
         new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name and the servers asked", remedy: ErrorRemedy.ServerAddress);
 

@@ -25,7 +25,7 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
         var flat = Directory.CreateDirectory(Path.Combine(_work, "flat")).FullName;
         foreach (var host in _hosts)
         {
-            var lines = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(8) switch
+            var lines = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(10) switch
             {
                 0 => "",
                 1 => "net.core.somaxconn = " + random.Next(3),
@@ -34,6 +34,9 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
                 4 => "kernel.panic = 1",
                 5 => "Kernel.Printk = 4 4 1 7",
                 6 => "x",
+                // Letters whose case counterparts under GNU -i are not ASCII (long s, dotless i).
+                7 => random.Next(2) == 0 ? "ſysctl.ſwap = 1" : "kernel.ıp_forward = 0",
+                8 => "Straße = École",
                 _ => "fs.file-max = 65536",
             });
             var text = string.Join('\n', lines) + (random.Next(4) == 0 ? "" : "\n");
@@ -61,7 +64,7 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
     public async Task Output_and_exit_code_equal_gnu_grep(string options)
     {
         var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var pattern in new[] { "= 1", "swappiness", "kernel", "x", "zzz", "" })
+        foreach (var pattern in new[] { "= 1", "swappiness", "kernel", "x", "zzz", "", "Sys" })
         {
             var gnu = Gnu(flags, pattern);
             var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", "-F", .. flags, "--server", Url]);
@@ -84,6 +87,27 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
             var gnu = Gnu(["-E", .. flags], pattern, fixedStrings: false);
             var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", "-E", .. flags, "--server", Url]);
             var what = $"grep -E {options} '{pattern}'";
+            Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
+            Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
+        }
+    }
+
+    public static TheoryData<string> DefaultDialectOptions() => ["", "-i", "-c -i", "-o -i", "-w -i", "-x", "-n -v"];
+
+    /// <summary>
+    /// No -E or -F: the pattern is an extended regular expression, as GNU -E reads it; patterns
+    /// without metacharacters take the literal fast path, whose -i must fold as GNU folds.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DefaultDialectOptions))]
+    public async Task Default_dialect_equals_gnu_grep_E(string options)
+    {
+        var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pattern in new[] { "net.core", "swappiness", "sys", "ſwap", "IP_", "KERNEL", "straße", "école", "kernel\\.(panic|ıp)", "[[:digit:]] = ", "^x$" })
+        {
+            var gnu = Gnu(["-E", .. flags], pattern, fixedStrings: false);
+            var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", .. flags, "--server", Url]);
+            var what = $"grep {options} '{pattern}'";
             Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
             Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
         }

@@ -55,6 +55,34 @@ public class MatcherTests
     public void Ignore_case_non_ascii_uses_unicode_folding() =>
         GrepCaseRunner.Check("name = HÉLLO\nname = hello\n", "héllo", ["name = HÉLLO"], ignoreCase: true);
 
+    [Theory]
+    [InlineData("swappiness", false, typeof(LiteralMatcher))]
+    [InlineData("net.core", false, typeof(RegexMatcher))]
+    [InlineData("kernel = 1", true, typeof(LiteralMatcher))]
+    [InlineData("sys", true, typeof(RegexMatcher))] // GNU -i: s also matches U+017F
+    [InlineData("ip", true, typeof(RegexMatcher))] // and i U+0131
+    public void A_regex_without_metacharacters_takes_the_literal_path_when_it_selects_the_same_lines(string pattern, bool ignoreCase, Type expected) =>
+        Assert.IsType(expected, MatcherFactory.Create(pattern, regex: true, ignoreCase));
+
+    [Theory]
+    [InlineData("net.core.netdev_budget", false, "netdev_budget")]
+    [InlineData("kernel.hostname", true, "tname")] // the longest piece whose letters fold within ASCII
+    [InlineData("(kernel|vm)\\.panic", true, ".pan")]
+    [InlineData("s.i.s", true, null)]
+    public void A_regex_is_prefiltered_by_a_literal_also_under_ignore_case(string pattern, bool ignoreCase, string? literal)
+    {
+        var matcher = Assert.IsType<RegexMatcher>(MatcherFactory.Create(pattern, regex: true, ignoreCase));
+        Assert.Equal(literal, matcher.RequiredLiteral);
+        Assert.Equal(literal is not null && ignoreCase, matcher.PrefilterIgnoresCase);
+    }
+
+    [Fact]
+    public void Ignore_case_matches_gnu_counterparts_outside_ascii()
+    {
+        GrepCaseRunner.Check("ſysctl = 1\nSYSCTL = 2\nother\n", "sysctl", ["ſysctl = 1", "SYSCTL = 2"], ignoreCase: true);
+        GrepCaseRunner.Check("kernel.hoſtname = a\nKERNEL.HOSTNAME = b\nkernel.hostnam = c\n", "kernel.hostname", ["kernel.hoſtname = a", "KERNEL.HOSTNAME = b"], regex: true, ignoreCase: true);
+    }
+
     [Fact]
     public void Regex_anchors_apply_to_each_line() =>
         GrepCaseRunner.Check(Sysctl, @"^net\.core\.netdev_budget = [0-9]+$", ["net.core.netdev_budget = 300"], regex: true);

@@ -67,8 +67,8 @@ internal static class GrepCommand
         var pattern = new Argument<string>("text-pattern") { Description = "Text to find in each line (literal unless -E)" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Ignore case" };
         var invert = new Option<bool>("--invert-match", "-v") { Description = "Select lines that do not match" };
-        var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is an extended regular expression, as GNU grep -E reads it (no back-references: matching never backtracks)" };
-        var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text (the default)" };
+        var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is an extended regular expression, as GNU grep -E reads it (the default; no back-references: matching never backtracks)" };
+        var fixedStrings = new Option<bool>("--fixed-strings", "-F") { Description = "The pattern is literal text, not a regular expression" };
         var uniq = new Option<bool>("--uniq") { Description = "Count identical lines across the fleet, most frequent first (like sort | uniq -c | sort -rn)" };
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
         var cost = CommonOptions.Cost();
@@ -103,7 +103,7 @@ internal static class GrepCommand
             {
                 var args = new GrepArguments(parse.GetValue(objectPattern)!, parse.GetValue(pattern)!)
                 {
-                    Regex = parse.GetValue(regex) && !parse.GetValue(fixedStrings),
+                    Regex = !parse.GetValue(fixedStrings),
                     IgnoreCase = parse.GetValue(ignoreCase),
                     Invert = parse.GetValue(invert),
                     Uniq = parse.GetValue(uniq),

@@ -23,6 +23,35 @@ internal sealed class CodePointSet
 
     public bool IsSingleCodePoint => _ranges.Count == 1 && _ranges[0].Lo == _ranges[0].Hi;
 
+    public bool IsAsciiOnly => _ranges.All(r => r.Hi < 0x80);
+
+    /// <summary>
+    /// Whether GNU grep -i's case counterparts of every character of <paramref name="text"/> are
+    /// ASCII, so that ASCII case folding finds exactly what -i finds ("s" is not: it also matches
+    /// U+017F, the long s; "i" matches U+0131).
+    /// </summary>
+    public static bool FoldsWithinAscii(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c >= 0x80)
+            {
+                return false;
+            }
+            if (char.IsAsciiLetter(c))
+            {
+                var set = new CodePointSet();
+                set.Add(c, c);
+                set.AddCaseCounterparts();
+                if (!set.IsAsciiOnly)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     public void Add(int lo, int hi)
     {
         _ranges.Add((lo, hi));

@@ -3,8 +3,11 @@ namespace SysopsFast.Grep;
 /// <summary>What to search for: the object pattern picks records, the text pattern picks lines.</summary>
 public sealed record GrepRequest(string ObjectPattern, string Pattern)
 {
-    /// <summary><c>-E</c>: the pattern is a regular expression (never backtracking).</summary>
-    public bool Regex { get; init; }
+    /// <summary>
+    /// The pattern is a regular expression as GNU <c>grep -E</c> reads it (the default; never
+    /// backtracking); false (<c>-F</c>): literal text.
+    /// </summary>
+    public bool Regex { get; init; } = true;
 
     /// <summary><c>-i</c></summary>
     public bool IgnoreCase { get; init; }

@@ -22,7 +22,7 @@ public sealed class LiteralMatcher : IMatcher
         _needle = Encoding.UTF8.GetBytes(needle);
         if (_needle.Contains((byte)'\n'))
         {
-            throw Errors.BadArgument("the search text contains a newline; lines are matched one at a time, so it could never match");
+            throw Errors.PatternHasNewline();
         }
         _ignoreCase = ignoreCase && _needle.Length > 0;
         if (_ignoreCase)
@@ -58,9 +58,11 @@ public sealed class LiteralMatcher : IMatcher
 
     public bool IgnoreCase => _ignoreCase;
 
+    internal string Needle => Encoding.UTF8.GetString(_needle);
+
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
-        var at = IndexOf(buffer, from);
+        var at = from < buffer.Length ? IndexOf(buffer, from) : -1;
         if (at < 0)
         {
             lineStart = lineEnd = buffer.Length;

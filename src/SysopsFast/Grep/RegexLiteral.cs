@@ -13,8 +13,8 @@ internal static class RegexLiteral
     /// <summary>Shorter literals filter too little to pay for the extra pass.</summary>
     public const int MinimumLength = 3;
 
-    /// <returns>The literal's UTF-8 bytes, or null.</returns>
-    public static byte[]? Required(string pattern, bool ignoreCase)
+    /// <returns>The literal, or null.</returns>
+    public static string? Required(string pattern, bool ignoreCase)
     {
         // Case folding (including non-ASCII equivalents such as the Kelvin sign for k) and inline
         // options such as (?i) change what a literal may look like in the input.
@@ -111,7 +111,7 @@ internal static class RegexLiteral
             }
         }
         EndRun();
-        return best.Length >= MinimumLength ? Encoding.UTF8.GetBytes(best) : null;
+        return best.Length >= MinimumLength ? best : null;
 
         void EndRun()
         {

@@ -9,12 +9,13 @@ namespace SysopsFast.Grep;
 /// and no input can make a query hang. Each line is decoded to UTF-16 in a per-worker scratch buffer
 /// (invalid UTF-8 becomes U+FFFD) and tested on its own, so ^ and $ mean line start and end.
 /// When every match must contain some literal text (<see cref="RegexLiteral"/>), the value is
-/// searched for it first and only the lines that hold it are decoded and tested.
+/// searched for it first (a <see cref="LiteralMatcher"/>, vectorised) and only the lines that hold
+/// it are decoded and tested.
 /// </summary>
 public sealed class RegexMatcher : IMatcher
 {
     private readonly Regex _regex;
-    private readonly byte[]? _required;
+    private readonly LiteralMatcher? _prefilter;
     private char[] _chars = [];
 
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
@@ -25,9 +26,14 @@ public sealed class RegexMatcher : IMatcher
 
     /// <param name="shownPattern">The pattern as the user wrote it, for errors (a translated one differs).</param>
     internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine = false)
+        : this(pattern, ignoreCase, shownPattern, wholeLine, Prefilter(RegexLiteral.Required(pattern, ignoreCase), ignoreCase: false))
+    {
+    }
+
+    /// <param name="prefilter">Finds text every matching line holds (what p needs, ^(?:p)$ needs too).</param>
+    internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine, LiteralMatcher? prefilter)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        var source = pattern;
         pattern = wholeLine ? "^(?:" + pattern + ")$" : pattern;
         var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
         if (ignoreCase)
@@ -47,32 +53,33 @@ public sealed class RegexMatcher : IMatcher
             // NonBacktracking refuses backreferences, lookarounds and huge automata: the price of never hanging.
             throw Errors.BadRegex(shownPattern, e.Message);
         }
-        _required = RegexLiteral.Required(source, ignoreCase); // what p needs, ^(?:p)$ needs too
+        _prefilter = prefilter;
     }
 
-    private RegexMatcher(Regex regex, byte[]? required)
+    private RegexMatcher(Regex regex, LiteralMatcher? prefilter)
     {
         _regex = regex;
-        _required = required;
+        _prefilter = prefilter;
     }
 
-    /// <summary>The literal every match contains, if the pattern has one (for tests and --verbose).</summary>
-    internal string? RequiredLiteral => _required is null ? null : Encoding.UTF8.GetString(_required);
+    internal static LiteralMatcher? Prefilter(string? literal, bool ignoreCase) =>
+        literal is null ? null : new LiteralMatcher(literal, ignoreCase);
+
+    /// <summary>The literal every match contains, if the pattern has one (for tests).</summary>
+    internal string? RequiredLiteral => _prefilter?.Needle;
+
+    /// <summary>Whether the literal is searched with ASCII case folding (for tests).</summary>
+    internal bool PrefilterIgnoresCase => _prefilter?.IgnoreCase ?? false;
 
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
         var start = from;
         while (start < buffer.Length)
         {
-            if (_required is not null)
+            // Jump to the next line that holds the literal; a line without it cannot match.
+            if (_prefilter is not null && !_prefilter.FindNextLine(buffer, start, out start, out _))
             {
-                // Jump to the next line that holds the literal; a line without it cannot match.
-                var hit = buffer[start..].IndexOf(_required);
-                if (hit < 0)
-                {
-                    break;
-                }
-                start = LineBounds.StartOf(buffer, start + hit, start);
+                break;
             }
             var end = LineBounds.EndOf(buffer, start);
             var line = buffer[start..end];
@@ -122,5 +129,5 @@ public sealed class RegexMatcher : IMatcher
         return false;
     }
 
-    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _required);
+    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter);
 }
