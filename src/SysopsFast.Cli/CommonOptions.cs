@@ -29,8 +29,29 @@ internal static class CommonOptions
     /// </summary>
     public static Stream OpenStandardOutput()
     {
-        var raw = Console.OpenStandardOutput();
+        var raw = new ProgressStoppingStream(Console.OpenStandardOutput());
         return new BufferedStream(Console.IsOutputRedirected ? raw : new Output.TerminalSafeStream(raw), 64 * 1024);
+    }
+
+    /// <summary>
+    /// Standard output, buffered, the bytes as written, for printers that escape what they print
+    /// themselves (with <paramref name="style"/>, so that their colours are not escaped).
+    /// </summary>
+    public static Stream OpenStyledStandardOutput(string? colorWhen, out Output.TextStyle style)
+    {
+        style = ColorOption.Style(colorWhen, terminal: !Console.IsOutputRedirected);
+        return new BufferedStream(new ProgressStoppingStream(Console.OpenStandardOutput()), 64 * 1024);
+    }
+
+    /// <summary>
+    /// Standard error for messages: it erases a progress display before writing, and on a terminal
+    /// it escapes control characters (messages name keys and servers, which a host chooses).
+    /// </summary>
+    public static TextWriter OpenStandardError()
+    {
+        Stream stream = new ProgressStoppingStream(Console.OpenStandardError());
+        stream = Console.IsErrorRedirected ? stream : new Output.TerminalSafeStream(stream);
+        return new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
     }
 
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>

@@ -3,6 +3,7 @@ using SysopsFast.Cli;
 using SysopsFast.Cli.Commands;
 
 // Program.cs only wires commands; each command's handler is testable on its own.
+Console.SetError(CommonOptions.OpenStandardError());
 var root = new RootCommand("sysops-fast: ask questions about every machine of a fleet, answered from Redis in about a second")
 {
     CommonOptions.Verbose,

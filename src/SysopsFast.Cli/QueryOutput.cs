@@ -44,7 +44,8 @@ internal sealed class QueryOutput
         CliRunner.RunAsync(async () =>
         {
             var (topology, targeting) = await Targeting.ResolveAsync(parse, Console.Error, cancellationToken);
-            await using var fleet = new FleetQuery(topology, targeting);
+            await using var progress = ProgressDisplay.Start();
+            await using var fleet = new FleetQuery(topology, targeting, new ExtractOptions { Progress = progress.Counters });
             if (Joins is not null)
             {
                 _joinSummaries = await HostJoinOptions.ApplyAsync(fleet, Joins.Parse(parse), parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);

@@ -64,7 +64,7 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var matcher = MatcherFactory.Create(request.Pattern, request.Regex, request.IgnoreCase, request.WholeLine, request.WholeWord);
+        var matcher = request.CreateMatcher();
         sinks = request.OnlyMatching ? new OnlyMatchingSinkFactory(sinks, matcher) : sinks;
         var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
         var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest, request.Limits);

@@ -12,7 +12,7 @@ namespace SysopsFast.IntegrationTests;
 /// (GNU: <c>grep -H -F OPTIONS -e PATTERN host…</c>; ours: the CLI process with -H) and the outputs
 /// must be identical once grouped by host (hosts come in another order), exit codes included.
 /// </summary>
-public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed partial class GrepDifferentialTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sysops-fast-gnu-").FullName;
     private string[] _hosts = [];
@@ -113,6 +113,24 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
         }
     }
 
+    public static TheoryData<string> ColourOptions() => ["", "-n", "-C 1", "-c", "-l", "-L", "-o", "-v -C 1", "-i -w", "-x", "-n -v -A 1"];
+
+    /// <summary>--color=always: the same bytes as GNU grep's, SGR sequences included (empty matches and -v context too).</summary>
+    [Theory]
+    [MemberData(nameof(ColourOptions))]
+    public async Task Colours_equal_gnu_grep_color_always(string options)
+    {
+        var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pattern in new[] { "kernel", "[[:digit:]]+", "x*", "= 1", "ſ", "^", "swap|panic", "S" })
+        {
+            var gnu = Gnu(["-E", "--color=always", .. flags], pattern, fixedStrings: false);
+            var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", "--color=always", .. flags, "--server", Url]);
+            var what = $"grep --color=always {options} '{pattern}'";
+            Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
+            Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
+        }
+    }
+
     private (int Exit, string Stdout) Gnu(string[] flags, string pattern, bool fixedStrings = true)
     {
         var start = new ProcessStartInfo("grep") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = Path.Combine(_work, "flat") };
@@ -136,22 +154,26 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
         var blocks = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         string? previous = null;
         var pendingSeparator = false;
+        var separator = "--";
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line == "--")
+            // Colours (--color=always) are compared as they are, but hosts and separators are found without them.
+            var plain = Sgr().Replace(line, "");
+            if (plain == "--")
             {
                 pendingSeparator = true;
+                separator = line;
                 continue;
             }
-            var cut = line.IndexOfAny([':', '-']);
-            var host = cut < 0 ? line : line[..cut];
+            var cut = plain.IndexOfAny([':', '-']);
+            var host = cut < 0 ? plain : plain[..cut];
             if (!blocks.TryGetValue(host, out var block))
             {
                 blocks[host] = block = [];
             }
             if (pendingSeparator && host == previous)
             {
-                block.Add("--");
+                block.Add(separator);
             }
             block.Add(line);
             previous = host;
@@ -159,4 +181,7 @@ public sealed class GrepDifferentialTests(RedisServerFixture redis) : IClassFixt
         }
         return string.Join("\n", blocks.Select(b => string.Join("\n", b.Value)));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\u001b\\[[0-9;]*[mK]")]
+    private static partial System.Text.RegularExpressions.Regex Sgr();
 }

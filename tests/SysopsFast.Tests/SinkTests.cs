@@ -50,4 +50,22 @@ public class SinkTests
         factory.Complete([s1, s2]);
         Assert.Equal("web2.example.com:three\nweb1.example.com:one\nweb1.example.com:two\n", Encoding.UTF8.GetString(output.ToArray()));
     }
+
+    [Theory]
+    [InlineData(0, 10, "                    ", "0.0%")]
+    [InlineData(10, 10, "████████████████████", "100.0%")]
+    [InlineData(25, 10, "████████████████████", "250.0%")] // a line repeated within records: the bar stops at full
+    [InlineData(1, 100_000, "▏                   ", "<0.1%")]
+    [InlineData(33, 100, "██████▋             ", "33.0%")]
+    [InlineData(7, 0, "▏                   ", "")]
+    public void Count_bars_have_a_fixed_width_and_never_hide_a_non_zero_count(long count, long whole, string bar, string percent)
+    {
+        Assert.Equal(bar, Output.CountBar.Bar(count, whole));
+        Assert.Equal(Output.CountBar.Width, Output.CountBar.Bar(count, whole).Length);
+        Assert.Equal(percent, Output.CountBar.Percent(count, whole));
+    }
+
+    [Fact]
+    public void Counts_on_a_terminal_have_thousands_separators() =>
+        Assert.Equal("23,748", Output.CountBar.Count(23748));
 }

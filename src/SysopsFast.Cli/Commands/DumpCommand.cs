@@ -17,7 +17,8 @@ internal static class DumpCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
-            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope), Console.Error, ct, parse.GetValue(cost));
+            await using var progress = ProgressDisplay.Start();
+            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope, new Pipeline.ExtractOptions { Progress = progress.Counters }), Console.Error, ct, parse.GetValue(cost));
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }

@@ -8,7 +8,14 @@ namespace SysopsFast.Cli.Commands;
 /// <summary>Everything `grep` needs, parsed: the handler takes this and its writers, so tests can call it.</summary>
 internal sealed record GrepArguments(string ObjectPattern, string Pattern)
 {
-    public bool Regex { get; init; }
+    /// <summary>The pattern is a regular expression (false: -F).</summary>
+    public bool Regex { get; init; } = true;
+
+    /// <summary>Counters for a progress display, if one runs.</summary>
+    public Pipeline.QueryProgress? Progress { get; init; }
+
+    /// <summary>Escaping and colour of the printed text (standard output's).</summary>
+    public Output.TextStyle Style { get; init; } = Output.TextStyle.Plain;
     public bool IgnoreCase { get; init; }
     public bool Invert { get; init; }
     public bool Uniq { get; init; }
@@ -64,7 +71,7 @@ internal static class GrepCommand
     public static Command Build()
     {
         var objectPattern = new Argument<string>("object-pattern") { Description = "Objects to search: a name such as sysctl-a or /etc/passwd (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
-        var pattern = new Argument<string>("text-pattern") { Description = "Text to find in each line (literal unless -E)" };
+        var pattern = new Argument<string>("text-pattern") { Description = "What to find in each line: an extended regular expression as GNU grep -E reads it (literal text with -F)" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Ignore case" };
         var invert = new Option<bool>("--invert-match", "-v") { Description = "Select lines that do not match" };
         var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is an extended regular expression, as GNU grep -E reads it (the default; no back-references: matching never backtracks)" };
@@ -94,6 +101,8 @@ internal static class GrepCommand
         {
             objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
         };
+        var color = ColorOption.Create();
+        command.Add(color);
         joins.AddTo(command);
         targeting.AddTo(command);
         command.SetAction((parse, ct) =>
@@ -124,8 +133,9 @@ internal static class GrepCommand
                 };
                 var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
                 args = args with { Topology = topology, Targeting = scope };
-                await using var stdout = CommonOptions.OpenStandardOutput();
-                return await GrepHandler.RunAsync(args, stdout, Console.Error, ct);
+                await using var stdout = CommonOptions.OpenStyledStandardOutput(parse.GetValue(color), out var style);
+                await using var progress = ProgressDisplay.Start();
+                return await GrepHandler.RunAsync(args with { Style = style, Progress = progress.Counters }, stdout, Console.Error, ct);
             }, Console.Error, verbose);
         });
         return command;
@@ -195,7 +205,7 @@ internal static class GrepHandler
             _ => new SelectionLimits { MaxCount = Math.Min(1, args.Limits.MaxCount) },
         };
         var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching && args.PerRecord is null, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
-        await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting);
+        await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress });
         var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)
@@ -206,18 +216,21 @@ internal static class GrepHandler
             {
                 Output.UniqPrinter.Json(stdout, counts);
             }
+            else if (args.Csv)
+            {
+                args.Style.Write(stdout, Output.UniqPrinter.Csv(counts));
+            }
             else
             {
-                var text = args.Csv ? Output.UniqPrinter.Csv(counts) : Output.UniqPrinter.Text(counts);
-                await stdout.WriteAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
+                Output.UniqPrinter.Text(stdout, counts, r.Summary.RecordsRead, args.Style);
             }
         }
         else
         {
             var byKey = (args.PrefixHostnames || args.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
-            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey)
+            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
                 : args.Json ? new JsonLineSinkFactory(stdout)
-                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers) { NameByKey = byKey };
+                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers, args.Style) { NameByKey = byKey, Highlight = request.CreateMatcher(), MatchesOnly = request.OnlyMatching };
             result = await fleet.GrepAsync(request, sinks, cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);

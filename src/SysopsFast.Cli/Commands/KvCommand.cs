@@ -36,7 +36,7 @@ internal static class KvCommand
                 OnlyDrift = parse.GetValue(onlyDrift),
             };
             var answer = await fleet.KeyValuesAsync(request, ct);
-            IKeyValuePrinter printer = parse.GetValue(output.Json) ? new JsonKeyValuePrinter(stdout) : new TextKeyValuePrinter(stdout);
+            IKeyValuePrinter printer = parse.GetValue(output.Json) ? new JsonKeyValuePrinter(stdout) : new TextKeyValuePrinter(stdout, terminal: !Console.IsOutputRedirected);
             foreach (var row in answer.Items)
             {
                 printer.Key(row);

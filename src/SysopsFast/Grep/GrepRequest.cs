@@ -29,6 +29,9 @@ public sealed record GrepRequest(string ObjectPattern, string Pattern)
 
     /// <summary><c>--max-age</c>: records stored longer ago than this are skipped and counted as stale.</summary>
     public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>The matcher of <see cref="Pattern"/> with these options (also what a printer colours).</summary>
+    public IMatcher CreateMatcher() => MatcherFactory.Create(Pattern, Regex, IgnoreCase, WholeLine, WholeWord);
 }
 
 /// <summary>The outcome of a grep: how many records and lines were selected, and the pipeline's summary.</summary>

@@ -72,7 +72,7 @@ public sealed class JsonLineSink : IGrepSink
 
 public sealed class JsonLineSinkFactory(Stream output) : IGrepSinkFactory
 {
-    private readonly SharedOutput _output = new(output);
+    private readonly SharedOutput _output = new(output, Output.TextStyle.Plain);
 
     public IGrepSink CreateForWorker() => new JsonLineSink(this);
 

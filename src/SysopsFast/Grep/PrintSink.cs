@@ -1,4 +1,5 @@
 using System.Buffers;
+using SysopsFast.Output;
 
 namespace SysopsFast.Grep;
 
@@ -6,15 +7,24 @@ namespace SysopsFast.Grep;
 /// Prints selected lines, optionally as <c>host:line</c>. Each worker gathers a record's lines in a
 /// pooled buffer and hands the whole record to the shared output at once, so lines of different
 /// hosts never interleave mid-line and the lock is taken once per record, not per line.
+/// Its <see cref="TextStyle"/> escapes control characters on a terminal and colours as GNU grep
+/// does; matches to colour are found again in each printed line by the worker's own matcher.
 /// </summary>
 public sealed class PrintSink : IGrepSink
 {
     private readonly PrintSinkFactory _owner;
+    private readonly TextStyle _style;
+    private readonly IMatcher? _highlight;
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private byte[] _host = new byte[256];
     private int _hostLength;
 
-    internal PrintSink(PrintSinkFactory owner) => _owner = owner;
+    internal PrintSink(PrintSinkFactory owner)
+    {
+        _owner = owner;
+        _style = owner.Style;
+        _highlight = owner.Style.Colours ? owner.Highlight?.CloneForWorker() : null;
+    }
 
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
@@ -41,7 +51,7 @@ public sealed class PrintSink : IGrepSink
     /// <summary>The record's first group: "--" first if another record's output came before (under the output's lock).</summary>
     public void GroupStart() => _startsAfterOthers = true;
 
-    public void GroupBreak() => _buffer.Write("--\n"u8);
+    public void GroupBreak() => _buffer.Write(_style.GroupSeparator);
 
     private bool _startsAfterOthers;
 
@@ -49,23 +59,47 @@ public sealed class PrintSink : IGrepSink
     {
         if (_owner.PrefixHostnames)
         {
-            _buffer.Write(_host.AsSpan(0, _hostLength));
-            _buffer.Write([separator]);
+            _style.Write(_buffer, TextRole.Host, _host.AsSpan(0, _hostLength));
+            _style.Write(_buffer, TextRole.Separator, [separator]);
         }
         if (_owner.LineNumbers)
         {
-            var digits = _buffer.GetSpan(20);
+            Span<byte> digits = stackalloc byte[20];
             lineNumber.TryFormat(digits, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
-            _buffer.Advance(written);
-            _buffer.Write([separator]);
+            _style.Write(_buffer, TextRole.LineNumber, digits[..written]);
+            _style.Write(_buffer, TextRole.Separator, [separator]);
         }
-        _buffer.Write(line);
+        WriteText(line);
         _buffer.Write("\n"u8);
         if (_buffer.WrittenCount > 256 * 1024)
         {
             Flush();
         }
         return true;
+    }
+
+    /// <summary>The line, its matches coloured (all of it with -o, where the text is the match).</summary>
+    private void WriteText(ReadOnlySpan<byte> line)
+    {
+        if (_owner.MatchesOnly)
+        {
+            _style.Write(_buffer, TextRole.Match, line);
+            return;
+        }
+        var written = 0;
+        var start = 0;
+        while (_highlight is not null && start <= line.Length && _highlight.FindInLine(line, start, out var at, out var length))
+        {
+            if (length == 0)
+            {
+                start = at + 1; // GNU colours no empty match; look one byte further
+                continue;
+            }
+            _style.Write(_buffer, line[written..at]);
+            _style.Write(_buffer, TextRole.Match, line.Slice(at, length));
+            written = start = at + length;
+        }
+        _style.Write(_buffer, line[written..]);
     }
 
     public void EndRecord(long selectedLines) => Flush();
@@ -86,12 +120,21 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
 {
     private readonly SharedOutput _output;
 
-    public PrintSinkFactory(Stream output, bool prefixHostnames, bool lineNumbers = false)
+    public PrintSinkFactory(Stream output, bool prefixHostnames, bool lineNumbers = false, TextStyle? style = null)
     {
-        _output = new SharedOutput(output);
+        Style = style ?? TextStyle.Plain;
+        _output = new SharedOutput(output, Style);
         PrefixHostnames = prefixHostnames;
         LineNumbers = lineNumbers;
     }
+
+    public TextStyle Style { get; }
+
+    /// <summary>Finds the matches to colour in each printed line (with a colouring <see cref="Style"/>); <see cref="GrepRequest.CreateMatcher"/>.</summary>
+    public IMatcher? Highlight { get; init; }
+
+    /// <summary><c>-o</c>: each printed text is a match.</summary>
+    public bool MatchesOnly { get; init; }
 
     public bool PrefixHostnames { get; }
 

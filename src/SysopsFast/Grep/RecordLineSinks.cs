@@ -42,27 +42,40 @@ public enum RecordLineKind
 }
 
 /// <param name="nameByKey">Name each record <c>host#object</c> (the pattern selects several objects per host).</param>
-public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false) : IGrepSinkFactory
+/// <param name="style">Escaping and colour of host names and separators (none for JSON).</param>
+public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false, Output.TextStyle? style = null) : IGrepSinkFactory
 {
-    private readonly SharedOutput _output = new(output);
+    private readonly Output.TextStyle _style = json ? Output.TextStyle.Plain : style ?? Output.TextStyle.Plain;
+    private readonly SharedOutput _output = new(output, Output.TextStyle.Plain);
 
     public IGrepSink CreateForWorker() => new RecordLineSink(this);
 
     internal void Record(ReadOnlySpan<byte> key, long selected)
     {
-        var host = nameByKey ? key : ObjectKey.HostOf(key);
-        var line = kind switch
+        var printed = kind switch
         {
-            RecordLineKind.Count when json => Json(key, selected),
-            RecordLineKind.Count => [.. host, (byte)':', .. Encoding.ASCII.GetBytes(selected.ToString(CultureInfo.InvariantCulture)), (byte)'\n'],
-            RecordLineKind.WithMatch when selected > 0 => [.. host, (byte)'\n'],
-            RecordLineKind.WithoutMatch when selected == 0 => [.. host, (byte)'\n'],
-            _ => ReadOnlySpan<byte>.Empty,
+            RecordLineKind.Count => true,
+            RecordLineKind.WithMatch => selected > 0,
+            _ => selected == 0,
         };
-        if (!line.IsEmpty)
+        if (!printed)
         {
-            _output.Write(line);
+            return;
         }
+        if (json && kind == RecordLineKind.Count)
+        {
+            _output.Write(Json(key, selected));
+            return;
+        }
+        var line = new ArrayBufferWriter<byte>(key.Length + 32);
+        _style.Write(line, Output.TextRole.Host, nameByKey ? key : ObjectKey.HostOf(key));
+        if (kind == RecordLineKind.Count)
+        {
+            _style.Write(line, Output.TextRole.Separator, ":"u8);
+            line.Write(Encoding.ASCII.GetBytes(selected.ToString(CultureInfo.InvariantCulture)));
+        }
+        line.Write("\n"u8);
+        _output.Write(line.WrittenSpan);
     }
 
     private static byte[] Json(ReadOnlySpan<byte> key, long count)

@@ -5,7 +5,7 @@ namespace SysopsFast.Grep;
 /// lock, so lines of different hosts never interleave; with context output, "--" goes between
 /// records' groups as GNU grep puts it between files' (never before the very first output).
 /// </summary>
-internal sealed class SharedOutput(Stream output)
+internal sealed class SharedOutput(Stream output, Output.TextStyle style)
 {
     private readonly Lock _lock = new();
     private bool _written;
@@ -17,7 +17,7 @@ internal sealed class SharedOutput(Stream output)
         {
             if (separated && _written)
             {
-                output.Write("--\n"u8);
+                output.Write(style.GroupSeparator);
             }
             output.Write(bytes);
             _written = true;

@@ -13,9 +13,10 @@ public interface IKeyValuePrinter
 /// <summary>
 /// The key on its own line, then one line per value: the count right-aligned in 7 columns, the
 /// value (<c>""</c> when empty, <c>(absent)</c> for the records without the key) and, when hosts
-/// were sampled, <c>[host host +N more]</c>; a blank line between keys (docs/OUTPUT.md).
+/// were sampled, <c>[host host +N more]</c>; a blank line between keys (docs/OUTPUT.md). For a
+/// terminal, counts have thousands separators and a bar and percentage of the key's records.
 /// </summary>
-public sealed class TextKeyValuePrinter(Stream output) : IKeyValuePrinter
+public sealed class TextKeyValuePrinter(Stream output, bool terminal = false) : IKeyValuePrinter
 {
     private bool _first = true;
 
@@ -28,9 +29,19 @@ public sealed class TextKeyValuePrinter(Stream output) : IKeyValuePrinter
         }
         _first = false;
         text.Append(row.Key).Append('\n');
+        var whole = row.Values.Sum(v => v.Count);
         foreach (var value in row.Values)
         {
-            text.Append(value.Count.ToString(CultureInfo.InvariantCulture).PadLeft(7)).Append(' ').Append(Shown(value.Value));
+            if (terminal)
+            {
+                text.Append(CountBar.Count(value.Count).PadLeft(9)).Append(' ').Append(CountBar.Bar(value.Count, whole))
+                    .Append(' ').Append(CountBar.Percent(value.Count, whole).PadLeft(6)).Append("  ");
+            }
+            else
+            {
+                text.Append(value.Count.ToString(CultureInfo.InvariantCulture).PadLeft(7)).Append(' ');
+            }
+            text.Append(Shown(value.Value));
             AppendHosts(text, value);
             text.Append('\n');
         }

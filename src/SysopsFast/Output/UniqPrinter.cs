@@ -5,11 +5,36 @@ using SysopsFast.Grep;
 namespace SysopsFast.Output;
 
 /// <summary>
-/// The <c>--uniq</c> table in its three shapes (docs/OUTPUT.md): <c>uniq -c</c> text (sample hosts
-/// after a tab), NDJSON rows <c>{count, line, hosts}</c>, and CSV with a header.
+/// The <c>--uniq</c> table in its shapes (docs/OUTPUT.md): <c>uniq -c</c> text (sample hosts
+/// after a tab), on a terminal with a bar and a percentage of the records searched per row,
+/// NDJSON rows <c>{count, line, hosts}</c>, and CSV with a header.
 /// </summary>
 public static class UniqPrinter
 {
+    /// <summary>The text shape for <paramref name="style"/>: bars on a terminal, <c>uniq -c</c> elsewhere.</summary>
+    /// <param name="records">Records searched: what the percentages are of.</param>
+    public static void Text(Stream output, IReadOnlyList<UniqCount> rows, long records, TextStyle style)
+    {
+        if (!style.Terminal)
+        {
+            output.Write(Encoding.UTF8.GetBytes(Text(rows)));
+            return;
+        }
+        var whole = records > 0 ? records : rows.Count == 0 ? 0 : rows.Max(r => r.Count);
+        var width = rows.Count == 0 ? 0 : rows.Max(r => CountBar.Count(r.Count).Length);
+        foreach (var r in rows)
+        {
+            var text = new StringBuilder();
+            text.Append(CountBar.Count(r.Count).PadLeft(width)).Append(' ').Append(CountBar.Bar(r.Count, whole))
+                .Append(' ').Append(CountBar.Percent(r.Count, whole).PadLeft(6)).Append("  ").Append(r.Line);
+            if (r.Hosts is not null)
+            {
+                text.Append('\t').Append(string.Join(' ', r.Hosts)).Append(r.Hosts.Count < r.Count ? " …" : "");
+            }
+            style.Write(output, text.Append('\n').ToString());
+        }
+    }
+
     public static string Text(IReadOnlyList<UniqCount> rows)
     {
         if (rows.All(r => r.Hosts is null))

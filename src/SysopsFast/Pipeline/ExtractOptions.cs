@@ -35,4 +35,7 @@ public sealed record ExtractOptions
 
     /// <summary>Fetched batches waiting for a worker; bounded, so a slow matcher slows the fetch down.</summary>
     public int BatchQueueCapacity { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Counters a progress display polls (keys found, records done, bytes fetched); none by default.</summary>
+    public QueryProgress? Progress { get; init; }
 }

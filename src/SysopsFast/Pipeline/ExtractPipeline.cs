@@ -21,7 +21,7 @@ public static class ExtractPipeline
         ArgumentNullException.ThrowIfNull(processors);
         ArgumentNullException.ThrowIfNull(options);
         var clock = Stopwatch.StartNew();
-        var statistics = new SourceStatistics();
+        var statistics = new SourceStatistics(options.Progress);
         var corrupt = new ConcurrentQueue<CorruptRecord>();
         var channel = Channel.CreateBounded<IRecordBatch>(new BoundedChannelOptions(options.BatchQueueCapacity)
         {
@@ -37,7 +37,7 @@ public static class ExtractPipeline
         for (var i = 0; i < workerCount; i++)
         {
             perWorker[i] = processors.CreateForWorker();
-            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries, source.Mode);
+            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries, source.Mode) { Progress = options.Progress };
         }
 
         var producer = Task.Run(async () =>

@@ -32,6 +32,8 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     public long Missing { get; private set; }
     public long RawBytes { get; private set; }
 
+    public QueryProgress? Progress { get; init; }
+
     /// <summary>Set when the processor asked to stop.</summary>
     public bool Stopped { get; private set; }
 
@@ -51,7 +53,10 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
                     continue;
                 }
                 SwitchServer(batch.Server);
-                if (!batch.Feed(this))
+                var before = Records + Missing;
+                var more = batch.Feed(this);
+                Progress?.AddRecords(Records + Missing - before);
+                if (!more)
                 {
                     // The sink has what it wanted: stop fetching now; keep draining to return buffers.
                     Stopped = true;

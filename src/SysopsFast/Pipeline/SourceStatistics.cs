@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace SysopsFast.Pipeline;
 
 /// <summary>Counters and reports the source stages update (several servers produce at once).</summary>
-public sealed class SourceStatistics
+public sealed class SourceStatistics(QueryProgress? progress = null)
 {
     private long _keys;
     private long _batches;
@@ -50,6 +50,7 @@ public sealed class SourceStatistics
     {
         Milestone("first keys");
         Interlocked.Add(ref _keys, n);
+        progress?.AddKeys(n);
         var tally = Tally(server);
         Interlocked.Add(ref tally.Keys, n);
         tally.Touch(_clock.Elapsed.TotalMilliseconds);
@@ -60,6 +61,7 @@ public sealed class SourceStatistics
         Milestone("first batch");
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _bytes, bytes);
+        progress?.AddBytes(bytes);
         var tally = Tally(server);
         Interlocked.Add(ref tally.Bytes, bytes);
         tally.Touch(_clock.Elapsed.TotalMilliseconds);
