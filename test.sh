@@ -4,13 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Integration tests need Debian's redis-server binary; install it when it is missing.
+# Integration tests need Debian's redis-server binary, and zsh for the completion tests; install
+# what is missing.
+packages=()
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  echo "test.sh: installing Debian's redis-server package" >&2
+  packages+=(redis-server redis-tools)
+fi
+command -v zsh >/dev/null 2>&1 || packages+=(zsh)
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "test.sh: installing Debian's ${packages[*]} package(s)" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 dotnet test SysopsFast.sln -c Release "$@"

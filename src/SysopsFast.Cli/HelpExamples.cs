@@ -34,6 +34,11 @@ internal static class HelpExamples
         ["push"] = ["sysops-fast push --dir /var/lib/sysops-fast/outgoing --server redis://mps01:6379 --server redis://mps02:6379"],
         ["dump"] = ["sysops-fast dump /tmp/fleet --objects '*#/etc/*'"],
         ["topology"] = ["sysops-fast topology --scope global"],
+        ["completion"] =
+        [
+            "sysops-fast completion bash                 # save as /etc/bash_completion.d/sysops-fast, or: source <(sysops-fast completion bash)",
+            "sysops-fast completion zsh                  # save as _sysops-fast in a directory of $fpath",
+        ],
     };
 
     /// <summary>

@@ -24,6 +24,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     DemoCommand.Build(),
 };
 root.Add(ExtractCommand.Build(root));
+root.Add(CompletionCommand.Build(root));
 HelpExamples.AddTo(root, args);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -8,7 +8,7 @@ internal sealed class TargetingOptions
 {
     public Option<string[]> Servers { get; } = CommonOptions.Servers("Redis server to ask, redis://host:port[/db] (repeatable; bypasses the topology, each server is its own core)");
 
-    public Option<string?> Topology { get; } = new("--topology") { Description = $"Topology file (default: ${TopologyFile.EnvironmentVariable}, ~/.config/sysops-fast/topology.toml, /etc/sysops-fast/topology.toml)" };
+    public Option<string?> Topology { get; } = new("--topology") { HelpName = Commands.CompletionCommand.FileValue, Description = $"Topology file (default: ${TopologyFile.EnvironmentVariable}, ~/.config/sysops-fast/topology.toml, /etc/sysops-fast/topology.toml)" };
 
     public Option<QueryScope> Scope { get; } = new("--scope") { Description = "local (my core), site (all cores of --site) or global", DefaultValueFactory = _ => QueryScope.Global };
 
@@ -18,7 +18,7 @@ internal sealed class TargetingOptions
 
     public Option<bool> AllowPartial { get; } = new("--allow-partial") { Description = "Answer even when a core has no live server, with a warning naming it" };
 
-    public Option<string?> HostsFile { get; } = new("--hosts") { Description = "Only the hosts listed in this file, one per line ('-' reads standard input)" };
+    public Option<string?> HostsFile { get; } = new("--hosts") { HelpName = Commands.CompletionCommand.FileValue, Description = "Only the hosts listed in this file, one per line ('-' reads standard input)" };
 
     public Option<string[]> HostGlobs { get; } = new("--host") { Description = "Only hosts matching this glob, e.g. 'eat1-*' (repeatable; all must match)", Arity = ArgumentArity.ZeroOrMore };
 

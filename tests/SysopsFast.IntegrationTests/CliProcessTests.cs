@@ -10,15 +10,19 @@ namespace SysopsFast.IntegrationTests;
 /// <summary>The real `sysops-fast` process: exit codes and one-line errors, never a stack trace.</summary>
 public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
-    internal static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
+    internal static Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args) =>
+        RunProgram("dotnet", null, [Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. args]);
+
+    /// <summary>A program's exit code and output; one still running after 60 s is killed and the test fails.</summary>
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"));
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -27,7 +31,15 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw;
+        }
         return (p.ExitCode, await stdout, await stderr);
     }
 

@@ -8,7 +8,7 @@ internal static class DumpCommand
 {
     public static Command Build()
     {
-        var dir = new Argument<string>("dir") { Description = "Directory to write DIR/<host>/<path> into" };
+        var dir = new Argument<string>("dir") { HelpName = CompletionCommand.DirectoryValue, Description = "Directory to write DIR/<host>/<path> into" };
         var pattern = new Option<string>("--objects", "-o") { Description = "Only objects matching this pattern (as for grep)", DefaultValueFactory = _ => "*#*" };
         var targeting = new TargetingOptions();
         var cost = CommonOptions.Cost();

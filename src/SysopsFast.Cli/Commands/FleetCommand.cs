@@ -26,7 +26,7 @@ internal static class FleetCommand
         var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec of the records (zstddictionary: one dictionary per object, trained on the first hosts)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };
         var plain = new Option<bool>("--plain") { Description = "Store bare contents without the record header (for comparisons with redis-cli)" };
-        var expected = new Option<string?>("--expected") { Description = "Write the expected --uniq answer to this file instead of stdout" };
+        var expected = new Option<string?>("--expected") { HelpName = CompletionCommand.FileValue, Description = "Write the expected --uniq answer to this file instead of stdout" };
         var shard = new Option<string?>("--shard") { Description = "Write only hosts i with i % N == I (I/N), to spread one fleet over several cores" };
         var generate = new Command("generate", "Write a synthetic fleet into Redis and print the exact expected answer of the headline query")
         {

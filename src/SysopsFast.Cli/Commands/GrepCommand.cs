@@ -80,7 +80,8 @@ internal static class GrepCommand
         var prefix = new Option<bool>("--prefix-hostnames", "-H") { Description = "Print each line as host:line" };
         var cost = CommonOptions.Cost();
         var lineNumbers = new Option<bool>("--line-number", "-n") { Description = "Print each line's number in its object (host:N:line with -H)" };
-        var showHosts = new Option<string?>("--show-hosts") { Description = "With --uniq: N sample hosts per line, or 'all'" };
+        var showHosts = new Option<string?>("--show-hosts") { HelpName = "N|all", Description = "With --uniq: N sample hosts per line, or 'all'" };
+        showHosts.CompletionSources.Add("all");
         var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
         var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
         var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };

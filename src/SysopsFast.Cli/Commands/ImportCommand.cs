@@ -9,7 +9,7 @@ internal static class ImportCommand
 {
     public static Command Build()
     {
-        var dir = new Argument<string>("dir") { Description = "Directory with one sub-directory per host: DIR/<host>/<path> becomes <host>#/<path>" };
+        var dir = new Argument<string>("dir") { HelpName = CompletionCommand.DirectoryValue, Description = "Directory with one sub-directory per host: DIR/<host>/<path> becomes <host>#/<path>" };
         var server = new Option<string>("--server", "-s") { Description = "Server to write to", DefaultValueFactory = _ => "127.0.0.1:6379" };
         var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec (zstddictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };

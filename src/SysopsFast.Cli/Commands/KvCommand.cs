@@ -21,6 +21,7 @@ internal static class KvCommand
             DefaultValueFactory = _ => 0,
             CustomParser = ParseShowHosts,
         };
+        showHosts.CompletionSources.Add("all");
         var output = new QueryOutput();
         var command = new Command("kv", "Parse key=value lines (sysctl -a, sysctl.conf, ini) and print each key's distinct values with host counts, keys that differ across the fleet first")
         {

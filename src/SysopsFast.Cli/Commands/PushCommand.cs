@@ -7,9 +7,9 @@ internal static class PushCommand
 {
     public static Command Build()
     {
-        var dir = new Option<string>("--dir", "-d") { Description = "Directory of outgoing objects: files are command outputs, symlinks share the file they point to", DefaultValueFactory = _ => "/var/lib/sysops-fast/outgoing" };
+        var dir = new Option<string>("--dir", "-d") { HelpName = CompletionCommand.DirectoryValue, Description = "Directory of outgoing objects: files are command outputs, symlinks share the file they point to", DefaultValueFactory = _ => "/var/lib/sysops-fast/outgoing" };
         var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the servers of the topology's local core)");
-        var topologyFile = new Option<string?>("--topology") { Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
+        var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
         var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each server", DefaultValueFactory = _ => 10 };
