@@ -9,11 +9,16 @@ namespace SysopsFast.Cli;
 /// </summary>
 internal static class ColorOption
 {
-    public static Option<string?> Create() => new("--color", "--colour")
+    public static Option<string?> Create()
     {
-        Description = "Colour matches, host names and separators: never, always or auto (default: auto, when output is a terminal and NO_COLOR is not set)",
-        HelpName = "WHEN",
-    };
+        var option = new Option<string?>("--color", "--colour")
+        {
+            Description = "Colour matches, host names and separators: never, always or auto (default: auto, when output is a terminal and NO_COLOR is not set)",
+            HelpName = "WHEN",
+        };
+        option.CompletionSources.Add("never", "always", "auto");
+        return option;
+    }
 
     /// <summary>The style of standard output: escaped and possibly coloured on a terminal, as asked in a pipe.</summary>
     public static TextStyle Style(string? when, bool terminal)

@@ -21,6 +21,8 @@ public sealed class CompletionTests(CompletionScripts scripts) : IClassFixture<C
     [InlineData("sysops-fast fleet generate -", "--hosts --seed --codec --expected -s --verbose", "generate --uniq --version")]
     [InlineData("sysops-fast fleet generate --codec z", "zstd zstddictionary", "lz4 none --hosts")]
     [InlineData("sysops-fast fleet generate --codec=", "lz4 none zstd zstddictionary", "--hosts")]
+    [InlineData("sysops-fast grep --color ", "never always auto", "--hosts")]
+    [InlineData("sysops-fast grep --color=a", "always auto", "never")]
     [InlineData("sysops-fast import dir --codec=l", "lz4", "none zstd")]
     [InlineData("sysops-fast grep sysctl-a x --uniq --show-hosts ", "all", "--uniq")]
     [InlineData("sysops-fast kv sysctl-a --show-hosts a", "all", "")]
