@@ -68,4 +68,23 @@ public class SinkTests
     [Fact]
     public void Counts_on_a_terminal_have_thousands_separators() =>
         Assert.Equal("23,748", Output.CountBar.Count(23748));
+
+    [Fact]
+    public void Uniq_on_a_terminal_is_the_table_docs_output_shows()
+    {
+        using var output = new MemoryStream();
+        UniqCount[] rows =
+        [
+            new("net.core.netdev_budget = 300", 23748), new("net.core.netdev_budget_usecs = 8000", 18807),
+            new("net.core.netdev_budget_usecs = 2000", 5193), new("net.core.netdev_budget = 600", 208), new("net.core.netdev_budget = 450", 44),
+        ];
+        Output.UniqPrinter.Text(output, rows, records: 24000, new Output.TextStyle(terminal: true, colour: false));
+        Assert.Equal(
+            "23,748 ███████████████████▊  99.0%  net.core.netdev_budget = 300\n" +
+            "18,807 ███████████████▋      78.4%  net.core.netdev_budget_usecs = 8000\n" +
+            " 5,193 ████▍                 21.6%  net.core.netdev_budget_usecs = 2000\n" +
+            "   208 ▏                      0.9%  net.core.netdev_budget = 600\n" +
+            "    44 ▏                      0.2%  net.core.netdev_budget = 450\n",
+            Encoding.UTF8.GetString(output.ToArray()));
+    }
 }
