@@ -22,6 +22,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     PushCommand.Build(),
     ServerCommand.Build(),
     DemoCommand.Build(),
+    AclCommand.Build(),
 };
 root.Add(ExtractCommand.Build(root));
 root.Add(CompletionCommand.Build(root));
@@ -30,7 +31,8 @@ var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
     // Usage errors exit 2, like grep's, with the first problem on one line.
-    Console.Error.WriteLine($"sysops-fast: {parse.Errors[0].Message} (see sysops-fast --help)");
+    var message = string.Join(' ', parse.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    Console.Error.WriteLine($"sysops-fast: {message} (see sysops-fast --help)");
     return CliRunner.Error;
 }
 return await parse.InvokeAsync();

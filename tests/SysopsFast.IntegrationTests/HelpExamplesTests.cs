@@ -20,8 +20,8 @@ public sealed class HelpExamplesTests
             var words = Words(example.Split("  #")[0]); // a comment starts after two spaces (keys hold '#' too)
             Assert.Equal("sysops-fast", words[0]);
             // Against a port nothing listens on: the command may fail to connect, never to parse.
-            // (completion reaches no server and has no --server.)
-            string[] server = command == "completion" ? [] : ["--server", "127.0.0.1:1"];
+            // (completion and acl reach no server and have no --server.)
+            string[] server = command is "completion" or "acl" ? [] : ["--server", "127.0.0.1:1"];
             var (_, _, stderr) = await CliProcessTests.Run([.. words.Skip(1), .. server]);
             Assert.DoesNotContain("see sysops-fast --help", stderr, StringComparison.Ordinal);
         }

@@ -13,15 +13,30 @@ internal static class PushCommand
         var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each server", DefaultValueFactory = _ => 10 };
-        var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout };
+        var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
+        var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout, ledger };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
             parse.GetValue(dir)!,
             Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            Console.Out, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
+            parse.GetValue(ledger) ?? DefaultLedger(),
+            Console.Out, Console.Error, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
+    }
+
+    /// <summary>systemd's StateDirectory= when run as a service, else the user's XDG state directory.</summary>
+    private static string DefaultLedger()
+    {
+        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } service)
+        {
+            return Path.Combine(service.Split(':')[0], "pushed.json");
+        }
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(state, "sysops-fast", "pushed.json");
     }
 
     private static string LocalHostName()
@@ -39,19 +54,28 @@ internal static class PushCommand
 
 internal static class PushHandler
 {
-    public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, TextWriter stdout, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, string ledgerFile, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(hostname) || hostname.Contains('#', StringComparison.Ordinal))
         {
             throw Errors.BadArgument($"'{hostname}' cannot be a host name (empty, or contains '#'); give one with --hostname");
         }
         var objects = PushAgent.CollectDirectory(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken);
+        var ledger = PushLedger.Load(ledgerFile);
+        var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken, ledger);
         foreach (var o in outcomes)
         {
             await stdout.WriteLineAsync(o.ToString());
         }
         await stdout.FlushAsync(CancellationToken.None);
-        return outcomes.Any(o => o.Succeeded) ? CliRunner.Matched : CliRunner.Error;
+        if (!outcomes.Any(o => o.Succeeded))
+        {
+            return CliRunner.Error; // nothing was taken: the ledger stays as it was
+        }
+        if (ledger.Save() is { } warning)
+        {
+            await stderr.WriteLineAsync("sysops-fast: " + warning);
+        }
+        return CliRunner.Matched;
     }
 }

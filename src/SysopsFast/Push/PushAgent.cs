@@ -21,8 +21,11 @@ public sealed record PushOutcome(string Server, int Written, int Unchanged, stri
 
 /// <summary>
 /// <c>push</c>: this host's objects to every server given, in parallel, each with its own
-/// timeout. An object whose stored md5 equals the new one only gets its expiry refreshed; otherwise
-/// one SET replaces the whole record, so a reader sees the old record or the new one.
+/// timeout. An unchanged object only gets its expiry refreshed; otherwise one SET replaces the
+/// whole record, so a reader sees the old record or the new one. Unchanged means: the
+/// <see cref="PushLedger"/> says the server was given these contents and the key is still there
+/// (no read needed), or else the stored md5 (16 bytes of the header) is the same, where the user
+/// may read records.
 /// </summary>
 public static class PushAgent
 {
@@ -62,46 +65,41 @@ public static class PushAgent
         IReadOnlyList<ServerAddress> servers,
         TimeSpan? ttl,
         TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PushLedger? ledger = null)
     {
         await using var connections = new RedisConnections();
-        var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, cancellationToken));
+        var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, ledger ?? PushLedger.None, cancellationToken));
         return await Task.WhenAll(tasks);
     }
 
-    private static async Task<PushOutcome> PushOneAsync(RedisConnections connections, ServerAddress server, string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<PushOutcome> PushOneAsync(RedisConnections connections, ServerAddress server, string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, TimeSpan timeout, PushLedger ledger, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
             var db = await connections.DatabaseAsync(server, deadline.Token);
-            var keys = objects.Select(o => (RedisKey)ObjectKey.Make(hostname, o.Name)).ToArray();
-            // The md5 sits at a fixed place in the header: 16 bytes fetched per object, not the record.
-            var stored = await Task.WhenAll(keys.Select(k => db.StringGetRangeAsync(k, 24, 39))).WaitAsync(deadline.Token);
+            var keys = objects.Select(o => ObjectKey.Make(hostname, o.Name)).ToArray();
+            var name = server.ToString();
+            var unchanged = await Task.WhenAll(keys.Select((k, i) => ledger.Holds(name, k, objects[i].Md5) ? RefreshAsync(db, k, ttl) : SameMd5Async(db, k, objects[i].Md5, ttl))).WaitAsync(deadline.Token);
             var writes = new List<Task>();
-            int written = 0, unchanged = 0;
             for (var i = 0; i < objects.Count; i++)
             {
-                var old = (byte[]?)stored[i];
-                if (old is { Length: 16 } && System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(old) == objects[i].Md5)
-                {
-                    writes.Add(ttl is { } t ? db.KeyExpireAsync(keys[i], t) : db.KeyPersistAsync(keys[i]));
-                    unchanged++;
-                }
-                else
+                if (!unchanged[i])
                 {
                     writes.Add(ttl is { } expiry ? db.StringSetAsync(keys[i], objects[i].Record, expiry) : db.StringSetAsync(keys[i], objects[i].Record));
-                    written++;
                 }
             }
+            var written = writes.Count;
             var expiryScore = KeyCatalog.Expiry(ttl, DateTimeOffset.UtcNow);
             foreach (var o in objects)
             {
                 writes.AddRange(KeyCatalog.Add(db, hostname, o.Name, expiryScore));
             }
             await Task.WhenAll(writes).WaitAsync(deadline.Token);
-            return new PushOutcome(server.ToString(), written, unchanged, null);
+            ledger.Record(name, keys.Select((k, i) => (k, objects[i].Md5)));
+            return new PushOutcome(name, written, objects.Count - written, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -115,5 +113,36 @@ public static class PushAgent
         {
             return new PushOutcome(server.ToString(), 0, 0, e.Message.Split('\n')[0]);
         }
+    }
+
+    /// <summary>Refreshes the key's expiry; false when the key is gone (then it must be sent).</summary>
+    private static async Task<bool> RefreshAsync(IDatabaseAsync db, string key, TimeSpan? ttl)
+    {
+        if (ttl is { } t)
+        {
+            return await db.KeyExpireAsync(key, t);
+        }
+        var persist = db.KeyPersistAsync(key);
+        var exists = await db.KeyExistsAsync(key);
+        await persist;
+        return exists;
+    }
+
+    /// <summary>
+    /// Whether the stored record has this md5 (bytes 24–39 of its header: 16 bytes read, not the
+    /// record), its expiry then refreshed. A user that may not read records (NOPERM) sends it.
+    /// </summary>
+    private static async Task<bool> SameMd5Async(IDatabaseAsync db, string key, UInt128 md5, TimeSpan? ttl)
+    {
+        byte[]? stored;
+        try
+        {
+            stored = await db.StringGetRangeAsync(key, 24, 39);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        return stored is { Length: 16 } && System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(stored) == md5 && await RefreshAsync(db, key, ttl);
     }
 }

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// What this host last pushed to each server (key → md5), kept in a file between runs. An object
+/// whose md5 equals the ledger's only gets its expiry refreshed, which needs no permission to read
+/// records: the pusher role has none (docs/SECURITY.md). A missing or unreadable ledger only costs
+/// one full push; entries are written only after a server took the push.
+/// </summary>
+public sealed class PushLedger
+{
+    private readonly string? _path;
+    private readonly Dictionary<string, Dictionary<string, UInt128>> _servers = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    private PushLedger(string? path) => _path = path;
+
+    /// <summary>A ledger that remembers nothing (each push reads the stored md5s where it may).</summary>
+    public static PushLedger None { get; } = new(null);
+
+    /// <summary>The ledger in <paramref name="path"/>; an absent or unreadable file is an empty ledger.</summary>
+    public static PushLedger Load(string path)
+    {
+        var ledger = new PushLedger(path);
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            foreach (var server in json.RootElement.EnumerateObject())
+            {
+                var keys = ledger.Keys(server.Name);
+                foreach (var entry in server.Value.EnumerateObject())
+                {
+                    if (UInt128.TryParse(entry.Value.GetString(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var md5))
+                    {
+                        keys[entry.Name] = md5;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
+        {
+            ledger._servers.Clear(); // unusable: start over
+        }
+        return ledger;
+    }
+
+    /// <summary>Whether <paramref name="server"/> was last given these contents under this key.</summary>
+    public bool Holds(string server, string key, UInt128 md5)
+    {
+        lock (_lock)
+        {
+            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == md5;
+        }
+    }
+
+    /// <summary>Notes what <paramref name="server"/> now holds from this host (after it took the push): these, and no other, objects.</summary>
+    public void Record(string server, IEnumerable<(string Key, UInt128 Md5)> pushed)
+    {
+        lock (_lock)
+        {
+            _servers[server] = pushed.ToDictionary(p => p.Key, p => p.Md5, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Writes the ledger (a new file renamed over the old, readable by its owner only).</summary>
+    /// <returns>Why it could not be written, or null.</returns>
+    public string? Save()
+    {
+        if (_path is null)
+        {
+            return null;
+        }
+        var temporary = _path + ".new";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            using (var file = new FileStream(temporary, options))
+            using (var json = new Utf8JsonWriter(file))
+            {
+                Write(json);
+            }
+            File.Move(temporary, _path, overwrite: true);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"the push ledger '{_path}' could not be written ({e.Message}); the next push sends every object again";
+        }
+    }
+
+    private void Write(Utf8JsonWriter json)
+    {
+        lock (_lock)
+        {
+            json.WriteStartObject();
+            foreach (var (server, keys) in _servers)
+            {
+                json.WriteStartObject(server);
+                foreach (var (key, md5) in keys)
+                {
+                    json.WriteString(key, md5.ToString("x32", CultureInfo.InvariantCulture));
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+    }
+
+    private Dictionary<string, UInt128> Keys(string server)
+    {
+        if (!_servers.TryGetValue(server, out var keys))
+        {
+            _servers[server] = keys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SysopsFast.Redis;
+
+/// <summary>What a Redis user of the fleet may do (docs/SECURITY.md).</summary>
+public enum AclRole
+{
+    /// <summary>Queries: reads records, the key catalog and dictionaries; appends to the audit stream; writes nothing else.</summary>
+    Reader,
+
+    /// <summary>push: writes records, catalog entries and expiries; reads no record.</summary>
+    Pusher,
+
+    /// <summary>Everything (import, migrate, maintenance).</summary>
+    Admin,
+}
+
+/// <summary>
+/// Redis ACL rules for the roles, as one <c>user …</c> line of an ACL file (the same words follow
+/// <c>ACL SETUSER name</c>). The password is stored as its SHA-256 (Redis's <c>#hash</c> form), so
+/// the line can be kept in configuration management without the password.
+/// </summary>
+public static class AclRules
+{
+    /// <summary>
+    /// What every client sends to connect, pick a database and find out what the server is. Only
+    /// commands Redis 7.0 knows: an unknown one makes the whole ACL file fail to load (CLIENT
+    /// SETINFO, which StackExchange.Redis also tries, is 7.2's; its refusal is harmless).
+    /// </summary>
+    private const string Connection = "+ping +echo +hello +auth +select +quit +client|setname +client|id +info +readonly +cluster|slots +cluster|shards +cluster|nodes +cluster|info";
+
+    /// <summary>The audit stream, which every query appends to.</summary>
+    public const string AuditKey = "#audit";
+
+    /// <summary>The channel queries publish their cost on.</summary>
+    public const string CostChannel = "sysops-api";
+
+    public static string DefaultUser(AclRole role) => role switch
+    {
+        AclRole.Reader => "sysops-reader",
+        AclRole.Pusher => "sysops-pusher",
+        _ => "sysops-admin",
+    };
+
+    /// <summary>The ACL file line of <paramref name="user"/> in <paramref name="role"/>.</summary>
+    public static string Line(AclRole role, string user, string password)
+    {
+        CheckUser(user);
+        return $"user {user} on {PasswordHash(password)} resetkeys resetchannels {Permissions(role)}";
+    }
+
+    /// <summary>
+    /// A pusher limited to one host's keys (<c>host#*</c>): a compromised host can forge neither its
+    /// neighbours' records nor read them. It still adds to the shared key catalog.
+    /// </summary>
+    public static string HostPusherLine(string host, string secret)
+    {
+        CheckUser(host);
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands}";
+    }
+
+    /// <summary>
+    /// A host's own password, derived from the operators' secret: each host is given only its own,
+    /// and cannot derive another's.
+    /// </summary>
+    public static string HostPassword(string secret, string host) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(host)));
+
+    /// <summary>The password (or per-host secret) from the environment, as connections take it; required here.</summary>
+    public static string SecretFromEnvironment() =>
+        ServerAddress.PasswordFromEnvironment()
+        ?? throw Errors.BadArgument("no password: set SYSOPS_FAST_REDIS_PASSWORD, or SYSOPS_FAST_REDIS_PASSWORD_FILE to a file holding it (mode 600); for per-host pushers it is the secret their passwords derive from");
+
+    private const string CatalogWrites = "%W~#catalog:* %R~#catalog:dicts %R~#dict:*";
+
+    /// <summary>Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and catalog entries; GET/MGET reach only what the key patterns allow (dictionaries).</summary>
+    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget";
+
+    private static string Permissions(AclRole role) => role switch
+    {
+        AclRole.Reader => $"%R~* %W~{AuditKey} &{CostChannel} -@all {Connection} +get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +eval +publish +xadd +xrange +xrevrange +xinfo|stream",
+        AclRole.Pusher => $"%W~* {CatalogWrites} -@all {Connection} {PushCommands}",
+        _ => "~* &* +@all",
+    };
+
+    private static string PasswordHash(string password) =>
+        "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password)));
+
+    /// <summary>A user name is one word of the ACL file: no spaces or control characters.</summary>
+    private static void CheckUser(string user)
+    {
+        if (user.Length == 0 || user.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || user.Contains('#', StringComparison.Ordinal))
+        {
+            throw Errors.BadArgument($"'{ControlFree(user)}' cannot be a Redis user name (empty, or holds a space, a control character or '#')");
+        }
+    }
+
+    private static string ControlFree(string text) => new([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
+
+    /// <summary>Redis key patterns are globs: a host name's glob characters must match only themselves.</summary>
+    private static string EscapeGlob(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+            escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
+}
