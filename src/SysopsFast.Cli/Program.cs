@@ -23,6 +23,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     ServerCommand.Build(),
     DemoCommand.Build(),
     AclCommand.Build(),
+    AuditCommand.Build(),
 };
 root.Add(ExtractCommand.Build(root));
 root.Add(CompletionCommand.Build(root));

@@ -74,7 +74,39 @@ internal sealed class QueryOutput
             costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : _joinSummaries.SelectMany(s => s.Costs)));
             await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
+        var arguments = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().Select(a => string.Join(' ', a.Tokens.Select(t => t.Value))).ToArray();
+        await AuditAsync(fleet, arguments.FirstOrDefault() ?? "", arguments.Skip(1).FirstOrDefault() ?? "", summaries, Console.Error);
         return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);
+    }
+
+    /// <summary>
+    /// Records the query in the audit stream of every server it read (who, what, when, cost); a
+    /// server that does not record it is named on stderr, the answer stands.
+    /// </summary>
+    public static async Task AuditAsync(FleetQuery fleet, string objectPattern, string textPattern, IReadOnlyList<ExtractSummary> summaries, TextWriter stderr)
+    {
+        var servers = summaries.SelectMany(s => s.Costs).Select(c => c.Server).Distinct(StringComparer.Ordinal).ToArray();
+        if (servers.Length == 0)
+        {
+            return;
+        }
+        var entry = new Query.AuditEntry
+        {
+            Time = DateTimeOffset.UtcNow,
+            OsUser = Environment.UserName,
+            ClientHost = Environment.MachineName,
+            Command = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),
+            Scope = fleet.Targeting.Site is { } site ? $"{fleet.Targeting.Scope} {site}".ToLowerInvariant() : fleet.Targeting.Scope.ToString().ToLowerInvariant(),
+            ObjectPattern = objectPattern,
+            TextPattern = textPattern,
+            Keys = summaries.Sum(s => s.KeysDiscovered),
+            Bytes = summaries.Sum(s => s.BytesFetched),
+            Seconds = summaries.Sum(s => s.Elapsed.TotalSeconds),
+        };
+        foreach (var refusal in await fleet.AuditAsync(entry, servers))
+        {
+            await stderr.WriteLineAsync($"sysops-fast: the query was not recorded in the audit stream of {refusal}");
+        }
     }
 
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>

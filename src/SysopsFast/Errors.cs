@@ -11,6 +11,10 @@ internal static class Errors
     public static SysopsFastException ServerFailed(string server, Exception inner) =>
         new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", inner);
 
+    /// <summary>An error reply, in Redis's own words (NOPERM names the permission missing).</summary>
+    public static SysopsFastException ServerRefused(string server, string command, string reply) =>
+        new($"the Redis server {server} refused {command}: {reply}");
+
     public static SysopsFastException BadAddress(string address, string why) =>
         new($"'{address}' is not a Redis address ({why}); write it as redis://host:port[/db] or host:port");
 

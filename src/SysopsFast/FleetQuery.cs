@@ -383,6 +383,56 @@ public sealed class FleetQuery : IAsyncDisposable
 
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Appends <paramref name="entry"/> to the audit stream of each server touched (as the user it
+    /// was reached as). The answer is already given, so a server that refuses does not fail the query.
+    /// </summary>
+    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>).</param>
+    /// <returns>"server: why" for each server that did not record it.</returns>
+    public async Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
+        var refusals = await Task.WhenAll(asked.Select(async server =>
+        {
+            try
+            {
+                var db = await _connections.QueryServerAsync(server, cancellationToken);
+                var fields = (entry with { RedisUser = server.User ?? "default" }).Fields();
+                await db.AppendToStreamAsync(AuditTrail.Stream, fields, AuditTrail.MaxLength).WaitAsync(PublishTimeout, cancellationToken);
+                return null;
+            }
+            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException or TimeoutException)
+            {
+                return $"{server}: {Errors.Brief(e)}";
+            }
+        }));
+        return [.. refusals.OfType<string>()];
+    }
+
+    /// <summary>Every audit entry since <paramref name="since"/> on the servers in scope, oldest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var perServer = await Task.WhenAll(Servers.Select(async server =>
+        {
+            var db = await _connections.QueryServerAsync(server, cancellationToken);
+            var entries = new List<AuditEntry>();
+            var after = Math.Max(0, since.ToUnixTimeMilliseconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "-18446744073709551615";
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var page = await db.StreamRangeAsync(AuditTrail.Stream, after, AuditTrail.Page);
+                entries.AddRange(page.Select(e => AuditEntry.From(server.ToString(), e.Id, e.Fields)));
+                if (page.Count < AuditTrail.Page)
+                {
+                    return entries;
+                }
+                after = page[^1].Id;
+            }
+        }));
+        return [.. perServer.SelectMany(e => e).OrderBy(e => e.Time).ThenBy(e => e.Server, StringComparer.Ordinal)];
+    }
+
     public ValueTask DisposeAsync()
     {
         _dictionaries.Dispose();

@@ -85,6 +85,9 @@ public sealed class AclTests : IAsyncLifetime
     [InlineData("reader", "DEL web1.example.org#/motd", "NOPERM")]
     [InlineData("reader", "EXPIRE web1.example.org#/motd 1", "NOPERM")]
     [InlineData("reader", "XADD #other * who me", "NOPERM")]
+    [InlineData("reader", "XTRIM #audit MAXLEN 0", "NOPERM")]
+    [InlineData("reader", "XDEL #audit 1-1", "NOPERM")]
+    [InlineData("reader", "DEL #audit", "NOPERM")]
     [InlineData("reader", "FLUSHALL", "NOPERM")]
     [InlineData("reader", "KEYS *", "NOPERM")]
     [InlineData("reader", "CONFIG GET maxmemory", "NOPERM")]
@@ -177,6 +180,49 @@ public sealed class AclTests : IAsyncLifetime
         Assert.Equal(2, exit);
         Assert.Contains("FAILED: NOPERM", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Every_query_is_in_the_audit_stream_with_who_what_and_cost()
+    {
+        var pattern = "hel+o-" + Guid.NewGuid().ToString("N")[..8] + "|hello";
+        var (exit, _, stderr) = await Cli("grep", "motd", pattern, "--server", As("reader"));
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("audit", stderr, StringComparison.Ordinal); // recorded: nothing to say
+        (exit, var stdout, stderr) = await Cli("audit", "--since", "1h", "--json", "--server", As("reader"));
+        Assert.True(exit == 0, stderr);
+        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var row = Assert.Single(rows, r => r.GetProperty("pattern").GetString() == pattern);
+        Assert.Equal("reader", row.GetProperty("user").GetString());
+        Assert.Equal(Environment.UserName, row.GetProperty("os_user").GetString());
+        Assert.Equal(Environment.MachineName, row.GetProperty("client_host").GetString());
+        Assert.Equal("motd", row.GetProperty("object_pattern").GetString());
+        Assert.StartsWith("grep motd '" + pattern + "' --server redis://reader@", row.GetProperty("command").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, row.GetProperty("keys").GetInt64());
+        Assert.True(row.GetProperty("bytes").GetInt64() > 0);
+        Assert.True(row.GetProperty("seconds").GetDouble() > 0);
+        Assert.True(Math.Abs(row.GetProperty("time").GetDouble() - DateTimeOffset.UtcNow.ToUnixTimeSeconds()) < 120);
+
+        (exit, stdout, _) = await Cli("audit", "--since", "1h", "--server", As("reader"));
+        Assert.Equal(0, exit);
+        Assert.Contains($"  reader  {Environment.UserName}@{Environment.MachineName}  keys=1 ", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_refuses_the_audit_entry_is_named_and_the_answer_stands()
+    {
+        // A reader whose ACL lost +xadd (an operator's own rule): the query is answered, the gap named.
+        Assert.Equal("OK", await RedisCli("default", "unused", "ACL", "SETUSER", "noaudit", "on", $">{Password}", "%R~*", "-@all", "+mget", "+get", "+exists", "+zrangebyscore", "+zscan", "+scan", "+info", "+ping", "+eval", "+getrange", "+hello", "+auth", "+select", "+client|setname"));
+        var (exit, stdout, stderr) = await Cli("grep", "motd", "hello", "--server", As("noaudit"));
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("hello\n", stdout);
+        Assert.Contains($"sysops-fast: the query was not recorded in the audit stream of {_redis!.Address}: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Secrets_never_reach_the_recorded_command_line() =>
+        Assert.Equal("grep x y --server 'redis://u:***@h:1' --tls-key-password '***' '--secret=***'",
+            Query.AuditEntry.Redact(["grep", "x", "y", "--server", "redis://u:hunter2@h:1", "--tls-key-password", "hunter2", "--secret=hunter2"]));
 
     [Fact]
     public async Task A_host_password_only_opens_that_host()

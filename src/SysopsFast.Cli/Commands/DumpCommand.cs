@@ -41,6 +41,7 @@ internal static class DumpHandler
         {
             await QueryOutput.ReportCostAsync(fleet, "dump", summary.Costs, summary.Elapsed, stderr);
         }
+        await QueryOutput.AuditAsync(fleet, pattern, "", [summary], stderr);
         return await SummaryReport.WriteAsync(summary, stderr) ?? (dumper.Refused.Count > 0 ? CliRunner.Error : CliRunner.Matched);
     }
 }

@@ -259,6 +259,7 @@ internal static class GrepHandler
         {
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: {result.Omitted} object(s) too large to store were not searched: first {string.Join(", ", result.OmittedKeys)}"));
         }
+        await QueryOutput.AuditAsync(fleet, args.ObjectPattern, args.Pattern, [.. joined, result.Summary], stderr);
         // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
     }

@@ -54,6 +54,15 @@ internal interface IQueryServer
     /// <summary>PUBLISH on <paramref name="channel"/>; the number of subscribers that got it.</summary>
     Task<long> PublishAsync(string channel, string message);
 
+    /// <summary>XADD to a stream capped at about <paramref name="maxLength"/> entries (MAXLEN ~).</summary>
+    Task AppendToStreamAsync(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength);
+
+    /// <summary>XRANGE: up to <paramref name="count"/> entries after <paramref name="afterId"/> ("-" for the first), oldest first.</summary>
+    Task<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, string afterId, int count);
+
     /// <summary>INFO of the server (of each primary, for a cluster), with the node's address; null for a node not connected.</summary>
     Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync();
 }
+
+/// <summary>One entry of a Redis stream: its id ("ms-seq") and its fields in order.</summary>
+internal sealed record StreamEntry(string Id, IReadOnlyList<KeyValuePair<string, string>> Fields);

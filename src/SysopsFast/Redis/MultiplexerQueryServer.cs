@@ -146,6 +146,15 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public Task<long> PublishAsync(string channel, string message) =>
         _db.PublishAsync(RedisChannel.Literal(channel), message);
 
+    public Task AppendToStreamAsync(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength) =>
+        _db.StreamAddAsync(stream, [.. fields.Select(f => new NameValueEntry(f.Key, f.Value))], maxLength: (int)Math.Min(maxLength, int.MaxValue), useApproximateMaxLength: true);
+
+    public async Task<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, string afterId, int count)
+    {
+        var entries = await _db.StreamRangeAsync(stream, afterId == "-" ? "-" : "(" + afterId, "+", count);
+        return [.. entries.Select(e => new StreamEntry(e.Id!, [.. e.Values.Select(v => new KeyValuePair<string, string>(v.Name!, v.Value!))]))];
+    }
+
     public async Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync()
     {
         // Every primary the client knows of; one it is not connected to is listed without INFO, not left out.

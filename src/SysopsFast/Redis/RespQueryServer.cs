@@ -208,6 +208,46 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return frame.Error is null ? frame.ReadInteger() : 0;
     }
 
+    public async Task AppendToStreamAsync(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength)
+    {
+        byte[][] args = [Encoding.UTF8.GetBytes(stream), "MAXLEN"u8.ToArray(), "~"u8.ToArray(), Ascii(maxLength), "*"u8.ToArray(),
+            .. fields.SelectMany(f => new[] { Encoding.UTF8.GetBytes(f.Key), Encoding.UTF8.GetBytes(f.Value) })];
+        using var reply = await connection.SendAsync("XADD"u8, args);
+        if (reply.Read().Error is { } error)
+        {
+            throw Errors.ServerRefused(Name, "XADD", error);
+        }
+    }
+
+    public async Task<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, string afterId, int count)
+    {
+        var start = afterId == "-" ? "-" : "(" + afterId;
+        using var reply = await connection.SendAsync("XRANGE"u8, Encoding.UTF8.GetBytes(stream), Encoding.ASCII.GetBytes(start), "+"u8.ToArray(), "COUNT"u8.ToArray(), Ascii(count));
+        var frame = reply.Read();
+        if (frame.Error is { } error)
+        {
+            throw Errors.ServerRefused(Name, "XRANGE", error);
+        }
+        var entries = new List<StreamEntry>();
+        for (var n = frame.ReadArrayLength(); n > 0; n--)
+        {
+            if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var id))
+            {
+                throw new InvalidDataException("XRANGE did not return [id, fields] entries");
+            }
+            var fields = new List<KeyValuePair<string, string>>();
+            for (var f = frame.ReadArrayLength() / 2; f > 0; f--)
+            {
+                frame.TryReadBulk(out var name);
+                var key = Encoding.UTF8.GetString(name);
+                frame.TryReadBulk(out var value);
+                fields.Add(new(key, Encoding.UTF8.GetString(value)));
+            }
+            entries.Add(new StreamEntry(Encoding.ASCII.GetString(id), fields));
+        }
+        return entries;
+    }
+
     public async Task<IReadOnlyList<(string Node, string? Info)>> InfoAsync()
     {
         var info = await InfoSectionAsync([]);

@@ -1,0 +1,101 @@
+using System.Globalization;
+
+namespace SysopsFast.Query;
+
+/// <summary>
+/// One query as the audit stream (<see cref="AuditTrail.Stream"/>) records it: who asked (Redis
+/// user, OS user, client host), what (command line with secrets removed, scope, patterns), when,
+/// and what it cost.
+/// </summary>
+public sealed partial record AuditEntry
+{
+    public required DateTimeOffset Time { get; init; }
+    public string RedisUser { get; init; } = "default";
+    public required string OsUser { get; init; }
+    public required string ClientHost { get; init; }
+    public required string Command { get; init; }
+    public string Scope { get; init; } = "";
+    public string ObjectPattern { get; init; } = "";
+    public string TextPattern { get; init; } = "";
+    public long Keys { get; init; }
+    public long Bytes { get; init; }
+    public double Seconds { get; init; }
+
+    /// <summary>The server whose stream held it (when read back).</summary>
+    public string Server { get; init; } = "";
+
+    /// <summary>Field names as the stream stores them (and <c>audit --json</c> prints them).</summary>
+    internal IReadOnlyList<KeyValuePair<string, string>> Fields() =>
+    [
+        new("time", Time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
+        new("user", RedisUser),
+        new("os_user", OsUser),
+        new("client_host", ClientHost),
+        new("command", Command),
+        new("scope", Scope),
+        new("object_pattern", ObjectPattern),
+        new("pattern", TextPattern),
+        new("keys", Keys.ToString(CultureInfo.InvariantCulture)),
+        new("bytes", Bytes.ToString(CultureInfo.InvariantCulture)),
+        new("seconds", Seconds.ToString("F3", CultureInfo.InvariantCulture)),
+    ];
+
+    /// <summary>An entry read back; a field it lacks (another writer) is empty or 0.</summary>
+    internal static AuditEntry From(string server, string id, IReadOnlyList<KeyValuePair<string, string>> fields)
+    {
+        var f = fields.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+        string Text(string name) => f.GetValueOrDefault(name) ?? "";
+        long Number(string name) => long.TryParse(Text(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var ms = Number("time") is > 0 and var t ? t : long.Parse(id.Split('-')[0], CultureInfo.InvariantCulture);
+        return new AuditEntry
+        {
+            Time = DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            RedisUser = Text("user"),
+            OsUser = Text("os_user"),
+            ClientHost = Text("client_host"),
+            Command = Text("command"),
+            Scope = Text("scope"),
+            ObjectPattern = Text("object_pattern"),
+            TextPattern = Text("pattern"),
+            Keys = Number("keys"),
+            Bytes = Number("bytes"),
+            Seconds = double.TryParse(Text("seconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 0,
+            Server = server,
+        };
+    }
+
+    /// <summary>
+    /// The command line as recorded: a value that follows an option naming a password, secret or
+    /// key file's contents, and a password written into a URL, are replaced by "***".
+    /// </summary>
+    public static string Redact(IReadOnlyList<string> args)
+    {
+        var shown = new List<string>(args.Count);
+        var hideNext = false;
+        foreach (var arg in args)
+        {
+            if (hideNext)
+            {
+                shown.Add("***");
+                hideNext = false;
+                continue;
+            }
+            var secretOption = arg.StartsWith('-') && (arg.Contains("password", StringComparison.OrdinalIgnoreCase) || arg.Contains("secret", StringComparison.OrdinalIgnoreCase));
+            if (secretOption && arg.Contains('=', StringComparison.Ordinal))
+            {
+                shown.Add(arg[..(arg.IndexOf('=', StringComparison.Ordinal) + 1)] + "***");
+                continue;
+            }
+            hideNext = secretOption;
+            shown.Add(UrlPassword().Replace(arg, "${1}***@"));
+        }
+        return string.Join(' ', shown.Select(Quote));
+    }
+
+    /// <summary>As a shell would need it: single quotes around anything but plain characters.</summary>
+    private static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+%#".Contains(c, StringComparison.Ordinal)) ? arg : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(rediss?://[^:/@]*:)[^@]*@")]
+    private static partial System.Text.RegularExpressions.Regex UrlPassword();
+}
