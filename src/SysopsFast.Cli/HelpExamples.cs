@@ -28,6 +28,11 @@ internal static class HelpExamples
         ],
         ["compare-all"] = ["sysops-fast compare-all /etc/sysctl.conf                     # the odd ones out", "sysops-fast compare-all /etc/resolv.conf --hostlist --scope site --site eat1"],
         ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3"],
+        ["verify"] =
+        [
+            "sysops-fast verify                                  # every key of every core, copies compared across its servers",
+            "sysops-fast verify /etc/passwd --scope site --site eat1 --json",
+        ],
         ["info"] = ["sysops-fast info", "sysops-fast info --scope global --json"],
         ["extract"] = ["sysops-fast extract --search /etc/passwd --md5sum --prefix-hostnames", "sysops-fast extract --search sysctl.conf --compare-all --hostlist --scope site --site eat1"],
         ["migrate"] = ["sysops-fast migrate --from redis://old-mps:6379/1 --server redis://new-mps:6379"],
