@@ -444,7 +444,8 @@ public sealed class FleetQuery : IAsyncDisposable
         // Each entry is "core (server: reason)", the core being this one narrowed to the server.
         leftOut.AddRange(lost.SelectMany(i => summaries[i].CoresMissing).Select(m => m.StartsWith(core.Id + " (", StringComparison.Ordinal) && m.EndsWith(')') ? m[(core.Id.Length + 2)..^1] : m));
         var kept = Enumerable.Range(0, servers.Length).Except(lost).ToArray();
-        var combined = ExtractSummary.Combine(summaries);
+        // The servers were read at once: the core took as long as the slowest, not their sum.
+        var combined = ExtractSummary.Combine(summaries) with { Elapsed = summaries.Max(x => x.Elapsed) };
         if (kept.Length < 2)
         {
             return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut) with { Summary = Reported(combined, core, [], leftOut) };
