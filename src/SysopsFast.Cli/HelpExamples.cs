@@ -30,6 +30,11 @@ internal static class HelpExamples
         ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3"],
         ["acl"] = ["sysops-fast acl --role reader --user ops-read  # password from SYSOPS_FAST_REDIS_PASSWORD(_FILE)", "sysops-fast acl --role pusher --hosts /etc/sysops-fast/hosts.txt  # one user per host", "sysops-fast acl --host-password web01.example.com  # that host's own password"],
         ["audit"] = ["sysops-fast audit --since 6h", "sysops-fast audit --since 7d --json --scope global"],
+        ["verify"] =
+        [
+            "sysops-fast verify                                  # every key of every core, copies compared across its servers",
+            "sysops-fast verify /etc/passwd --scope site --site eat1 --json",
+        ],
         ["info"] = ["sysops-fast info", "sysops-fast info --scope global --json"],
         ["extract"] = ["sysops-fast extract --search /etc/passwd --md5sum --prefix-hostnames", "sysops-fast extract --search sysctl.conf --compare-all --hostlist --scope site --site eat1"],
         ["migrate"] = ["sysops-fast migrate --from redis://old-mps:6379/1 --server redis://new-mps:6379"],

@@ -18,6 +18,7 @@ var root = new RootCommand("sysops-fast: ask questions about every machine of a 
     ImportCommand.Build(),
     MigrateCommand.Build(),
     KvCommand.Build(),
+    VerifyCommand.Build(),
     DumpCommand.Build(),
     PushCommand.Build(),
     ServerCommand.Build(),

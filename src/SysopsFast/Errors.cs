@@ -43,6 +43,12 @@ internal static class Errors
     public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures, Exception? last = null) =>
         new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or accept a partial answer", last, ErrorRemedy.AllowPartial);
 
+    public static SysopsFastException ReplicasUnavailable(IEnumerable<string> servers, Exception? last = null) =>
+        new($"cannot verify replicas: a server could not be read ({string.Join("; ", servers)}); its copies cannot be compared: fix the server, or verify the others without it", last, ErrorRemedy.AllowPartial);
+
+    public static SysopsFastException NothingToVerify(IEnumerable<string> skipped) =>
+        new($"nothing to verify: no core in scope has two servers that answered to compare ({string.Join("; ", skipped)}); verify compares the replicas a topology file lists for a core", remedy: ErrorRemedy.TopologyFile);
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 

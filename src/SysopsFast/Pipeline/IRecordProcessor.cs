@@ -7,6 +7,15 @@ public interface IRecordProcessor
 {
     /// <summary>Returns false to stop the whole query (the sink has what it wanted).</summary>
     bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content);
+
+    /// <summary>
+    /// A record of this worker's batches that could not be read (it is also in the summary's
+    /// <see cref="ExtractSummary.Corrupt"/>). Most processors skip it; one that compares copies
+    /// (verify) counts it as a copy that differs.
+    /// </summary>
+    void Corrupt(ReadOnlySpan<byte> key, string reason)
+    {
+    }
 }
 
 public interface IRecordProcessorFactory

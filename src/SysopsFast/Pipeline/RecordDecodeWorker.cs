@@ -92,6 +92,7 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         if (!valid)
         {
             _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), error!));
+            _processor.Corrupt(key, error!);
             return true;
         }
         Records++;
@@ -117,7 +118,9 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         if (!_decoder.TryRepeat(value, out var header, out var content))
         {
             // Only its md5 twin was fetched, and that one is corrupt: say so under this key too.
-            _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), "not fetched: the record with the same md5 it was deduplicated against is corrupt"));
+            const string reason = "not fetched: the record with the same md5 it was deduplicated against is corrupt";
+            _corrupt.Enqueue(new CorruptRecord(_server, ObjectKey.Display(key), reason));
+            _processor.Corrupt(key, reason);
             return true;
         }
         Records++;

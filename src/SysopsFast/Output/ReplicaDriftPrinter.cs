@@ -1,0 +1,71 @@
+using System.Text;
+using SysopsFast.Query;
+
+namespace SysopsFast.Output;
+
+/// <summary>Prints what <c>verify</c> finds, one row at a time (rows come sorted by core, then key).</summary>
+public interface IReplicaDriftPrinter
+{
+    void Row(ReplicaDriftRow row);
+}
+
+/// <summary>
+/// One line a row (docs/OUTPUT.md): <c>core key missing on S1, S2</c>, or
+/// <c>core key different: S1=md5prefix, S2=corrupt (reason)</c>.
+/// </summary>
+public sealed class TextReplicaDriftPrinter(Stream output) : IReplicaDriftPrinter
+{
+    /// <summary>Hex digits of an md5 shown: enough to tell copies apart on a line (the JSON has all 32).</summary>
+    public const int Md5Prefix = 8;
+
+    public void Row(ReplicaDriftRow row)
+    {
+        var text = new StringBuilder().Append(row.Core).Append(' ').Append(row.Key);
+        if (row.Problem == ReplicaProblem.Missing)
+        {
+            text.Append(" missing on ").AppendJoin(", ", row.Servers.Select(s => s.Server));
+        }
+        else
+        {
+            text.Append(" different: ").AppendJoin(", ", row.Servers.Select(s => s.Corrupt is { } why ? $"{s.Server}=corrupt ({why})" : $"{s.Server}={s.Md5Hex![..Md5Prefix]}"));
+        }
+        output.Write(Encoding.UTF8.GetBytes(text.Append('\n').ToString()));
+    }
+}
+
+/// <summary>
+/// NDJSON: <c>{"core", "key", "problem", "servers": [{"server", "md5", "corrupt"}]}</c> per row;
+/// <c>md5</c> and <c>corrupt</c> are null where they do not apply.
+/// </summary>
+public sealed class JsonReplicaDriftPrinter(Stream output) : IReplicaDriftPrinter
+{
+    public void Row(ReplicaDriftRow row) =>
+        RecordJson.WriteLine(output, json =>
+        {
+            json.WriteString("core", row.Core);
+            json.WriteString("key", row.Key);
+            json.WriteString("problem", row.Problem == ReplicaProblem.Missing ? "missing" : "different");
+            json.WriteStartArray("servers");
+            foreach (var copy in row.Servers)
+            {
+                json.WriteStartObject();
+                json.WriteString("server", copy.Server);
+                WriteNullable(json, "md5", copy.Md5Hex);
+                WriteNullable(json, "corrupt", copy.Corrupt);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        });
+
+    private static void WriteNullable(System.Text.Json.Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}
