@@ -39,6 +39,12 @@ internal static class Errors
     public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures, Exception? last = null) =>
         new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or accept a partial answer", last, ErrorRemedy.AllowPartial);
 
+    public static SysopsFastException BadHostName(string host) =>
+        new($"'{host}' cannot be a host name (it is blank or contains '#', which separates host from object in a key); give another", remedy: ErrorRemedy.HostName);
+
+    public static SysopsFastException BadHostDirectory(string directory, string host) =>
+        new($"the directory '{host}' in {directory} cannot be a host name (it is blank or contains '#', which separates host from object in a key); rename or remove it");
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 

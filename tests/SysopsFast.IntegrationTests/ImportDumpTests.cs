@@ -102,6 +102,29 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
         return output;
     }
 
+    /// <summary>A host directory named 'evil#host' would write 'evil#host#/etc/x', which readers split into another host and object.</summary>
+    [Theory]
+    [InlineData("evil#host")]
+    [InlineData("#")]
+    [InlineData(" ")]
+    public async Task Import_refuses_a_host_directory_that_cannot_be_a_host_name(string name)
+    {
+        var root = Path.Combine(_work, "bad-host");
+        foreach (var host in new[] { "good.example.org", name })
+        {
+            Directory.CreateDirectory(Path.Combine(root, host, "etc"));
+            File.WriteAllText(Path.Combine(root, host, "etc", "x"), "contents\n");
+        }
+        var (exit, _, stderr) = await CliProcessTests.Run("import", root, "--server", $"redis://{redis.Address}/14", "--codec", "lz4");
+        Assert.Equal(2, exit);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"'{name}'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        // Refused before anything is written.
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        Assert.Equal(0, await mux.GetServers()[0].DatabaseSizeAsync(14));
+    }
+
     [Fact]
     public async Task Hostile_key_names_are_refused_not_followed()
     {

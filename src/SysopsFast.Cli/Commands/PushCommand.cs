@@ -41,10 +41,6 @@ internal static class PushHandler
 {
     public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, TextWriter stdout, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(hostname) || hostname.Contains('#', StringComparison.Ordinal))
-        {
-            throw Errors.BadArgument($"'{hostname}' cannot be a host name (empty, or contains '#'); give one with --hostname");
-        }
         var objects = PushAgent.CollectDirectory(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken);
         foreach (var o in outcomes)

@@ -64,6 +64,10 @@ public static class PushAgent
         TimeSpan timeout,
         CancellationToken cancellationToken)
     {
+        if (!ObjectKey.IsHostName(hostname))
+        {
+            throw Errors.BadHostName(hostname);
+        }
         await using var connections = new RedisConnections();
         var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, cancellationToken));
         return await Task.WhenAll(tasks);
