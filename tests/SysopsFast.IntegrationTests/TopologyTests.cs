@@ -168,6 +168,26 @@ public sealed class TopologyTests
         return (uniq.Result, result);
     }
 
+    /// <summary>An error reply to MGET (here NOPERM, as BUSY or OOM would be) is the source's to handle: the twin finishes the core.</summary>
+    [Fact]
+    public async Task A_server_that_answers_mget_with_an_error_fails_over_to_its_twin()
+    {
+        await using var spread = await ReplicatedFleet.StartAsync(300, 40);
+        var refusing = spread.Servers[1][0];
+        await using (var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(refusing.Address + ",allowAdmin=true"))
+        {
+            await mux.GetServers()[0].ExecuteAsync("ACL", "SETUSER", "default", "-mget");
+        }
+        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(1, 0) });
+        var (counts, result) = await query.GrepUniqAsync(Headline);
+        Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
+        Assert.Equal(300, result.Summary.RecordsRead);
+        var warning = Assert.Single(result.Summary.Warnings);
+        Assert.Contains(refusing.Address, warning, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", warning, StringComparison.Ordinal);
+        Assert.Contains($"core1: {spread.Servers[1][1].Address}", string.Join("|", result.Summary.CoresAnswered), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_core_with_no_live_server_is_an_error_naming_it_unless_allow_partial()
     {

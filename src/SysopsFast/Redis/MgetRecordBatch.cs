@@ -61,7 +61,11 @@ internal sealed class MgetRecordBatch : IRecordBatch
     }
 }
 
-/// <summary>The values of one MGET, in key order.</summary>
+/// <summary>
+/// The values of one MGET, in key order. A part exists only for a reply that holds one value per
+/// key: an error reply (BUSY, NOPERM, OOM) fails the MGET's task in the fetch stage, where the
+/// source fails the server over like a dropped connection; the workers only read values.
+/// </summary>
 internal interface IMgetPart : IDisposable
 {
     byte[][] Keys { get; }
@@ -77,6 +81,18 @@ internal interface IMgetPart : IDisposable
 /// </summary>
 internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
 {
+    /// <summary>The reply, checked in the fetch stage: anything but one value per key is the server's failure (see <see cref="IMgetPart"/>).</summary>
+    public static RespMgetPart Checked(RespResult reply, byte[][] keys)
+    {
+        var reader = reply.Read();
+        if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
+        {
+            reply.Dispose();
+            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
+        }
+        return new(reply, keys);
+    }
+
     public byte[][] Keys => keys;
 
     public long Bytes => reply.Read().ProtocolBytesRemaining;
@@ -84,10 +100,6 @@ internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
     public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
         var reader = reply.Read();
-        if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
-        {
-            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-        }
         var children = reader.AggregateChildren();
         var i = 0;
         while (children.MoveNext())
@@ -170,8 +182,27 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 /// it owns, so every value is a span over it and nothing is copied.
 /// </summary>
 /// <param name="duplicates">Per key, the keys whose records have the same md5 and were not fetched (or null).</param>
-internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]?[]? duplicates = null) : IMgetPart
+internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]?[]? duplicates) : IMgetPart
 {
+    /// <summary>The reply, checked in the fetch stage: an error reply or a short one is the server's failure (see <see cref="IMgetPart"/>).</summary>
+    public static RespReplyMgetPart Checked(RespReply reply, byte[][] keys, byte[][]?[]? duplicates)
+    {
+        try
+        {
+            // An error reply throws here ("the server answered: NOPERM …").
+            if (reply.Read().ReadArrayLength() != keys.Length)
+            {
+                throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
+            }
+        }
+        catch
+        {
+            reply.Dispose();
+            throw;
+        }
+        return new(reply, keys, duplicates);
+    }
+
     public byte[][] Keys => keys;
 
     public long Bytes => reply.Length;
@@ -179,14 +210,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]
     public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
         var frame = reply.Read();
-        if (frame.Error is { } error)
-        {
-            throw new InvalidDataException("MGET failed: " + error);
-        }
-        if (frame.ReadArrayLength() != keys.Length)
-        {
-            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-        }
+        frame.ReadArrayLength(); // checked when the reply arrived
         for (var i = 0; i < keys.Length; i++)
         {
             var key = keys[i];

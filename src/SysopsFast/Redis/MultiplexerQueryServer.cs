@@ -191,7 +191,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         {
             args[i] = (RedisKey)keys[i];
         }
-        return new RespMgetPart(await _db.ExecuteRespAsync("MGET", args), keys);
+        return RespMgetPart.Checked(await _db.ExecuteRespAsync("MGET", args), keys);
     }
 
     private async Task<IMgetPart> ClusterMget(byte[][] keys)

@@ -119,7 +119,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
 
     private async Task<IMgetPart> MgetAsync(byte[][] keys, byte[][]?[]? duplicates) =>
-        new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+        RespReplyMgetPart.Checked(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
 
     /// <summary>GETRANGE 0..119 of every key in one script: one command and one reply for a whole page.</summary>
     private static readonly byte[] HeadersScript = Encoding.ASCII.GetBytes(
