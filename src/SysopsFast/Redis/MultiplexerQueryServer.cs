@@ -161,7 +161,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         _ => endPoint.ToString() ?? "",
     };
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default)
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default)
     {
         if (!duplicates.IsEmpty)
         {
