@@ -154,8 +154,9 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate };
         var summary = await RunAsync(selection, processors, cancellationToken);
-        // After a join, no key is a possible answer ("no host satisfies it"), not a typo.
-        if (summary.KeysDiscovered == 0 && !summary.Partial && _joined is null)
+        // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
+        // core missing (allowed partial) the keys may be there: its warning says so.
+        if (summary.KeysDiscovered == 0 && !summary.Partial && summary.CoresMissing.Count == 0 && _joined is null)
         {
             throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)

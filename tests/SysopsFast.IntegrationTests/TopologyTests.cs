@@ -210,6 +210,17 @@ public sealed class TopologyTests
         Assert.Contains("lva1/core2", Assert.Single(result.Summary.CoresMissing), StringComparison.Ordinal);
     }
 
+    /// <summary>With every core missing nothing was read: that is a partial answer, not "no object matches".</summary>
+    [Fact]
+    public async Task Allow_partial_with_the_only_core_missing_reports_it_rather_than_no_match()
+    {
+        var dead = ServerAddress.Parse($"127.0.0.1:{RedisServerFixture.FreePort()}");
+        await using var query = new FleetQuery(FleetTopology.FromServers([dead]), new QueryTargeting { AllowPartial = true });
+        var (counts, result) = await query.GrepUniqAsync(Headline);
+        Assert.Empty(counts);
+        Assert.Contains(dead.ToString(), Assert.Single(result.Summary.CoresMissing), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task No_load_balance_asks_every_server_and_counts_each_key_once()
     {
