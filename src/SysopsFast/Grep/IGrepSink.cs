@@ -36,6 +36,6 @@ public interface IGrepSinkFactory
 {
     IGrepSink CreateForWorker();
 
-    /// <summary>Called once, after every worker has finished (also when the query was cancelled).</summary>
+    /// <summary>Called once, after every worker has finished, whatever ended the query (cancelled or failed too).</summary>
     void Complete(IReadOnlyList<IGrepSink> workerSinks);
 }

@@ -13,6 +13,6 @@ public interface IRecordProcessorFactory
 {
     IRecordProcessor CreateForWorker();
 
-    /// <summary>Called once when every worker has stopped, in the same order as they were created.</summary>
+    /// <summary>Called once when every worker has stopped, whatever ended the query (a failure too, before it is thrown), in the same order as they were created.</summary>
     void Complete(IReadOnlyList<IRecordProcessor> processors);
 }
