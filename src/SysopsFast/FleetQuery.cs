@@ -109,18 +109,21 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>
     /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
-    /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration.
+    /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration, and so
+    /// is cancellation (OperationCanceledException): an answer cut short never ends as if complete.
     /// </summary>
     public async IAsyncEnumerable<GrepLine> GrepLinesAsync(GrepRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateUnbounded<GrepLine>(new UnboundedChannelOptions { SingleReader = true });
-        using var slots = new SemaphoreSlim(4096);
+        // Bounded: a consumer slower than the query slows it (ChannelSinkFactory waits without a thread).
+        var channel = Channel.CreateBounded<GrepLine>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var query = Task.Run(async () =>
         {
             try
             {
-                await GrepAsync(request, new ChannelSinkFactory(channel.Writer, slots, stop.Token), stop.Token);
+                await GrepAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token);
+                // Cancelled by the caller, the query returns what it read: that is not the whole answer.
+                cancellationToken.ThrowIfCancellationRequested();
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -132,7 +135,7 @@ public sealed class FleetQuery : IAsyncDisposable
         {
             await foreach (var line in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                slots.Release();
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return line;
             }
         }

@@ -29,6 +29,12 @@ public interface IGrepSink
 
     /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
     void EndRecord(long selectedLines);
+
+    /// <summary>
+    /// After each batch of records: a sink that hands lines to a slower consumer waits here for room,
+    /// asynchronously (the calls above are synchronous and must not block a pool thread).
+    /// </summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>Makes one sink per worker and combines them when the query ends.</summary>

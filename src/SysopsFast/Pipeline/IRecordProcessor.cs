@@ -7,6 +7,12 @@ public interface IRecordProcessor
 {
     /// <summary>Returns false to stop the whole query (the sink has what it wanted).</summary>
     bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content);
+
+    /// <summary>
+    /// After each batch, its buffers already returned: a processor that hands results to a slower
+    /// consumer waits here, asynchronously, instead of blocking its worker's thread in <see cref="Process"/>.
+    /// </summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 public interface IRecordProcessorFactory
