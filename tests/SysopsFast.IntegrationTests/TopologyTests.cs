@@ -188,6 +188,30 @@ public sealed class TopologyTests
         Assert.Contains($"core1: {spread.Servers[1][1].Address}", string.Join("|", result.Summary.CoresAnswered), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Discovery fails at once (the catalog's object set is not a sorted set) while the compression
+    /// dictionaries are still being fetched: the query must not return, and fail over, while a stage
+    /// of the lost server still runs.
+    /// </summary>
+    [Fact]
+    public async Task A_server_that_fails_before_any_batch_ends_its_dictionary_load_before_the_query_moves_on()
+    {
+        await using var server = await RedisProcess.StartAsync();
+        await using (var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.Address))
+        {
+            var db = mux.GetDatabase();
+            await db.StringSetAsync(KeyCatalog.ObjectsKey, "not a sorted set");
+            await db.SortedSetAddAsync(KeyCatalog.DictionariesKey, "0000abcd", double.PositiveInfinity);
+            await db.StringSetAsync(KeyCatalog.DictionaryKey(0xabcd), "not really a dictionary");
+        }
+        // The dictionaries' MGET is held back, so the load is still running when discovery fails.
+        await using var proxy = new InterceptingProxy(server.Address, "#dict:", () => Task.Delay(1500));
+        await using var query = new FleetQuery([ServerAddress.Parse(proxy.Address)]);
+        var e = await Assert.ThrowsAsync<SysopsFastException>(() => query.GrepUniqAsync(Headline));
+        Assert.Contains("WRONGTYPE", e.Message, StringComparison.Ordinal);
+        Assert.True(proxy.ActionDone, "the query returned while the server's dictionary load was still running");
+    }
+
     [Fact]
     public async Task A_core_with_no_live_server_is_an_error_naming_it_unless_allow_partial()
     {
