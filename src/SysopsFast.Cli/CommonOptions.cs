@@ -29,7 +29,7 @@ internal static class CommonOptions
     /// </summary>
     public static Stream OpenStandardOutput()
     {
-        var raw = new ProgressStoppingStream(Console.OpenStandardOutput());
+        var raw = new ProgressStoppingStream(RawStandardOutput());
         return new BufferedStream(Console.IsOutputRedirected ? raw : new Output.TerminalSafeStream(raw), 64 * 1024);
     }
 
@@ -40,7 +40,24 @@ internal static class CommonOptions
     public static Stream OpenStyledStandardOutput(string? colorWhen, out Output.TextStyle style)
     {
         style = ColorOption.Style(colorWhen, terminal: !Console.IsOutputRedirected);
-        return new BufferedStream(new ProgressStoppingStream(Console.OpenStandardOutput()), 64 * 1024);
+        return new BufferedStream(new ProgressStoppingStream(RawStandardOutput()), 64 * 1024);
+    }
+
+    /// <summary>
+    /// File descriptor 1 as a plain file stream: unlike the console's stream, which pretends that a
+    /// write to a closed pipe succeeded, it reports EPIPE, so a query whose reader is gone (<c>| head</c>)
+    /// stops (<see cref="CliRunner.IsBrokenPipe"/>) instead of fetching the rest for nobody.
+    /// </summary>
+    private static Stream RawStandardOutput()
+    {
+        try
+        {
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Console.OpenStandardOutput(); // no usable descriptor 1 (closed): the console's stream copes
+        }
     }
 
     /// <summary>

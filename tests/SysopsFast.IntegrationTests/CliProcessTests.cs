@@ -115,6 +115,36 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.InRange(printed, 1, (2 * 6000) - 1);
     }
 
+    /// <summary>A broken pipe is known by its errno (EPIPE), not by what its message says.</summary>
+    [Fact]
+    public void A_broken_pipe_is_recognised_by_its_errno()
+    {
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        pipe.ClientSafePipeHandle.Dispose(); // the reader is gone
+        // Written as the CLI writes its standard output: a file stream over the descriptor.
+        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe.SafePipeHandle.DangerousGetHandle(), ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        var e = Assert.ThrowsAny<IOException>(() => output.Write(new byte[1024]));
+        Assert.True(Cli.CliRunner.IsBrokenPipe(e), $"{e.HResult}: {e.Message}");
+        Assert.False(Cli.CliRunner.IsBrokenPipe(new IOException("Broken pipe")));
+        Assert.False(Cli.CliRunner.IsBrokenPipe(new IOException("disk full", 28)));
+    }
+
+    /// <summary>`| head -1` closes the pipe after one line: the reader has what it wanted, so exit 0 and say nothing.</summary>
+    [Theory]
+    [InlineData("grep", "sysctl-a", ".")]
+    [InlineData("grep", "sysctl-a", ".", "--json")]
+    [InlineData("search", "sysctl-a", "--contents")]
+    public async Task A_reader_that_closes_the_pipe_early_ends_the_command_quietly(params string[] command)
+    {
+        var fleet = new SyntheticFleet(300, 13);
+        await FleetGenerator.GenerateAsync(fleet, ServerAddress.Parse($"redis://{redis.Address}/11"), PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+        string[] sysopsFast = ["dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. command, "--server", $"redis://{redis.Address}/11"];
+        var (exit, stdout, stderr) = await RunProgram("bash", null, ["-c", "\"$@\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\"", "bash", .. sysopsFast]);
+        Assert.Equal(0, exit);
+        Assert.Equal("0", stdout.Trim());
+        Assert.Equal("", stderr);
+    }
+
     /// <summary>Output that presses Ctrl-C when the first bytes arrive.</summary>
     private sealed class CancelOnFirstWrite(CancellationTokenSource cts) : MemoryStream
     {
