@@ -49,6 +49,16 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "http://nope" }, "not a Redis address")]
     [InlineData(new[] { "fleet", "generate", "--hosts", "0" }, "the number of hosts must be at least 1 (--hosts)")]
     [InlineData(new[] { "import", "/nonexistent/dir" }, "is not a directory")]
+    [InlineData(new[] { "push", "--ttl", "", "--server", "127.0.0.1:1" }, "'' is not a duration")]
+    [InlineData(new[] { "push", "--timeout", "-1", "--server", "127.0.0.1:1" }, "'-1' is not a duration")]
+    [InlineData(new[] { "push", "--timeout", "0", "--server", "127.0.0.1:1" }, "is no time to wait")]
+    [InlineData(new[] { "import", "/nonexistent/dir", "--ttl", "1e400h" }, "'1e400h' is not a duration")]
+    [InlineData(new[] { "fleet", "generate", "--ttl", "NaN" }, "'NaN' has an unknown unit")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--max-age", "99999999d" }, "out of range")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "-m", "-1" }, "take a number of lines")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--uniq", "--show-hosts", "0" }, "--show-hosts takes a number of hosts")]
+    [InlineData(new[] { "kv", "sysctl-a", "--show-hosts", "-3" }, "--show-hosts takes a number of hosts")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "" }, "is not a Redis address")]
     public async Task Bad_input_is_one_line_and_exit_2(string[] args, string expected)
     {
         var (exit, _, stderr) = await Run(args);
@@ -68,6 +78,16 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         // The child was stopped: its port is free again.
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
         probe.Start();
+    }
+
+    /// <summary>A word starting with '@' is a word (grep for an e-mail domain), not a response file to read arguments from.</summary>
+    [Fact]
+    public async Task An_at_sign_word_is_a_pattern_not_a_response_file()
+    {
+        var port = RedisServerFixture.FreePort();
+        var (exit, _, stderr) = await Run("grep", "/etc/aliases", "@example.com", "--server", $"127.0.0.1:{port}");
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"sysops-fast: no server of core 127.0.0.1:{port} answered", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,14 +12,14 @@ internal static class PushCommand
         var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
         var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each server", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<string>("--timeout") { Description = "Time to wait for each server (seconds, or 30s, 1m)", DefaultValueFactory = _ => "10" };
         var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
             parse.GetValue(dir)!,
             Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
-            TimeSpan.FromSeconds(parse.GetValue(timeout)),
+            CommonOptions.ParseTimeout(parse.GetValue(timeout)!),
             Console.Out, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
