@@ -60,10 +60,13 @@ internal static class CliRunner
         ErrorRemedy.PushDirectory => " (--dir)",
         ErrorRemedy.Regex => " (-F for literal text)",
         ErrorRemedy.HostCount => " (--hosts)",
+        ErrorRemedy.HostName => " (--hostname)",
         _ => "",
     };
 
-    internal static bool IsBrokenPipe(IOException e) =>
-        e.HResult == 32 || (e.InnerException is System.Net.Sockets.SocketException { ErrorCode: 32 }) ||
-        e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase);
+    /// <summary>EPIPE on Linux: .NET reports a failed write(2) as an IOException whose HResult is the errno.</summary>
+    private const int Epipe = 32;
+
+    /// <summary>The reader of our output is gone (<c>| head</c>); told by the errno, not by a message's words.</summary>
+    internal static bool IsBrokenPipe(IOException e) => e.HResult == Epipe;
 }

@@ -29,7 +29,7 @@ internal static class CommonOptions
     /// </summary>
     public static Stream OpenStandardOutput()
     {
-        var raw = new ProgressStoppingStream(Console.OpenStandardOutput());
+        var raw = new ProgressStoppingStream(RawStandardOutput());
         return new BufferedStream(Console.IsOutputRedirected ? raw : new Output.TerminalSafeStream(raw), 64 * 1024);
     }
 
@@ -40,7 +40,24 @@ internal static class CommonOptions
     public static Stream OpenStyledStandardOutput(string? colorWhen, out Output.TextStyle style)
     {
         style = ColorOption.Style(colorWhen, terminal: !Console.IsOutputRedirected);
-        return new BufferedStream(new ProgressStoppingStream(Console.OpenStandardOutput()), 64 * 1024);
+        return new BufferedStream(new ProgressStoppingStream(RawStandardOutput()), 64 * 1024);
+    }
+
+    /// <summary>
+    /// File descriptor 1 as a plain file stream: unlike the console's stream, which pretends that a
+    /// write to a closed pipe succeeded, it reports EPIPE, so a query whose reader is gone (<c>| head</c>)
+    /// stops (<see cref="CliRunner.IsBrokenPipe"/>) instead of fetching the rest for nobody.
+    /// </summary>
+    private static Stream RawStandardOutput()
+    {
+        try
+        {
+            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Console.OpenStandardOutput(); // no usable descriptor 1 (closed): the console's stream copes
+        }
     }
 
     /// <summary>
@@ -57,21 +74,47 @@ internal static class CommonOptions
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>
     public static TimeSpan? ParseTtl(string text)
     {
+        var span = ParseDuration(text);
+        return span == TimeSpan.Zero ? null : span;
+    }
+
+    /// <summary>A wait (push's <c>--timeout</c>): a duration as for <see cref="ParseTtl"/>, plain numbers in seconds, above 0.</summary>
+    public static TimeSpan ParseTimeout(string text)
+    {
+        var span = ParseDuration(text);
+        return span > TimeSpan.Zero ? span : throw Errors.BadArgument($"'{text}' is no time to wait; give a number of seconds above 0");
+    }
+
+    /// <summary>The longest duration taken: expiries are added to the clock, which ends in year 9999.</summary>
+    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(36500);
+
+    /// <summary>
+    /// 6h, 30m, 90s, 2d or a number of seconds: 0, or from 1 ms to 100 years (Redis refuses an
+    /// expiry of 0 ms); anything else (empty, NaN, a sign, another unit) is a usage error.
+    /// </summary>
+    private static TimeSpan ParseDuration(string text)
+    {
         var t = text.Trim();
-        var unit = t.Length > 0 && char.IsLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
-        var number = char.IsLetter(t[^1]) ? t[..^1] : t;
-        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 0)
+        var unit = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
+        var seconds = unit switch
+        {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => throw Errors.BadArgument($"'{text}' has an unknown unit; use s, m, h or d"),
+        };
+        var number = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? t[..^1] : t;
+        if (!double.TryParse(number, System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            || !double.IsFinite(n))
         {
             throw Errors.BadArgument($"'{text}' is not a duration; write it as 6h, 30m, 90s or a number of seconds");
         }
-        var span = unit switch
+        var total = n * seconds;
+        if (total > LongestDuration.TotalSeconds || (total > 0 && total < 0.001))
         {
-            's' => TimeSpan.FromSeconds(n),
-            'm' => TimeSpan.FromMinutes(n),
-            'h' => TimeSpan.FromHours(n),
-            'd' => TimeSpan.FromDays(n),
-            _ => throw Errors.BadArgument($"'{text}' has an unknown unit; use s, m, h or d"),
-        };
-        return span == TimeSpan.Zero ? null : span;
+            throw Errors.BadArgument($"'{text}' is out of range; give 0, or from 1 ms to 100 years");
+        }
+        return TimeSpan.FromSeconds(total);
     }
 }

@@ -37,4 +37,7 @@ public enum ErrorRemedy
 
     /// <summary>Give a positive host count.</summary>
     HostCount,
+
+    /// <summary>Give the host name to record.</summary>
+    HostName,
 }

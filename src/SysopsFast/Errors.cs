@@ -49,6 +49,12 @@ internal static class Errors
     public static SysopsFastException NothingToVerify(IEnumerable<string> skipped) =>
         new($"nothing to verify: no core in scope has two servers that answered to compare ({string.Join("; ", skipped)}); verify compares the replicas a topology file lists for a core", remedy: ErrorRemedy.TopologyFile);
 
+    public static SysopsFastException BadHostName(string host) =>
+        new($"'{host}' cannot be a host name (it is blank or contains '#', which separates host from object in a key); give another", remedy: ErrorRemedy.HostName);
+
+    public static SysopsFastException BadHostDirectory(string directory, string host) =>
+        new($"the directory '{host}' in {directory} cannot be a host name (it is blank or contains '#', which separates host from object in a key); rename or remove it");
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 

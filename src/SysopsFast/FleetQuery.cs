@@ -109,18 +109,21 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>
     /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
-    /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration.
+    /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration, and so
+    /// is cancellation (OperationCanceledException): an answer cut short never ends as if complete.
     /// </summary>
     public async IAsyncEnumerable<GrepLine> GrepLinesAsync(GrepRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateUnbounded<GrepLine>(new UnboundedChannelOptions { SingleReader = true });
-        using var slots = new SemaphoreSlim(4096);
+        // Bounded: a consumer slower than the query slows it (ChannelSinkFactory waits without a thread).
+        var channel = Channel.CreateBounded<GrepLine>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var query = Task.Run(async () =>
         {
             try
             {
-                await GrepAsync(request, new ChannelSinkFactory(channel.Writer, slots, stop.Token), stop.Token);
+                await GrepAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token);
+                // Cancelled by the caller, the query returns what it read: that is not the whole answer.
+                cancellationToken.ThrowIfCancellationRequested();
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -132,7 +135,7 @@ public sealed class FleetQuery : IAsyncDisposable
         {
             await foreach (var line in channel.Reader.ReadAllAsync(CancellationToken.None))
             {
-                slots.Release();
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return line;
             }
         }
@@ -154,8 +157,9 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate };
         var summary = await RunAsync(selection, processors, cancellationToken);
-        // After a join, no key is a possible answer ("no host satisfies it"), not a typo.
-        if (summary.KeysDiscovered == 0 && !summary.Partial && _joined is null)
+        // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
+        // core missing (allowed partial) the keys may be there: its warning says so.
+        if (summary.KeysDiscovered == 0 && !summary.Partial && summary.CoresMissing.Count == 0 && _joined is null)
         {
             throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)

@@ -22,6 +22,12 @@ public static class ObjectKey
 
     public static string Make(string host, string objectName) => host + Separator + objectName;
 
+    /// <summary>
+    /// The one rule for a host name a writer may store: not blank, and no <c>#</c> (readers split a
+    /// key at its first <c>#</c>, so <c>evil#host#/etc/x</c> would read as host <c>evil</c>).
+    /// </summary>
+    public static bool IsHostName(string host) => !string.IsNullOrWhiteSpace(host) && !host.Contains(Separator, StringComparison.Ordinal);
+
     public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
 
     /// <summary>Splits at the first <c>#</c>; a key without one has the whole key as host and an empty object.</summary>

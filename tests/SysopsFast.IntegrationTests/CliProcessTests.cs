@@ -49,6 +49,16 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "http://nope" }, "not a Redis address")]
     [InlineData(new[] { "fleet", "generate", "--hosts", "0" }, "the number of hosts must be at least 1 (--hosts)")]
     [InlineData(new[] { "import", "/nonexistent/dir" }, "is not a directory")]
+    [InlineData(new[] { "push", "--ttl", "", "--server", "127.0.0.1:1" }, "'' is not a duration")]
+    [InlineData(new[] { "push", "--timeout", "-1", "--server", "127.0.0.1:1" }, "'-1' is not a duration")]
+    [InlineData(new[] { "push", "--timeout", "0", "--server", "127.0.0.1:1" }, "is no time to wait")]
+    [InlineData(new[] { "import", "/nonexistent/dir", "--ttl", "1e400h" }, "'1e400h' is not a duration")]
+    [InlineData(new[] { "fleet", "generate", "--ttl", "NaN" }, "'NaN' has an unknown unit")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--max-age", "99999999d" }, "out of range")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "-m", "-1" }, "take a number of lines")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--uniq", "--show-hosts", "0" }, "--show-hosts takes a number of hosts")]
+    [InlineData(new[] { "kv", "sysctl-a", "--show-hosts", "-3" }, "--show-hosts takes a number of hosts")]
+    [InlineData(new[] { "grep", "sysctl-a", "x", "--server", "" }, "is not a Redis address")]
     public async Task Bad_input_is_one_line_and_exit_2(string[] args, string expected)
     {
         var (exit, _, stderr) = await Run(args);
@@ -70,13 +80,16 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         probe.Start();
     }
 
-    [Fact]
-    public async Task Unreachable_server_is_named()
+    /// <summary>The query runs and names the server; a word starting with '@' is a pattern too (grep for an e-mail domain), not a response file to read arguments from.</summary>
+    [Theory]
+    [InlineData("x")]
+    [InlineData("@example.com")]
+    public async Task Unreachable_server_is_named(string pattern)
     {
         var port = RedisServerFixture.FreePort();
-        var (exit, _, stderr) = await Run("grep", "sysctl-a", "x", "--server", $"127.0.0.1:{port}");
+        var (exit, _, stderr) = await Run("grep", "sysctl-a", pattern, "--server", $"127.0.0.1:{port}");
         Assert.Equal(2, exit);
-        Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"sysops-fast: no server of core 127.0.0.1:{port} answered", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
@@ -113,6 +126,36 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Contains("interrupted", stderr.ToString(), StringComparison.Ordinal);
         var printed = System.Text.Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         Assert.InRange(printed, 1, (2 * 6000) - 1);
+    }
+
+    /// <summary>A broken pipe is known by its errno (EPIPE), not by what its message says.</summary>
+    [Fact]
+    public void A_broken_pipe_is_recognised_by_its_errno()
+    {
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        pipe.ClientSafePipeHandle.Dispose(); // the reader is gone
+        // Written as the CLI writes its standard output: a file stream over the descriptor.
+        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe.SafePipeHandle.DangerousGetHandle(), ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        var e = Assert.ThrowsAny<IOException>(() => output.Write(new byte[1024]));
+        Assert.True(Cli.CliRunner.IsBrokenPipe(e), $"{e.HResult}: {e.Message}");
+        Assert.False(Cli.CliRunner.IsBrokenPipe(new IOException("Broken pipe")));
+        Assert.False(Cli.CliRunner.IsBrokenPipe(new IOException("disk full", 28)));
+    }
+
+    /// <summary>`| head -1` closes the pipe after one line: the reader has what it wanted, so exit 0 and say nothing.</summary>
+    [Theory]
+    [InlineData("grep", "sysctl-a", ".")]
+    [InlineData("grep", "sysctl-a", ".", "--json")]
+    [InlineData("search", "sysctl-a", "--contents")]
+    public async Task A_reader_that_closes_the_pipe_early_ends_the_command_quietly(params string[] command)
+    {
+        var fleet = new SyntheticFleet(300, 13);
+        await FleetGenerator.GenerateAsync(fleet, ServerAddress.Parse($"redis://{redis.Address}/11"), PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+        string[] sysopsFast = ["dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. command, "--server", $"redis://{redis.Address}/11"];
+        var (exit, stdout, stderr) = await RunProgram("bash", null, ["-c", "\"$@\" | head -1 >/dev/null; echo \"${PIPESTATUS[0]}\"", "bash", .. sysopsFast]);
+        Assert.Equal(0, exit);
+        Assert.Equal("0", stdout.Trim());
+        Assert.Equal("", stderr);
     }
 
     /// <summary>Output that presses Ctrl-C when the first bytes arrive.</summary>

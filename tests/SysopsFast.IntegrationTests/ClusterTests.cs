@@ -20,6 +20,16 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     public IReadOnlyList<string> Addresses => _nodes.Select(n => n.Address).ToList();
 
+    /// <summary>
+    /// Whether the nodes refuse every command while some slots have no live primary (Redis's
+    /// default). With false, the others keep answering for their own slots, so a client that
+    /// leaves out a dead primary gets a short answer rather than an error.
+    /// </summary>
+    public bool RequireFullCoverage { get; init; } = true;
+
+    /// <summary>Kills node <paramref name="node"/>'s process (its PID): for a fixture a test made for itself.</summary>
+    public void Kill(int node) => _nodes[node].Kill();
+
     public async Task InitializeAsync()
     {
         foreach (var port in ClusterPorts(3))
@@ -28,6 +38,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", Path.Combine(_dir, $"nodes-{port}.conf"),
                 "--cluster-node-timeout", "5000",
+                "--cluster-require-full-coverage", RequireFullCoverage ? "yes" : "no",
                 "--dir", _dir));
         }
         var create = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -221,6 +232,49 @@ public sealed class ClusterTests(RedisClusterFixture cluster) : IClassFixture<Re
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+/// <summary>A cluster that loses a primary: a cluster of its own, since the test kills a node.</summary>
+public sealed class ClusterFailureTests
+{
+    /// <summary>
+    /// The other primaries keep answering for their slots (full coverage not required), so leaving
+    /// the dead one out of SCAN would answer short; the core must fail instead, or be reported missing.
+    /// </summary>
+    [Fact]
+    public async Task A_dead_primary_fails_the_cluster_core_instead_of_answering_short()
+    {
+        var cluster = new RedisClusterFixture { RequireFullCoverage = false };
+        await cluster.InitializeAsync();
+        try
+        {
+            var fleet = new SyntheticFleet(300, 44);
+            var seed = ServerAddress.Parse(cluster.Addresses[0]);
+            await FleetGenerator.GenerateAsync(fleet, seed, PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+            cluster.Kill(2);
+
+            await using (var strict = new FleetQuery(FleetTopology.FromServers([seed]), new QueryTargeting { Scan = true }))
+            {
+                var e = await Assert.ThrowsAsync<SysopsFastException>(() => strict.SearchAsync(SyntheticFleet.HeadlineObject));
+                Assert.Equal(ErrorRemedy.AllowPartial, e.Remedy);
+                Assert.Contains(cluster.Addresses[2], e.Message, StringComparison.Ordinal);
+            }
+            await using (var partial = new FleetQuery(FleetTopology.FromServers([seed]), new QueryTargeting { Scan = true, AllowPartial = true }))
+            {
+                var found = await partial.SearchAsync(SyntheticFleet.HeadlineObject);
+                Assert.Contains(cluster.Addresses[2], Assert.Single(found.Summary.CoresMissing), StringComparison.Ordinal);
+            }
+            await using (var viaCatalog = new FleetQuery(FleetTopology.FromServers([seed]), new QueryTargeting()))
+            {
+                var e = await Assert.ThrowsAsync<SysopsFastException>(() => viaCatalog.GrepUniqAsync(new GrepRequest(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern)));
+                Assert.Equal(ErrorRemedy.AllowPartial, e.Remedy);
+            }
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
         }
     }
 }

@@ -84,6 +84,68 @@ public sealed class DeduplicationTests(RedisServerFixture redis) : IClassFixture
         Assert.Equal(10, counts.Sum(c => c.Count));
     }
 
+    /// <summary>
+    /// The group's record is fetched an instant after its header was read; a host that pushes in
+    /// between must not hand its new contents to the other hosts of its old group.
+    /// </summary>
+    [Fact]
+    public async Task A_record_re_pushed_between_the_header_read_and_the_fetch_does_not_answer_for_its_group()
+    {
+        const int Hosts = 20;
+        var filler = string.Concat(Enumerable.Range(0, 400).Select(i => $"setting.{i} = value {i * 7 % 13}\n"));
+        byte[] Contents(int version) => Encoding.UTF8.GetBytes(filler + $"version = {version}\n");
+        static string Host(int h) => $"dup{h:D2}.example.com";
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var db = mux.GetDatabase(4);
+        for (var h = 0; h < Hosts; h++)
+        {
+            await QueryFleet.PutAsync(db, Host(h), "/etc/dup.conf", Contents(1), codec: PayloadCodec.None);
+        }
+        // The page lists hosts in catalog order, so dup00 is the one fetched for the group: it
+        // pushes new contents between the header read (EVAL) and the MGET.
+        await using var proxy = new InterceptingProxy(redis.Address, "\r\nMGET\r\n",
+            () => QueryFleet.PutAsync(db, Host(0), "/etc/dup.conf", Contents(2), codec: PayloadCodec.None));
+
+        var lines = new HostLines();
+        await using var query = new FleetQuery([ServerAddress.Parse($"redis://{proxy.Address}/4")]);
+        var result = await query.GrepAsync(new GrepRequest("dup.conf", "version"), lines);
+        Assert.True(proxy.Fired);
+        Assert.Equal(Hosts, result.Summary.RecordsRead);
+        Assert.Equal(0, result.Summary.KeysDeduplicated); // the group's other 19 were fetched one by one
+        var expected = Enumerable.Range(0, Hosts).ToDictionary(Host, h => h == 0 ? "version = 2" : "version = 1");
+        Assert.Equal(expected, lines.Lines);
+    }
+
+    /// <summary>Each host's selected line (one per host here).</summary>
+    private sealed class HostLines : IGrepSinkFactory
+    {
+        public Dictionary<string, string> Lines { get; } = [];
+
+        public IGrepSink CreateForWorker() => new Sink(this);
+
+        public void Complete(IReadOnlyList<IGrepSink> workerSinks)
+        {
+        }
+
+        private sealed class Sink(HostLines owner) : IGrepSink
+        {
+            private string _host = "";
+
+            public void BeginRecord(ReadOnlySpan<byte> key) => _host = Encoding.UTF8.GetString(ObjectKey.HostOf(key));
+
+            public bool Matched(ReadOnlySpan<byte> line)
+            {
+                lock (owner)
+                {
+                    owner.Lines.Add(_host, Encoding.UTF8.GetString(line));
+                }
+                return true;
+            }
+
+            public void EndRecord(long selectedLines) { }
+        }
+    }
+
     private sealed class CountingProcessor(Action counted) : IRecordProcessorFactory, IRecordProcessor
     {
         public IRecordProcessor CreateForWorker() => this;

@@ -102,6 +102,78 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
         return output;
     }
 
+    /// <summary>A host directory named 'evil#host' would write 'evil#host#/etc/x', which readers split into another host and object.</summary>
+    [Theory]
+    [InlineData("evil#host")]
+    [InlineData("#")]
+    [InlineData(" ")]
+    public async Task Import_refuses_a_host_directory_that_cannot_be_a_host_name(string name)
+    {
+        var root = Path.Combine(_work, "bad-host");
+        foreach (var host in new[] { "good.example.org", name })
+        {
+            Directory.CreateDirectory(Path.Combine(root, host, "etc"));
+            File.WriteAllText(Path.Combine(root, host, "etc", "x"), "contents\n");
+        }
+        var (exit, _, stderr) = await CliProcessTests.Run("import", root, "--server", $"redis://{redis.Address}/14", "--codec", "lz4");
+        Assert.Equal(2, exit);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"'{name}'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        // Refused before anything is written.
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        Assert.Equal(0, await mux.GetServers()[0].DatabaseSizeAsync(14));
+    }
+
+    /// <summary>
+    /// The writer fails (the server is out of memory) while producers still encode records: they
+    /// must stop with it, not go on drawing items and then wait forever on a channel nobody reads.
+    /// </summary>
+    [Fact]
+    public async Task A_writer_failure_stops_the_uploads_producers()
+    {
+        await using var full = await RedisProcess.StartAsync("--maxmemory", "1");
+        var items = new EndlessItems();
+        var value = new byte[256 * 1024];
+        await Assert.ThrowsAsync<SysopsFastException>(() =>
+            ParallelUploader.RunAsync(ServerAddress.Parse(full.Address), items, i => ($"h{i}.example.org#/big", value), null, CancellationToken.None));
+        var drawn = items.Drawn;
+        await Task.Delay(500);
+        Assert.Equal(drawn, items.Drawn);
+        Assert.False(items.DrawnAfterDispose);
+    }
+
+    /// <summary>Items without end, a few milliseconds each; counts what was drawn, and whether anything was after Dispose.</summary>
+    private sealed class EndlessItems : IEnumerable<int>, IEnumerator<int>
+    {
+        private int _drawn;
+        private volatile bool _disposed;
+
+        public int Drawn => Volatile.Read(ref _drawn);
+
+        public bool DrawnAfterDispose { get; private set; }
+
+        public int Current { get; private set; }
+
+        object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            DrawnAfterDispose |= _disposed;
+            Thread.Sleep(2);
+            Current = Interlocked.Increment(ref _drawn);
+            return true;
+        }
+
+        public void Reset() { }
+
+        public void Dispose() => _disposed = true;
+
+        public IEnumerator<int> GetEnumerator() => this;
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => this;
+    }
+
     [Fact]
     public async Task Hostile_key_names_are_refused_not_followed()
     {

@@ -11,6 +11,19 @@ public sealed class PushTests(RedisServerFixture redis) : IClassFixture<RedisSer
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Import and push share one rule for host names (ObjectKey.IsHostName); the CLI names its flag.</summary>
+    [Fact]
+    public async Task Push_refuses_a_host_name_with_a_hash_in_one_line()
+    {
+        File.WriteAllText(Path.Combine(_dir, "sysctl-a"), "x\n");
+        var (exit, _, stderr) = await CliProcessTests.Run("push", "--dir", _dir, "--hostname", "evil#host", "--server", $"redis://{redis.Address}/8");
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("'evil#host' cannot be a host name", line, StringComparison.Ordinal);
+        Assert.EndsWith("(--hostname)", line, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<SysopsFastException>(() => PushAgent.PushAsync(" ", [], [ServerAddress.Parse(redis.Address)], null, TimeSpan.FromSeconds(10), CancellationToken.None));
+    }
+
     [Fact]
     public async Task Push_writes_then_only_refreshes_unchanged_objects_and_survives_a_dead_server()
     {

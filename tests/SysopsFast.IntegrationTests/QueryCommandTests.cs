@@ -106,7 +106,10 @@ internal sealed class InterceptingProxy : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    public bool Fired => Volatile.Read(ref _fired) == 1;
+    public bool Fired => Volatile.Read(ref _fired) >= 1;
+
+    /// <summary>The action has run to its end (the command is then forwarded).</summary>
+    public bool ActionDone => Volatile.Read(ref _fired) == 2;
 
     private async Task AcceptAsync()
     {
@@ -148,6 +151,7 @@ internal sealed class InterceptingProxy : IAsyncDisposable
                     if (seen.AsSpan().IndexOf(_trigger) >= 0 && Interlocked.CompareExchange(ref _fired, 1, 0) == 0)
                     {
                         await _action();
+                        Volatile.Write(ref _fired, 2);
                     }
                     tail = seen.AsSpan(Math.Max(0, seen.Length - _trigger.Length + 1)).ToArray();
                 }

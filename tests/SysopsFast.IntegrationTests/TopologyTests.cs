@@ -168,6 +168,50 @@ public sealed class TopologyTests
         return (uniq.Result, result);
     }
 
+    /// <summary>An error reply to MGET (here NOPERM, as BUSY or OOM would be) is the source's to handle: the twin finishes the core.</summary>
+    [Fact]
+    public async Task A_server_that_answers_mget_with_an_error_fails_over_to_its_twin()
+    {
+        await using var spread = await ReplicatedFleet.StartAsync(300, 40);
+        var refusing = spread.Servers[1][0];
+        await using (var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(refusing.Address + ",allowAdmin=true"))
+        {
+            await mux.GetServers()[0].ExecuteAsync("ACL", "SETUSER", "default", "-mget");
+        }
+        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = spread.RandomPicking(1, 0) });
+        var (counts, result) = await query.GrepUniqAsync(Headline);
+        Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
+        Assert.Equal(300, result.Summary.RecordsRead);
+        var warning = Assert.Single(result.Summary.Warnings);
+        Assert.Contains(refusing.Address, warning, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", warning, StringComparison.Ordinal);
+        Assert.Contains($"core1: {spread.Servers[1][1].Address}", string.Join("|", result.Summary.CoresAnswered), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Discovery fails at once (the catalog's object set is not a sorted set) while the compression
+    /// dictionaries are still being fetched: the query must not return, and fail over, while a stage
+    /// of the lost server still runs.
+    /// </summary>
+    [Fact]
+    public async Task A_server_that_fails_before_any_batch_ends_its_dictionary_load_before_the_query_moves_on()
+    {
+        await using var server = await RedisProcess.StartAsync();
+        await using (var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.Address))
+        {
+            var db = mux.GetDatabase();
+            await db.StringSetAsync(KeyCatalog.ObjectsKey, "not a sorted set");
+            await db.SortedSetAddAsync(KeyCatalog.DictionariesKey, "0000abcd", double.PositiveInfinity);
+            await db.StringSetAsync(KeyCatalog.DictionaryKey(0xabcd), "not really a dictionary");
+        }
+        // The dictionaries' MGET is held back, so the load is still running when discovery fails.
+        await using var proxy = new InterceptingProxy(server.Address, "#dict:", () => Task.Delay(1500));
+        await using var query = new FleetQuery([ServerAddress.Parse(proxy.Address)]);
+        var e = await Assert.ThrowsAsync<SysopsFastException>(() => query.GrepUniqAsync(Headline));
+        Assert.Contains("WRONGTYPE", e.Message, StringComparison.Ordinal);
+        Assert.True(proxy.ActionDone, "the query returned while the server's dictionary load was still running");
+    }
+
     [Fact]
     public async Task A_core_with_no_live_server_is_an_error_naming_it_unless_allow_partial()
     {
@@ -188,6 +232,17 @@ public sealed class TopologyTests
             .OrderByDescending(u => u.Count).ThenBy(u => u.Line, StringComparer.Ordinal);
         Assert.Equal(expected, counts);
         Assert.Contains("lva1/core2", Assert.Single(result.Summary.CoresMissing), StringComparison.Ordinal);
+    }
+
+    /// <summary>With every core missing nothing was read: that is a partial answer, not "no object matches".</summary>
+    [Fact]
+    public async Task Allow_partial_with_the_only_core_missing_reports_it_rather_than_no_match()
+    {
+        var dead = ServerAddress.Parse($"127.0.0.1:{RedisServerFixture.FreePort()}");
+        await using var query = new FleetQuery(FleetTopology.FromServers([dead]), new QueryTargeting { AllowPartial = true });
+        var (counts, result) = await query.GrepUniqAsync(Headline);
+        Assert.Empty(counts);
+        Assert.Contains(dead.ToString(), Assert.Single(result.Summary.CoresMissing), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,6 +60,60 @@ public class PipelineTests
         Assert.Equal("source failed on purpose", e.Message);
     }
 
+    /// <summary>The rule: Complete runs once every worker has stopped, whatever ended the query; then the first failure is thrown.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_source_failure_still_completes_the_processors_once_then_reaches_the_caller(int workers)
+    {
+        var source = new MemoryRecordSource(Fleet(100), 5) { FailAfterBatches = 3 };
+        var sinks = new CompletionCountingSinkFactory(new UniqCountSinkFactory());
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Grep(source, sinks, workers: workers));
+        Assert.Equal("source failed on purpose", e.Message);
+        Assert.Equal(1, sinks.Completed);
+    }
+
+    [Fact]
+    public async Task A_worker_failure_completes_the_processors_once_and_reaches_the_caller()
+    {
+        var source = new MemoryRecordSource(Fleet(100), 5);
+        var sinks = new CompletionCountingSinkFactory(new ThrowingSinkFactory());
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Grep(source, sinks));
+        Assert.Equal("sink failed on purpose", e.Message);
+        Assert.Equal(1, sinks.Completed);
+    }
+
+    private sealed class CompletionCountingSinkFactory(IGrepSinkFactory inner) : IGrepSinkFactory
+    {
+        private int _completed;
+
+        public int Completed => _completed;
+
+        public IGrepSink CreateForWorker() => inner.CreateForWorker();
+
+        public void Complete(IReadOnlyList<IGrepSink> workerSinks)
+        {
+            Interlocked.Increment(ref _completed);
+            inner.Complete(workerSinks);
+        }
+    }
+
+    private sealed class ThrowingSinkFactory : IGrepSinkFactory
+    {
+        public IGrepSink CreateForWorker() => new Sink();
+
+        public void Complete(IReadOnlyList<IGrepSink> workerSinks) { }
+
+        private sealed class Sink : IGrepSink
+        {
+            public void BeginRecord(ReadOnlySpan<byte> key) { }
+
+            public bool Matched(ReadOnlySpan<byte> line) => throw new InvalidOperationException("sink failed on purpose");
+
+            public void EndRecord(long selectedLines) { }
+        }
+    }
+
     [Fact]
     public async Task Cancellation_stops_promptly_and_marks_the_answer_partial()
     {

@@ -29,7 +29,7 @@ internal static class ExtractCommand
             {
                 modern = [.. modern, "--verbose"];
             }
-            var translated = root.Parse(modern);
+            var translated = CommandTree.Parse(root, modern);
             if (translated.Errors.Count > 0)
             {
                 await Console.Error.WriteLineAsync($"sysops-fast: extract: {translated.Errors[0].Message} (as 'sysops-fast {string.Join(' ', modern)}')");

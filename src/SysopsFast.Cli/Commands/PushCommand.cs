@@ -12,7 +12,7 @@ internal static class PushCommand
         var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
         var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each server", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<string>("--timeout") { Description = "Time to wait for each server (seconds, or 30s, 1m)", DefaultValueFactory = _ => "10" };
         var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
         var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout, ledger };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
@@ -20,7 +20,7 @@ internal static class PushCommand
             Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
-            TimeSpan.FromSeconds(parse.GetValue(timeout)),
+            CommonOptions.ParseTimeout(parse.GetValue(timeout)!),
             parse.GetValue(ledger) ?? DefaultLedger(),
             Console.Out, Console.Error, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
@@ -56,10 +56,6 @@ internal static class PushHandler
 {
     public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, string ledgerFile, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(hostname) || hostname.Contains('#', StringComparison.Ordinal))
-        {
-            throw Errors.BadArgument($"'{hostname}' cannot be a host name (empty, or contains '#'); give one with --hostname");
-        }
         var objects = PushAgent.CollectDirectory(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var ledger = PushLedger.Load(ledgerFile);
         var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken, ledger);

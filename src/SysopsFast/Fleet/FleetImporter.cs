@@ -20,6 +20,11 @@ public static class FleetImporter
         }
         var clock = Stopwatch.StartNew();
         var hosts = new DirectoryInfo(directory).EnumerateDirectories().Where(d => d.LinkTarget is null).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        // Refused before anything is written: the same rule as push's.
+        if (hosts.FirstOrDefault(h => !ObjectKey.IsHostName(h.Name)) is { } bad)
+        {
+            throw Errors.BadHostDirectory(directory, bad.Name);
+        }
         var skipped = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var files = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => (Host: h.Name, f.FullPath, f.Relative)));

@@ -121,6 +121,7 @@ internal static class ParallelUploader
         });
         using var source = items.GetEnumerator();
         var sourceLock = new Lock();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         async Task Produce()
         {
@@ -129,6 +130,7 @@ internal static class ParallelUploader
                 T item;
                 lock (sourceLock)
                 {
+                    stop.Token.ThrowIfCancellationRequested();
                     if (!source.MoveNext())
                     {
                         return;
@@ -137,12 +139,12 @@ internal static class ParallelUploader
                 }
                 if (encode(item) is { } record)
                 {
-                    await records.Writer.WriteAsync(record, cancellationToken);
+                    await records.Writer.WriteAsync(record, stop.Token);
                 }
             }
         }
 
-        var producers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount)).Select(_ => Task.Run(Produce, cancellationToken)).ToArray();
+        var producers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount)).Select(_ => Task.Run(Produce, CancellationToken.None)).ToArray();
         var completion = Task.Run(async () =>
         {
             try
@@ -156,11 +158,22 @@ internal static class ParallelUploader
             }
         }, CancellationToken.None);
 
-        await foreach (var (key, value) in records.Reader.ReadAllAsync(cancellationToken))
+        try
         {
-            await writer.SetAsync(key, value);
+            await foreach (var (key, value) in records.Reader.ReadAllAsync(cancellationToken))
+            {
+                await writer.SetAsync(key, value);
+            }
+            await writer.FlushAsync();
         }
-        await writer.FlushAsync();
+        catch
+        {
+            // The writer failed (or the caller cancelled): the producers stop too, and are waited
+            // for, so none goes on drawing items or waits forever on a channel nobody reads.
+            await stop.CancelAsync();
+            await completion;
+            throw;
+        }
         await completion;
         return (writer.Written, writer.BytesWritten);
     }

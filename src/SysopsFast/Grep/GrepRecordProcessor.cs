@@ -60,6 +60,8 @@ internal sealed class GrepRecordProcessor : IRecordProcessor
         }
         return true;
     }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => Sink.FlushAsync(cancellationToken);
 }
 
 internal sealed class GrepRecordProcessorFactory : IRecordProcessorFactory

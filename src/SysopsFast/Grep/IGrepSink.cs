@@ -29,6 +29,12 @@ public interface IGrepSink
 
     /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
     void EndRecord(long selectedLines);
+
+    /// <summary>
+    /// After each batch of records: a sink that hands lines to a slower consumer waits here for room,
+    /// asynchronously (the calls above are synchronous and must not block a pool thread).
+    /// </summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 /// <summary>Makes one sink per worker and combines them when the query ends.</summary>
@@ -36,6 +42,6 @@ public interface IGrepSinkFactory
 {
     IGrepSink CreateForWorker();
 
-    /// <summary>Called once, after every worker has finished (also when the query was cancelled).</summary>
+    /// <summary>Called once, after every worker has finished, whatever ended the query (cancelled or failed too).</summary>
     void Complete(IReadOnlyList<IGrepSink> workerSinks);
 }

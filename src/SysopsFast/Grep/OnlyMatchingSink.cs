@@ -39,6 +39,8 @@ internal sealed class OnlyMatchingSink(IGrepSink inner, IMatcher matcher) : IGre
     public void GroupBreak() => inner.GroupBreak();
 
     public void EndRecord(long selectedLines) => inner.EndRecord(selectedLines);
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 }
 
 /// <summary>Wraps each worker's sink of <paramref name="inner"/> with its own matcher.</summary>

@@ -6,8 +6,9 @@ namespace SysopsFast.Pipeline;
 /// <summary>
 /// Wires the stages: a source (discovery + fetch) writes batches into a bounded channel (Wait mode,
 /// so a slow consumer slows the producer instead of growing memory); one decode worker per core
-/// reads it. A failing stage completes the channel with its exception and cancels the others, so
-/// the first error is the one the caller sees.
+/// reads it. A failing stage cancels the others (workers still drain the channel, returning leased
+/// buffers). When every stage has ended, whatever ended it, the processors are completed, once;
+/// then the failure, if any, is thrown: the source's, else a worker's (cancellation is none).
 /// </summary>
 public static class ExtractPipeline
 {
@@ -51,6 +52,7 @@ public static class ExtractPipeline
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e);
+                await stages.CancelAsync();
                 throw;
             }
         }, CancellationToken.None);
@@ -68,56 +70,26 @@ public static class ExtractPipeline
             }
         }, CancellationToken.None)).ToArray();
 
-        Exception? failure = null;
-        try
+        // Every stage ends, whatever happens: each one that fails cancels the others. Their
+        // exceptions are read below, in one place.
+        await Task.WhenAll([producer, .. consumers]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // A batch left in the channel after a failure still holds a leased buffer.
+        while (channel.Reader.TryRead(out var leftover))
         {
-            await producer;
+            leftover.Dispose();
         }
-        catch (OperationCanceledException) when (stages.IsCancellationRequested)
+        foreach (var w in workers)
         {
-            // Cancelled by the caller or because a worker stopped: not an error of the source.
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            await stages.CancelAsync();
-        }
-        finally
-        {
-            channel.Writer.TryComplete();
-        }
-
-        try
-        {
-            await Task.WhenAll(consumers);
-        }
-        catch (Exception e) when (failure is null && e is not OperationCanceledException)
-        {
-            failure = e;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            // A batch left in the channel after a failure still holds a leased buffer.
-            while (channel.Reader.TryRead(out var leftover))
-            {
-                leftover.Dispose();
-            }
-            foreach (var w in workers)
-            {
-                w.Dispose();
-            }
+            w.Dispose();
         }
 
         processors.Complete(perWorker);
-        if (failure is not null)
+        var stoppedEarly = workers.Any(w => w.Stopped);
+        if (Failure(producer, consumers, cancelled: cancellationToken.IsCancellationRequested || stoppedEarly) is { } failure)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
 
-        var stoppedEarly = workers.Any(w => w.Stopped);
         return new ExtractSummary
         {
             Servers = source.Servers,
@@ -138,6 +110,21 @@ public static class ExtractPipeline
             StoppedEarly = stoppedEarly,
             Costs = Costs(statistics, workers),
         };
+    }
+
+    /// <summary>
+    /// What to throw: the source's exception, else a worker's (a worker reading a channel the source
+    /// failed rethrows the source's own). A stage cancelled because another failed is not the
+    /// failure; nor is cancellation when the caller cancelled or a sink had what it wanted (the
+    /// summary says partial or stopped early), and otherwise it is one.
+    /// </summary>
+    private static Exception? Failure(Task producer, Task[] consumers, bool cancelled)
+    {
+        var errors = consumers.Prepend(producer)
+            .Select(t => t.IsCanceled ? new TaskCanceledException(t) : t.Exception?.InnerException)
+            .OfType<Exception>()
+            .ToList();
+        return errors.FirstOrDefault(e => e is not OperationCanceledException) ?? (cancelled ? null : errors.FirstOrDefault());
     }
 
     /// <summary>Per server: what the source counted, and what the workers decoded from its batches.</summary>

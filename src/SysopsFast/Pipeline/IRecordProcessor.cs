@@ -16,12 +16,18 @@ public interface IRecordProcessor
     void Corrupt(ReadOnlySpan<byte> key, string reason)
     {
     }
+
+    /// <summary>
+    /// After each batch, its buffers already returned: a processor that hands results to a slower
+    /// consumer waits here, asynchronously, instead of blocking its worker's thread in <see cref="Process"/>.
+    /// </summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
 public interface IRecordProcessorFactory
 {
     IRecordProcessor CreateForWorker();
 
-    /// <summary>Called once when every worker has stopped, in the same order as they were created.</summary>
+    /// <summary>Called once when every worker has stopped, whatever ended the query (a failure too, before it is thrown), in the same order as they were created.</summary>
     void Complete(IReadOnlyList<IRecordProcessor> processors);
 }

@@ -63,6 +63,19 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
                     await stages.CancelAsync();
                 }
             }
+            await FlushAsync(stop);
+        }
+    }
+
+    /// <summary>Lets the processor hand on the batch's results; a cancelled wait only means the next batches are skipped.</summary>
+    private async Task FlushAsync(CancellationToken stop)
+    {
+        try
+        {
+            await _processor.FlushAsync(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
         }
     }
 

@@ -68,6 +68,10 @@ public static class PushAgent
         CancellationToken cancellationToken,
         PushLedger? ledger = null)
     {
+        if (!ObjectKey.IsHostName(hostname))
+        {
+            throw Errors.BadHostName(hostname);
+        }
         await using var connections = new RedisConnections();
         var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, ledger ?? PushLedger.None, cancellationToken));
         return await Task.WhenAll(tasks);

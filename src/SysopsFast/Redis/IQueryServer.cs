@@ -36,7 +36,7 @@ internal interface IQueryServer
 
     /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
     /// <param name="duplicates">Per key, keys with the same contents to feed with it (see <see cref="HeadersAsync"/>).</param>
-    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default);
+    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default);
 
     /// <summary>
     /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a missing

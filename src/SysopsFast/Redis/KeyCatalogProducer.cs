@@ -71,7 +71,8 @@ internal sealed class KeyCatalogProducer
             {
                 foreach (var host in hosts)
                 {
-                    if (!seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(host)))
+                    // An empty host would make a key of the catalog's own form, which SCAN leaves out.
+                    if (host.Length == 0 || !seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(host)))
                     {
                         continue;
                     }
@@ -176,7 +177,9 @@ internal sealed class KeyCatalogProducer
             {
                 return HostSelection.WholeKey;
             }
-            if (!RedisGlob.IsMatch(ObjectPart, objectName))
+            // An empty host part matches only an empty host name, and no key has one (the
+            // catalog's own keys, which SCAN would find, are never answers).
+            if (HostPart.Length == 0 || !RedisGlob.IsMatch(ObjectPart, objectName))
             {
                 return HostSelection.None;
             }

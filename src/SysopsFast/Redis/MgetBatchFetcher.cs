@@ -16,6 +16,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
     private readonly KeyClaims? _claims;
     private readonly Task _readyToForward;
     private bool _deduplicate;
+    private readonly List<byte[]> _unconfirmed = [];
     private double _bytesPerKey = 16 * 1024; // a first guess; corrected by every reply
 
     /// <param name="readyToForward">Batches wait for it before going to the workers (the compression dictionaries).</param>
@@ -39,28 +40,15 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
             {
-                // On a retry, keys the failed server already delivered need not cross the wire again.
-                var keys = _claims is null ? page : Array.FindAll(page, k => !_claims.IsClaimed(k));
-                byte[][]?[]? duplicates = null;
-                if (_deduplicate && keys.Length > 1)
-                {
-                    (keys, duplicates) = await PlanAsync(keys, statistics);
-                }
-                var offset = 0;
-                while (offset < keys.Length)
-                {
-                    var count = Math.Min(keys.Length - offset, BatchKeys());
-                    while (inFlight.Count >= _options.MaxBatchesInFlightPerServer)
-                    {
-                        await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
-                    }
-                    inFlight.Enqueue(_server.Mget(keys.AsSpan(offset, count), duplicates is null ? default : duplicates.AsSpan(offset, count)));
-                    offset += count;
-                }
+                await FetchAsync(page, _deduplicate, inFlight, output, statistics, cancellationToken);
             }
-            while (inFlight.Count > 0)
+            await DrainAsync(inFlight, output, statistics, cancellationToken);
+            // Keys whose md5 group's record changed after its header was read go last, each
+            // fetched for itself (no deduplication, so this adds no unconfirmed keys).
+            if (_unconfirmed.Count > 0)
             {
-                await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
+                await FetchAsync([.. _unconfirmed], deduplicate: false, inFlight, output, statistics, cancellationToken);
+                await DrainAsync(inFlight, output, statistics, cancellationToken);
             }
         }
         finally
@@ -76,8 +64,39 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         }
     }
 
-    /// <summary>Which keys to fetch, and per fetched key the keys whose records have the same md5.</summary>
-    private async Task<(byte[][] Fetch, byte[][]?[]? Duplicates)> PlanAsync(byte[][] keys, SourceStatistics statistics)
+    private async Task DrainAsync(Queue<List<Task<IMgetPart>>> inFlight, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        while (inFlight.Count > 0)
+        {
+            await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
+        }
+    }
+
+    /// <summary>Asks for the records of a page, one per md5 group when <paramref name="deduplicate"/>, a bounded number of batches in flight.</summary>
+    private async Task FetchAsync(byte[][] page, bool deduplicate, Queue<List<Task<IMgetPart>>> inFlight, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        // On a retry, keys the failed server already delivered need not cross the wire again.
+        var keys = _claims is null ? page : Array.FindAll(page, k => !_claims.IsClaimed(k));
+        DuplicateGroup?[]? duplicates = null;
+        if (deduplicate && keys.Length > 1)
+        {
+            (keys, duplicates) = await PlanAsync(keys, statistics);
+        }
+        var offset = 0;
+        while (offset < keys.Length)
+        {
+            var count = Math.Min(keys.Length - offset, BatchKeys());
+            while (inFlight.Count >= _options.MaxBatchesInFlightPerServer)
+            {
+                await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
+            }
+            inFlight.Enqueue(_server.Mget(keys.AsSpan(offset, count), duplicates is null ? default : duplicates.AsSpan(offset, count)));
+            offset += count;
+        }
+    }
+
+    /// <summary>Which keys to fetch, and per fetched key the group of keys whose records have its md5 (as their headers say now).</summary>
+    private async Task<(byte[][] Fetch, DuplicateGroup?[]? Duplicates)> PlanAsync(byte[][] keys, SourceStatistics statistics)
     {
         var headers = await _server.HeadersAsync(keys);
         if (headers is null)
@@ -87,30 +106,34 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         }
         var first = new Dictionary<(UInt128 Md5, long Length), int>();
         var fetch = new List<byte[]>(keys.Length);
-        var duplicates = new List<List<byte[]>?>(keys.Length);
+        var identities = new List<(UInt128 Md5, long Length)>(keys.Length);
+        var others = new List<List<byte[]>?>(keys.Length);
         long saved = 0;
         for (var i = 0; i < keys.Length; i++)
         {
             // A missing key, or a header that does not check out, is fetched and judged on its own.
+            var identity = default((UInt128, long));
             if (RecordHeader.TryRead(headers[i], out var header, out _) && (header.Flags & RecordFlags.Omitted) == 0)
             {
-                if (first.TryGetValue((header.Md5, header.RawLength), out var at))
+                identity = (header.Md5, header.RawLength);
+                if (first.TryGetValue(identity, out var at))
                 {
-                    (duplicates[at] ??= []).Add(keys[i]);
+                    (others[at] ??= []).Add(keys[i]);
                     saved += RecordHeader.Size + header.PayloadLength;
                     continue;
                 }
-                first[(header.Md5, header.RawLength)] = fetch.Count;
+                first[identity] = fetch.Count;
             }
             fetch.Add(keys[i]);
-            duplicates.Add(null);
+            identities.Add(identity);
+            others.Add(null);
         }
         statistics.AddDeduplicated(keys.Length - fetch.Count);
         if (saved < 2L * keys.Length * RecordHeader.Size)
         {
             _deduplicate = false;
         }
-        return (fetch.ToArray(), duplicates.Select(d => d?.ToArray()).ToArray());
+        return (fetch.ToArray(), others.Select((o, i) => o is null ? null : new DuplicateGroup([.. o], identities[i].Md5, identities[i].Length)).ToArray());
     }
 
     private static async Task DisposeWhenArrivedAsync(Task<IMgetPart> reply)
@@ -150,6 +173,12 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
                 _ = DisposeWhenArrivedAsync(part);
             }
             throw;
+        }
+        foreach (var part in parts)
+        {
+            // Their group's record changed since its header was read: each is fetched for itself later.
+            statistics.AddDeduplicated(-part.Unconfirmed.Length);
+            _unconfirmed.AddRange(part.Unconfirmed);
         }
         var batch = new MgetRecordBatch(_server.Name, parts, _claims);
         try

@@ -61,10 +61,17 @@ internal sealed class MgetRecordBatch : IRecordBatch
     }
 }
 
-/// <summary>The values of one MGET, in key order.</summary>
+/// <summary>
+/// The values of one MGET, in key order. A part exists only for a reply that holds one value per
+/// key: an error reply (BUSY, NOPERM, OOM) fails the MGET's task in the fetch stage, where the
+/// source fails the server over like a dropped connection; the workers only read values.
+/// </summary>
 internal interface IMgetPart : IDisposable
 {
     byte[][] Keys { get; }
+
+    /// <summary>Keys left out of this part because the record fetched for their md5 group no longer has the group's md5: to be fetched one by one.</summary>
+    byte[][] Unconfirmed => [];
 
     long Bytes { get; }
 
@@ -77,6 +84,18 @@ internal interface IMgetPart : IDisposable
 /// </summary>
 internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
 {
+    /// <summary>The reply, checked in the fetch stage: anything but one value per key is the server's failure (see <see cref="IMgetPart"/>).</summary>
+    public static RespMgetPart Checked(RespResult reply, byte[][] keys)
+    {
+        var reader = reply.Read();
+        if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
+        {
+            reply.Dispose();
+            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
+        }
+        return new(reply, keys);
+    }
+
     public byte[][] Keys => keys;
 
     public long Bytes => reply.Read().ProtocolBytesRemaining;
@@ -84,10 +103,6 @@ internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
     public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
         var reader = reply.Read();
-        if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
-        {
-            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-        }
         var children = reader.AggregateChildren();
         var i = 0;
         while (children.MoveNext())
@@ -169,24 +184,61 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 /// The part our own <see cref="RespConnection"/> delivers: the whole MGET reply in one pooled buffer
 /// it owns, so every value is a span over it and nothing is copied.
 /// </summary>
-/// <param name="duplicates">Per key, the keys whose records have the same md5 and were not fetched (or null).</param>
-internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]?[]? duplicates = null) : IMgetPart
+/// <param name="duplicates">Per key, the group of keys whose records had its md5 when their headers were read and were not fetched (or null).</param>
+internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, DuplicateGroup?[]? duplicates, byte[][] unconfirmed) : IMgetPart
 {
+    /// <summary>
+    /// The reply, checked in the fetch stage: an error reply or a short one is the server's failure
+    /// (see <see cref="IMgetPart"/>); a group whose fetched record no longer has the group's md5
+    /// (its host pushed since the header read, or it expired) is taken out, its keys unconfirmed.
+    /// </summary>
+    public static RespReplyMgetPart Checked(RespReply reply, byte[][] keys, DuplicateGroup?[]? duplicates)
+    {
+        byte[][] unconfirmed;
+        try
+        {
+            // An error reply throws here ("the server answered: NOPERM …").
+            var frame = reply.Read();
+            if (frame.ReadArrayLength() != keys.Length)
+            {
+                throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
+            }
+            unconfirmed = duplicates is null ? [] : Confirm(ref frame, duplicates);
+        }
+        catch
+        {
+            reply.Dispose();
+            throw;
+        }
+        return new(reply, keys, duplicates, unconfirmed);
+    }
+
+    /// <summary>Drops each group whose fetched record is not the one its header promised; returns their keys.</summary>
+    private static byte[][] Confirm(ref RespFrame frame, DuplicateGroup?[] duplicates)
+    {
+        List<byte[]>? unconfirmed = null;
+        for (var i = 0; i < duplicates.Length; i++)
+        {
+            var present = frame.TryReadBulk(out var value);
+            if (duplicates[i] is { } group && !(present && group.IsHeldBy(value)))
+            {
+                (unconfirmed ??= []).AddRange(group.Keys);
+                duplicates[i] = null;
+            }
+        }
+        return unconfirmed?.ToArray() ?? [];
+    }
+
     public byte[][] Keys => keys;
+
+    public byte[][] Unconfirmed => unconfirmed;
 
     public long Bytes => reply.Length;
 
     public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
     {
         var frame = reply.Read();
-        if (frame.Error is { } error)
-        {
-            throw new InvalidDataException("MGET failed: " + error);
-        }
-        if (frame.ReadArrayLength() != keys.Length)
-        {
-            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-        }
+        frame.ReadArrayLength(); // checked when the reply arrived
         for (var i = 0; i < keys.Length; i++)
         {
             var key = keys[i];
@@ -200,7 +252,8 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]
             {
                 return false;
             }
-            if (duplicates?[i] is { } same && !FeedDuplicates(consumer, claims, same, present, value, decoded: mine && present))
+            // A group left here was confirmed on arrival: its record is present and has its md5.
+            if (duplicates?[i] is { } group && !FeedDuplicates(consumer, claims, group.Keys, value, decoded: mine))
             {
                 return false;
             }
@@ -208,19 +261,12 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]
         return true;
     }
 
-    private static bool FeedDuplicates(IRecordConsumer consumer, KeyClaims? claims, byte[][] same, bool present, ReadOnlySpan<byte> value, bool decoded)
+    private static bool FeedDuplicates(IRecordConsumer consumer, KeyClaims? claims, byte[][] same, ReadOnlySpan<byte> value, bool decoded)
     {
         foreach (var key in same)
         {
             if (claims is not null && !claims.TryClaim(key))
             {
-                continue;
-            }
-            if (!present)
-            {
-                // The one fetched expired between the header read and the MGET: a window of
-                // milliseconds; these are counted as expired in between, not guessed at.
-                consumer.Missing(key);
                 continue;
             }
             if (!(decoded ? consumer.ConsumeDuplicate(key, value) : consumer.Consume(key, value)))
@@ -233,4 +279,14 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, byte[][]
     }
 
     public void Dispose() => reply.Dispose();
+}
+
+/// <summary>
+/// Keys not fetched because their records had, when their headers were read, the md5 and length of
+/// the record fetched with them; the fetched record must still have them to stand for these keys.
+/// </summary>
+internal sealed record DuplicateGroup(byte[][] Keys, UInt128 Md5, long RawLength)
+{
+    public bool IsHeldBy(ReadOnlySpan<byte> record) =>
+        Format.RecordHeader.TryRead(record, out var header, out _) && header.Md5 == Md5 && header.RawLength == RawLength;
 }

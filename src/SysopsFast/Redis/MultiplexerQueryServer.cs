@@ -62,7 +62,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     /// <summary>A cluster node must be addressed directly: a keyless SCAN would go to any node.</summary>
     private async IAsyncEnumerable<byte[][]> ScanPrimariesAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var node in _db.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        foreach (var node in SlotOwners())
         {
             var page = new List<byte[]>(pageSize);
             await foreach (var key in node.KeysAsync(_db.Database, glob, pageSize).WithCancellation(cancellationToken))
@@ -79,6 +79,22 @@ internal sealed class MultiplexerQueryServer : IQueryServer
                 yield return page.ToArray();
             }
         }
+    }
+
+    /// <summary>
+    /// The primaries that serve slots, from the cluster's own slot map. Each holds keys no other
+    /// node has, so one the client cannot reach fails the scan (and the core fails over, or is
+    /// reported missing) rather than being left out of an answer that would look complete.
+    /// </summary>
+    private IServer[] SlotOwners()
+    {
+        var mux = _db.Multiplexer;
+        var map = mux.GetServers().FirstOrDefault(s => s.IsConnected)?.ClusterConfiguration
+            ?? throw new IOException("no node of the cluster is connected");
+        var owners = map.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0).Select(n => mux.GetServer(n.EndPoint!)).ToArray();
+        return owners.FirstOrDefault(s => !s.IsConnected) is { } lost
+            ? throw new IOException($"the cluster's primary {Display(lost.EndPoint)} is not connected, so its keys cannot be listed")
+            : owners;
     }
 
     private async IAsyncEnumerable<byte[][]> ScanServerAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -170,7 +186,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         _ => endPoint.ToString() ?? "",
     };
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default)
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default)
     {
         if (!duplicates.IsEmpty)
         {
@@ -200,7 +216,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         {
             args[i] = (RedisKey)keys[i];
         }
-        return new RespMgetPart(await _db.ExecuteRespAsync("MGET", args), keys);
+        return RespMgetPart.Checked(await _db.ExecuteRespAsync("MGET", args), keys);
     }
 
     private async Task<IMgetPart> ClusterMget(byte[][] keys)

@@ -225,15 +225,10 @@ public sealed class RedisRecordSource : IRecordBatchSource
         }
         catch
         {
+            // The fetcher's error is the one to report. The server's other stages stop because of
+            // it, and are waited for: none may still use the lost server once its core moves on.
             await serverStop.CancelAsync();
-            try
-            {
-                await scan;
-            }
-            catch (Exception)
-            {
-                // The fetcher's error is the one to report; the scan stopped because of it.
-            }
+            await Task.WhenAll(scan, dictionaries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
         await scan;

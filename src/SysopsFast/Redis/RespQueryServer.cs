@@ -115,11 +115,11 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default) =>
+    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default) =>
         [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
 
-    private async Task<IMgetPart> MgetAsync(byte[][] keys, byte[][]?[]? duplicates) =>
-        new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+    private async Task<IMgetPart> MgetAsync(byte[][] keys, DuplicateGroup?[]? duplicates) =>
+        RespReplyMgetPart.Checked(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
 
     /// <summary>GETRANGE 0..119 of every key in one script: one command and one reply for a whole page.</summary>
     private static readonly byte[] HeadersScript = Encoding.ASCII.GetBytes(

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using SysopsFast.Cli.Commands;
+
+namespace SysopsFast.Cli;
+
+/// <summary>Every command and option of <c>sysops-fast</c>, built once here (Program runs it; tests parse with it).</summary>
+internal static class CommandTree
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("sysops-fast: ask questions about every machine of a fleet, answered from Redis in about a second")
+        {
+            CommonOptions.Verbose,
+            GrepCommand.Build(),
+            SearchCommand.Build(),
+            ListFilesCommand.Build(),
+            CompareCommand.Build(),
+            CompareCommand.BuildAll(),
+            InfoCommand.Build(),
+            TopologyCommand.Build(),
+            FleetCommand.Build(),
+            ImportCommand.Build(),
+            MigrateCommand.Build(),
+            KvCommand.Build(),
+            VerifyCommand.Build(),
+            DumpCommand.Build(),
+            PushCommand.Build(),
+            ServerCommand.Build(),
+            DemoCommand.Build(),
+            AclCommand.Build(),
+            AuditCommand.Build(),
+        };
+        root.Add(ExtractCommand.Build(root));
+        root.Add(CompletionCommand.Build(root));
+        return root;
+    }
+
+    /// <summary>
+    /// Parses as every command line is parsed. No response files: a word starting with '@' is a
+    /// word (a grep pattern such as '@example.com'), never a file to read arguments from.
+    /// </summary>
+    public static ParseResult Parse(Command root, IReadOnlyList<string> args) =>
+        root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+}
