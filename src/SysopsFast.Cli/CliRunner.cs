@@ -61,6 +61,7 @@ internal static class CliRunner
         ErrorRemedy.Regex => " (-F for literal text)",
         ErrorRemedy.HostCount => " (--hosts)",
         ErrorRemedy.HostName => " (--hostname)",
+        ErrorRemedy.AllowSensitive => " (--allow-sensitive)",
         _ => "",
     };
 

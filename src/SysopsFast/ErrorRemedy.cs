@@ -40,4 +40,7 @@ public enum ErrorRemedy
 
     /// <summary>Give the host name to record.</summary>
     HostName,
+
+    /// <summary>Allow objects the deny-list calls sensitive.</summary>
+    AllowSensitive,
 }

@@ -49,6 +49,9 @@ internal static class Errors
     public static SysopsFastException NothingToVerify(IEnumerable<string> skipped) =>
         new($"nothing to verify: no core in scope has two servers that answered to compare ({string.Join("; ", skipped)}); verify compares the replicas a topology file lists for a core", remedy: ErrorRemedy.TopologyFile);
 
+    public static SysopsFastException SensitiveObjects(IReadOnlyList<string> keys) =>
+        new($"{keys.Count} object(s) look like secrets (a password hash, a private key) that every reader of the fleet could read: {string.Join(", ", keys.Take(5))}{(keys.Count > 5 ? ", …" : "")}; remove them, or import them anyway", remedy: ErrorRemedy.AllowSensitive);
+
     public static SysopsFastException BadHostName(string host) =>
         new($"'{host}' cannot be a host name (it is blank or contains '#', which separates host from object in a key); give another", remedy: ErrorRemedy.HostName);
 

@@ -13,9 +13,10 @@ internal static class ImportCommand
         var server = new Option<string>("--server", "-s") { Description = "Server to write to", DefaultValueFactory = _ => "127.0.0.1:6379" };
         var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec (zstddictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };
-        var command = new Command("import", "Load a directory tree of hosts' files into Redis") { dir, server, codec, ttl };
+        var allowSensitive = new Option<bool>("--allow-sensitive") { Description = "Import files that look like secrets too (/etc/shadow, private keys: refused by default, as push never sends them)" };
+        var command = new Command("import", "Load a directory tree of hosts' files into Redis") { dir, server, codec, ttl, allowSensitive };
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => ImportHandler.RunAsync(
-            parse.GetValue(dir)!, Redis.ServerAddress.Parse(parse.GetValue(server)!), parse.GetValue(codec), CommonOptions.ParseTtl(parse.GetValue(ttl)!), Console.Error, ct),
+            parse.GetValue(dir)!, Redis.ServerAddress.Parse(parse.GetValue(server)!), parse.GetValue(codec), CommonOptions.ParseTtl(parse.GetValue(ttl)!), Console.Error, ct, parse.GetValue(allowSensitive)),
             Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
@@ -23,9 +24,9 @@ internal static class ImportCommand
 
 internal static class ImportHandler
 {
-    public static async Task<int> RunAsync(string dir, Redis.ServerAddress server, PayloadCodec codec, TimeSpan? ttl, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string dir, Redis.ServerAddress server, PayloadCodec codec, TimeSpan? ttl, TextWriter stderr, CancellationToken cancellationToken, bool allowSensitive = false)
     {
-        var result = await FleetImporter.ImportAsync(dir, server, codec, ttl, cancellationToken);
+        var result = await FleetImporter.ImportAsync(dir, server, codec, ttl, cancellationToken, allowSensitive);
         foreach (var s in result.Skipped)
         {
             await stderr.WriteLineAsync("sysops-fast: skipped " + s);

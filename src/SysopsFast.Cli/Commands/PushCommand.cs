@@ -56,7 +56,12 @@ internal static class PushHandler
 {
     public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, string ledgerFile, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var objects = PushAgent.CollectDirectory(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var collected = PushAgent.Collect(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var objects = collected.Objects;
+        foreach (var name in collected.Sensitive)
+        {
+            await stderr.WriteLineAsync($"sysops-fast: not pushed: '{name}' looks like a secret (deny-list: {string.Join(" ", SensitiveObjects.Default.Globs)})");
+        }
         var ledger = PushLedger.Load(ledgerFile);
         var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken, ledger);
         foreach (var o in outcomes)

@@ -12,7 +12,8 @@ public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IRe
 /// </summary>
 public static class FleetImporter
 {
-    public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken)
+    /// <param name="allowSensitive">Import objects that <see cref="Push.SensitiveObjects.Default"/> names (refused otherwise, before anything is written).</param>
+    public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken, bool allowSensitive = false)
     {
         if (!Directory.Exists(directory))
         {
@@ -28,6 +29,10 @@ public static class FleetImporter
         var skipped = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var files = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => (Host: h.Name, f.FullPath, f.Relative)));
+        if (!allowSensitive)
+        {
+            RefuseSensitive(files.Select(f => ObjectKey.Make(f.Host, "/" + f.Relative)));
+        }
         // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
         // hosts' files; the other objects fall back to LZ4.
         var dictionaries = codec == PayloadCodec.ZstdDictionary
@@ -65,6 +70,15 @@ public static class FleetImporter
             {
                 d.Dispose();
             }
+        }
+    }
+
+    private static void RefuseSensitive(IEnumerable<string> keys)
+    {
+        var sensitive = keys.Where(k => Push.SensitiveObjects.Default.Matches(ObjectKey.Split(k).Object)).ToList();
+        if (sensitive.Count > 0)
+        {
+            throw Errors.SensitiveObjects(sensitive);
         }
     }
 

@@ -9,6 +9,9 @@ namespace SysopsFast.Push;
 /// <summary>One object of this host, ready to push.</summary>
 public sealed record PushObject(string Name, byte[] Record, UInt128 Md5);
 
+/// <summary>A directory's objects, and the names left out as sensitive (never read).</summary>
+public sealed record PushCollection(IReadOnlyList<PushObject> Objects, IReadOnlyList<string> Sensitive);
+
 /// <summary>What one server did with a push.</summary>
 public sealed record PushOutcome(string Server, int Written, int Unchanged, string? Error)
 {
@@ -34,16 +37,30 @@ public static class PushAgent
     /// (<c>cmd/&lt;relative path&gt;</c>); a symlink to a file shares that file under its own
     /// absolute path (a link to /etc/passwd pushes <c>/etc/passwd</c>).
     /// </summary>
-    public static IReadOnlyList<PushObject> CollectDirectory(string directory, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4)
+    public static IReadOnlyList<PushObject> CollectDirectory(string directory, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4) =>
+        Collect(directory, insertedUnixMs, codec).Objects;
+
+    /// <summary>
+    /// <see cref="CollectDirectory"/>, leaving out (and not reading) the objects that
+    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names.
+    /// </summary>
+    public static PushCollection Collect(string directory, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, SensitiveObjects? sensitive = null)
     {
         if (!Directory.Exists(directory))
         {
             throw Errors.BadArgument($"'{directory}' is not a directory; give the directory of outgoing objects", ErrorRemedy.PushDirectory);
         }
+        sensitive ??= SensitiveObjects.Default;
         var objects = new List<PushObject>();
+        var left = new List<string>();
         foreach (var (fullPath, relative, isLink) in LocalObjects.Files(directory))
         {
             var name = isLink ? new FileInfo(fullPath).ResolveLinkTarget(true)!.FullName : "cmd/" + relative;
+            if (sensitive.Matches(name))
+            {
+                left.Add(name);
+                continue;
+            }
             byte[] content;
             try
             {
@@ -56,7 +73,7 @@ public static class PushAgent
             var stat = isLink ? LocalObjects.StatOf(fullPath) : FileStat.None;
             objects.Add(new PushObject(name, RecordEncoder.Encode(content, stat, insertedUnixMs, codec), RecordEncoder.Md5Of(content)));
         }
-        return objects;
+        return new PushCollection(objects, left);
     }
 
     public static async Task<IReadOnlyList<PushOutcome>> PushAsync(

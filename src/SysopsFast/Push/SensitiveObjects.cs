@@ -1,0 +1,33 @@
+using System.Text;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// Objects that must never reach the fleet's store, where every reader could read them: push
+/// leaves them out, import refuses them unless allowed. Globs in Redis's dialect, matched against
+/// the object name (<c>/etc/shadow</c>, <c>cmd/x</c>; a pushed symlink is named by its target).
+/// </summary>
+public sealed class SensitiveObjects
+{
+    /// <summary>Password hashes (and the backups `vipw` leaves), SSH private keys, TLS private keys.</summary>
+    public static readonly IReadOnlyList<string> DefaultGlobs = ["/etc/shadow*", "/etc/gshadow*", "*id_rsa*", "*id_ecdsa*", "*id_ed25519*", "*.key"];
+
+    private readonly byte[][] _globs;
+
+    public SensitiveObjects(IEnumerable<string> globs)
+    {
+        Globs = [.. globs];
+        _globs = [.. Globs.Select(Encoding.UTF8.GetBytes)];
+    }
+
+    public static SensitiveObjects Default { get; } = new(DefaultGlobs);
+
+    public IReadOnlyList<string> Globs { get; }
+
+    public bool Matches(string objectName)
+    {
+        var name = Encoding.UTF8.GetBytes(objectName);
+        return _globs.Any(g => RedisGlob.IsMatch(g, name));
+    }
+}
