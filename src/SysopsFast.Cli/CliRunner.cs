@@ -60,6 +60,7 @@ internal static class CliRunner
         ErrorRemedy.PushDirectory => " (--dir)",
         ErrorRemedy.Regex => " (-F for literal text)",
         ErrorRemedy.HostCount => " (--hosts)",
+        ErrorRemedy.Tls => " (--tls-ca, --tls-cert, --tls-key)",
         _ => "",
     };
 
