@@ -70,7 +70,9 @@ public sealed class TestCertificates : IDisposable
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        // A server certificate is a client one too: cluster nodes present it to each other over the TLS bus.
+        OidCollection usages = server ? [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")] : [new Oid("1.3.6.1.5.5.7.3.2")];
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
         if (dns.Length + ip.Length > 0)
         {
             var names = new SubjectAlternativeNameBuilder();
