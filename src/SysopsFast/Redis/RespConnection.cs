@@ -27,8 +27,14 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     private const int ReadChunk = 64 * 1024;
 
-    /// <summary>A command sent and not answered yet: who waits, and how to read an ACL refusal.</summary>
-    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, string Command, bool RefusalIsReply);
+    /// <summary>A command sent and not answered yet: who waits, and what was asked.</summary>
+    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command);
+
+    /// <summary>
+    /// A command's name for messages, and whether an ACL refusal is its reply. One object per known
+    /// command and kind, made once: a command in flight carries one reference more, no string.
+    /// </summary>
+    private sealed record CommandLabel(string Name, bool RefusalIsReply);
 
     private readonly RespTransport _transport;
     private readonly string _server;
@@ -94,7 +100,7 @@ internal sealed class RespConnection : IAsyncDisposable
                 connected = true;
                 if (tlsContext is not null)
                 {
-                    (transport, tls) = await TlsTransport.ConnectAsync(socket, address, tlsContext, deadline.Token);
+                    (transport, tls) = await StreamTransport.ConnectTlsAsync(socket, address, tlsContext, deadline.Token);
                 }
                 else
                 {
@@ -116,7 +122,7 @@ internal sealed class RespConnection : IAsyncDisposable
             var cause = tls?.Explain(e);
             if (cause is null && connected && receivedNothing)
             {
-                cause = await TlsTransport.ExplainSilenceAsync(address, tlsContext, handshakeDone: tls is not null, e);
+                cause = await StreamTransport.ExplainSilenceAsync(address, tlsContext, handshakeDone: tls is not null, e);
             }
             throw cause ?? Errors.ServerUnreachable(address.ToString(), e is OperationCanceledException ? new TimeoutException("no answer", e) : e);
         }
@@ -223,25 +229,28 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             WriteBulk(buffer, ref pos, a);
         }
-        return SendEncodedAsync(buffer, pos, new Pending(null!, CommandName(command), refusalIsReply));
+        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply));
     }
 
     private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREMRANGEBYSCORE", "SCAN", "GET", "GETRANGE", "EVAL", "PUBLISH", "INFO", "AUTH", "SELECT"];
 
-    /// <summary>The command's name for messages, without a string per command for the usual ones.</summary>
-    private static string CommandName(ReadOnlySpan<byte> command)
+    private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
+
+    private static readonly CommandLabel[] TolerantLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, true));
+
+    private static CommandLabel Label(ReadOnlySpan<byte> command, bool refusalIsReply)
     {
-        foreach (var known in KnownCommands)
+        for (var i = 0; i < KnownCommands.Length; i++)
         {
-            if (System.Text.Ascii.Equals(command, known))
+            if (System.Text.Ascii.Equals(command, KnownCommands[i]))
             {
-                return known;
+                return refusalIsReply ? TolerantLabels[i] : StrictLabels[i];
             }
         }
-        return Encoding.ASCII.GetString(command).ToUpperInvariant();
+        return new CommandLabel(Encoding.ASCII.GetString(command).ToUpperInvariant(), refusalIsReply);
     }
 
-    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, Pending pending)
+    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
@@ -256,7 +265,7 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
-                    _pending.Enqueue(pending with { Reply = reply });
+                    _pending.Enqueue(new Pending(reply, label));
                 }
                 await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
             }
@@ -394,11 +403,11 @@ internal sealed class RespConnection : IAsyncDisposable
             reply.Dispose();
             throw new InvalidDataException("the server sent a reply nobody asked for");
         }
-        if (!pending.RefusalIsReply && reply.Span.StartsWith("-NOPERM"u8))
+        if (!pending.Command.RefusalIsReply && reply.Span.StartsWith("-NOPERM"u8))
         {
             var refusal = reply.Read().Error!;
             reply.Dispose();
-            pending.Reply.TrySetException(Errors.NoPermission(_server, pending.Command, refusal));
+            pending.Reply.TrySetException(Errors.NoPermission(_server, pending.Command.Name, refusal));
             return;
         }
         if (!pending.Reply.TrySetResult(reply))

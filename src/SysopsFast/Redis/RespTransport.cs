@@ -8,7 +8,7 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// What a <see cref="RespConnection"/> reads replies from and writes commands to: "receive into this
 /// buffer" and "send these bytes". Plain TCP reads the socket directly (<see cref="SocketTransport"/>,
-/// the path queries always had); TLS reads an <see cref="SslStream"/> over it (<see cref="TlsTransport"/>).
+/// the path queries always had); TLS reads an <see cref="SslStream"/> over it (<see cref="StreamTransport"/>).
 /// The connection above is the same, so both keep its pooled, zero-copy reply buffers.
 /// </summary>
 internal abstract class RespTransport : IDisposable
@@ -52,13 +52,16 @@ internal sealed class SocketTransport(Socket socket) : RespTransport
     public override void Dispose() => Close(socket);
 }
 
-/// <summary>TLS over a connected socket: an <see cref="SslStream"/> whose handshake failures are explained.</summary>
-internal sealed class TlsTransport : RespTransport
+/// <summary>
+/// A stream over a connected socket: TLS (an <see cref="SslStream"/>, whose handshake failures are
+/// explained), or any other stream (the benchmarks read plain TCP through a NetworkStream this way).
+/// </summary>
+internal sealed class StreamTransport : RespTransport
 {
     private readonly Socket _socket;
-    private readonly SslStream _stream;
+    private readonly Stream _stream;
 
-    private TlsTransport(Socket socket, SslStream stream)
+    internal StreamTransport(Stream stream, Socket socket)
     {
         _socket = socket;
         _stream = stream;
@@ -75,7 +78,7 @@ internal sealed class TlsTransport : RespTransport
     }
 
     /// <summary>The TLS handshake on a connected socket; a failure is a one-line error that names its cause.</summary>
-    public static async Task<(TlsTransport Transport, TlsHandshake Handshake)> ConnectAsync(Socket socket, ServerAddress address, TlsContext context, CancellationToken cancellationToken)
+    public static async Task<(StreamTransport Transport, TlsHandshake Handshake)> ConnectTlsAsync(Socket socket, ServerAddress address, TlsContext context, CancellationToken cancellationToken)
     {
         var handshake = new TlsHandshake(address, context, new FirstByteStream(new NetworkStream(socket, ownsSocket: false)));
         var stream = new SslStream(handshake.Inner, leaveInnerStreamOpen: false);
@@ -88,7 +91,7 @@ internal sealed class TlsTransport : RespTransport
             await stream.DisposeAsync();
             throw handshake.Explain(e) ?? Errors.TlsFailed(address.ToString(), "the handshake failed (" + Innermost(e) + ")", e);
         }
-        return (new TlsTransport(socket, stream), handshake);
+        return (new StreamTransport(stream, socket), handshake);
     }
 
     /// <summary>
