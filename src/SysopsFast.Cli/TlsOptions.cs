@@ -6,7 +6,7 @@ namespace SysopsFast.Cli;
 /// <summary>--tls-ca, --tls-cert, --tls-key: the TLS files of rediss:// servers, on every command that connects to one.</summary>
 internal sealed class TlsOptions
 {
-    public Option<string?> Ca { get; } = new("--tls-ca") { HelpName = Commands.CompletionCommand.FileValue, Description = $"CA certificate(s) (PEM) that sign the rediss:// servers' certificates (default: ${TlsFiles.CaEnvironmentVariable}, the topology file's tls_ca, else the system's CAs)" };
+    public Option<string?> Ca { get; } = new("--tls-ca") { HelpName = Commands.CompletionCommand.FileValue, Description = $"CA certificate(s) (PEM) that sign the rediss:// servers' certificates (default: the topology file's tls_ca, else ${TlsFiles.CaEnvironmentVariable}, else the system's CAs)" };
 
     public Option<string?> Certificate { get; } = new("--tls-cert") { HelpName = Commands.CompletionCommand.FileValue, Description = "Client certificate (PEM) for rediss:// servers that ask for one (with --tls-key, unless the file holds its key)" };
 
