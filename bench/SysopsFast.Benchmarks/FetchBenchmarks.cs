@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using StackExchange.Redis;
 using SysopsFast.Fleet;
@@ -19,7 +16,7 @@ public class FetchBenchmarks
 {
     private const int Hosts = 2000;
     private const int KeysPerMget = 64;
-    private Process? _redis;
+    private BenchRedis? _redis;
     private byte[][] _keys = [];
     private RespConnection? _own;
     private ConnectionMultiplexer? _multiplexer;
@@ -31,32 +28,19 @@ public class FetchBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
-        {
-            start.ArgumentList.Add(a);
-        }
-        _redis = Process.Start(start);
-        var server = ServerAddress.Parse($"127.0.0.1:{port}");
-        for (var i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        await FleetGenerator.GenerateAsync(new SyntheticFleet(Hosts, 1), server, Codec, null, plain: false, CancellationToken.None);
-        _keys = Enumerable.Range(0, Hosts).Select(h => System.Text.Encoding.UTF8.GetBytes(SyntheticFleet.HostName(h) + "#cmd/sysctl-a")).ToArray();
+        _redis = await BenchRedis.StartAsync();
+        var server = ServerAddress.Parse($"127.0.0.1:{_redis.Port}");
+        _keys = await WriteFleetAsync(server, Codec);
         _own = await RespConnection.ConnectAsync(server, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), CancellationToken.None);
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ToConfiguration());
         _db = _multiplexer.GetDatabase();
+    }
+
+    /// <summary>Writes the <see cref="Hosts"/> hosts' fleet to <paramref name="server"/>; the keys of their sysctl -a records.</summary>
+    internal static async Task<byte[][]> WriteFleetAsync(ServerAddress server, PayloadCodec codec)
+    {
+        await FleetGenerator.GenerateAsync(new SyntheticFleet(Hosts, 1), server, codec, null, plain: false, CancellationToken.None);
+        return Enumerable.Range(0, Hosts).Select(h => System.Text.Encoding.UTF8.GetBytes(SyntheticFleet.HostName(h) + "#cmd/sysctl-a")).ToArray();
     }
 
     [Benchmark(Baseline = true)]
@@ -87,15 +71,18 @@ public class FetchBenchmarks
     }
 
     [Benchmark]
-    public async Task<long> OwnRespConnection()
+    public Task<long> OwnRespConnection() => FetchAllAsync(_own!, _keys);
+
+    /// <summary>Every key in MGETs of <see cref="KeysPerMget"/>, two in flight, each value read as a span; the bytes of the values.</summary>
+    internal static async Task<long> FetchAllAsync(RespConnection connection, byte[][] keys)
     {
         long bytes = 0;
         var inFlight = new Queue<Task<RespReply>>();
-        for (var offset = 0; offset < _keys.Length || inFlight.Count > 0;)
+        for (var offset = 0; offset < keys.Length || inFlight.Count > 0;)
         {
-            if (offset < _keys.Length && inFlight.Count < 2)
+            if (offset < keys.Length && inFlight.Count < 2)
             {
-                inFlight.Enqueue(_own!.SendAsync("MGET"u8, _keys.AsSpan(offset, Math.Min(KeysPerMget, _keys.Length - offset))));
+                inFlight.Enqueue(connection.SendAsync("MGET"u8, keys.AsSpan(offset, Math.Min(KeysPerMget, keys.Length - offset))));
                 offset += KeysPerMget;
                 continue;
             }
@@ -127,17 +114,9 @@ public class FetchBenchmarks
             await _own.DisposeAsync();
         }
         _multiplexer?.Dispose();
-        if (_redis is { HasExited: false })
+        if (_redis is not null)
         {
-            _redis.Kill();
-            await _redis.WaitForExitAsync();
+            await _redis.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -21,20 +21,9 @@ fi
 
 S="--server 127.0.0.1:$PORT/0"
 "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT/0" --ttl 0 --expected "$WORK/expected.txt" 2>"$WORK/generate.log"
-norm() { sed -E 's/^ *([0-9]+) /\1 /' "$1" | sort; }
+. bench/macro/timing.sh
 norm "$WORK/expected.txt" >"$WORK/expected.norm"
 
-time_runs() { # name command check -> "median min max"; check: uniq (the expected answer) or a line count
-  local name=$1 cmd=$2 check=$3 i ok=ok
-  : >"$WORK/$name.times"
-  for i in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e" -o "$WORK/$name.t" bash -c "$cmd" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
-    cat "$WORK/$name.t" >>"$WORK/$name.times"
-    if [ "$check" = uniq ]; then norm "$WORK/$name.out" | cmp -s - "$WORK/expected.norm" || ok=WRONG
-    else [ "$(wc -l <"$WORK/$name.out")" = "$check" ] || ok=WRONG; fi
-  done
-  echo "$(sort -n "$WORK/$name.times" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f %.2f %.2f", m, a[1], a[NR]}') $ok"
-}
 lines=$(awk '{s+=$1} END{print s}' "$WORK/expected.txt")
 rows=()
 row() { rows+=("| $1 | \`$2\` | $3 | $4–$5 | $(awk -v a="$3" -v b="$h_med" 'BEGIN{printf "%.2f", a/b}') | $6 |"); }

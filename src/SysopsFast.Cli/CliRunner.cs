@@ -62,6 +62,7 @@ internal static class CliRunner
         ErrorRemedy.HostCount => " (--hosts)",
         ErrorRemedy.HostName => " (--hostname)",
         ErrorRemedy.AllowSensitive => " (--allow-sensitive)",
+        ErrorRemedy.Tls => " (--tls-ca, --tls-cert, --tls-key)",
         _ => "",
     };
 

@@ -28,6 +28,8 @@ internal sealed class TargetingOptions
 
     public Option<string?> RangeServer { get; } = new("--range-server") { Description = "Yahoo Range server (host[:port]) for --range-query, and for the cores of --site when there is no topology file" };
 
+    public TlsOptions Tls { get; } = new();
+
     public void AddTo(Command command)
     {
         command.Add(HostsFile);
@@ -41,6 +43,7 @@ internal sealed class TargetingOptions
         command.Add(NoLoadBalance);
         command.Add(AllowPartial);
         command.Add(Scan);
+        Tls.AddTo(command);
     }
 
     /// <summary>The user's choices as the library's <see cref="TargetRequest"/>; the library resolves them (and warns).</summary>
@@ -68,5 +71,6 @@ internal sealed class TargetingOptions
         HostGlobs = parse.GetValue(HostGlobs) ?? [],
         RangeQuery = parse.GetValue(RangeQuery),
         RangeServer = parse.GetValue(RangeServer),
+        Tls = Tls.Files(parse),
     };
 }

@@ -43,4 +43,13 @@ public enum ErrorRemedy
 
     /// <summary>Allow objects the deny-list calls sensitive.</summary>
     AllowSensitive,
+
+    /// <summary>Fix the password (SYSOPS_FAST_REDIS_PASSWORD, SYSOPS_FAST_REDIS_PASSWORD_FILE) or the user of the address.</summary>
+    Credentials,
+
+    /// <summary>Fix the TLS files: the CA that signs the servers' certificates, the client certificate and its key.</summary>
+    Tls,
+
+    /// <summary>The server's ACL refuses a command to this user: grant it, or connect as another user.</summary>
+    Permission,
 }

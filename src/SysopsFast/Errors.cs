@@ -82,6 +82,73 @@ internal static class Errors
     public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
         new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port", inner, ErrorRemedy.Port);
 
+    /// <summary>Environment variables that give the password (never the command line).</summary>
+    private const string PasswordSources = "SYSOPS_FAST_REDIS_PASSWORD or SYSOPS_FAST_REDIS_PASSWORD_FILE";
+
+    /// <summary>A wrong password, an unknown or disabled user (Redis answers WRONGPASS to all three).</summary>
+    public static SysopsFastException AuthenticationFailed(string server, string? user, bool passwordGiven, string serverText) =>
+        new($"authentication failed on the Redis server {server} as user '{user ?? "default"}'{(passwordGiven ? "" : " with no password")} ({serverText}); check the user in the address and the password in {PasswordSources}", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+
+    /// <summary>The server wants a password and none was given.</summary>
+    public static SysopsFastException AuthenticationRequired(string server) =>
+        new($"authentication failed on the Redis server {server}: it requires a password and none was given; set {PasswordSources}", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+
+    public static SysopsFastException PasswordFileTooOpen(string file) =>
+        new($"the password file '{file}' (SYSOPS_FAST_REDIS_PASSWORD_FILE) can be read or written by other users; make it private with chmod 600 '{file}'", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+
+    public static SysopsFastException PasswordFileUnreadable(string file, Exception inner) =>
+        new($"cannot read the password file '{file}' named by SYSOPS_FAST_REDIS_PASSWORD_FILE ({Reason(inner)}); check its path and permissions", inner, ErrorRemedy.Credentials) { IsConfiguration = true };
+
+    /// <summary>An ACL refusal (NOPERM), worded as Redis states it; <paramref name="command"/> when the caller knows it.</summary>
+    public static SysopsFastException NoPermission(string server, string? command, string serverText) =>
+        new($"the Redis server {server} refused {(command is null ? "a command" : command.ToUpperInvariant())} to this user ({serverText}); grant the user that permission (ACL SETUSER) or connect as another user", remedy: ErrorRemedy.Permission) { IsConfiguration = true };
+
+    /// <summary>
+    /// What a server's error reply means for the user when it is about credentials or permissions
+    /// (WRONGPASS, NOAUTH, NOPERM); null for any other error.
+    /// </summary>
+    public static SysopsFastException? FromServerError(string server, string? command, string serverText, string? user = null, bool passwordGiven = true) =>
+        serverText.StartsWith("NOPERM", StringComparison.Ordinal) ? NoPermission(server, command, serverText)
+        : serverText.StartsWith("WRONGPASS", StringComparison.Ordinal) ? AuthenticationFailed(server, user, passwordGiven, serverText)
+        : serverText.StartsWith("NOAUTH", StringComparison.Ordinal) ? AuthenticationRequired(server)
+        : null;
+
+    /// <summary>
+    /// The configuration error under <paramref name="e"/> (credentials, permissions, TLS, a port of the
+    /// other kind: one built here, or a StackExchange.Redis server error about credentials or
+    /// permissions), or null. Such an error is the same on every replica, so it is told as is.
+    /// </summary>
+    public static SysopsFastException? ConfigurationError(string server, Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case SysopsFastException { IsConfiguration: true } s:
+                    return s;
+                case StackExchange.Redis.RedisServerException r when FromServerError(server, null, r.Message) is { } mapped:
+                    return new SysopsFastException(mapped.Message, r, mapped.Remedy) { IsConfiguration = true };
+            }
+        }
+        return null;
+    }
+
+    public static SysopsFastException TlsFileUnreadable(string what, string file, Exception inner) =>
+        new($"cannot read the TLS {what} '{file}' ({Reason(inner)}); check its path, and that it is PEM", inner, ErrorRemedy.Tls) { IsConfiguration = true };
+
+    public static SysopsFastException TlsKeyWithoutCertificate(string file) =>
+        new($"the TLS client key '{file}' was given without its certificate; give both", remedy: ErrorRemedy.Tls) { IsConfiguration = true };
+
+    /// <summary>The handshake failed for a reason the validation or the server's alert named.</summary>
+    public static SysopsFastException TlsFailed(string server, string why, Exception? inner = null) =>
+        new($"TLS to the Redis server {server} failed: {why}", inner, ErrorRemedy.Tls) { IsConfiguration = true };
+
+    public static SysopsFastException TlsToPlainPort(string server, Exception? inner = null) =>
+        new($"TLS to the Redis server {server} failed: that port answers without TLS; use redis:// for it, or the server's TLS port", inner, ErrorRemedy.ServerAddress) { IsConfiguration = true };
+
+    public static SysopsFastException PlainToTlsPort(string server, Exception? inner = null) =>
+        new($"the Redis server {server} expects TLS on that port and closed the plain connection; use rediss://{server}", inner, ErrorRemedy.ServerAddress) { IsConfiguration = true };
+
     /// <summary>The client's connect failure text is long; the socket error under it says what happened.</summary>
     private static string ConnectReason(Exception? e)
     {
@@ -108,6 +175,7 @@ internal static class Errors
     /// <summary>A short reason for lists of failures ("127.0.0.1:6380: connection refused").</summary>
     public static string Brief(Exception e) => e switch
     {
+        SysopsFastException { IsConfiguration: true } s => s.Message,
         SysopsFastException s when s.InnerException is StackExchange.Redis.RedisConnectionException => ConnectReason(s.InnerException),
         SysopsFastException s when s.InnerException is not null => Reason(s.InnerException),
         ChannelClosedException { InnerException: { } inner } => Brief(inner),

@@ -10,4 +10,10 @@ public sealed class SysopsFastException : Exception
 
     /// <summary>What the user can change; a front end adds how to say it (the CLI names its flag).</summary>
     public ErrorRemedy Remedy { get; }
+
+    /// <summary>
+    /// A configuration problem (credentials, permissions, TLS, a port of the other kind), the same on
+    /// every attempt: a query reports it as is rather than as a core without a live server.
+    /// </summary>
+    internal bool IsConfiguration { get; init; }
 }

@@ -13,8 +13,15 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     internal static Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args) =>
         RunProgram("dotnet", null, [Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. args]);
 
+    /// <summary>The real `sysops-fast` with variables added to (or, when null, removed from) its environment.</summary>
+    internal static Task<(int Exit, string Stdout, string Stderr)> RunWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunProgram("dotnet", null, environment, [Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. args]);
+
     /// <summary>A program's exit code and output; one still running after 60 s is killed and the test fails.</summary>
-    internal static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, params string[] args)
+    internal static Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, params string[] args) =>
+        RunProgram(program, workingDirectory, null, args);
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -23,6 +30,10 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? "",
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

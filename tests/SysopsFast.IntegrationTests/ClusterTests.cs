@@ -13,7 +13,7 @@ using Xunit;
 namespace SysopsFast.IntegrationTests;
 
 /// <summary>A real 3-primary Redis Cluster on loopback, made with redis-cli --cluster create.</summary>
-public sealed class RedisClusterFixture : IAsyncLifetime
+public class RedisClusterFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sysops-fast-cluster-").FullName;
     private readonly List<RedisProcess> _nodes = [];
@@ -30,29 +30,43 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     /// <summary>Kills node <paramref name="node"/>'s process (its PID): for a fixture a test made for itself.</summary>
     public void Kill(int node) => _nodes[node].Kill();
 
+    /// <summary>Arguments of each node beyond the cluster's own (a TLS cluster's).</summary>
+    protected virtual IEnumerable<string> NodeArguments(int port) => [];
+
+    /// <summary>Arguments of redis-cli beyond --cluster create's.</summary>
+    protected virtual IEnumerable<string> CliArguments => [];
+
+    /// <summary>How the readiness check connects to a node.</summary>
+    protected virtual ConfigurationOptions ProbeOptions(string address) => new() { EndPoints = { address }, AllowAdmin = true };
+
     public async Task InitializeAsync()
     {
         foreach (var port in ClusterPorts(3))
         {
-            _nodes.Add(await RedisProcess.StartOnPortAsync(port,
+            _nodes.Add(await RedisProcess.StartOnPortAsync(port, [
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", Path.Combine(_dir, $"nodes-{port}.conf"),
                 "--cluster-node-timeout", "5000",
                 "--cluster-require-full-coverage", RequireFullCoverage ? "yes" : "no",
-                "--dir", _dir));
+                "--dir", _dir,
+                .. NodeArguments(port)]));
         }
         var create = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--cluster", "create" }.Concat(Addresses).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
+        foreach (var a in CliArguments.Concat(["--cluster", "create"]).Concat(Addresses).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
         {
             create.ArgumentList.Add(a);
         }
         using (var p = Process.Start(create)!)
         {
+            // It waits for the nodes to meet; nodes that cannot (a TLS bus that refuses them) must fail the fixture, not hang it.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var kill = timeout.Token.Register(() => p.Kill());
+            var error = p.StandardError.ReadToEndAsync();
             var output = await p.StandardOutput.ReadToEndAsync();
             await p.WaitForExitAsync();
             if (p.ExitCode != 0)
             {
-                throw new InvalidOperationException("redis-cli --cluster create failed: " + output + await p.StandardError.ReadToEndAsync());
+                throw new InvalidOperationException("redis-cli --cluster create failed: " + output + await error);
             }
         }
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -61,7 +75,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             var ok = true;
             foreach (var node in _nodes)
             {
-                await using var mux = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { node.Address }, AllowAdmin = true });
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(ProbeOptions(node.Address));
                 var info = (string?)await mux.GetServers()[0].ExecuteAsync("CLUSTER", "INFO");
                 ok &= info?.Contains("cluster_state:ok", StringComparison.Ordinal) == true;
             }
@@ -74,7 +88,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         throw new InvalidOperationException("the cluster did not reach cluster_state:ok within 30 s");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var n in _nodes)
         {

@@ -87,4 +87,35 @@ public class TopologyFileTests
         Assert.True(all[0].AskAll);
         Assert.False(all[1].AskAll); // a single-server core has nobody else to ask
     }
+
+    [Fact]
+    public void Tls_files_apply_to_every_rediss_server_relative_to_the_file_and_the_command_line_replaces_each()
+    {
+        var t = TopologyFile.Parse("""
+            tls_ca = "certs/ca.crt"
+            tls_cert = "/etc/ssl/client.crt"
+            tls_key = "/etc/ssl/client.key"
+
+            [sites.eat1.cores.core1]
+            servers = ["rediss://eat1-mps01:6380", "redis://eat1-mps02:6379"]
+
+            [sites.lva1.cores.main]
+            cluster = ["rediss://lva1-rc01:7000"]
+            """, "/etc/sysops-fast/topology.toml");
+        Assert.Empty(t.Warnings);
+        var fromFile = new TlsFiles("/etc/sysops-fast/certs/ca.crt", "/etc/ssl/client.crt", "/etc/ssl/client.key");
+        Assert.Equal(fromFile, t.Cores[0].Servers[0].TlsFiles);
+        Assert.Null(t.Cores[0].Servers[1].TlsFiles);
+        Assert.Equal(fromFile, t.Cores[1].Servers[0].TlsFiles);
+
+        var overridden = t.WithTls(new TlsFiles(CaFile: "/tmp/other-ca.crt"));
+        Assert.Equal(fromFile with { CaFile = "/tmp/other-ca.crt" }, overridden.Cores[0].Servers[0].TlsFiles);
+    }
+
+    [Fact]
+    public void A_tls_key_that_is_not_a_path_is_an_error_naming_file_line_and_key()
+    {
+        var e = Assert.Throws<SysopsFastException>(() => TopologyFile.Parse("tls_ca = 3\n[sites.a.cores.b]\nservers = [\"rediss://h:1\"]\n", "t.toml"));
+        Assert.Equal("t.toml:1: tls_ca: must be the path of a PEM file, as a string", e.Message);
+    }
 }

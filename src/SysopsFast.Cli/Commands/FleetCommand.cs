@@ -32,8 +32,10 @@ internal static class FleetCommand
         {
             hosts, seed, server, codec, ttl, plain, expected, shard,
         };
+        var tls = new TlsOptions();
+        tls.AddTo(generate);
         generate.SetAction((parse, ct) => CliRunner.RunAsync(() => GenerateHandler.RunAsync(
-            new GenerateArguments(parse.GetValue(hosts), parse.GetValue(seed), Redis.ServerAddress.Parse(parse.GetValue(server)!))
+            new GenerateArguments(parse.GetValue(hosts), parse.GetValue(seed), tls.Server(parse, parse.GetValue(server)!))
             {
                 Codec = parse.GetValue(codec),
                 Ttl = CommonOptions.ParseTtl(parse.GetValue(ttl)!),

@@ -14,10 +14,12 @@ internal static class PushCommand
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
         var timeout = new Option<string>("--timeout") { Description = "Time to wait for each server (seconds, or 30s, 1m)", DefaultValueFactory = _ => "10" };
         var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
+        var tls = new TlsOptions();
         var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout, ledger };
+        tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
             parse.GetValue(dir)!,
-            Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile)),
+            Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile), tls.Files(parse)),
             CommonOptions.ParseTtl(parse.GetValue(ttl)!),
             parse.GetValue(hostname) ?? LocalHostName(),
             CommonOptions.ParseTimeout(parse.GetValue(timeout)!),

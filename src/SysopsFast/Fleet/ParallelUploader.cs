@@ -36,7 +36,7 @@ internal static class ParallelUploader
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            throw Errors.ServerFailed(server.ToString(), e);
+            throw Errors.ConfigurationError(server.ToString(), e) ?? Errors.ServerFailed(server.ToString(), e);
         }
     }
 
@@ -76,7 +76,8 @@ internal static class ParallelUploader
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            throw Errors.TargetFailed(targets[Math.Min(current, targets.Count - 1)].ToString(), e);
+            var target = targets[Math.Min(current, targets.Count - 1)].ToString();
+            throw Errors.ConfigurationError(target, e) ?? Errors.TargetFailed(target, e);
         }
     }
 
@@ -99,7 +100,7 @@ internal static class ParallelUploader
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
-                    throw Errors.TargetFailed(targets[i].ToString(), e);
+                    throw Errors.ConfigurationError(targets[i].ToString(), e) ?? Errors.TargetFailed(targets[i].ToString(), e);
                 }
             }
         }

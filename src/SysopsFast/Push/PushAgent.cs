@@ -89,6 +89,7 @@ public static class PushAgent
         {
             throw Errors.BadHostName(hostname);
         }
+        RedisConnections.CheckCredentials(servers);
         await using var connections = new RedisConnections();
         var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, ledger ?? PushLedger.None, cancellationToken));
         return await Task.WhenAll(tasks);
@@ -132,7 +133,7 @@ public static class PushAgent
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return new PushOutcome(server.ToString(), 0, 0, e.Message.Split('\n')[0]);
+            return new PushOutcome(server.ToString(), 0, 0, (Errors.ConfigurationError(server.ToString(), e)?.Message ?? e.Message).Split('\n')[0]);
         }
     }
 

@@ -69,7 +69,7 @@ public static class AclRules
 
     /// <summary>The password (or per-host secret) from the environment, as connections take it; required here.</summary>
     public static string SecretFromEnvironment() =>
-        ServerAddress.PasswordFromEnvironment()
+        RedisPassword.Read()
         ?? throw Errors.BadArgument("no password: set SYSOPS_FAST_REDIS_PASSWORD, or SYSOPS_FAST_REDIS_PASSWORD_FILE to a file holding it (mode 600); for per-host pushers it is the secret their passwords derive from");
 
     private const string CatalogWrites = "%W~#catalog:* %R~#catalog:dicts %R~#dict:*";

@@ -2,8 +2,8 @@ namespace SysopsFast.Redis;
 
 /// <summary>
 /// What the query stages (discovery, fetch) ask of one server, or of one Redis Cluster. Two
-/// implementations: <see cref="RespQueryServer"/> (our own RESP connection: standalone, plain TCP,
-/// the fast path) and <see cref="MultiplexerQueryServer"/> (StackExchange.Redis: clusters and TLS).
+/// implementations: <see cref="RespQueryServer"/> (our own RESP connection: standalone, plain TCP or TLS,
+/// the fast path) and <see cref="MultiplexerQueryServer"/> (StackExchange.Redis: clusters).
 /// </summary>
 internal interface IQueryServer
 {

@@ -5,7 +5,7 @@ namespace SysopsFast.Redis;
 
 /// <summary>
 /// A server or a whole Redis Cluster through StackExchange.Redis: the path for clusters (it routes by
-/// slot and follows MOVED/ASK) and for TLS. On a cluster every primary is scanned and MGETs go one
+/// slot and follows MOVED/ASK), over TLS too. On a cluster every primary is scanned and MGETs go one
 /// per hash slot (a cluster refuses MGET across slots).
 /// </summary>
 internal sealed class MultiplexerQueryServer : IQueryServer

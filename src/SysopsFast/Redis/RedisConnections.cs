@@ -7,7 +7,8 @@ namespace SysopsFast.Redis;
 /// The process's connections: one multiplexer per server, made once and shared by every stage.
 /// (The servers of a fleet are independent primaries, so one multiplexer over all of them would let
 /// the client route a keyed command to the wrong one.) Queries use our own RESP connection to a
-/// standalone server over plain TCP, and a multiplexer for a Redis Cluster or TLS.
+/// standalone server (plain TCP or TLS), and a multiplexer for a Redis Cluster. Both authenticate the
+/// same way (<see cref="RedisPassword"/>) and check TLS certificates the same way (<see cref="TlsContext"/>).
 /// </summary>
 public sealed class RedisConnections : IAsyncDisposable
 {
@@ -20,6 +21,19 @@ public sealed class RedisConnections : IAsyncDisposable
 
     /// <param name="commandTimeout">Per-command timeout; writers (import, generate) keep the default minute.</param>
     public RedisConnections(TimeSpan? commandTimeout = null) => _commandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Reads the password and the TLS files <paramref name="servers"/> need, so that a password file
+    /// open to others or an unreadable CA file is one error before any connection, not one per server.
+    /// </summary>
+    public static void CheckCredentials(IEnumerable<ServerAddress> servers)
+    {
+        _ = RedisPassword.Read();
+        foreach (var tls in servers.Where(s => s.Tls).Select(s => s.TlsFiles).Distinct())
+        {
+            _ = TlsContext.For(tls);
+        }
+    }
 
     public async Task<ConnectionMultiplexer> GetAsync(ServerAddress server, CancellationToken cancellationToken = default)
     {
@@ -65,16 +79,13 @@ public sealed class RedisConnections : IAsyncDisposable
 
     private async Task<IQueryServer> ConnectQueryServerAsync(ServerAddress server)
     {
-        if (!server.Tls)
+        var connection = await RespConnection.ConnectAsync(server, ConnectTimeout, _commandTimeout, CancellationToken.None);
+        if (!connection.IsCluster)
         {
-            var connection = await RespConnection.ConnectAsync(server, ConnectTimeout, _commandTimeout, CancellationToken.None);
-            if (!connection.IsCluster)
-            {
-                return new RespQueryServer(connection);
-            }
-            // A cluster's slots must be routed and followed through MOVED: the multiplexer does that.
-            await connection.DisposeAsync();
+            return new RespQueryServer(connection);
         }
+        // A cluster's slots must be routed and followed through MOVED: the multiplexer does that.
+        await connection.DisposeAsync();
         return new MultiplexerQueryServer(await DatabaseAsync(server), server.ToString());
     }
 
@@ -83,17 +94,62 @@ public sealed class RedisConnections : IAsyncDisposable
 
     private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server, TimeSpan commandTimeout)
     {
+        var options = server.ToConfiguration();
+        options.AsyncTimeout = options.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
+        options.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        string? refusal = null;
+        if (server.Tls)
+        {
+            // The same certificate check as our own connection's, so that a refusal says why.
+            var tls = TlsContext.For(server.TlsFiles);
+            options.CertificateValidation += (sender, certificate, chain, errors) =>
+            {
+                var host = (sender as System.Net.Security.SslStream)?.TargetHostName ?? server.Host;
+                var ok = tls.Check(host, certificate, chain, errors, out var why);
+                Interlocked.CompareExchange(ref refusal, why, null);
+                return ok;
+            };
+            if (tls.ClientCertificate is { } client)
+            {
+                options.CertificateSelection += (_, _, _, _, _) => client;
+            }
+        }
         try
         {
-            var options = server.ToConfiguration();
-            options.AsyncTimeout = options.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
-            options.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
             return await ConnectionMultiplexer.ConnectAsync(options);
         }
         catch (Exception e) when (e is RedisConnectionException or RedisException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw Errors.ServerUnreachable(server.ToString(), e);
+            if (Volatile.Read(ref refusal) is { } why)
+            {
+                throw Errors.TlsFailed(server.ToString(), why, e);
+            }
+            throw await DiagnoseAsync(server, e);
         }
+    }
+
+    /// <summary>
+    /// Why a multiplexer could not connect, which it does not say ("it was not possible to connect"):
+    /// our own connection is tried once and says it (authentication, TLS, a port of the other kind),
+    /// else the server is unreachable.
+    /// </summary>
+    private static async Task<SysopsFastException> DiagnoseAsync(ServerAddress server, Exception e)
+    {
+        try
+        {
+            await using var probe = await RespConnection.ConnectAsync(server, ConnectTimeout, TimeSpan.FromSeconds(10), CancellationToken.None);
+            // The client checks each connection with a PING (ToConfiguration): an ACL may refuse it.
+            (await probe.SendAsync("PING"u8)).Dispose();
+        }
+        catch (SysopsFastException refused) when (refused.IsConfiguration)
+        {
+            return refused;
+        }
+        catch (Exception probeFailure) when (Errors.IsServerFailure(probeFailure))
+        {
+            // Unreachable for it too: the client's own reason is the one to give.
+        }
+        return Errors.ServerUnreachable(server.ToString(), e);
     }
 
     public async ValueTask DisposeAsync()

@@ -45,11 +45,34 @@ public sealed class RedisRecordSource : IRecordBatchSource
         await Task.WhenAll(chosen.Where(c => c.Servers.Count > 0).Select(c => RunCoreAsync(c, output, statistics, cancellationToken)));
     }
 
-    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IQueryServer Db)> Servers, Queue<ServerAddress> Untried, List<string> Failures);
+    private sealed record Chosen(CoreTarget Target, List<(ServerAddress Server, IQueryServer Db)> Servers, Queue<ServerAddress> Untried, Failures Failures);
+
+    /// <summary>Why a core's servers failed: the text for messages, and each error (to tell a configuration error as is).</summary>
+    private sealed class Failures
+    {
+        public List<string> Texts { get; } = [];
+
+        private readonly List<Exception> _errors = [];
+
+        public int Count => Texts.Count;
+
+        /// <param name="server">The server that failed; null when any of several may have (its name is then left out).</param>
+        public void Add(ServerAddress? server, Exception e)
+        {
+            var refusal = Errors.ConfigurationError(server?.ToString() ?? "asked", e);
+            // A configuration error's message names the server already.
+            Texts.Add(refusal is not null ? refusal.Message : server is null ? Errors.Brief(e) : $"{server}: {Errors.Brief(e)}");
+            _errors.Add(refusal ?? e);
+        }
+
+        /// <summary>The error to report when the core has no server left: a configuration error every server gave, told as is.</summary>
+        public Exception Final(string core, Exception? last = null) =>
+            _errors.Count > 0 && _errors.All(e => e is SysopsFastException { IsConfiguration: true }) ? _errors[0] : Errors.CoreUnavailable(core, Texts, last);
+    }
 
     private async Task<Chosen> ConnectAsync(CoreTarget target, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var failures = new List<string>();
+        var failures = new Failures();
         var chosen = new List<(ServerAddress, IQueryServer)>();
         var untried = new Queue<ServerAddress>(target.Candidates);
         if (target.AskAll)
@@ -67,7 +90,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
             chosen.Add(first);
             if (failures.Count > 0)
             {
-                statistics.Warn($"core {target.Core}: {string.Join("; ", failures)}; using {first.Server} instead");
+                statistics.Warn($"core {target.Core}: {string.Join("; ", failures.Texts)}; using {first.Server} instead");
             }
         }
         var complete = target.AskAll ? failures.Count == 0 : chosen.Count > 0;
@@ -75,9 +98,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             if (!_allowPartial)
             {
-                throw Errors.CoreUnavailable(target.Core.Id, failures);
+                throw failures.Final(target.Core.Id);
             }
-            statistics.CoreMissing(target.Core.Id, string.Join("; ", failures));
+            statistics.CoreMissing(target.Core.Id, string.Join("; ", failures.Texts));
             chosen.Clear();
         }
         return new Chosen(target, chosen, untried, failures);
@@ -96,7 +119,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
             }
             catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
-                FailCore(core, [Errors.Brief(e)], statistics, e);
+                var failed = new Failures();
+                failed.Add(chosen.Servers.Count == 1 ? chosen.Servers[0].Server : null, e);
+                FailCore(core, failed, statistics, e);
                 return;
             }
             statistics.CoreAnswered(core.Id, string.Join(", ", chosen.Servers.Select(s => s.Server)));
@@ -105,7 +130,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
 
         var (server, db) = chosen.Servers[0];
         var untried = chosen.Untried;
-        var failures = new List<string>(chosen.Failures);
+        var failures = chosen.Failures;
         while (true)
         {
             try
@@ -116,7 +141,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
             }
             catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
             {
-                failures.Add($"{server}: {Errors.Brief(e)}");
+                failures.Add(server, e);
                 var next = await NextLiveAsync(untried, failures, cancellationToken);
                 if (next is null)
                 {
@@ -160,7 +185,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
     }
 
     /// <summary>The next candidate that accepts a connection; the others tried are added to <paramref name="failures"/>.</summary>
-    private async Task<(ServerAddress Server, IQueryServer Db)?> NextLiveAsync(Queue<ServerAddress> untried, List<string> failures, CancellationToken cancellationToken)
+    private async Task<(ServerAddress Server, IQueryServer Db)?> NextLiveAsync(Queue<ServerAddress> untried, Failures failures, CancellationToken cancellationToken)
     {
         while (untried.TryDequeue(out var candidate))
         {
@@ -170,20 +195,20 @@ public sealed class RedisRecordSource : IRecordBatchSource
             }
             catch (SysopsFastException e)
             {
-                failures.Add($"{candidate}: {Errors.Brief(e)}");
+                failures.Add(candidate, e);
             }
         }
         return null;
     }
 
-    private void FailCore(Topology.Core core, IEnumerable<string> failures, SourceStatistics statistics, Exception last)
+    private void FailCore(Topology.Core core, Failures failures, SourceStatistics statistics, Exception last)
     {
         if (!_allowPartial)
         {
-            throw Errors.CoreUnavailable(core.Id, failures, last);
+            throw failures.Final(core.Id, last);
         }
         // Records of this core already counted stay counted; the warning says the core is incomplete.
-        statistics.CoreMissing(core.Id, string.Join("; ", failures));
+        statistics.CoreMissing(core.Id, string.Join("; ", failures.Texts));
     }
 
     private async Task RunServerAsync(ServerAddress server, IQueryServer db, KeyClaims? claims, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)

@@ -6,11 +6,12 @@ using System.Text;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// A query's own pipelined RESP2 connection to one standalone server over plain TCP. It exists for
-/// speed: it connects in a round trip or two (StackExchange.Redis's handshake took 130-250 ms of a
-/// sub-second query), and each reply lands whole in a pooled buffer that the reply then owns, so MGET
-/// values are read where they arrived. Commands are answered in order; a reply nobody waits for any
-/// more is disposed when it arrives. TLS and Redis Cluster stay with StackExchange.Redis.
+/// A query's own pipelined RESP2 connection to one standalone server, over plain TCP or TLS (a
+/// <see cref="RespTransport"/>). It exists for speed: it connects in a round trip or two
+/// (StackExchange.Redis's handshake took 130-250 ms of a sub-second query), and each reply lands whole
+/// in a pooled buffer that the reply then owns, so MGET values are read where they arrived. Commands
+/// are answered in order; a reply nobody waits for any more is disposed when it arrives. Redis
+/// Cluster stays with StackExchange.Redis.
 /// </summary>
 internal sealed class RespConnection : IAsyncDisposable
 {
@@ -26,27 +27,38 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     private const int ReadChunk = 64 * 1024;
 
-    private readonly Socket _socket;
+    /// <summary>A command sent and not answered yet: who waits, and what was asked.</summary>
+    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command);
+
+    /// <summary>
+    /// A command's name for messages, and whether an ACL refusal is its reply. One object per known
+    /// command and kind, made once: a command in flight carries one reference more, no string.
+    /// </summary>
+    private sealed record CommandLabel(string Name, bool RefusalIsReply);
+
+    private readonly RespTransport _transport;
     private readonly string _server;
     private readonly TimeSpan _commandTimeout;
-    private readonly Queue<TaskCompletionSource<RespReply>> _pending = new();
+    private readonly Queue<Pending> _pending = new();
     private readonly Lock _pendingLock = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closed = new();
     private readonly Timer _watchdog;
     private Task _reader = Task.CompletedTask;
     private long _lastProgress = Environment.TickCount64;
+    private long _received;
     private Exception? _failure;
 
-    private RespConnection(Socket socket, string server, TimeSpan commandTimeout)
+    internal RespConnection(RespTransport transport, string server, TimeSpan commandTimeout)
     {
-        _socket = socket;
+        _transport = transport;
         _server = server;
         _commandTimeout = commandTimeout;
         // A server that stops answering (a hung machine) must fail the query's core over to its
         // twin within the command timeout, as StackExchange.Redis's own timeout would.
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(commandTimeout.TotalMilliseconds / 4, 10, 1000));
         _watchdog = new Timer(_ => CheckProgress(), null, tick, tick);
+        _reader = Task.Run(ReadLoopAsync, CancellationToken.None);
     }
 
     public string Server => _server;
@@ -54,13 +66,24 @@ internal sealed class RespConnection : IAsyncDisposable
     /// <summary>The connection failed (or was closed); a new query needs a new one.</summary>
     public bool IsBroken => Volatile.Read(ref _failure) is not null;
 
-    /// <summary>Connects, authenticates (SYSOPS_FAST_REDIS_PASSWORD), selects the database and checks that the server serves data.</summary>
+    /// <summary>
+    /// Connects (with TLS for a rediss:// address), authenticates (<see cref="RedisPassword"/>),
+    /// selects the database and checks that the server serves data. A failure is one error that names
+    /// its cause: unreachable, TLS (certificate, client certificate, a port of the other kind),
+    /// authentication, permission.
+    /// </summary>
     public static async Task<RespConnection> ConnectAsync(ServerAddress address, TimeSpan connectTimeout, TimeSpan commandTimeout, CancellationToken cancellationToken)
     {
+        // Before any connection: a password file open to others is refused, whatever the server.
+        var password = RedisPassword.Read();
+        var tlsContext = address.Tls ? TlsContext.For(address.TlsFiles) : null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(connectTimeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        RespTransport? transport = null;
+        TlsHandshake? tls = null;
         RespConnection? connection = null;
+        var connected = false;
         try
         {
             try
@@ -74,84 +97,124 @@ internal sealed class RespConnection : IAsyncDisposable
                 {
                     await socket.ConnectAsync(address.Host, address.Port, deadline.Token);
                 }
+                connected = true;
+                if (tlsContext is not null)
+                {
+                    (transport, tls) = await StreamTransport.ConnectTlsAsync(socket, address, tlsContext, deadline.Token);
+                }
+                else
+                {
+                    transport = new SocketTransport(socket);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new SocketException((int)SocketError.TimedOut);
             }
-            connection = new RespConnection(socket, address.ToString(), commandTimeout);
-            connection._reader = Task.Run(connection.ReadLoopAsync, CancellationToken.None);
-            var handshake = new List<Task<RespReply>>();
-            if (ServerAddress.PasswordFromEnvironment() is { } password)
-            {
-                handshake.Add(address.User is { } user ? connection.SendAsync("AUTH", [user, password]) : connection.SendAsync("AUTH", [password]));
-            }
-            if (address.Database != 0)
-            {
-                handshake.Add(connection.SendAsync("SELECT", [address.Database.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
-            }
-            // A data command: a server still loading its dataset answers -LOADING and is skipped.
-            handshake.Add(connection.SendAsync("EXISTS", [KeyCatalog.Prefix + "objects"]));
-            handshake.Add(connection.SendAsync("INFO", ["cluster"]));
-            var replies = await Task.WhenAll(handshake).WaitAsync(deadline.Token);
-            try
-            {
-                // A server without cluster support may refuse INFO's section: that is "not a cluster".
-                var info = replies[^1].Read();
-                connection.IsCluster = info.Error is null && info.TryReadBulk(out var text) && text.IndexOf("cluster_enabled:1"u8) >= 0;
-                // AUTH and SELECT must succeed; EXISTS too (-LOADING: not ready), except on a
-                // cluster node, which may answer MOVED for a key of another node's slot.
-                for (var i = 0; i < replies.Length - 1; i++)
-                {
-                    if (replies[i].Read().Error is { } error && !(connection.IsCluster && i == replies.Length - 2))
-                    {
-                        throw new InvalidDataException(error);
-                    }
-                }
-            }
-            finally
-            {
-                foreach (var reply in replies)
-                {
-                    reply.Dispose();
-                }
-            }
+            connection = new RespConnection(transport, address.ToString(), commandTimeout);
+            await connection.HandshakeAsync(address, password, deadline.Token);
             return connection;
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            if (connection is not null)
+            var receivedNothing = connection is null || Interlocked.Read(ref connection._received) == 0;
+            await CloseAsync(connection, transport, socket);
+            var cause = tls?.Explain(e);
+            if (cause is null && connected && receivedNothing)
             {
-                await connection.DisposeAsync();
+                cause = await StreamTransport.ExplainSilenceAsync(address, tlsContext, handshakeDone: tls is not null, e);
             }
-            else
-            {
-                socket.Dispose();
-            }
-            throw Errors.ServerUnreachable(address.ToString(), e is OperationCanceledException ? new TimeoutException("no answer", e) : e);
+            throw cause ?? Errors.ServerUnreachable(address.ToString(), e is OperationCanceledException ? new TimeoutException("no answer", e) : e);
         }
         catch
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-            else
-            {
-                socket.Dispose();
-            }
+            await CloseAsync(connection, transport, socket);
             throw;
+        }
+    }
+
+    private static async Task CloseAsync(RespConnection? connection, RespTransport? transport, Socket socket)
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+        else if (transport is not null)
+        {
+            transport.Dispose();
+        }
+        else
+        {
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>AUTH and SELECT if needed, EXISTS (a server still loading is not ready) and INFO cluster, in one round trip.</summary>
+    private async Task HandshakeAsync(ServerAddress address, string? password, CancellationToken cancellationToken)
+    {
+        var handshake = new List<Task<RespReply>>();
+        var authenticates = password is not null || address.User is not null;
+        if (authenticates)
+        {
+            // A user without a password: its ACL may say nopass (any password is then accepted).
+            handshake.Add(address.User is { } user ? SendAsync("AUTH", [user, password ?? ""]) : SendAsync("AUTH", [password!]));
+        }
+        if (address.Database != 0)
+        {
+            handshake.Add(SendAsync("SELECT", [address.Database.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        }
+        // A data command: a server still loading its dataset answers -LOADING and is skipped.
+        var exists = handshake.Count;
+        handshake.Add(SendAsync("EXISTS", [KeyCatalog.Prefix + "objects"]));
+        handshake.Add(SendAsync("INFO", ["cluster"]));
+        var replies = await Task.WhenAll(handshake).WaitAsync(cancellationToken);
+        try
+        {
+            // A server without cluster support may refuse INFO's section, and an ACL may refuse INFO:
+            // that is "not a cluster", unless EXISTS was redirected (MOVED: a cluster node).
+            var info = replies[^1].Read();
+            var existsError = replies[exists].Read().Error;
+            IsCluster = (info.Error is null && info.TryReadBulk(out var text) && text.IndexOf("cluster_enabled:1"u8) >= 0)
+                || existsError?.StartsWith("MOVED", StringComparison.Ordinal) == true;
+            // AUTH and SELECT must succeed; EXISTS too (-LOADING: not ready), except on a
+            // cluster node, which may answer MOVED for a key of another node's slot.
+            for (var i = 0; i < replies.Length - 1; i++)
+            {
+                if (replies[i].Read().Error is not { } error || (IsCluster && i == exists))
+                {
+                    continue;
+                }
+                if (authenticates && i == 0)
+                {
+                    throw Errors.AuthenticationFailed(_server, address.User, password is not null, error);
+                }
+                throw (Exception?)Errors.FromServerError(_server, i == exists ? "EXISTS" : "SELECT", error, address.User, password is not null) ?? new InvalidDataException(error);
+            }
+        }
+        finally
+        {
+            foreach (var reply in replies)
+            {
+                reply.Dispose();
+            }
         }
     }
 
     /// <summary>The server runs in cluster mode (its slots must be routed; a cluster client does that).</summary>
     public bool IsCluster { get; private set; }
 
-    public Task<RespReply> SendAsync(string command, string[] args) =>
-        SendAsync(Encoding.UTF8.GetBytes(command), Array.ConvertAll(args, Encoding.UTF8.GetBytes));
+    /// <summary>A handshake command: every error reply, an ACL refusal included, is its reply (the handshake words it).</summary>
+    private Task<RespReply> SendAsync(string command, string[] args) =>
+        SendAsync(refusalIsReply: true, Encoding.UTF8.GetBytes(command), Array.ConvertAll(args, Encoding.UTF8.GetBytes));
 
-    /// <summary>Sends one command; its reply (an error reply included) completes the task, in order.</summary>
-    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args)
+    /// <summary>
+    /// Sends one command; its reply (an error reply included) completes the task, in order. An ACL
+    /// refusal (NOPERM) fails it with an error naming the server, the command and Redis's words.
+    /// </summary>
+    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) => SendAsync(false, command, args);
+
+    /// <summary>As <see cref="SendAsync(ReadOnlySpan{byte}, ReadOnlySpan{byte[]})"/>; with <paramref name="refusalIsReply"/>, an ACL refusal is the reply (for commands whose caller copes without them).</summary>
+    public Task<RespReply> SendAsync(bool refusalIsReply, ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args)
     {
         var length = 32 + command.Length;
         foreach (var a in args)
@@ -166,10 +229,28 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             WriteBulk(buffer, ref pos, a);
         }
-        return SendEncodedAsync(buffer, pos);
+        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply));
     }
 
-    private async Task<RespReply> SendEncodedAsync(byte[] command, int length)
+    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREMRANGEBYSCORE", "SCAN", "GET", "GETRANGE", "EVAL", "PUBLISH", "INFO", "AUTH", "SELECT"];
+
+    private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
+
+    private static readonly CommandLabel[] TolerantLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, true));
+
+    private static CommandLabel Label(ReadOnlySpan<byte> command, bool refusalIsReply)
+    {
+        for (var i = 0; i < KnownCommands.Length; i++)
+        {
+            if (System.Text.Ascii.Equals(command, KnownCommands[i]))
+            {
+                return refusalIsReply ? TolerantLabels[i] : StrictLabels[i];
+            }
+        }
+        return new CommandLabel(Encoding.ASCII.GetString(command).ToUpperInvariant(), refusalIsReply);
+    }
+
+    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
@@ -184,9 +265,9 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
-                    _pending.Enqueue(reply);
+                    _pending.Enqueue(new Pending(reply, label));
                 }
-                await _socket.SendAsync(command.AsMemory(0, length), SocketFlags.None, _closed.Token);
+                await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
             }
             finally
             {
@@ -197,7 +278,7 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             throw Failed(_failure ?? e);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             Abort(e);
             throw Failed(e);
@@ -252,12 +333,13 @@ internal sealed class RespConnection : IAsyncDisposable
                     filled = partial;
                 }
                 var want = (int)Math.Min(buffer.Length - filled, Math.Max(ReadChunk, missing));
-                var n = await _socket.ReceiveAsync(buffer.AsMemory(filled, want), SocketFlags.None, _closed.Token);
+                var n = await _transport.ReceiveAsync(buffer.AsMemory(filled, want), _closed.Token);
                 if (n == 0)
                 {
                     throw new IOException("the server closed the connection");
                 }
                 filled += n;
+                _received += n;
                 Volatile.Write(ref _lastProgress, Environment.TickCount64);
                 while (start < filled)
                 {
@@ -310,18 +392,27 @@ internal sealed class RespConnection : IAsyncDisposable
 
     private void Deliver(RespReply reply)
     {
-        TaskCompletionSource<RespReply>? waiter;
+        Pending pending;
+        bool found;
         lock (_pendingLock)
         {
-            _pending.TryDequeue(out waiter);
+            found = _pending.TryDequeue(out pending);
         }
-        if (waiter is null || !waiter.TrySetResult(reply))
+        if (!found)
         {
             reply.Dispose();
-            if (waiter is null)
-            {
-                throw new InvalidDataException("the server sent a reply nobody asked for");
-            }
+            throw new InvalidDataException("the server sent a reply nobody asked for");
+        }
+        if (!pending.Command.RefusalIsReply && reply.Span.StartsWith("-NOPERM"u8))
+        {
+            var refusal = reply.Read().Error!;
+            reply.Dispose();
+            pending.Reply.TrySetException(Errors.NoPermission(_server, pending.Command.Name, refusal));
+            return;
+        }
+        if (!pending.Reply.TrySetResult(reply))
+        {
+            reply.Dispose();
         }
     }
 
@@ -345,7 +436,7 @@ internal sealed class RespConnection : IAsyncDisposable
     /// <summary>Fails every waiting command and closes the connection; the first reason wins.</summary>
     private void Abort(Exception reason)
     {
-        TaskCompletionSource<RespReply>[] waiters;
+        Pending[] waiters;
         lock (_pendingLock)
         {
             _failure ??= reason;
@@ -356,7 +447,7 @@ internal sealed class RespConnection : IAsyncDisposable
         var failure = Failed(_failure);
         foreach (var w in waiters)
         {
-            w.TrySetException(failure);
+            w.Reply.TrySetException(failure);
         }
     }
 
@@ -371,15 +462,7 @@ internal sealed class RespConnection : IAsyncDisposable
     {
         await _watchdog.DisposeAsync();
         Abort(new ObjectDisposedException(nameof(RespConnection), "the query is over"));
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Already gone.
-        }
-        _socket.Dispose();
+        _transport.Dispose();
         await _reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _closed.Dispose();
         _sendLock.Dispose();

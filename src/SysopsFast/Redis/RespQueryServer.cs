@@ -65,7 +65,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     }
 
     public void PruneSortedSet(byte[] key, long belowScore) =>
-        _ = DiscardAsync(connection.SendAsync("ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
+        _ = DiscardAsync(connection.SendAsync(refusalIsReply: true, "ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
 
     public async Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys)
     {
@@ -134,7 +134,8 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
             return null;
         }
         byte[][] args = [HeadersScript, Ascii(keys.Length), .. keys];
-        using var reply = await connection.SendAsync("EVAL"u8, args);
+        // An ACL that refuses EVAL is a reply like the others: whole records are fetched instead.
+        using var reply = await connection.SendAsync(refusalIsReply: true, "EVAL"u8, args);
         var frame = reply.Read();
         if (frame.Error is { } error)
         {
@@ -169,6 +170,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         var replies = Array.ConvertAll(keys, k => connection.SendAsync("GETRANGE"u8, k, start, end));
         var result = new byte[keys.Length][];
         string? failure = null;
+        SysopsFastException? refusal = null;
         for (var i = 0; i < replies.Length; i++)
         {
             // Every reply is awaited (and its buffer returned) even after one failed.
@@ -182,13 +184,17 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
                 }
                 result[i] = frame.Error is null && frame.TryReadBulk(out var header) ? header.ToArray() : [];
             }
+            catch (SysopsFastException e) when (e.IsConfiguration)
+            {
+                refusal ??= e;
+            }
             catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException or InvalidDataException or SysopsFastException)
             {
                 failure ??= e.Message;
             }
         }
         // Only a missing key or one of another type is "missing"; any other error is the server's.
-        return failure is null ? result : throw new InvalidDataException("GETRANGE failed: " + failure);
+        return refusal is not null ? throw refusal : failure is null ? result : throw new InvalidDataException("GETRANGE failed: " + failure);
     }
 
     /// <summary>A server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
@@ -203,7 +209,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task<long> PublishAsync(string channel, string message)
     {
-        using var reply = await connection.SendAsync("PUBLISH"u8, Encoding.UTF8.GetBytes(channel), Encoding.UTF8.GetBytes(message));
+        using var reply = await connection.SendAsync(refusalIsReply: true, "PUBLISH"u8, Encoding.UTF8.GetBytes(channel), Encoding.UTF8.GetBytes(message));
         var frame = reply.Read();
         return frame.Error is null ? frame.ReadInteger() : 0;
     }

@@ -6,11 +6,18 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// A Redis server as the user names it: <c>redis://[user@]host:port[/db]</c>, <c>rediss://…</c> for
 /// TLS, or plain <c>host[:port]</c>. Passwords never come from the command line: they are read from
-/// <c>SYSOPS_FAST_REDIS_PASSWORD</c> or the file named by <c>SYSOPS_FAST_REDIS_PASSWORD_FILE</c>.
+/// <c>SYSOPS_FAST_REDIS_PASSWORD</c> or the file named by <c>SYSOPS_FAST_REDIS_PASSWORD_FILE</c>
+/// (<see cref="RedisPassword"/>). A TLS address carries the <see cref="TlsFiles"/> to connect with.
 /// </summary>
 public sealed record ServerAddress(string Host, int Port, int Database = 0, bool Tls = false, string? User = null)
 {
     public const int DefaultPort = 6379;
+
+    /// <summary>The CA and client certificate files of a TLS address (null: the defaults); ignored without TLS.</summary>
+    public TlsFiles? TlsFiles { get; init; }
+
+    /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
+    public ServerAddress WithTls(TlsFiles? files) => !Tls || files is null || files.IsEmpty ? this : this with { TlsFiles = files.Over(TlsFiles) };
 
     public static ServerAddress Default { get; } = new("127.0.0.1", DefaultPort);
 
@@ -40,7 +47,9 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             s = s[(at + 1)..];
             if (user.Contains(':', StringComparison.Ordinal))
             {
-                throw Errors.BadAddress(text, "passwords are not taken from the command line; set SYSOPS_FAST_REDIS_PASSWORD instead");
+                // The message must not repeat the password.
+                var shown = text[..text.IndexOf(user, StringComparison.Ordinal)] + user[..user.IndexOf(':', StringComparison.Ordinal)] + ":***@" + s;
+                throw Errors.BadAddress(shown, "passwords are not taken from the command line; set SYSOPS_FAST_REDIS_PASSWORD or SYSOPS_FAST_REDIS_PASSWORD_FILE instead");
             }
         }
         var db = 0;
@@ -94,20 +103,14 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             // StackExchange.Redis counts INFO (the info command, on each primary of a cluster) as an
             // admin command and refuses it otherwise; no other admin command (FLUSHALL, CONFIG) is sent.
             AllowAdmin = true,
+            // Ask no more of a user's ACL than the data commands and PING: no tie-breaker key, no
+            // configuration channel (SUBSCRIBE), and PING rather than ECHO to check the connection.
+            TieBreaker = "",
+            ConfigurationChannel = "",
+            CommandMap = CommandMap.Create(["ECHO"], available: false),
         };
         options.EndPoints.Add(Host, Port);
-        options.Password = PasswordFromEnvironment();
+        options.Password = RedisPassword.Read();
         return options;
-    }
-
-    internal static string? PasswordFromEnvironment()
-    {
-        var direct = Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD");
-        if (!string.IsNullOrEmpty(direct))
-        {
-            return direct;
-        }
-        var file = Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD_FILE");
-        return string.IsNullOrEmpty(file) ? null : File.ReadAllText(file).TrimEnd('\r', '\n');
     }
 }

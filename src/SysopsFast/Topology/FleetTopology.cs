@@ -10,6 +10,11 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
 
     public string? LocalSite => LocalCore?.Split('/')[0];
 
+    /// <summary>The same topology whose TLS servers use <paramref name="files"/> (each file given replaces theirs).</summary>
+    public FleetTopology WithTls(TlsFiles? files) => files is null || files.IsEmpty
+        ? this
+        : this with { Cores = Cores.Select(c => c with { Servers = c.Servers.Select(s => s.WithTls(files)).ToList() }).ToList() };
+
     /// <summary>Without a topology, each <c>--server</c> is a core of its own (docs/TOPOLOGY.md).</summary>
     public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
     {

@@ -35,6 +35,9 @@ public sealed record TargetRequest
 
     /// <summary>The Range server, for <see cref="RangeQuery"/> and for a site's cores when there is no topology file.</summary>
     public string? RangeServer { get; init; }
+
+    /// <summary>TLS files for rediss:// servers; each one given replaces the topology file's.</summary>
+    public TlsFiles? Tls { get; init; }
 }
 
 /// <summary>The cores to ask and how, with the topology file's warnings.</summary>
@@ -61,38 +64,39 @@ public static class TargetResolver
         };
         if (request.Servers.Count > 0)
         {
-            return new(FleetTopology.FromServers(request.Servers.Select(ServerAddress.Parse)), targeting with { Scope = QueryScope.Global }, []);
+            return new(FleetTopology.FromServers(request.Servers.Select(ServerAddress.Parse)).WithTls(request.Tls), targeting with { Scope = QueryScope.Global }, []);
         }
         var file = TopologyFile.Locate(request.TopologyFile);
         if (file is null && request.RangeServer is { } rangeServer && request.Site is { } site)
         {
             using var range = new RangeClient(rangeServer);
-            return new(await range.TopologyAsync([site], cancellationToken), targeting with { Scope = QueryScope.Site }, []);
+            return new((await range.TopologyAsync([site], cancellationToken)).WithTls(request.Tls), targeting with { Scope = QueryScope.Site }, []);
         }
         if (file is null)
         {
             return new(FleetTopology.FromServers([ServerAddress.Default]), targeting with { Scope = QueryScope.Global }, []);
         }
         var topology = TopologyFile.Load(file);
-        return new(topology, targeting, topology.Warnings);
+        return new(topology.WithTls(request.Tls), targeting, topology.Warnings);
     }
 
     /// <summary>
     /// Where a push goes: the servers given, else every server of the topology's local core (one
-    /// seed of a cluster, which routes every key itself), else the default server.
+    /// seed of a cluster, which routes every key itself), else the default server. TLS servers use
+    /// <paramref name="tls"/> (each file given replaces the topology file's).
     /// </summary>
-    public static IReadOnlyList<ServerAddress> PushTargets(IReadOnlyList<string> servers, string? topologyFile)
+    public static IReadOnlyList<ServerAddress> PushTargets(IReadOnlyList<string> servers, string? topologyFile, TlsFiles? tls = null)
     {
         if (servers.Count > 0)
         {
-            return servers.Select(ServerAddress.Parse).Distinct().ToArray();
+            return servers.Select(s => ServerAddress.Parse(s).WithTls(tls)).Distinct().ToArray();
         }
         var file = TopologyFile.Locate(topologyFile);
         if (file is null)
         {
             return [ServerAddress.Default];
         }
-        var topology = TopologyFile.Load(file);
+        var topology = TopologyFile.Load(file).WithTls(tls);
         var local = topology.LocalCore is null
             ? throw Errors.BadArgument($"a push needs servers, or a 'local' core in {file}", ErrorRemedy.ServerAddress)
             : topology.Cores.Single(c => c.Id == topology.LocalCore);

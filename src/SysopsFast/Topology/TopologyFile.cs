@@ -61,6 +61,7 @@ public static class TopologyFile
         var warnings = new List<string>();
         string? local = null;
         var localLine = 0;
+        string? tlsCa = null, tlsCert = null, tlsKey = null;
         foreach (var kv in doc.KeyValues)
         {
             var key = KeyText(kv.Key);
@@ -68,6 +69,22 @@ public static class TopologyFile
             {
                 local = kv.Value is StringValueSyntax s ? s.Value : throw Invalid(fileName, kv.Span.Start.Line, "local", "must be a string \"<site>/<core>\"");
                 localLine = kv.Span.Start.Line;
+            }
+            else if (key is "tls_ca" or "tls_cert" or "tls_key")
+            {
+                var file = kv.Value is StringValueSyntax { Value: { Length: > 0 } path } ? RelativeTo(fileName, path) : throw Invalid(fileName, kv.Span.Start.Line, key, "must be the path of a PEM file, as a string");
+                switch (key)
+                {
+                    case "tls_ca":
+                        tlsCa = file;
+                        break;
+                    case "tls_cert":
+                        tlsCert = file;
+                        break;
+                    default:
+                        tlsKey = file;
+                        break;
+                }
             }
             else
             {
@@ -129,8 +146,12 @@ public static class TopologyFile
         {
             throw Invalid(fileName, localLine, "local", $"'{local}' names no core (cores: {string.Join(", ", cores.Select(c => c.Id))})");
         }
-        return new FleetTopology(cores, local, fileName) { Warnings = warnings };
+        return new FleetTopology(cores, local, fileName) { Warnings = warnings }.WithTls(new TlsFiles(tlsCa, tlsCert, tlsKey));
     }
+
+    /// <summary>A path in the file, relative to the file's own directory.</summary>
+    private static string RelativeTo(string topologyFile, string path) =>
+        Path.IsPathRooted(path) ? path : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(topologyFile)) ?? "", path);
 
     private static List<ServerAddress> Addresses(KeyValueSyntax kv, string fileName, string key)
     {

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Cli;
+
+/// <summary>--tls-ca, --tls-cert, --tls-key: the TLS files of rediss:// servers, on every command that connects to one.</summary>
+internal sealed class TlsOptions
+{
+    public Option<string?> Ca { get; } = new("--tls-ca") { HelpName = Commands.CompletionCommand.FileValue, Description = $"CA certificate(s) (PEM) that sign the rediss:// servers' certificates (default: the topology file's tls_ca, else ${TlsFiles.CaEnvironmentVariable}, else the system's CAs)" };
+
+    public Option<string?> Certificate { get; } = new("--tls-cert") { HelpName = Commands.CompletionCommand.FileValue, Description = "Client certificate (PEM) for rediss:// servers that ask for one (with --tls-key, unless the file holds its key)" };
+
+    public Option<string?> Key { get; } = new("--tls-key") { HelpName = Commands.CompletionCommand.FileValue, Description = "Private key (PEM) of --tls-cert" };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Ca);
+        command.Add(Certificate);
+        command.Add(Key);
+    }
+
+    /// <summary>The files given (null when none): they replace the topology file's, and a CA given here wins over $SYSOPS_FAST_TLS_CA.</summary>
+    public TlsFiles? Files(ParseResult parse)
+    {
+        var files = new TlsFiles(parse.GetValue(Ca), parse.GetValue(Certificate), parse.GetValue(Key));
+        return files.IsEmpty ? null : files;
+    }
+
+    /// <summary>A server given on the command line, with the TLS files given.</summary>
+    public ServerAddress Server(ParseResult parse, string address) => ServerAddress.Parse(address).WithTls(Files(parse));
+}
