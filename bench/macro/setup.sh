@@ -1,6 +1,8 @@
 # Sourced by the macro benchmarks: installs what they need, publishes the CLI as shipped, and starts
 # a redis-server of their own on $PORT (stopped on exit). Sets CLI, WORK and mem().
+# A script that needs less sets MACRO_BUILD first: "cli" (no baselines) or "" (neither).
 WORK=bench/macro/work
+MACRO_BUILD=${MACRO_BUILD-cli baselines}
 mkdir -p "$WORK"
 
 need_apt=""
@@ -15,7 +17,7 @@ if [ -n "$need_apt" ]; then
 fi
 
 # The shipped form: published with Native AOT (see README), not the JIT-only build output.
-dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null
+case " $MACRO_BUILD " in *" cli "*) dotnet publish src/SysopsFast.Cli -c Release -r linux-x64 -v q -nologo -o "$WORK/bin" >/dev/null ;; esac
 CLI=$WORK/bin/sysops-fast
 # The baselines (the original algorithm, the transfer floor); bz2 comes from the system's libbz2.
 [ -e /usr/lib/x86_64-linux-gnu/libbz2.so.1.0 ] || [ -e /lib/x86_64-linux-gnu/libbz2.so.1.0 ] || need_bz2=1
@@ -23,7 +25,7 @@ if [ -n "${need_bz2:-}" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libbz2-1.0 >/dev/null
 fi
-dotnet build bench/SysopsFast.Baselines -c Release -v q -nologo -o "$WORK/baselines" >/dev/null
+case " $MACRO_BUILD " in *" baselines "*) dotnet build bench/SysopsFast.Baselines -c Release -v q -nologo -o "$WORK/baselines" >/dev/null ;; esac
 BASELINES="dotnet $WORK/baselines/SysopsFast.Baselines.dll"
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis-$PORT.log" 2>&1 &

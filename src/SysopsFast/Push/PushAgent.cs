@@ -76,6 +76,10 @@ public static class PushAgent
         return new PushCollection(objects, left);
     }
 
+    /// <param name="connections">
+    /// Connections the caller keeps (a load generator pushes many simulated hosts through a few);
+    /// null: this push connects, and disconnects when done, as one push run does.
+    /// </param>
     public static async Task<IReadOnlyList<PushOutcome>> PushAsync(
         string hostname,
         IReadOnlyList<PushObject> objects,
@@ -83,15 +87,16 @@ public static class PushAgent
         TimeSpan? ttl,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        PushLedger? ledger = null)
+        PushLedger? ledger = null,
+        RedisConnections? connections = null)
     {
         if (!ObjectKey.IsHostName(hostname))
         {
             throw Errors.BadHostName(hostname);
         }
         RedisConnections.CheckCredentials(servers);
-        await using var connections = new RedisConnections();
-        var tasks = servers.Distinct().Select(s => PushOneAsync(connections, s, hostname, objects, ttl, timeout, ledger ?? PushLedger.None, cancellationToken));
+        await using var owned = connections is null ? new RedisConnections() : null;
+        var tasks = servers.Distinct().Select(s => PushOneAsync(connections ?? owned!, s, hostname, objects, ttl, timeout, ledger ?? PushLedger.None, cancellationToken));
         return await Task.WhenAll(tasks);
     }
 

@@ -12,18 +12,29 @@ namespace SysopsFast.Push;
 public sealed class PushLedger
 {
     private readonly string? _path;
+    private readonly bool _remembers;
     private readonly Dictionary<string, Dictionary<string, UInt128>> _servers = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    private PushLedger(string? path) => _path = path;
+    private PushLedger(string? path, bool remembers)
+    {
+        _path = path;
+        _remembers = remembers;
+    }
 
-    /// <summary>A ledger that remembers nothing (each push reads the stored md5s where it may).</summary>
-    public static PushLedger None { get; } = new(null);
+    /// <summary>
+    /// A ledger that remembers nothing (each push reads the stored md5s where it may). It is shared,
+    /// so it must not record: one process's pushes for many hosts would pile up in it.
+    /// </summary>
+    public static PushLedger None { get; } = new(null, remembers: false);
+
+    /// <summary>A ledger kept in memory only: a long-lived pusher, or one simulated host of a load generator.</summary>
+    public static PushLedger InMemory() => new(null, remembers: true);
 
     /// <summary>The ledger in <paramref name="path"/>; an absent or unreadable file is an empty ledger.</summary>
     public static PushLedger Load(string path)
     {
-        var ledger = new PushLedger(path);
+        var ledger = new PushLedger(path, remembers: true);
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllBytes(path));
@@ -58,6 +69,10 @@ public sealed class PushLedger
     /// <summary>Notes what <paramref name="server"/> now holds from this host (after it took the push): these, and no other, objects.</summary>
     public void Record(string server, IEnumerable<(string Key, UInt128 Md5)> pushed)
     {
+        if (!_remembers)
+        {
+            return;
+        }
         lock (_lock)
         {
             _servers[server] = pushed.ToDictionary(p => p.Key, p => p.Md5, StringComparer.Ordinal);

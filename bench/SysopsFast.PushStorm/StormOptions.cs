@@ -1,0 +1,66 @@
+using SysopsFast.Redis;
+
+namespace SysopsFast.Storm;
+
+/// <summary>What a push storm does; the defaults are bench/macro/push-storm.sh's.</summary>
+internal sealed record StormOptions
+{
+    public int Hosts { get; init; } = 24000;
+
+    /// <summary>Hosts pushing at once.</summary>
+    public int Concurrency { get; init; } = 64;
+
+    /// <summary>Pushes per host, one round after the other.</summary>
+    public int Rounds { get; init; } = 2;
+
+    public ServerAddress Server { get; init; } = ServerAddress.Default;
+
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Objects that change from one round to the next (round 1 against the generated fleet).</summary>
+    public double ChangedFraction { get; init; } = 0.05;
+
+    /// <summary>
+    /// Write the generated fleet before the storm (as <c>fleet generate --codec lz4</c>), so the
+    /// headline is measured idle first and round 1 finds every object stored; otherwise round 1
+    /// is every host's first push into an empty server.
+    /// </summary>
+    public bool Fill { get; init; } = true;
+
+    /// <summary>A headline query starts this often while the storm runs (right after the last one if it took longer); null: none.</summary>
+    public TimeSpan? QueryEvery { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Headline queries measured before the storm (with <see cref="Fill"/>).</summary>
+    public int IdleQueries { get; init; } = 10;
+
+    /// <summary>Connections the simulated hosts share, host i on connection i mod N.</summary>
+    public int Connections { get; init; } = 4;
+
+    /// <summary>Record expiry, as push's --ttl.</summary>
+    public TimeSpan? Ttl { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>Push's --timeout: how long one host waits for the server.</summary>
+    public TimeSpan PushTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public static StormOptions Read(OptionReader reader)
+    {
+        var d = new StormOptions();
+        var every = reader.Count("--query-every", (int)d.QueryEvery!.Value.TotalMilliseconds, 0);
+        var ttl = reader.Count("--ttl", (int)d.Ttl!.Value.TotalSeconds, 0);
+        return new StormOptions
+        {
+            Hosts = reader.Count("--hosts", d.Hosts, 1),
+            Concurrency = reader.Count("--concurrency", d.Concurrency, 1),
+            Rounds = reader.Count("--rounds", d.Rounds, 1),
+            Server = ServerAddress.Parse(reader.Text("--server") ?? d.Server.ToString()),
+            Seed = (ulong)reader.Count("--seed", (int)d.Seed, 0),
+            ChangedFraction = reader.Fraction("--changed", d.ChangedFraction),
+            Fill = !reader.Flag("--no-fill"),
+            QueryEvery = every == 0 ? null : TimeSpan.FromMilliseconds(every),
+            IdleQueries = reader.Count("--idle-queries", d.IdleQueries, 1),
+            Connections = reader.Count("--connections", d.Connections, 1),
+            Ttl = ttl == 0 ? null : TimeSpan.FromSeconds(ttl),
+            PushTimeout = TimeSpan.FromSeconds(reader.Count("--timeout", (int)d.PushTimeout.TotalSeconds, 1)),
+        };
+    }
+}
