@@ -43,6 +43,11 @@ internal sealed class MgetRecordBatch : IRecordBatch
             }
             return true;
         }
+        catch (InvalidDataException e)
+        {
+            // A reply of another shape than an MGET's is the server's fault, and is named as such.
+            throw Errors.ServerFailed(Server, e);
+        }
         finally
         {
             if (scratch is not null)

@@ -26,6 +26,9 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     private const int ReadChunk = 64 * 1024;
 
+    /// <summary>Bytes of a reply still arriving that count as an answer for the command timeout (so at least ~100 KB/s at 10 s).</summary>
+    private const int MinProgressBytes = 1 << 20;
+
     private readonly Socket _socket;
     private readonly string _server;
     private readonly TimeSpan _commandTimeout;
@@ -36,6 +39,7 @@ internal sealed class RespConnection : IAsyncDisposable
     private readonly Timer _watchdog;
     private Task _reader = Task.CompletedTask;
     private long _lastProgress = Environment.TickCount64;
+    private long _receivedSinceProgress;
     private Exception? _failure;
 
     private RespConnection(Socket socket, string server, TimeSpan commandTimeout)
@@ -240,7 +244,7 @@ internal sealed class RespConnection : IAsyncDisposable
                 {
                     // Full, with one reply still incomplete: move it to the front, or to a bigger buffer.
                     var partial = filled - start;
-                    var target = partial > buffer.Length / 2 ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
+                    var target = partial > buffer.Length / 2 ? ArrayPool<byte>.Shared.Rent(RespReply.GrowBuffer(buffer.Length, partial, missing)) : buffer;
                     Buffer.BlockCopy(buffer, start, target, 0, partial);
                     if (target != buffer)
                     {
@@ -258,7 +262,11 @@ internal sealed class RespConnection : IAsyncDisposable
                     throw new IOException("the server closed the connection");
                 }
                 filled += n;
-                Volatile.Write(ref _lastProgress, Environment.TickCount64);
+                // Progress is a whole reply or 1 MiB of one: a server that trickles bytes must not hold the query for ever.
+                if ((_receivedSinceProgress += n) >= MinProgressBytes)
+                {
+                    MarkProgress();
+                }
                 while (start < filled)
                 {
                     var relative = resumeAt - start;
@@ -308,8 +316,15 @@ internal sealed class RespConnection : IAsyncDisposable
         }
     }
 
+    private void MarkProgress()
+    {
+        _receivedSinceProgress = 0;
+        Volatile.Write(ref _lastProgress, Environment.TickCount64);
+    }
+
     private void Deliver(RespReply reply)
     {
+        MarkProgress();
         TaskCompletionSource<RespReply>? waiter;
         lock (_pendingLock)
         {

@@ -118,8 +118,20 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<byte[][]?> duplicates = default) =>
         [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
 
-    private async Task<IMgetPart> MgetAsync(byte[][] keys, byte[][]?[]? duplicates) =>
-        new RespReplyMgetPart(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+    private async Task<IMgetPart> MgetAsync(byte[][] keys, byte[][]?[]? duplicates)
+    {
+        var reply = await connection.SendAsync("MGET"u8, keys);
+        try
+        {
+            reply.CheckStrings(keys.Length, "MGET");
+        }
+        catch
+        {
+            reply.Dispose();
+            throw;
+        }
+        return new RespReplyMgetPart(reply, keys, duplicates);
+    }
 
     /// <summary>GETRANGE 0..119 of every key in one script: one command and one reply for a whole page.</summary>
     private static readonly byte[] HeadersScript = Encoding.ASCII.GetBytes(
