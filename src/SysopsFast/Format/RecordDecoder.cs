@@ -131,7 +131,7 @@ public sealed class RecordDecoder : IDisposable
                 }
                 var dest = Scratch(raw);
                 _zstd ??= new ZstdSharp.Decompressor();
-                if (!_zstd.TryUnwrap(payload, dest, out var n) || n != raw)
+                if (!TryUnwrap(_zstd, payload, dest, out var n) || n != raw)
                 {
                     error = "zstd payload is corrupt or has the wrong length";
                     return false;
@@ -155,7 +155,7 @@ public sealed class RecordDecoder : IDisposable
                     return false;
                 }
                 var dest = Scratch(raw);
-                if (!decompressor.TryUnwrap(payload, dest, out var n) || n != raw)
+                if (!TryUnwrap(decompressor, payload, dest, out var n) || n != raw)
                 {
                     error = "zstd payload is corrupt, has the wrong length, or does not match its dictionary";
                     return false;
@@ -188,6 +188,20 @@ public sealed class RecordDecoder : IDisposable
         }
         error = bound < (ulong)raw ? $"zstd payload of {payload.Length} bytes cannot decode to {raw}" : null;
         return error is null;
+    }
+
+    /// <summary>ZstdSharp throws on damaged frames (found by FuzzTests); a damaged record is reported, not thrown.</summary>
+    private static bool TryUnwrap(ZstdSharp.Decompressor decompressor, ReadOnlySpan<byte> payload, Span<byte> dest, out int written)
+    {
+        try
+        {
+            return decompressor.TryUnwrap(payload, dest, out written);
+        }
+        catch (ZstdSharp.ZstdException)
+        {
+            written = -1;
+            return false;
+        }
     }
 
     private Span<byte> Scratch(int length)

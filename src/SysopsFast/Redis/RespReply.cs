@@ -117,6 +117,10 @@ internal sealed class RespReply : IDisposable
                 resumeAt = pos;
                 return -1;
             }
+            if (lineEnd == 0)
+            {
+                throw new InvalidDataException("an empty RESP line");
+            }
             var type = data[pos];
             var line = data.Slice(pos + 1, lineEnd - 1);
             var next = pos + lineEnd + 2;
