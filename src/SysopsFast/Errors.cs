@@ -21,6 +21,9 @@ internal static class Errors
     public static SysopsFastException BadRegex(string pattern, string why) =>
         new($"the regular expression '{pattern}' is not valid ({why}); fix it, or search for the literal text", remedy: ErrorRemedy.Regex);
 
+    public static SysopsFastException LineTooLongForRegex(long length, long limit) =>
+        new($"a line of {length.ToString(CultureInfo.InvariantCulture)} bytes is longer than a regular expression is run on ({limit.ToString(CultureInfo.InvariantCulture)} bytes: the engine reads a line as UTF-16, twice its size); search for literal text instead", remedy: ErrorRemedy.Regex);
+
     public static SysopsFastException PatternHasNewline() =>
         new("the search text contains a newline; lines are matched one at a time, so it could never match");
 

@@ -23,13 +23,7 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
 
     private static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? "",
-        };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory ?? "" };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             start.Environment[name] = value;
@@ -38,20 +32,8 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         {
             start.ArgumentList.Add(a);
         }
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (p.ExitCode, await stdout, await stderr);
+        var (exit, stdout, stderr) = await ChildProcess.RunAsync(start, $"{program} {string.Join(' ', args)}");
+        return (exit, System.Text.Encoding.UTF8.GetString(stdout), stderr);
     }
 
     [Theory]

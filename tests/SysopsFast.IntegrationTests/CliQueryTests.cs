@@ -249,22 +249,15 @@ public sealed class CliQueryTests(RedisServerFixture redis) : IClassFixture<Redi
     }
 
     /// <summary>Like <see cref="CliProcessTests.Run"/>, with stdout as the exact bytes written.</summary>
-    private static async Task<(int Exit, byte[] Stdout, string Stderr)> RunBytes(params string[] args)
+    private static Task<(int Exit, byte[] Stdout, string Stderr)> RunBytes(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"));
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
-        using var p = Process.Start(start)!;
-        using var stdout = new MemoryStream();
-        var copy = p.StandardOutput.BaseStream.CopyToAsync(stdout);
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(timeout.Token);
-        await copy;
-        return (p.ExitCode, stdout.ToArray(), await stderr);
+        return ChildProcess.RunAsync(start, string.Join(' ', args));
     }
 
     [Fact]

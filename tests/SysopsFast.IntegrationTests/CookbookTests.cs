@@ -118,31 +118,14 @@ public sealed partial class CookbookFleet : IAsyncLifetime
     /// </summary>
     public async Task<(int Exit, string Stdout, string Stderr)> ShellAsync(string command)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("bash");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("sysops-fast() { dotnet \"$COOKBOOK_CLI\" \"$@\"; }\n" + ToOurPorts(command));
         start.Environment["COOKBOOK_CLI"] = Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll");
         start.Environment["SYSOPS_FAST_TOPOLOGY"] = _topologyFile;
         start.Environment["LC_ALL"] = "C";
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Cookbook.Name}: no answer within 60 s from: {command}");
-        }
-        return (p.ExitCode, await stdout, await stderr);
+        var (exit, stdout, stderr) = await ChildProcess.RunAsync(start, $"{Cookbook.Name}: {command}");
+        return (exit, System.Text.Encoding.UTF8.GetString(stdout), stderr);
     }
 
     /// <summary>

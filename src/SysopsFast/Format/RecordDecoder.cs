@@ -10,8 +10,24 @@ namespace SysopsFast.Format;
 /// </summary>
 public sealed class RecordDecoder : IDisposable
 {
-    /// <summary>No record claims more than this; a bigger raw length is corruption, not a real object.</summary>
-    public const long MaxRawLength = 1L << 30;
+    /// <summary>
+    /// No record claims more than this; a bigger raw length is corruption, not a real object. Writers
+    /// store objects over 10 MiB as omitted (<see cref="RecordEncoder.DefaultSizeCap"/>), and a reader
+    /// holds a record's contents in memory, so the limit keeps any record within the client's
+    /// memory bound (docs/FORMAT.md) while leaving room for a raised cap.
+    /// </summary>
+    public const long MaxRawLength = 128L << 20;
+
+    /// <summary>
+    /// The longest record there can be: a header and the payload of <see cref="MaxRawLength"/> bytes
+    /// under the codec that expands incompressible data most. Replies longer than this are no record.
+    /// </summary>
+    public static readonly int MaxRecordLength = RecordHeader.Size + Math.Max(
+        RecordEncoder.MaxPayloadLength((int)MaxRawLength, PayloadCodec.Lz4),
+        RecordEncoder.MaxPayloadLength((int)MaxRawLength, PayloadCodec.Zstd));
+
+    /// <summary>LZ4 expands at most 255-fold (each match codes at most 255 more bytes per byte of input).</summary>
+    private const int Lz4MaxRatio = 255;
 
     private byte[] _scratch = [];
     private int _lastLength = -1;
@@ -91,6 +107,12 @@ public sealed class RecordDecoder : IDisposable
                 return true;
             case PayloadCodec.Lz4:
             {
+                // Checked before the buffer is sized from the header's claim.
+                if (raw > ((long)payload.Length * Lz4MaxRatio) + 16)
+                {
+                    error = $"LZ4 payload of {payload.Length} bytes cannot decode to {raw}";
+                    return false;
+                }
                 var dest = Scratch(raw);
                 var n = LZ4Codec.Decode(payload, dest);
                 if (n != raw)
@@ -103,9 +125,13 @@ public sealed class RecordDecoder : IDisposable
             }
             case PayloadCodec.Zstd:
             {
+                if (!ZstdCanReach(payload, raw, out error))
+                {
+                    return false;
+                }
                 var dest = Scratch(raw);
                 _zstd ??= new ZstdSharp.Decompressor();
-                if (!_zstd.TryUnwrap(payload, dest, out var n) || n != raw)
+                if (!TryUnwrap(_zstd, payload, dest, out var n) || n != raw)
                 {
                     error = "zstd payload is corrupt or has the wrong length";
                     return false;
@@ -124,8 +150,12 @@ public sealed class RecordDecoder : IDisposable
                     }
                     _withDictionary[header.DictionaryId] = decompressor = dictionary.CreateDecompressor();
                 }
+                if (!ZstdCanReach(payload, raw, out error))
+                {
+                    return false;
+                }
                 var dest = Scratch(raw);
-                if (!decompressor.TryUnwrap(payload, dest, out var n) || n != raw)
+                if (!TryUnwrap(decompressor, payload, dest, out var n) || n != raw)
                 {
                     error = "zstd payload is corrupt, has the wrong length, or does not match its dictionary";
                     return false;
@@ -136,6 +166,41 @@ public sealed class RecordDecoder : IDisposable
             default:
                 error = $"unknown codec {header.Codec}";
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether a zstd payload can decode to <paramref name="raw"/> bytes: its frames' sizes, or the
+    /// most their blocks can hold, read from the frame headers before the buffer is sized from the
+    /// header's claim.
+    /// </summary>
+    private static bool ZstdCanReach(ReadOnlySpan<byte> payload, int raw, out string? error)
+    {
+        ulong bound;
+        try
+        {
+            bound = ZstdSharp.Decompressor.GetDecompressedSize(payload);
+        }
+        catch (ZstdSharp.ZstdException)
+        {
+            error = "zstd payload is corrupt (bad frame header)";
+            return false;
+        }
+        error = bound < (ulong)raw ? $"zstd payload of {payload.Length} bytes cannot decode to {raw}" : null;
+        return error is null;
+    }
+
+    /// <summary>ZstdSharp throws on damaged frames (found by FuzzTests); a damaged record is reported, not thrown.</summary>
+    private static bool TryUnwrap(ZstdSharp.Decompressor decompressor, ReadOnlySpan<byte> payload, Span<byte> dest, out int written)
+    {
+        try
+        {
+            return decompressor.TryUnwrap(payload, dest, out written);
+        }
+        catch (ZstdSharp.ZstdException)
+        {
+            written = -1;
+            return false;
         }
     }
 

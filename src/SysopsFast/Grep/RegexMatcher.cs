@@ -14,6 +14,13 @@ namespace SysopsFast.Grep;
 /// </summary>
 public sealed class RegexMatcher : IMatcher
 {
+    /// <summary>
+    /// The longest line a regular expression is run on: the engine reads UTF-16, twice a line's
+    /// bytes, and the record the line is in (up to 128 MiB) is held beside it, so a longer line
+    /// would take the client past its memory bound. Longer lines are an error, never truncated.
+    /// </summary>
+    public const int MaxLineLength = 32 << 20;
+
     private readonly Regex _regex;
     private readonly LiteralMatcher? _prefilter;
     private char[] _chars = [];
@@ -98,6 +105,10 @@ public sealed class RegexMatcher : IMatcher
     /// <summary>The line as UTF-16 in the worker's scratch buffer (invalid UTF-8 becomes U+FFFD).</summary>
     private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> line)
     {
+        if (line.Length > MaxLineLength)
+        {
+            throw Errors.LineTooLongForRegex(line.Length, MaxLineLength);
+        }
         var needed = line.Length; // UTF-8 never decodes to more UTF-16 units than bytes
         if (_chars.Length < needed)
         {

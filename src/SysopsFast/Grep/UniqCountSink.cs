@@ -37,10 +37,48 @@ public sealed class UniqCountSink : IGrepSink
 }
 
 /// <summary>One line of a <c>--uniq</c> answer.</summary>
-public readonly record struct UniqCount(string Line, long Count)
+public readonly record struct UniqCount
 {
+    private readonly string? _line;
+    private readonly byte[]? _bytes;
+
+    public UniqCount(string line, long count)
+    {
+        _line = line;
+        Count = count;
+    }
+
+    /// <summary>
+    /// A line as the snapshots hold it: kept as bytes, since a line may be 100 MB (its text would
+    /// be twice that) and may not be UTF-8 (printed to a pipe unchanged).
+    /// </summary>
+    internal UniqCount(byte[] lineBytes, long count)
+    {
+        _bytes = lineBytes;
+        Count = count;
+    }
+
+    /// <summary>The line as text (invalid UTF-8 as U+FFFD), decoded when asked for.</summary>
+    public string Line => _line ?? Encoding.UTF8.GetString(_bytes!);
+
+    /// <summary>The line's bytes as the snapshots hold them.</summary>
+    public ReadOnlySpan<byte> LineBytes => _bytes ?? Encoding.UTF8.GetBytes(_line!);
+
+    public long Count { get; init; }
+
     /// <summary>Sample hosts that have the line (<c>--show-hosts</c>), in the order met; null when none were asked for.</summary>
     public IReadOnlyList<string>? Hosts { get; init; }
+
+    public bool Equals(UniqCount other) =>
+        Count == other.Count && LineBytes.SequenceEqual(other.LineBytes) && EqualityComparer<IReadOnlyList<string>?>.Default.Equals(Hosts, other.Hosts);
+
+    public override int GetHashCode() => HashCode.Combine(Count, Hosts, (int)System.IO.Hashing.XxHash3.HashToUInt64(LineBytes));
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Line = ").Append(Line).Append(", Count = ").Append(Count);
+        return true;
+    }
 }
 
 /// <summary>
@@ -68,7 +106,7 @@ public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
         }
         var rows = total.Counts.Select(kv => (Bytes: kv.Key, kv.Value)).ToList();
         rows.Sort(ByCountThenBytes);
-        Result = rows.Select(r => new UniqCount(Encoding.UTF8.GetString(r.Bytes), r.Value)).ToList();
+        Result = rows.Select(r => new UniqCount(r.Bytes, r.Value)).ToList();
     }
 
     /// <summary>Most frequent first, ties by the line's bytes (what `sort` does with LC_ALL=C).</summary>

@@ -76,6 +76,6 @@ internal sealed class UniqSampleSink : IGrepSink
         }
         var rows = total.Select(kv => (Bytes: kv.Key, Value: kv.Value.Count, kv.Value.Hosts)).ToList();
         rows.Sort((a, b) => UniqCountSinkFactory.ByCountThenBytes((a.Bytes, a.Value), (b.Bytes, b.Value)));
-        return rows.Select(r => new UniqCount(Encoding.UTF8.GetString(r.Bytes), r.Value) { Hosts = r.Hosts }).ToList();
+        return rows.Select(r => new UniqCount(r.Bytes, r.Value) { Hosts = r.Hosts }).ToList();
     }
 }

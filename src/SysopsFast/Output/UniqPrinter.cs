@@ -17,7 +17,14 @@ public static class UniqPrinter
     {
         if (!style.Terminal)
         {
-            output.Write(Encoding.UTF8.GetBytes(Text(rows)));
+            if (rows.All(r => r.Hosts is null))
+            {
+                Bytes(output, rows);
+            }
+            else
+            {
+                output.Write(Encoding.UTF8.GetBytes(Text(rows)));
+            }
             return;
         }
         var whole = records > 0 ? records : rows.Count == 0 ? 0 : rows.Max(r => r.Count);
@@ -33,6 +40,24 @@ public static class UniqPrinter
             }
             style.Write(output, text.Append('\n').ToString());
         }
+    }
+
+    /// <summary>
+    /// <see cref="UniqCountSinkFactory.Format"/>'s layout written as bytes, each line as the snapshots
+    /// hold it: no text of a line is made, so a 100 MB line costs no 200 MB string.
+    /// </summary>
+    private static void Bytes(Stream output, IReadOnlyList<UniqCount> rows)
+    {
+        var width = Math.Max(7, rows.Count == 0 ? 0 : rows.Max(r => r.Count).ToString(CultureInfo.InvariantCulture).Length);
+        // Many short rows in few writes; a row longer than the buffer goes straight through.
+        var buffered = new BufferedStream(output, 64 * 1024);
+        foreach (var r in rows)
+        {
+            buffered.Write(Encoding.ASCII.GetBytes(r.Count.ToString(CultureInfo.InvariantCulture).PadLeft(width) + " "));
+            buffered.Write(r.LineBytes);
+            buffered.WriteByte((byte)'\n');
+        }
+        buffered.Flush(); // not disposed: that would close the caller's stream
     }
 
     public static string Text(IReadOnlyList<UniqCount> rows)

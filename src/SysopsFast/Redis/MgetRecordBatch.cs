@@ -43,6 +43,11 @@ internal sealed class MgetRecordBatch : IRecordBatch
             }
             return true;
         }
+        catch (InvalidDataException e)
+        {
+            // A reply of another shape than an MGET's is the server's fault, and is named as such.
+            throw Errors.ServerFailed(Server, e);
+        }
         finally
         {
             if (scratch is not null)
@@ -197,12 +202,10 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
         byte[][] unconfirmed;
         try
         {
-            // An error reply throws here ("the server answered: NOPERM …").
+            // An error reply, a short one or one of other types than strings and nils throws here.
+            reply.CheckStrings(keys.Length, "MGET");
             var frame = reply.Read();
-            if (frame.ReadArrayLength() != keys.Length)
-            {
-                throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-            }
+            frame.ReadArrayLength();
             unconfirmed = duplicates is null ? [] : Confirm(ref frame, duplicates);
         }
         catch

@@ -27,6 +27,9 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     private const int ReadChunk = 64 * 1024;
 
+    /// <summary>Bytes of a reply still arriving that count as an answer for the command timeout (so at least ~100 KB/s at 10 s).</summary>
+    private const int MinProgressBytes = 1 << 20;
+
     /// <summary>A command sent and not answered yet: who waits, and what was asked.</summary>
     private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command);
 
@@ -47,6 +50,7 @@ internal sealed class RespConnection : IAsyncDisposable
     private Task _reader = Task.CompletedTask;
     private long _lastProgress = Environment.TickCount64;
     private long _received;
+    private long _receivedSinceProgress;
     private Exception? _failure;
 
     internal RespConnection(RespTransport transport, string server, TimeSpan commandTimeout)
@@ -321,7 +325,7 @@ internal sealed class RespConnection : IAsyncDisposable
                 {
                     // Full, with one reply still incomplete: move it to the front, or to a bigger buffer.
                     var partial = filled - start;
-                    var target = partial > buffer.Length / 2 ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
+                    var target = partial > buffer.Length / 2 ? ArrayPool<byte>.Shared.Rent(RespReply.GrowBuffer(buffer.Length, partial, missing)) : buffer;
                     Buffer.BlockCopy(buffer, start, target, 0, partial);
                     if (target != buffer)
                     {
@@ -340,7 +344,11 @@ internal sealed class RespConnection : IAsyncDisposable
                 }
                 filled += n;
                 _received += n;
-                Volatile.Write(ref _lastProgress, Environment.TickCount64);
+                // Progress is a whole reply or 1 MiB of one: a server that trickles bytes must not hold the query for ever.
+                if ((_receivedSinceProgress += n) >= MinProgressBytes)
+                {
+                    MarkProgress();
+                }
                 while (start < filled)
                 {
                     var relative = resumeAt - start;
@@ -390,8 +398,15 @@ internal sealed class RespConnection : IAsyncDisposable
         }
     }
 
+    private void MarkProgress()
+    {
+        _receivedSinceProgress = 0;
+        Volatile.Write(ref _lastProgress, Environment.TickCount64);
+    }
+
     private void Deliver(RespReply reply)
     {
+        MarkProgress();
         Pending pending;
         bool found;
         lock (_pendingLock)
