@@ -42,7 +42,7 @@ internal sealed class HeadlineAnswerCheck(IReadOnlyList<UniqCount> expected, boo
 
     private string? JudgeSubset(IReadOnlyList<UniqCount> counts)
     {
-        if (counts.FirstOrDefault(c => c.Count > _expected.GetValueOrDefault(c.Line)) is { Line: not null } over)
+        if (counts.Where(c => c.Count > _expected.GetValueOrDefault(c.Line)).Select(c => (UniqCount?)c).FirstOrDefault() is { } over)
         {
             return string.Create(CultureInfo.InvariantCulture, $"'{over.Line}' counted {over.Count} times, more than the {_expected.GetValueOrDefault(over.Line)} hosts that have it: {Describe(counts)}");
         }

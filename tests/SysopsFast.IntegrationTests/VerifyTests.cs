@@ -248,13 +248,13 @@ public sealed class VerifyTests
         Assert.Equal(2, exit);
         Assert.Equal("", stdout);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"sysops-fast: cannot verify replicas: a server could not be read (eat1/core0 ({core.Servers[2].Address}: ", line, StringComparison.Ordinal);
+        Assert.True(line.StartsWith($"sysops-fast: cannot verify replicas: a server could not be read (eat1/core0 (the Redis server {core.Servers[2].Address} refused GETRANGE", StringComparison.Ordinal), line);
         Assert.Contains("NOPERM", line, StringComparison.Ordinal);
 
         (exit, stdout, stderr) = await core.VerifyAsync("passwd", "--allow-partial");
         Assert.True(exit == 0, stderr);
         Assert.Equal("", stdout);
-        Assert.Contains($"sysops-fast: warning: PARTIAL ANSWER: core eat1/core0 compared without a server ({core.Servers[2].Address}: ", stderr, StringComparison.Ordinal);
+        Assert.True(stderr.Contains("sysops-fast: warning: PARTIAL ANSWER: core eat1/core0 compared without a server (", StringComparison.Ordinal) && stderr.Contains(core.Servers[2].Address, StringComparison.Ordinal), stderr);
         Assert.EndsWith($"sysops-fast: 1 of 1 cores answered (eat1/core0: {core.Servers[0].Address}, {core.Servers[1].Address})\n" + Summary(ReplicaCore.Hosts, 1, 0), stderr, StringComparison.Ordinal);
     }
 

@@ -59,10 +59,10 @@ public readonly record struct UniqCount
     }
 
     /// <summary>The line as text (invalid UTF-8 as U+FFFD), decoded when asked for.</summary>
-    public string Line => _line ?? Encoding.UTF8.GetString(_bytes!);
+    public string Line => _line ?? (_bytes is null ? "" : Encoding.UTF8.GetString(_bytes));
 
     /// <summary>The line's bytes as the snapshots hold them.</summary>
-    public ReadOnlySpan<byte> LineBytes => _bytes ?? Encoding.UTF8.GetBytes(_line!);
+    public ReadOnlySpan<byte> LineBytes => _bytes ?? (_line is null ? [] : Encoding.UTF8.GetBytes(_line));
 
     public long Count { get; init; }
 
