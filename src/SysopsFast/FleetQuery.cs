@@ -499,22 +499,32 @@ public sealed class FleetQuery : IAsyncDisposable
     /// original did with each query's cost; a server that refuses is skipped (the answer is already given).
     /// </summary>
     /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>); others are not contacted.</param>
-    public async Task PublishAsync(string channel, string message, IEnumerable<string> servers, CancellationToken cancellationToken = default)
+    public Task PublishAsync(string channel, string message, IEnumerable<string> servers, CancellationToken cancellationToken = default) =>
+        // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
+        AfterAnswerAsync(servers, (db, _) => db.PublishAsync(channel, message), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on each of <paramref name="servers"/> (those that answered) at
+    /// once, each bounded by a short wait: the answer is already printed and must not wait on this.
+    /// </summary>
+    /// <returns>"server: why" for each server where it failed.</returns>
+    private async Task<IReadOnlyList<string>> AfterAnswerAsync(IEnumerable<string> servers, Func<IQueryServer, ServerAddress, Task> action, CancellationToken cancellationToken)
     {
         var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
-        // At once, each bounded by a short wait: the answer is already printed and must not wait on this.
-        await Task.WhenAll(asked.Select(async server =>
+        var failures = await Task.WhenAll(asked.Select(async server =>
         {
             try
             {
                 var db = await _connections.QueryServerAsync(server, cancellationToken);
-                await db.PublishAsync(channel, message).WaitAsync(PublishTimeout, cancellationToken);
+                await action(db, server).WaitAsync(PublishTimeout, cancellationToken);
+                return null;
             }
-            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException)
+            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException or TimeoutException)
             {
-                // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
+                return $"{server}: {Errors.Brief(e)}";
             }
         }));
+        return [.. failures.OfType<string>()];
     }
 
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
@@ -525,25 +535,10 @@ public sealed class FleetQuery : IAsyncDisposable
     /// </summary>
     /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>).</param>
     /// <returns>"server: why" for each server that did not record it.</returns>
-    public async Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
-        var refusals = await Task.WhenAll(asked.Select(async server =>
-        {
-            try
-            {
-                var db = await _connections.QueryServerAsync(server, cancellationToken);
-                var fields = (entry with { RedisUser = server.User ?? "default" }).Fields();
-                await db.AppendToStreamAsync(AuditTrail.Stream, fields, AuditTrail.MaxLength).WaitAsync(PublishTimeout, cancellationToken);
-                return null;
-            }
-            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException or TimeoutException)
-            {
-                return $"{server}: {Errors.Brief(e)}";
-            }
-        }));
-        return [.. refusals.OfType<string>()];
+        return AfterAnswerAsync(servers, (db, server) => db.AppendToStreamAsync(AuditTrail.Stream, (entry with { RedisUser = server.User ?? "default" }).Fields(), AuditTrail.MaxLength), cancellationToken);
     }
 
     /// <summary>Every audit entry since <paramref name="since"/> on the servers in scope, oldest first.</summary>

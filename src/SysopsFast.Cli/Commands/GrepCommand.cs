@@ -231,7 +231,7 @@ internal static class GrepHandler
             var byKey = (args.PrefixHostnames || args.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
             IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
                 : args.Json ? new JsonLineSinkFactory(stdout)
-                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers, args.Style) { NameByKey = byKey, Highlight = request.CreateMatcher(), MatchesOnly = request.OnlyMatching };
+                : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers, args.Style) { NameByKey = byKey, Highlight = args.Style.Colours ? request.CreateMatcher() : null, MatchesOnly = request.OnlyMatching };
             result = await fleet.GrepAsync(request, sinks, cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
