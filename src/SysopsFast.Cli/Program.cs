@@ -12,4 +12,5 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine($"sysops-fast: {message} (see sysops-fast --help)");
     return CliRunner.Error;
 }
+TlsOptions.NarrowSystemStore(parse);
 return await parse.InvokeAsync();

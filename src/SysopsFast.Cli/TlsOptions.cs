@@ -26,6 +26,28 @@ internal sealed class TlsOptions
         return files.IsEmpty ? null : files;
     }
 
+    /// <summary>
+    /// When every rediss:// server of this run is checked against a CA file (--tls-ca and
+    /// $SYSOPS_FAST_TLS_CA each give every server one) and no other TLS peer is asked (an https
+    /// Range server would need the system's CAs), that file stands in for the system store, which
+    /// .NET would otherwise parse whole before the first handshake (<see cref="SystemTrustStore"/>).
+    /// Called once, before the command runs.
+    /// </summary>
+    public static void NarrowSystemStore(ParseResult parse)
+    {
+        var options = parse.CommandResult.Command.Options;
+        string? Given(string name) => options.FirstOrDefault(o => o.Name == name) is Option<string?> option ? parse.GetValue(option) : null;
+        if (Given("--range-server") is { } range && range.StartsWith("https", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        var ca = Given("--tls-ca") ?? Environment.GetEnvironmentVariable(TlsFiles.CaEnvironmentVariable);
+        if (!string.IsNullOrEmpty(ca))
+        {
+            SystemTrustStore.ReplaceWith(ca);
+        }
+    }
+
     /// <summary>A server given on the command line, with the TLS files given.</summary>
     public ServerAddress Server(ParseResult parse, string address) => ServerAddress.Parse(address).WithTls(Files(parse));
 }

@@ -21,7 +21,7 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     internal static Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, params string[] args) =>
         RunProgram(program, workingDirectory, null, args);
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunProgram(string program, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory ?? "" };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())

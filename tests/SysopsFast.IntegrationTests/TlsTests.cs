@@ -236,4 +236,36 @@ public sealed class TlsTests(TlsServersFixture tls) : IClassFixture<TlsServersFi
         var keyOnly = await CliProcessTests.Run("grep", "sysctl.conf", "x", "--server", Rediss(tls.Open), "--tls-key", Certs.Client.Key);
         AssertOneLineError(keyOnly.Exit, keyOnly.Stderr, "was given without its certificate");
     }
+    /// <summary>
+    /// With a CA file for every server, the handshake must not parse the system's CA directory
+    /// (~40 ms per run: SystemTrustStore); without one, the system's CAs are still what is trusted
+    /// (A_certificate_from_another_ca_is_refused_... checks that refusal). Seen through strace.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task A_run_whose_servers_all_have_a_ca_file_never_reads_the_system_store(bool caOnCommandLine, bool caFromEnvironment)
+    {
+        var trace = Path.Combine(Certs.Directory, $"strace-{caOnCommandLine}.txt");
+        string[] query = ["grep", "sysctl.conf", "somaxconn", "--uniq", "--server", Rediss(tls.Open), .. caOnCommandLine ? new[] { "--tls-ca", Certs.CaFile } : []];
+        var run = await CliProcessTests.RunProgram("strace", null,
+            new Dictionary<string, string?> { [TlsFiles.CaEnvironmentVariable] = caFromEnvironment ? Certs.CaFile : null },
+            [ "-f", "-qq", "-e", "trace=openat,open", "-o", trace, "dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. query]);
+        Assert.True(run.Exit == 0, run.Stderr);
+        Assert.Equal(ExpectedUniq, run.Stdout);
+        var opened = await File.ReadAllLinesAsync(trace);
+        Assert.Contains(opened, l => l.Contains(Certs.CaFile, StringComparison.Ordinal));
+        Assert.DoesNotContain(opened, l => l.Contains("/etc/ssl/certs", StringComparison.Ordinal) && !l.Contains("ENOENT", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_ca_file_the_system_store_is_read()
+    {
+        var trace = Path.Combine(Certs.Directory, "strace-system.txt");
+        var run = await CliProcessTests.RunProgram("strace", null,
+            new Dictionary<string, string?> { [TlsFiles.CaEnvironmentVariable] = null },
+            [ "-f", "-qq", "-e", "trace=openat,open", "-o", trace, "dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), "grep", "sysctl.conf", "x", "--server", Rediss(tls.Open)]);
+        AssertOneLineError(run.Exit, run.Stderr, "not signed by a CA this system trusts");
+        Assert.Contains(await File.ReadAllLinesAsync(trace), l => l.Contains("/etc/ssl/certs", StringComparison.Ordinal) && !l.Contains("ENOENT", StringComparison.Ordinal));
+    }
 }
