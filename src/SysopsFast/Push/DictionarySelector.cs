@@ -33,9 +33,10 @@ internal static class DictionarySelector
             }
             return (chosen, null);
         }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal) || e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        catch (RedisServerException e)
         {
-            // An ACL older than dictionaries in push, or a pointer that is not a hash: LZ4 still works.
+            // An error reply (an ACL older than dictionaries in push: NOPERM; a pointer that is not
+            // a hash: WRONGTYPE; a server without EXPIRE GT): dictionaries only save space, LZ4 still works.
             return (new CompressionDictionary?[objects.Count], $"no dictionary used: the server refused them ({e.Message.Split('\n')[0]})");
         }
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using StackExchange.Redis;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Redis;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using StackExchange.Redis;
-using SysopsFast.Format;
 using SysopsFast.Redis;
 
 namespace SysopsFast.Push;
