@@ -35,7 +35,7 @@ static async Task<int> SharedFleetAsync(int hosts, PayloadCodec codec, string se
     var redis = mux.GetDatabase(db);
     if (dictionary is not null)
     {
-        await SysopsFast.Redis.KeyCatalog.StoreDictionaryAsync(redis, dictionary, null);
+        await SysopsFast.Redis.DictionaryStore.StoreAsync(redis, dictionary, null);
     }
     var writer = new RecordWriter(redis, null);
     for (var h = 0; h < hosts; h++)

@@ -15,7 +15,8 @@ internal sealed record HostSnapshot(IReadOnlyList<PushObject> Objects, UInt128[]
 /// <c>fleet generate</c> writes; from round 1 on, a seeded fraction of each round's objects has
 /// changed since the round before: its contents are the generated ones plus a trailer line naming
 /// the round of its last change. The trailer holds no headline text, so the headline answer never
-/// changes. Objects are encoded as <c>push</c> encodes them (LZ4; command outputs without stat).
+/// changes. Objects are collected as <c>push</c> collects them (command outputs without stat); the
+/// push encodes them (LZ4, or zstd with the server's current dictionary).
 /// </summary>
 internal sealed class HostSnapshots(SyntheticFleet fleet, double changedFraction) : IDisposable
 {
@@ -46,8 +47,8 @@ internal sealed class HostSnapshots(SyntheticFleet fleet, double changedFraction
             var name = SyntheticFleet.ObjectNames[o];
             // As push collects them: a command output has no stat; a file has its own (here the generator's).
             var stat = name.StartsWith('/') ? new FileStat(0x81A4u, 0, 0, text.Length, insertedUnixMs / 1000) : FileStat.None;
-            md5s[o] = RecordEncoder.Md5Of(text.Span);
-            objects[o] = new PushObject(name, RecordEncoder.Encode(text.Span, stat, insertedUnixMs, PayloadCodec.Lz4), md5s[o]);
+            objects[o] = new PushObject(name, text.Span.ToArray(), stat, insertedUnixMs);
+            md5s[o] = objects[o].Md5;
             changed[o] = ChangesIn(host, o, round);
             raw += text.Length;
         }

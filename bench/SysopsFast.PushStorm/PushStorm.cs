@@ -9,8 +9,8 @@ namespace SysopsFast.Storm;
 
 /// <summary>One host's push: its latency (building and encoding its objects included, as a push run does both) and what the server did.</summary>
 /// <param name="PushMilliseconds">The part spent in <see cref="PushAgent.PushAsync"/>.</param>
-/// <param name="ExpectedWritten">Objects whose contents changed since the server last got them: exactly these must be written, the others only refreshed.</param>
-/// <param name="BytesWritten">The records of the objects expected written.</param>
+/// <param name="ExpectedWritten">Objects whose contents changed since the server last got them, or whose dictionary did: exactly these must be written, the others only refreshed.</param>
+/// <param name="BytesWritten">The records the push wrote (SET).</param>
 internal readonly record struct PushSample(double Milliseconds, double PushMilliseconds, int Written, int Unchanged, int ExpectedWritten, long BytesWritten, long RawBytes, string? Error);
 
 internal sealed record RoundResult(int Round, TimeSpan Elapsed, IReadOnlyList<PushSample> Pushes);
@@ -27,6 +27,9 @@ internal sealed record StormResult(
     AuditResult Audit,
     Query.ServerInfo Server)
 {
+    /// <summary>What `dict train` decided between the rounds (with <see cref="StormOptions.Dictionaries"/>).</summary>
+    public IReadOnlyList<DictionaryTrainingRow> Training { get; init; } = [];
+
     public IEnumerable<PushSample> Pushes => Rounds.SelectMany(r => r.Pushes);
 
     public long PushErrors => Pushes.Count(p => p.Error is not null);
@@ -41,9 +44,11 @@ internal sealed record StormResult(
 
 /// <summary>
 /// N synthetic hosts pushing at once against one server, each push the same work as one
-/// <c>push</c> run (its objects built, LZ4-encoded and hashed, then <see cref="PushAgent"/> with
-/// the host's own ledger), while the headline query runs every so often; then the check that
-/// nothing was lost. The hosts share a few connections, as a load generator must.
+/// <c>push</c> run (its objects built and hashed, then <see cref="PushAgent"/> with the host's own
+/// ledger, which encodes them), while the headline query runs every so often; then the check that
+/// nothing was lost. The hosts share a few connections, as a load generator must, and one
+/// dictionary cache. With <see cref="StormOptions.Dictionaries"/>, `dict train` runs after a round
+/// and the later rounds compress with what it published.
 /// </summary>
 internal sealed class PushStorm : IAsyncDisposable
 {
@@ -52,6 +57,12 @@ internal sealed class PushStorm : IAsyncDisposable
     private readonly RedisConnections[] _pool;
     private readonly PushLedger[] _ledgers;
     private readonly UInt128[] _latest;
+    private readonly DictionaryCache _dictionaries = DictionaryCache.InMemory();
+    private readonly List<DictionaryTrainingRow> _training = [];
+
+    /// <summary>Objects given a new dictionary before round <see cref="_retrainedRound"/>: every host writes them again then.</summary>
+    private readonly bool[] _retrained = new bool[HostSnapshots.ObjectsPerHost];
+    private int _retrainedRound = -1;
     private readonly TaskCompletionSource _firstPush = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private PushStorm(StormOptions options)
@@ -79,12 +90,12 @@ internal sealed class PushStorm : IAsyncDisposable
         // Over a filled server every answer is the whole fleet's; from an empty one, some hosts'.
         var during = _options.Fill ? exact : new HeadlineAnswerCheck(exact.Expected, exact: false);
         var clock = Stopwatch.StartNew();
-        var (rounds, underLoad) = await StormAsync(new HeadlineProbe(query, during), log, cancellationToken);
+        var (rounds, underLoad) = await StormAsync(query, new HeadlineProbe(query, during), log, cancellationToken);
         var elapsed = clock.Elapsed;
         var final = (await new HeadlineProbe(query, exact).MeasureAsync(1, cancellationToken))[0];
         var audit = await LatestRecordAudit.RunAsync(query, Keys(), _latest, cancellationToken);
         var server = (await query.InfoAsync(cancellationToken))[0];
-        return new StormResult(_options, fill, idle, underLoad, rounds, elapsed, final, audit, server);
+        return new StormResult(_options, fill, idle, underLoad, rounds, elapsed, final, audit, server) { Training = _training };
     }
 
     /// <summary>The headline before the storm, after one query not counted (it pays for JIT and connecting).</summary>
@@ -103,7 +114,7 @@ internal sealed class PushStorm : IAsyncDisposable
         return generated.Elapsed;
     }
 
-    private async Task<(IReadOnlyList<RoundResult> Rounds, IReadOnlyList<ProbeSample> UnderLoad)> StormAsync(HeadlineProbe probe, TextWriter log, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<RoundResult> Rounds, IReadOnlyList<ProbeSample> UnderLoad)> StormAsync(FleetQuery query, HeadlineProbe probe, TextWriter log, CancellationToken cancellationToken)
     {
         using var stop = new CancellationTokenSource();
         var probing = ProbeAsync(probe, stop.Token);
@@ -114,6 +125,10 @@ internal sealed class PushStorm : IAsyncDisposable
             {
                 rounds.Add(await RoundAsync(round, cancellationToken));
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"push-storm: round {round}: {_options.Hosts} pushes in {rounds[^1].Elapsed.TotalSeconds:F1} s"));
+                if (_options.Dictionaries && round == _options.TrainAfter)
+                {
+                    await TrainAsync(query, round + 1, log, cancellationToken);
+                }
             }
         }
         finally
@@ -121,6 +136,22 @@ internal sealed class PushStorm : IAsyncDisposable
             await stop.CancelAsync();
         }
         return (rounds, await probing);
+    }
+
+    /// <summary>`dict train` through the library, as the timer of production runs it; the objects it gives a new dictionary are all written again in <paramref name="nextRound"/>.</summary>
+    private async Task TrainAsync(FleetQuery query, int nextRound, TextWriter log, CancellationToken cancellationToken)
+    {
+        await foreach (var row in query.TrainDictionariesAsync("*#*", new List<Pipeline.ExtractSummary>(), cancellationToken))
+        {
+            _training.Add(row);
+            await log.WriteLineAsync("push-storm: dict train: " + Output.DictionaryPrinter.Text(row));
+            var index = Array.IndexOf(SyntheticFleet.ObjectNames, row.Object);
+            if (index >= 0 && row.Verdict == DictionaryVerdict.Published)
+            {
+                _retrained[index] = true;
+            }
+        }
+        _retrainedRound = nextRound;
     }
 
     /// <summary>Queries while the storm runs; from an empty server, from the first push on (before it, there is nothing to ask about).</summary>
@@ -156,13 +187,13 @@ internal sealed class PushStorm : IAsyncDisposable
         var snapshot = _snapshots.Build(host, round, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         snapshot.Md5s.CopyTo(_latest, host * HostSnapshots.ObjectsPerHost);
         var pushStart = clock.Elapsed;
-        var outcome = (await PushAgent.PushAsync(SyntheticFleet.HostName(host), snapshot.Objects, [_options.Server], _options.Ttl, _options.PushTimeout, cancellationToken, _ledgers[host], _pool[host % _pool.Length]))[0];
+        var outcome = (await PushAgent.PushAsync(SyntheticFleet.HostName(host), snapshot.Objects, [_options.Server], _options.Ttl, _options.PushTimeout, cancellationToken, _ledgers[host], _pool[host % _pool.Length], _dictionaries))[0];
         var total = clock.Elapsed;
         _firstPush.TrySetResult();
-        // Round 1 into an empty server writes everything; otherwise only what changed since the round before.
-        var expected = snapshot.Changed.Select(c => c || (round == 1 && !_options.Fill)).ToArray();
-        var bytes = snapshot.Objects.Where((_, i) => expected[i]).Sum(o => (long)o.Record.Length);
-        return new PushSample(total.TotalMilliseconds, (total - pushStart).TotalMilliseconds, outcome.Written, outcome.Unchanged, expected.Count(e => e), bytes, snapshot.RawBytes, outcome.Error);
+        // Round 1 into an empty server writes everything; the round after a training, the objects
+        // given a new dictionary; otherwise only what changed since the round before.
+        var expected = snapshot.Changed.Select((c, o) => c || (round == 1 && !_options.Fill) || (round == _retrainedRound && _retrained[o])).ToArray();
+        return new PushSample(total.TotalMilliseconds, (total - pushStart).TotalMilliseconds, outcome.Written, outcome.Unchanged, expected.Count(e => e), outcome.BytesWritten, snapshot.RawBytes, outcome.Error);
     }
 
     private string[] Keys() =>
@@ -173,6 +204,7 @@ internal sealed class PushStorm : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _snapshots.Dispose();
+        _dictionaries.Dispose();
         foreach (var connections in _pool)
         {
             await connections.DisposeAsync();

@@ -36,6 +36,17 @@ internal sealed record StormOptions
     /// <summary>Connections the simulated hosts share, host i on connection i mod N.</summary>
     public int Connections { get; init; } = 4;
 
+    /// <summary>
+    /// Dictionaries as production gets them: after round <see cref="TrainAfter"/> (LZ4 until then,
+    /// no dictionary existing), `dict train`'s library call publishes them, and the later rounds
+    /// compress with them (the hosts share one dictionary cache, as each host's own is warm after
+    /// its first fetch).
+    /// </summary>
+    public bool Dictionaries { get; init; }
+
+    /// <summary>The round after which <see cref="Dictionaries"/> are trained.</summary>
+    public int TrainAfter { get; init; } = 1;
+
     /// <summary>Record expiry, as push's --ttl.</summary>
     public TimeSpan? Ttl { get; init; } = TimeSpan.FromHours(6);
 
@@ -56,6 +67,8 @@ internal sealed record StormOptions
             Seed = (ulong)reader.Count("--seed", (int)d.Seed, 0),
             ChangedFraction = reader.Fraction("--changed", d.ChangedFraction),
             Fill = !reader.Flag("--no-fill"),
+            Dictionaries = reader.Flag("--dictionaries"),
+            TrainAfter = reader.Count("--train-after", d.TrainAfter, 1),
             QueryEvery = every == 0 ? null : TimeSpan.FromMilliseconds(every),
             IdleQueries = reader.Count("--idle-queries", d.IdleQueries, 1),
             Connections = reader.Count("--connections", d.Connections, 1),

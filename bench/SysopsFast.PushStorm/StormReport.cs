@@ -9,10 +9,12 @@ internal static class StormReport
     {
         var o = r.Options;
         var w = new MarkdownReport(F($"Push storm: {o.Hosts} hosts × {o.Rounds} rounds, {o.Concurrency} pushing at once"), o.Server, r.Server.RedisVersion, command);
-        w.Line($"- tool: bench/SysopsFast.PushStorm (Release, JIT), one process: the simulated hosts share {o.Connections} connections (host i on connection i mod {o.Connections}); the headline runs through one long-lived FleetQuery in the same process; the hosts' work (building, LZ4, md5), redis-server and the query share this machine's cores");
+        w.Line($"- tool: bench/SysopsFast.PushStorm (Release, JIT), one process: the simulated hosts share {o.Connections} connections (host i on connection i mod {o.Connections}); the headline runs through one long-lived FleetQuery in the same process; the hosts' work (building, md5, encoding), redis-server and the query share this machine's cores");
         w.Line($"- fleet: the synthetic fleet, {o.Hosts} hosts, seed {o.Seed}, 10 objects a host; before the storm: {(r.FillElapsed is { } fill ? F($"the generated fleet, written as `fleet generate --codec lz4` ({fill.TotalSeconds:F1} s)") : "an empty server (round 1 is every host's first push)")}; each round {o.ChangedFraction * 100:0.##}% of the objects change (a trailer line; the headline's lines never change)");
-        w.Line($"- a push: the host's 10 objects built, LZ4-encoded and hashed as `push` collects them, then `PushAgent.PushAsync` with the host's own in-memory ledger (round 1: no ledger yet, so unchanged objects are found by reading the stored md5; later rounds: by the ledger); TTL {(o.Ttl is { } t ? F($"{t.TotalHours:0.##} h") : "none")}, timeout {o.PushTimeout.TotalSeconds:F0} s");
+        w.Line($"- a push: the host's 10 objects built and hashed as `push` collects them, then `PushAgent.PushAsync` with the host's own in-memory ledger, which encodes them (LZ4, or zstd with the server's current dictionary) (round 1: no ledger yet, so unchanged objects are found by reading the stored header; later rounds: by the ledger); TTL {(o.Ttl is { } t ? F($"{t.TotalHours:0.##} h") : "none")}, timeout {o.PushTimeout.TotalSeconds:F0} s");
+        w.Line($"- dictionaries: {(o.Dictionaries ? F($"as production gets them: none until `dict train` (FleetQuery.TrainDictionariesAsync) runs after round {o.TrainAfter}; the rounds after it compress with what it published (one dictionary cache shared by the simulated hosts)") : "none trained (every record LZ4 unless the server already names dictionaries)")}");
         WriteThroughput(w, r);
+        WriteTraining(w, r);
         WriteRounds(w, r);
         WriteQueries(w, r);
         WriteChecks(w, r);
@@ -33,6 +35,22 @@ internal static class StormReport
         w.Line($"| push latency p50 / p95 / max, ms (build + encode + push) | {LatencySummary.Of(pushes.Select(p => p.Milliseconds))} |");
         w.Line($"| of which PushAsync (server round trips) | {LatencySummary.Of(pushes.Select(p => p.PushMilliseconds))} |");
         w.Line($"| Redis used_memory after the storm | {r.Server.UsedMemory / 1e6:F0} MB |");
+    }
+
+    private static void WriteTraining(MarkdownReport w, StormResult r)
+    {
+        if (r.Training.Count == 0)
+        {
+            return;
+        }
+        w.Line();
+        w.Line($"`dict train` after round {r.Options.TrainAfter} (held-out samples compressed with the current dictionary or LZ4, and with the new one):");
+        w.Line($"```");
+        foreach (var row in r.Training)
+        {
+            w.Line($"{Output.DictionaryPrinter.Text(row)}");
+        }
+        w.Line($"```");
     }
 
     private static void WriteRounds(MarkdownReport w, StormResult r)

@@ -7,6 +7,7 @@
 #   bench/macro/push-storm.sh [HOSTS=24000] [CONCURRENCY=64] [ROUNDS=2] [OUT=perf-results/<date>-push-storm-<hosts>.md]
 #   QUERY_EVERY=1000 (ms between headline starts; 0: none)  CHANGED=0.05 (objects changed per round)
 #   FILL=0: start from an empty server (round 1 writes everything) instead of the generated fleet
+#   DICTIONARIES=1: `dict train` runs after round 1 and the later rounds compress with its dictionaries
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HOSTS=${1:-24000}
@@ -17,16 +18,18 @@ PORT=${MACRO_PORT:-6505}
 QUERY_EVERY=${QUERY_EVERY:-1000}
 CHANGED=${CHANGED:-0.05}
 FILL=${FILL:-1}
+DICTIONARIES=${DICTIONARIES:-0}
 MACRO_BUILD="" # neither the CLI nor the baselines: the storm tool is all it runs
 . bench/macro/setup.sh
 
 dotnet build bench/SysopsFast.PushStorm -c Release -v q -nologo -o "$WORK/storm" >/dev/null
-fill=()
-[ "$FILL" = 0 ] && fill=(--no-fill)
+flags=()
+[ "$FILL" = 0 ] && flags=(--no-fill)
+[ "$DICTIONARIES" = 1 ] && flags+=(--dictionaries)
 status=0
 rm -f "$OUT"
 dotnet "$WORK/storm/SysopsFast.PushStorm.dll" --hosts "$HOSTS" --concurrency "$CONCURRENCY" --rounds "$ROUNDS" \
-  --server "127.0.0.1:$PORT/0" --query-every "$QUERY_EVERY" --changed "$CHANGED" "${fill[@]}" --out "$OUT" \
-  --command "QUERY_EVERY=$QUERY_EVERY CHANGED=$CHANGED FILL=$FILL bench/macro/push-storm.sh $HOSTS $CONCURRENCY $ROUNDS" >/dev/null || status=$?
+  --server "127.0.0.1:$PORT/0" --query-every "$QUERY_EVERY" --changed "$CHANGED" "${flags[@]}" --out "$OUT" \
+  --command "QUERY_EVERY=$QUERY_EVERY CHANGED=$CHANGED FILL=$FILL DICTIONARIES=$DICTIONARIES bench/macro/push-storm.sh $HOSTS $CONCURRENCY $ROUNDS" >/dev/null || status=$?
 [ -f "$OUT" ] && cat "$OUT"
 exit "$status"

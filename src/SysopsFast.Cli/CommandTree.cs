@@ -25,6 +25,7 @@ internal static class CommandTree
             VerifyCommand.Build(),
             DumpCommand.Build(),
             PushCommand.Build(),
+            DictCommand.Build(),
             ServerCommand.Build(),
             DemoCommand.Build(),
             AclCommand.Build(),

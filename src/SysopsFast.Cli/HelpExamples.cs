@@ -39,6 +39,12 @@ internal static class HelpExamples
         ["extract"] = ["sysops-fast extract --search /etc/passwd --md5sum --prefix-hostnames", "sysops-fast extract --search sysctl.conf --compare-all --hostlist --scope site --site eat1"],
         ["migrate"] = ["sysops-fast migrate --from redis://old-mps:6379/1 --server redis://new-mps:6379"],
         ["push"] = ["sysops-fast push --dir /var/lib/sysops-fast/outgoing --server redis://mps01:6379 --server redis://mps02:6379"],
+        ["dict"] =
+        [
+            "sysops-fast dict train --scope local                 # from a timer, on one machine per core",
+            "sysops-fast dict train sysctl-a --server redis://mps01:6379 --server redis://mps02:6379",
+            "sysops-fast dict list --scope site --site eat1 --json",
+        ],
         ["dump"] = ["sysops-fast dump /tmp/fleet --objects '*#/etc/*'"],
         ["topology"] = ["sysops-fast topology --scope global"],
         ["completion"] =
@@ -50,7 +56,7 @@ internal static class HelpExamples
 
     /// <summary>
     /// When the command line asks for one command's help, appends "Examples:" to that command's
-    /// description (only then: the root's list of commands stays one line each).
+    /// description, or its subcommand's (only then: the root's list of commands stays one line each).
     /// </summary>
     public static void AddTo(Command root, string[] args)
     {
@@ -59,9 +65,19 @@ internal static class HelpExamples
             return;
         }
         var command = root.Subcommands.FirstOrDefault(c => c.Name == args[0]);
-        if (command is not null && Examples.TryGetValue(command.Name, out var lines))
+        if (command is null || !Examples.TryGetValue(command.Name, out var lines))
         {
-            command.Description += "\n\nExamples:\n" + string.Join("\n", lines.Select(l => "  " + l));
+            return;
         }
+        // `dict train --help` shows them too: they go to the subcommand whose help is asked.
+        foreach (var word in args.Skip(1))
+        {
+            if (command.Subcommands.FirstOrDefault(c => c.Name == word) is not { } sub)
+            {
+                break;
+            }
+            command = sub;
+        }
+        command.Description += "\n\nExamples:\n" + string.Join("\n", lines.Select(l => "  " + l));
     }
 }

@@ -474,6 +474,58 @@ public sealed class FleetQuery : IAsyncDisposable
             : combined.Warnings,
     };
 
+    /// <summary>
+    /// `dict train`: for each core in scope (in order of its id), a compression dictionary trained per
+    /// object matching <paramref name="objectPattern"/> from the records of up to
+    /// <see cref="Fleet.DictionaryTrainer.SamplesPerObject"/> of its hosts, published on every server
+    /// of the core when it saves enough over the current one (docs/FORMAT.md). One row per object, as
+    /// each is done; what was read is added to <paramref name="reads"/>.
+    /// </summary>
+    public async IAsyncEnumerable<Fleet.DictionaryTrainingRow> TrainDictionariesAsync(string objectPattern, ICollection<ExtractSummary> reads, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        var rows = 0;
+        foreach (var core in Cores.OrderBy(c => c.Id, StringComparer.Ordinal))
+        {
+            await foreach (var row in new Fleet.CoreDictionaryTrainer(this, core).RunAsync(objectPattern, reads, cancellationToken))
+            {
+                rows++;
+                yield return row;
+            }
+        }
+        if (rows == 0 && reads.All(r => r.CoresMissing.Count == 0 && !r.Partial))
+        {
+            throw Errors.NothingMatched(objectPattern, Servers.Select(s => s.ToString()));
+        }
+    }
+
+    /// <summary>Runs a selection over one core only (its servers as any query picks them).</summary>
+    internal Task<ExtractSummary> RunOnCoreAsync(Core core, RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
+        RunAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
+
+    /// <summary>
+    /// `dict list`: the dictionaries of every server of the cores in scope (a cluster: its first
+    /// seed), each object's current one first, then those still listed for readers; a server that
+    /// cannot be read is a row with its error.
+    /// </summary>
+    public async Task<IReadOnlyList<DictionaryEntry>> ListDictionariesAsync(CancellationToken cancellationToken = default)
+    {
+        var servers = Cores.OrderBy(c => c.Id, StringComparer.Ordinal).SelectMany(c => (c.IsCluster ? c.Servers.Take(1) : c.Servers).Select(s => (Core: c, Server: s)));
+        var perServer = await Task.WhenAll(servers.Select(async x =>
+        {
+            try
+            {
+                var db = await _connections.DatabaseAsync(x.Server, cancellationToken);
+                return await DictionaryStore.DescribeAsync(db, x.Core.Id, x.Server.ToString());
+            }
+            catch (Exception e) when (Errors.IsServerFailure(e))
+            {
+                return [new DictionaryEntry(x.Core.Id, x.Server.ToString(), null, 0) { Error = Errors.Brief(e) }];
+            }
+        }));
+        return [.. perServer.SelectMany(e => e)];
+    }
+
     /// <summary>INFO of every server of the cores in scope (each primary of a cluster); one that cannot be reached is reported, not thrown.</summary>
     public async Task<IReadOnlyList<ServerInfo>> InfoAsync(CancellationToken cancellationToken = default)
     {

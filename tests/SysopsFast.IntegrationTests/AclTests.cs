@@ -24,7 +24,7 @@ public sealed class AclTests : IAsyncLifetime
         File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await File.WriteAllLinesAsync(Path.Combine(_work, "hosts.txt"), ["web1.example.org", "web2.example.org"]);
         var lines = new List<string> { "user default on nopass ~* &* +@all" };
-        foreach (var (role, user) in new[] { ("reader", "reader"), ("pusher", "pusher"), ("admin", "admin") })
+        foreach (var (role, user) in new[] { ("reader", "reader"), ("pusher", "pusher"), ("trainer", "trainer"), ("admin", "admin") })
         {
             var (exit, stdout, stderr) = await Cli("acl", "--role", role, "--user", user);
             Assert.True(exit == 0, stderr);
@@ -93,6 +93,8 @@ public sealed class AclTests : IAsyncLifetime
     [InlineData("reader", "CONFIG GET maxmemory", "NOPERM")]
     [InlineData("reader", "SCRIPT FLUSH", "NOPERM")]
     [InlineData("reader", "ACL LIST", "NOPERM")]
+    [InlineData("reader", "HGETALL #dict:current", "")]
+    [InlineData("reader", "HSET #dict:current cmd/x 0000abcd", "NOPERM")]
     [InlineData("pusher", "SET web9.example.org#/motd x", "OK")]
     [InlineData("pusher", "EXPIRE web1.example.org#/motd 3600", "1")]
     [InlineData("pusher", "ZADD #catalog:hosts GT 1 web9.example.org", "")]
@@ -102,11 +104,28 @@ public sealed class AclTests : IAsyncLifetime
     [InlineData("pusher", "SCAN 0", "NOPERM")]
     [InlineData("pusher", "DEL web1.example.org#/motd", "NOPERM")]
     [InlineData("pusher", "FLUSHALL", "NOPERM")]
+    [InlineData("pusher", "HMGET #dict:current cmd/uname-a", "")]
+    [InlineData("pusher", "EXPIRE #dict:0000abcd 3600 GT", "0")]
+    [InlineData("pusher", "PTTL #dict:0000abcd", "-2")]
     [InlineData("web1.example.org", "SET web1.example.org#/etc/x y", "OK")]
     [InlineData("web1.example.org", "GETRANGE web1.example.org#/motd 0 1", "NOPERM")] // no pusher reads records, its own neither
     [InlineData("web1.example.org", "SET web2.example.org#/etc/x forged", "NOPERM")]
     [InlineData("web1.example.org", "GET web2.example.org#/etc/x", "NOPERM")]
     [InlineData("web1.example.org", "FLUSHALL", "NOPERM")]
+    [InlineData("web1.example.org", "HMGET #dict:current cmd/uname-a", "")]
+    [InlineData("web1.example.org", "EXPIRE #dict:0000abcd 3600 GT", "0")]
+    [InlineData("web1.example.org", "PERSIST #dict:0000abcd", "0")]
+    [InlineData("web1.example.org", "SET #dict:0000abcd forged", "NOPERM")] // a dictionary's life, never its bytes
+    [InlineData("web1.example.org", "EXPIRE #dict:current 1", "NOPERM")] // nor the pointer
+    [InlineData("web1.example.org", "HSET #dict:current cmd/uname-a 0000abcd", "NOPERM")]
+    [InlineData("trainer", "GETRANGE web1.example.org#/motd 0 3", "SFRC")]
+    [InlineData("trainer", "SET #dict:0000abcd x EX 1", "OK")]
+    [InlineData("trainer", "HSET #dict:current cmd/x 0000abcd", "")]
+    [InlineData("trainer", "ZADD #catalog:dicts GT 1 0000abcd", "")]
+    [InlineData("trainer", "SET web1.example.org#/motd forged", "NOPERM")]
+    [InlineData("trainer", "EXPIRE web1.example.org#/motd 1", "NOPERM")]
+    [InlineData("trainer", "ZADD #catalog:hosts 1 web9.example.org", "NOPERM")]
+    [InlineData("trainer", "DEL #dict:current", "NOPERM")]
     [InlineData("admin", "FLUSHDB", "OK")]
     public async Task Each_role_may_do_its_job_and_no_more(string user, string command, string expected)
     {
@@ -181,6 +200,73 @@ public sealed class AclTests : IAsyncLifetime
         Assert.Equal(2, exit);
         Assert.Contains("FAILED: ", stdout, StringComparison.Ordinal);
         Assert.Contains("NOPERM", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The trainer publishes dictionaries (reading records, writing nothing else); pushers then
+    /// compress with them, shared and per-host alike, still reading no record; a pusher whose ACL
+    /// predates dictionaries pushes LZ4 and says why.
+    /// </summary>
+    [Fact]
+    public async Task Pushers_compress_with_the_dictionaries_a_trainer_publishes_and_still_read_no_record()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $"setting_{i} = {i * 7}\n"));
+        for (var h = 10; h < 20; h++)
+        {
+            var contents = System.Text.Encoding.ASCII.GetBytes($"host = app{h}\n" + lines);
+            await Push.PushAgent.PushAsync($"app{h}.example.org", [new Push.PushObject("cmd/app-conf", contents, FileStat.None, 1)], [ServerAddress.Parse(_redis!.Address)], TimeSpan.FromHours(1), TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+        var (exit, stdout, stderr) = await Cli("dict", "train", "app-conf", "--server", As("trainer"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Matches(@"^\S+ cmd/app-conf: 10 samples of 10 hosts \(2 held out\): LZ4 \d+ B, new [0-9a-f]{8} \d+ B \(-\d+\.\d%\): published\n$", stdout);
+        var id = stdout.Split(" new ")[1][..8];
+        (exit, stdout, stderr) = await Cli("dict", "list", "--server", As("reader"));
+        Assert.True(exit == 0, stderr);
+        Assert.Matches($@" cmd/app-conf {id} \d+ B expires in 2[34]h\d\dm\n", stdout);
+
+        var dir = Directory.CreateTempSubdirectory("sysops-fast-out-").FullName;
+        File.WriteAllText(Path.Combine(dir, "app-conf"), "host = app3\n" + lines);
+        string[] pushAs(string user, string host) => ["push", "--dir", dir, "--hostname", host, "--ledger", Path.Combine(_work, user + ".ledger"), "--dictionary-cache", Path.Combine(_work, user + ".cache"), "--server", As(user)];
+        (exit, stdout, stderr) = await Cli(pushAs("pusher", "web3.example.org"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("ok, 1 written, 0 unchanged (expiry refreshed), 1 with a dictionary\n", stdout, StringComparison.Ordinal);
+        (exit, stdout, stderr) = await Cli(pushAs("pusher", "web3.example.org"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("ok, 0 written, 1 unchanged (expiry refreshed), 1 with a dictionary\n", stdout, StringComparison.Ordinal);
+        (exit, stdout, stderr) = await CliWith(await HostPasswordFileAsync("web1.example.org"), pushAs("web1.example.org", "web1.example.org"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("ok, 1 written, 0 unchanged (expiry refreshed), 1 with a dictionary\n", stdout, StringComparison.Ordinal);
+        foreach (var host in new[] { "web3.example.org", "web1.example.org" })
+        {
+            Assert.Equal($"{(int)PayloadCodec.ZstdDictionary} {id}", await HeaderFieldsAsync($"{host}#cmd/app-conf"));
+        }
+        Assert.StartsWith("NOPERM", await RedisCli("pusher", Password, "GET", "web3.example.org#cmd/app-conf"), StringComparison.Ordinal);
+        var (_, answer, _) = await Cli("grep", "app-conf", "host =", "-H", "--server", As("reader"));
+        Assert.Contains("web3.example.org:host = app3\n", answer, StringComparison.Ordinal);
+        Assert.Contains("web1.example.org:host = app3\n", answer, StringComparison.Ordinal);
+
+        // The pusher rule before push read dictionaries: no HMGET nor PTTL.
+        Assert.Equal("OK", await RedisCli("default", "unused", "ACL", "SETUSER", "oldpusher", "on", $">{Password}", "resetkeys", "%W~*", "%W~#catalog:*", "%R~#catalog:dicts", "%R~#dict:*", "-@all", "+ping", "+hello", "+auth", "+select", "+info", "+client|setname", "+client|id", "+echo", "+set", "+setex", "+psetex", "+expire", "+pexpire", "+persist", "+exists", "+zadd", "+get", "+mget"));
+        (exit, stdout, stderr) = await Cli(pushAs("oldpusher", "web4.example.org"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains("ok, 1 written, 0 unchanged (expiry refreshed), 0 with a dictionary; no dictionary used: the server refused them (NOPERM", stdout, StringComparison.Ordinal);
+        Assert.Equal($"{(int)PayloadCodec.Lz4} 00000000", await HeaderFieldsAsync("web4.example.org#cmd/app-conf"));
+    }
+
+    private async Task<string> HostPasswordFileAsync(string host)
+    {
+        var file = Path.Combine(_work, host + ".password");
+        await File.WriteAllTextAsync(file, Redis.AclRules.HostPassword(Password, host));
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return file;
+    }
+
+    /// <summary>A stored record's codec and dictionary id (header bytes 5 and 84–87), read as the default user.</summary>
+    private async Task<string> HeaderFieldsAsync(string key)
+    {
+        await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis!.Address);
+        Assert.True(RecordHeader.TryRead((byte[])(await mux.GetDatabase().StringGetAsync(key))!, out var header, out var error), error);
+        return $"{(int)header.Codec} {DictionaryStore.Hex(header.DictionaryId)}";
     }
 
     [Fact]

@@ -12,8 +12,8 @@ internal static class AclCommand
 {
     public static Command Build()
     {
-        var role = new Option<string?>("--role") { Description = "reader (queries), pusher (push) or admin (everything)" };
-        role.AcceptOnlyFromAmong("reader", "pusher", "admin");
+        var role = new Option<string?>("--role") { Description = "reader (queries), pusher (push), trainer (dict train) or admin (everything)" };
+        role.AcceptOnlyFromAmong("reader", "pusher", "trainer", "admin");
         var user = new Option<string?>("--user") { Description = "The Redis user name (default: sysops-reader, sysops-pusher or sysops-admin)" };
         var hosts = new Option<string?>("--hosts") { HelpName = CompletionCommand.FileValue, Description = "With --role pusher: one user per host of FILE (one host name a line), each limited to its own keys, with its own password derived from the secret" };
         var hostPassword = new Option<string?>("--host-password") { HelpName = "HOST", Description = "Print HOST's own password (derived from the secret), to install on that host" };
@@ -34,6 +34,7 @@ internal static class AclCommand
     {
         "reader" => AclRole.Reader,
         "pusher" => AclRole.Pusher,
+        "trainer" => AclRole.Trainer,
         "admin" => AclRole.Admin,
         _ => null,
     };
@@ -48,7 +49,7 @@ internal static class AclCommand
         }
         if (role is not { } r)
         {
-            throw Errors.BadArgument("give --role reader, pusher or admin");
+            throw Errors.BadArgument("give --role reader, pusher, trainer or admin");
         }
         if (hostsFile is null)
         {

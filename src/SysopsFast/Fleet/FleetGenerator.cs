@@ -49,7 +49,7 @@ public static class FleetGenerator
         try
         {
             written = await ParallelUploader.RunAsync(server, objects, Encode, ttl, cancellationToken, dictionaries is null ? null
-                : db => Task.WhenAll(dictionaries.Values.Select(d => Redis.KeyCatalog.StoreDictionaryAsync(db, d, ttl))));
+                : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
         }
         finally
         {

@@ -61,7 +61,7 @@ public static class FleetImporter
         try
         {
             var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
-                : db => Task.WhenAll(dictionaries.Values.Select(d => KeyCatalog.StoreDictionaryAsync(db, d, ttl))));
+                : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
             return new ImportResult(hosts.Count, written.Records, written.Bytes, skipped.ToArray(), clock.Elapsed);
         }
         finally

@@ -31,7 +31,11 @@ public static class OriginalCacheMigrator
 {
     public const int BadKeysNamed = 10;
 
-    /// <summary>Dictionaries are stored before the records with this life, then given their real one at the end.</summary>
+    /// <summary>
+    /// Dictionaries are published before the records with this life, and at the end extended to
+    /// outlive their records if those need longer. Never shortened: once published, pushers may use
+    /// them and extend them for records of their own.
+    /// </summary>
     private static readonly TimeSpan ProvisionalDictionaryTtl = TimeSpan.FromDays(1);
 
     private static int Workers => Math.Max(1, Environment.ProcessorCount);
@@ -146,7 +150,7 @@ public static class OriginalCacheMigrator
             async token => vanished = await CompletingAsync(entries.Writer, reader.ReadAsync(key => [key], entries.Writer, token)),
             token => CompletingAsync(records.Writer, DecodeAllAsync(started, entries.Reader, Encode, bad, token)),
             async token => written = await ParallelUploader.WriteToEveryAsync(connections, targets, records.Reader,
-                db => Task.WhenAll(dictionaries.Values.Select(d => KeyCatalog.StoreDictionaryAsync(db, d, ProvisionalDictionaryTtl))),
+                db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ProvisionalDictionaryTtl)),
                 lives.StoreFinalAsync,
                 token));
         return (written, vanished, untimed);
@@ -252,9 +256,8 @@ public static class OriginalCacheMigrator
     }
 
     /// <summary>
-    /// The latest expiry of the records written with each dictionary: at the end each dictionary is
-    /// stored again to outlive them (SET replaces the provisional TTL; the catalog's ZADD GT keeps
-    /// the later score, so a shorter real life only leaves a member that readers skip).
+    /// The latest expiry of the records written with each dictionary: at the end each dictionary's
+    /// life is extended to outlive them (an hour more), when the provisional one is shorter.
     /// </summary>
     private sealed class DictionaryLives(IEnumerable<CompressionDictionary> dictionaries)
     {
@@ -285,11 +288,11 @@ public static class OriginalCacheMigrator
             {
                 if (double.IsPositiveInfinity(latest))
                 {
-                    stores.Add(KeyCatalog.StoreDictionaryAsync(db, dictionary, null));
+                    stores.Add(DictionaryStore.StoreAsync(db, dictionary, null));
                 }
                 else if (latest > now)
                 {
-                    stores.Add(KeyCatalog.StoreDictionaryAsync(db, dictionary, TimeSpan.FromMilliseconds(latest - now)));
+                    stores.Add(DictionaryStore.StoreAsync(db, dictionary, DictionaryStore.LifeFor(TimeSpan.FromMilliseconds(latest - now))));
                 }
                 // else: no record of it is left; the provisional copy expires by itself
             }

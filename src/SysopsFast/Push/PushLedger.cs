@@ -4,17 +4,22 @@ using System.Text.Json;
 namespace SysopsFast.Push;
 
 /// <summary>
-/// What this host last pushed to each server (key → md5), kept in a file between runs. An object
-/// whose md5 equals the ledger's only gets its expiry refreshed, which needs no permission to read
-/// records: the pusher role has none (docs/SECURITY.md). A missing or unreadable ledger only costs
+/// What this host last pushed to each server (key → md5 and the id of the dictionary it was
+/// compressed with, 0 for none), kept in a file between runs. An object whose md5 and dictionary
+/// equal the ledger's only gets its expiry refreshed, which needs no permission to read records:
+/// the pusher role has none (docs/SECURITY.md). A new current dictionary (after `dict train`)
+/// differs from the ledger's, so the object is written again with it. A missing or unreadable ledger only costs
 /// one full push; entries are written only after a server took the push.
 /// </summary>
 public sealed class PushLedger
 {
     private readonly string? _path;
     private readonly bool _remembers;
-    private readonly Dictionary<string, Dictionary<string, UInt128>> _servers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, Pushed>> _servers = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+
+    /// <summary>What a key was given: its contents' md5 and the dictionary they were compressed with (0: none).</summary>
+    private readonly record struct Pushed(UInt128 Md5, uint DictionaryId);
 
     private PushLedger(string? path, bool remembers)
     {
@@ -43,9 +48,9 @@ public sealed class PushLedger
                 var keys = ledger.Keys(server.Name);
                 foreach (var entry in server.Value.EnumerateObject())
                 {
-                    if (UInt128.TryParse(entry.Value.GetString(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var md5))
+                    if (Parse(entry.Value.GetString()) is { } pushed)
                     {
-                        keys[entry.Name] = md5;
+                        keys[entry.Name] = pushed;
                     }
                 }
             }
@@ -57,17 +62,17 @@ public sealed class PushLedger
         return ledger;
     }
 
-    /// <summary>Whether <paramref name="server"/> was last given these contents under this key.</summary>
-    public bool Holds(string server, string key, UInt128 md5)
+    /// <summary>Whether <paramref name="server"/> was last given these contents under this key, compressed with this dictionary (0: none).</summary>
+    public bool Holds(string server, string key, UInt128 md5, uint dictionaryId = 0)
     {
         lock (_lock)
         {
-            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == md5;
+            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == new Pushed(md5, dictionaryId);
         }
     }
 
     /// <summary>Notes what <paramref name="server"/> now holds from this host (after it took the push): these, and no other, objects.</summary>
-    public void Record(string server, IEnumerable<(string Key, UInt128 Md5)> pushed)
+    public void Record(string server, IEnumerable<(string Key, UInt128 Md5, uint DictionaryId)> pushed)
     {
         if (!_remembers)
         {
@@ -75,7 +80,7 @@ public sealed class PushLedger
         }
         lock (_lock)
         {
-            _servers[server] = pushed.ToDictionary(p => p.Key, p => p.Md5, StringComparer.Ordinal);
+            _servers[server] = pushed.ToDictionary(p => p.Key, p => new Pushed(p.Md5, p.DictionaryId), StringComparer.Ordinal);
         }
     }
 
@@ -118,9 +123,9 @@ public sealed class PushLedger
             foreach (var (server, keys) in _servers)
             {
                 json.WriteStartObject(server);
-                foreach (var (key, md5) in keys)
+                foreach (var (key, pushed) in keys)
                 {
-                    json.WriteString(key, md5.ToString("x32", CultureInfo.InvariantCulture));
+                    json.WriteString(key, Format(pushed));
                 }
                 json.WriteEndObject();
             }
@@ -128,12 +133,28 @@ public sealed class PushLedger
         }
     }
 
-    private Dictionary<string, UInt128> Keys(string server)
+    private Dictionary<string, Pushed> Keys(string server)
     {
         if (!_servers.TryGetValue(server, out var keys))
         {
-            _servers[server] = keys = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+            _servers[server] = keys = new Dictionary<string, Pushed>(StringComparer.Ordinal);
         }
         return keys;
+    }
+
+    /// <summary>"md5" (32 hex digits), then ":id" (8 hex digits) when a dictionary was used; a ledger written before dictionaries reads as none.</summary>
+    private static string Format(Pushed pushed) => pushed.DictionaryId == 0
+        ? pushed.Md5.ToString("x32", CultureInfo.InvariantCulture)
+        : pushed.Md5.ToString("x32", CultureInfo.InvariantCulture) + ":" + Redis.DictionaryStore.Hex(pushed.DictionaryId);
+
+    private static Pushed? Parse(string? text)
+    {
+        var parts = (text ?? "").Split(':');
+        uint id = 0;
+        return parts.Length <= 2
+            && UInt128.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var md5)
+            && (parts.Length == 1 || uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out id))
+            ? new Pushed(md5, id)
+            : null;
     }
 }

@@ -14,6 +14,9 @@ public enum AclRole
 
     /// <summary>Everything (import, migrate, maintenance).</summary>
     Admin,
+
+    /// <summary>`dict train`: what a reader may do, and writes the compression dictionaries (<c>#dict:*</c>, <c>#catalog:dicts</c>); no record.</summary>
+    Trainer,
 }
 
 /// <summary>
@@ -40,6 +43,7 @@ public static class AclRules
     {
         AclRole.Reader => "sysops-reader",
         AclRole.Pusher => "sysops-pusher",
+        AclRole.Trainer => "sysops-trainer",
         _ => "sysops-admin",
     };
 
@@ -52,12 +56,14 @@ public static class AclRules
 
     /// <summary>
     /// A pusher limited to one host's keys (<c>host#*</c>): a compromised host can forge neither its
-    /// neighbours' records nor read them. It still adds to the shared key catalog.
+    /// neighbours' records nor read them. It still adds to the shared key catalog, and extends the
+    /// life of dictionaries (a selector: expiry commands only, on <c>#dict:</c> + 8 hex digits, so
+    /// neither a dictionary's bytes nor the <c>#dict:current</c> pointer).
     /// </summary>
     public static string HostPusherLine(string host, string secret)
     {
         CheckUser(host);
-        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands}";
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives})";
     }
 
     /// <summary>
@@ -72,15 +78,29 @@ public static class AclRules
         RedisPassword.Read()
         ?? throw Errors.BadArgument("no password: set SYSOPS_FAST_REDIS_PASSWORD, or SYSOPS_FAST_REDIS_PASSWORD_FILE to a file holding it (mode 600); for per-host pushers it is the secret their passwords derive from");
 
+    /// <summary>The catalog (written), the dictionaries and the current-dictionary pointer <c>#dict:current</c> (read).</summary>
     private const string CatalogWrites = "%W~#catalog:* %R~#catalog:dicts %R~#dict:*";
 
-    /// <summary>Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and catalog entries; GET/MGET reach only what the key patterns allow (dictionaries).</summary>
-    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget";
+    /// <summary>
+    /// Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and
+    /// catalog entries; GET/MGET/HMGET/PTTL reach only what the key patterns allow (dictionaries
+    /// and their pointer).
+    /// </summary>
+    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget +hmget +pttl";
+
+    /// <summary>A dictionary's key: <c>#dict:</c> and exactly 8 hex digits (so not <c>#dict:current</c>).</summary>
+    private const string DictionaryKeys = "#dict:[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
+
+    /// <summary>Extending a dictionary's life, and nothing else of it.</summary>
+    private const string DictionaryLives = $"%W~{DictionaryKeys} +expire +pexpire +persist";
+
+    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +eval +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     private static string Permissions(AclRole role) => role switch
     {
-        AclRole.Reader => $"%R~* %W~{AuditKey} &{CostChannel} -@all {Connection} +get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +eval +publish +xadd +xrange +xrevrange +xinfo|stream",
+        AclRole.Reader => $"%R~* %W~{AuditKey} &{CostChannel} -@all {Connection} {ReadCommands}",
         AclRole.Pusher => $"%W~* {CatalogWrites} -@all {Connection} {PushCommands}",
+        AclRole.Trainer => $"%R~* %W~{AuditKey} %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset",
         _ => "~* &* +@all",
     };
 

@@ -54,15 +54,6 @@ internal static class KeyCatalog
         db.SortedSetAddAsync(HostsKey, host, expiry, SortedSetWhen.GreaterThan),
     ];
 
-    /// <summary>Stores a dictionary (before any record that uses it) and lists it for readers.</summary>
-    public static async Task StoreDictionaryAsync(IDatabaseAsync db, Format.CompressionDictionary dictionary, TimeSpan? ttl)
-    {
-        var life = ttl is { } t ? t + DictionaryExtraLife : (TimeSpan?)null;
-        await Task.WhenAll(
-            life is { } l ? db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes, l) : db.StringSetAsync(DictionaryKey(dictionary.Id), dictionary.Bytes),
-            db.SortedSetAddAsync(DictionariesKey, $"{dictionary.Id:x8}", Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan));
-    }
-
     /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
     internal static async Task<List<string>> LoadDictionariesAsync(IQueryServer server, Format.CompressionDictionaries into)
     {

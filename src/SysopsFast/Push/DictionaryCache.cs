@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using SysopsFast.Format;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// The dictionaries a pusher has fetched, by id, kept in a directory between runs (one file per id,
+/// named by its 8 hex digits), so each is fetched from a server once, not at every push. An entry is
+/// believed only if its bytes hash to its id: a damaged file is fetched again.
+/// </summary>
+public sealed class DictionaryCache : IDisposable
+{
+    private readonly string? _directory;
+    private readonly ConcurrentDictionary<uint, CompressionDictionary> _loaded = new();
+    private string? _warning;
+
+    private DictionaryCache(string? directory) => _directory = directory;
+
+    /// <summary>A cache kept in memory only (a long-lived pusher, or the simulated hosts of a load generator).</summary>
+    public static DictionaryCache InMemory() => new(null);
+
+    /// <summary>A cache kept in <paramref name="directory"/> (created when first written).</summary>
+    public static DictionaryCache OnDisk(string directory) => new(directory);
+
+    /// <summary>Why the cache could not be written (the first failure), or null; a push still works, fetching again next time.</summary>
+    public string? Warning => _warning;
+
+    /// <summary>The dictionary with this id from memory or disk; null when neither has a sound copy.</summary>
+    internal CompressionDictionary? Find(uint id)
+    {
+        if (_loaded.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+        return ReadFile(id) is { } bytes ? Keep(id, bytes) : null;
+    }
+
+    /// <summary>Keeps bytes fetched from a server (written to disk too); null when they do not hash to <paramref name="id"/>.</summary>
+    internal CompressionDictionary? Add(uint id, byte[] bytes)
+    {
+        if (CompressionDictionary.IdOf(bytes) != id)
+        {
+            return null;
+        }
+        WriteFile(id, bytes);
+        return Keep(id, bytes);
+    }
+
+    private CompressionDictionary Keep(uint id, byte[] bytes)
+    {
+        var dictionary = new CompressionDictionary(bytes);
+        var kept = _loaded.GetOrAdd(id, dictionary);
+        if (!ReferenceEquals(kept, dictionary))
+        {
+            dictionary.Dispose();
+        }
+        return kept;
+    }
+
+    private string? PathOf(uint id) => _directory is null ? null : Path.Combine(_directory, Redis.DictionaryStore.Hex(id));
+
+    private byte[]? ReadFile(uint id)
+    {
+        if (PathOf(id) is not { } path)
+        {
+            return null;
+        }
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (CompressionDictionary.IdOf(bytes) == id)
+            {
+                return bytes;
+            }
+            File.Delete(path); // damaged: fetched again, and rewritten
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // absent or unreadable: fetched again
+        }
+        return null;
+    }
+
+    /// <summary>A new file renamed into place, readable by its owner only: a dictionary holds pieces of many hosts' records.</summary>
+    private void WriteFile(uint id, byte[] bytes)
+    {
+        if (PathOf(id) is not { } path)
+        {
+            return;
+        }
+        var temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.new";
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(_directory!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            else
+            {
+                Directory.CreateDirectory(_directory!);
+            }
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            using (var file = new FileStream(temporary, options))
+            {
+                file.Write(bytes);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Interlocked.CompareExchange(ref _warning, $"the dictionary cache '{_directory}' could not be written ({e.Message}); dictionaries are fetched from the servers again at the next push", null);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var d in _loaded.Values)
+        {
+            d.Dispose();
+        }
+        _loaded.Clear();
+    }
+}

@@ -1,0 +1,76 @@
+using StackExchange.Redis;
+using SysopsFast.Format;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// Which dictionary each object of a push uses on one server: the one the server names current
+/// (<c>#dict:current</c>, one HMGET), if the server holds it for at least as long as the records
+/// about to be written or refreshed with it. A record never goes to a server that lacks its
+/// dictionary; an object without a usable one is written with LZ4.
+/// </summary>
+internal static class DictionarySelector
+{
+    /// <summary>Per object, its dictionary on this server (null: LZ4); and why none is used at all when the server refuses them.</summary>
+    public static async Task<(CompressionDictionary?[] Chosen, string? Refusal)> SelectAsync(IDatabaseAsync db, PushRecords push)
+    {
+        var objects = push.Objects;
+        var chosen = new CompressionDictionary?[objects.Count];
+        if (objects.Count == 0)
+        {
+            return (chosen, null);
+        }
+        try
+        {
+            var ids = await DictionaryStore.CurrentAsync(db, objects.Select(o => o.Name).ToArray());
+            var wanted = ids.Where(id => id != 0).Distinct().ToArray();
+            var usable = await Task.WhenAll(wanted.Select(id => UsableAsync(db, id, push)));
+            var byId = wanted.Zip(usable).Where(u => u.Second is not null).ToDictionary(u => u.First, u => u.Second!);
+            for (var i = 0; i < objects.Count; i++)
+            {
+                chosen[i] = objects[i].Omitted ? null : byId.GetValueOrDefault(ids[i]);
+            }
+            return (chosen, null);
+        }
+        catch (RedisServerException e)
+        {
+            // An error reply (an ACL older than dictionaries in push: NOPERM; a pointer that is not
+            // a hash: WRONGTYPE; a server without EXPIRE GT): dictionaries only save space, LZ4 still works.
+            return (new CompressionDictionary?[objects.Count], $"no dictionary used: the server refused them ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    /// <summary>
+    /// The dictionary, if the server holds it long enough: its life is extended (EXPIRE GT, or
+    /// PERSIST for records that never expire), its bytes come from the cache (the server is only
+    /// asked whether it holds them) or from the server, and its remaining life is read back. The
+    /// three are sent in that order on one connection, so the life read is the one that counts.
+    /// </summary>
+    private static async Task<CompressionDictionary?> UsableAsync(IDatabaseAsync db, uint id, PushRecords push)
+    {
+        var key = KeyCatalog.DictionaryKey(id);
+        var extended = DictionaryStore.ExtendAsync(db, id, DictionaryStore.LifeFor(push.Ttl));
+        var cached = push.Dictionaries.Find(id);
+        var fetched = cached is null ? db.StringGetAsync(key) : null;
+        var exists = cached is null ? null : db.KeyExistsAsync(key);
+        var remaining = db.ExecuteAsync("PTTL", key);
+        await extended;
+        var bytes = fetched is null ? null : (byte[]?)await fetched;
+        var holds = exists is null ? bytes is not null : await exists;
+        if (!holds || !Covers((long)await remaining, push.Ttl))
+        {
+            return null;
+        }
+        // Bytes that do not hash to their id (a damaged copy) are not used: null.
+        return cached ?? push.Dictionaries.Add(id, bytes!);
+    }
+
+    /// <summary>
+    /// Whether a dictionary with <paramref name="remainingMs"/> of life (PTTL: -1 none, -2 gone)
+    /// outlives records written now with <paramref name="ttl"/> (null: never expire). Its extra
+    /// hour covers the time between this reply and the records' SET.
+    /// </summary>
+    private static bool Covers(long remainingMs, TimeSpan? ttl) =>
+        remainingMs == -1 || (ttl is { } t && remainingMs >= (long)t.TotalMilliseconds);
+}

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using SysopsFast.Format;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// What one push sends, shared by its servers: the host's objects, each encoded once per dictionary
+/// however many servers use that dictionary (servers of a core may name different ones).
+/// </summary>
+internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, PushLedger ledger, DictionaryCache dictionaries)
+{
+    private readonly ConcurrentDictionary<(int Index, uint Dictionary), Lazy<byte[]>> _encoded = new();
+
+    public string Hostname => hostname;
+
+    public IReadOnlyList<PushObject> Objects => objects;
+
+    public TimeSpan? Ttl => ttl;
+
+    public PushLedger Ledger => ledger;
+
+    public DictionaryCache Dictionaries => dictionaries;
+
+    public string KeyOf(int index) => ObjectKey.Make(hostname, objects[index].Name);
+
+    /// <summary>The record of object <paramref name="index"/> compressed with <paramref name="dictionary"/> (null: LZ4).</summary>
+    public byte[] Encoded(int index, CompressionDictionary? dictionary) =>
+        _encoded.GetOrAdd((index, dictionary?.Id ?? 0), _ => new Lazy<byte[]>(() => objects[index].Encode(dictionary))).Value;
+}

@@ -1,0 +1,120 @@
+using System.Buffers.Binary;
+using StackExchange.Redis;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// One server's part of a push, within its own timeout: the dictionary of each object there
+/// (<see cref="DictionarySelector"/>), which objects the server already holds, then the writes.
+/// Unchanged means the same contents compressed with the same dictionary: the
+/// <see cref="PushLedger"/> says the server was given them and the key is still there (no read
+/// needed), or else the stored header says so, where the user may read records.
+/// </summary>
+internal sealed class ServerPush(PushRecords push, ServerAddress server)
+{
+    private readonly string _name = server.ToString();
+
+    public async Task<PushOutcome> RunAsync(RedisConnections connections, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var db = await connections.DatabaseAsync(server, deadline.Token);
+            return await PushAsync(db, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed($"no answer within {timeout.TotalSeconds:F0} s");
+        }
+        catch (SysopsFastException e)
+        {
+            return Failed(e.Message);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return Failed((Errors.ConfigurationError(_name, e)?.Message ?? e.Message).Split('\n')[0]);
+        }
+    }
+
+    private PushOutcome Failed(string why) => new(_name, 0, 0, why);
+
+    private async Task<PushOutcome> PushAsync(IDatabase db, CancellationToken token)
+    {
+        var objects = push.Objects;
+        var (chosen, refusal) = await DictionarySelector.SelectAsync(db, push).WaitAsync(token);
+        var ids = chosen.Select(d => d?.Id ?? 0).ToArray();
+        var keys = Enumerable.Range(0, objects.Count).Select(push.KeyOf).ToArray();
+        var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i].Md5, ids[i]))).WaitAsync(token);
+        var writes = new List<Task>();
+        long bytes = 0;
+        for (var i = 0; i < objects.Count; i++)
+        {
+            if (!unchanged[i])
+            {
+                var record = push.Encoded(i, chosen[i]);
+                bytes += record.Length;
+                writes.Add(push.Ttl is { } expiry ? db.StringSetAsync(keys[i], record, expiry) : db.StringSetAsync(keys[i], record));
+            }
+        }
+        var written = writes.Count;
+        var expiryScore = KeyCatalog.Expiry(push.Ttl, DateTimeOffset.UtcNow);
+        foreach (var o in objects)
+        {
+            writes.AddRange(KeyCatalog.Add(db, push.Hostname, o.Name, expiryScore));
+        }
+        // Listed for readers as long as the records written or refreshed with them.
+        writes.AddRange(ids.Where(id => id != 0).Distinct().Select(id => DictionaryStore.ListAsync(db, id, DictionaryStore.LifeFor(push.Ttl))));
+        await Task.WhenAll(writes).WaitAsync(token);
+        push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i])));
+        return new PushOutcome(_name, written, objects.Count - written, null)
+        {
+            BytesWritten = bytes,
+            WithDictionary = ids.Count(id => id != 0),
+            Note = refusal,
+        };
+    }
+
+    private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, UInt128 md5, uint dictionaryId) =>
+        push.Ledger.Holds(_name, key, md5, dictionaryId) ? RefreshAsync(db, key) : SameRecordAsync(db, key, md5, dictionaryId);
+
+    /// <summary>Refreshes the key's expiry; false when the key is gone (then it must be sent).</summary>
+    private async Task<bool> RefreshAsync(IDatabaseAsync db, string key)
+    {
+        if (push.Ttl is { } t)
+        {
+            return await db.KeyExpireAsync(key, t);
+        }
+        var persist = db.KeyPersistAsync(key);
+        var exists = await db.KeyExistsAsync(key);
+        await persist;
+        return exists;
+    }
+
+    /// <summary>Header bytes 24–87 (md5 … dictionary id): what decides "unchanged" without reading the record.</summary>
+    private const int Md5Offset = 24;
+
+    private const int DictionaryIdOffset = 84;
+
+    /// <summary>
+    /// Whether the stored record has this md5 and dictionary (64 bytes of its header read, not the
+    /// record), its expiry then refreshed. A user that may not read records (NOPERM) sends it.
+    /// </summary>
+    private async Task<bool> SameRecordAsync(IDatabaseAsync db, string key, UInt128 md5, uint dictionaryId)
+    {
+        byte[]? stored;
+        try
+        {
+            stored = await db.StringGetRangeAsync(key, Md5Offset, DictionaryIdOffset + 3);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        return stored is { Length: DictionaryIdOffset + 4 - Md5Offset }
+            && BinaryPrimitives.ReadUInt128BigEndian(stored) == md5
+            && BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(DictionaryIdOffset - Md5Offset)) == dictionaryId
+            && await RefreshAsync(db, key);
+    }
+}
