@@ -42,9 +42,10 @@ public static class PushAgent
 
     /// <summary>
     /// <see cref="CollectDirectory"/>, leaving out (and not reading) the objects that
-    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names.
+    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names; a file
+    /// over <paramref name="sizeCap"/> bytes is pushed as a record that says so (<see cref="ContentReader"/>).
     /// </summary>
-    public static PushCollection Collect(string directory, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, SensitiveObjects? sensitive = null)
+    public static PushCollection Collect(string directory, long insertedUnixMs, PayloadCodec codec = PayloadCodec.Lz4, SensitiveObjects? sensitive = null, long sizeCap = RecordEncoder.DefaultSizeCap)
     {
         if (!Directory.Exists(directory))
         {
@@ -61,17 +62,17 @@ public static class PushAgent
                 left.Add(name);
                 continue;
             }
-            byte[] content;
+            ObjectContent content;
             try
             {
-                content = File.ReadAllBytes(fullPath);
+                content = ContentReader.ReadFile(fullPath, sizeCap);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw Errors.BadArgument($"cannot read '{fullPath}' ({e.Message}); fix its permissions or remove it from {directory}");
             }
             var stat = isLink ? LocalObjects.StatOf(fullPath) : FileStat.None;
-            objects.Add(new PushObject(name, RecordEncoder.Encode(content, stat, insertedUnixMs, codec), RecordEncoder.Md5Of(content)));
+            objects.Add(content.ToPushObject(name, stat, insertedUnixMs, codec));
         }
         return new PushCollection(objects, left);
     }

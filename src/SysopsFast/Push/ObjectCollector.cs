@@ -1,0 +1,136 @@
+using System.Globalization;
+using SysopsFast.Format;
+
+namespace SysopsFast.Push;
+
+/// <summary>A push run's objects, and what is worth telling about them (secrets left out, commands that failed, objects over the cap).</summary>
+public sealed record CollectedObjects(IReadOnlyList<PushObject> Objects, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Gathers what a push sends, in this order: the outgoing directory, the hardware identification
+/// file, the commands the agent runs (and their status object, <see cref="CommandStatus"/>). An
+/// object a later source names again replaces the earlier one, with a note. Objects the deny-list
+/// names are neither read nor run.
+/// </summary>
+public static class ObjectCollector
+{
+    /// <summary>The codec of the records built here, as <see cref="PushAgent.Collect"/> builds the directory's.</summary>
+    private const PayloadCodec Codec = PayloadCodec.Lz4;
+
+    public static async Task<CollectedObjects> CollectAsync(PushSettings settings, long insertedUnixMs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var collected = new Collection(settings);
+        if (settings.Directory is { } directory)
+        {
+            collected.AddDirectory(directory, insertedUnixMs);
+        }
+        if (settings.HardwareIdentification is { } file)
+        {
+            collected.AddHardwareIdentification(file, insertedUnixMs);
+        }
+        var commands = settings.Commands.Where(c => collected.MayPush(ObjectPath.CommandOutput(c.Name))).ToList();
+        if (commands.Count > 0)
+        {
+            var results = await CommandRunner.RunAllAsync(commands, settings.SizeCap, cancellationToken);
+            collected.AddCommands(results, insertedUnixMs);
+        }
+        return new CollectedObjects([.. collected.Objects.Values], collected.Notes);
+    }
+
+    /// <summary>The objects by name (later ones replacing earlier ones) and the notes.</summary>
+    private sealed class Collection(PushSettings settings)
+    {
+        public OrderedDictionary<string, PushObject> Objects { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Notes { get; } = [];
+
+        public void AddDirectory(string directory, long insertedUnixMs)
+        {
+            var found = PushAgent.Collect(directory, insertedUnixMs, sensitive: settings.Sensitive, sizeCap: settings.SizeCap);
+            foreach (var name in found.Sensitive)
+            {
+                NoteSecret(name);
+            }
+            foreach (var o in found.Objects)
+            {
+                Add(o, $"the file of {directory}");
+            }
+        }
+
+        public void AddHardwareIdentification(string file, long insertedUnixMs)
+        {
+            foreach (var (name, output) in HardwareIdentificationFile.Read(file))
+            {
+                var objectName = ObjectPath.CommandOutput(name);
+                if (MayPush(objectName))
+                {
+                    Add(ContentReader.FromBytes(output, settings.SizeCap).ToPushObject(objectName, FileStat.None, insertedUnixMs, Codec), $"the output in {file}");
+                }
+            }
+        }
+
+        public void AddCommands(IReadOnlyList<CommandResult> results, long insertedUnixMs)
+        {
+            foreach (var r in results)
+            {
+                var objectName = ObjectPath.CommandOutput(r.Command.Name);
+                if (r.Output is { } output)
+                {
+                    Add(output.ToPushObject(objectName, FileStat.None, insertedUnixMs, Codec), $"the output of '{r.Command.Run}'");
+                }
+                if (Problem(r) is { } problem)
+                {
+                    Notes.Add(problem);
+                }
+            }
+            Add(CommandStatus.ToPushObject(results, insertedUnixMs, Codec), "the agent's own");
+        }
+
+        /// <summary>Whether an object may be pushed; a secret is noted instead.</summary>
+        public bool MayPush(string objectName)
+        {
+            if (!settings.Sensitive.Matches(objectName))
+            {
+                return true;
+            }
+            NoteSecret(objectName);
+            return false;
+        }
+
+        private void Add(PushObject o, string source)
+        {
+            if (Objects.ContainsKey(o.Name))
+            {
+                Notes.Add($"'{o.Name}' is given twice: {source} is pushed");
+            }
+            Objects[o.Name] = o;
+            var header = RecordHeaderOf(o);
+            if ((header.Flags & RecordFlags.Omitted) != 0)
+            {
+                Notes.Add(string.Create(CultureInfo.InvariantCulture, $"'{o.Name}' is {header.RawLength} bytes, over the {settings.SizeCap} byte cap: pushed as a record that says so, without its contents"));
+            }
+        }
+
+        private void NoteSecret(string name) =>
+            Notes.Add($"not pushed: '{name}' looks like a secret (deny-list: {string.Join(" ", settings.Sensitive.Globs)})");
+
+        private static RecordHeader RecordHeaderOf(PushObject o) => RecordHeader.TryRead(o.Record, out var header, out _) ? header : default;
+
+        /// <summary>What went wrong with a command, or null when it exited 0.</summary>
+        private static string? Problem(CommandResult r)
+        {
+            var output = ObjectPath.CommandOutput(r.Command.Name);
+            if (r.TimedOut)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"command '{r.Command.Name}' timed out after {r.Command.Timeout.TotalSeconds:0.###} s and was killed with everything it started; {output} keeps what was pushed before");
+            }
+            if (r.ExitCode is null)
+            {
+                return $"command '{r.Command.Name}' could not start ({r.Failure}); {output} keeps what was pushed before";
+            }
+            var stderr = r.Stderr.Split('\n', 2)[0].Trim();
+            return r.ExitCode == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"command '{r.Command.Name}' exited with status {r.ExitCode}{(stderr.Length > 0 ? ": " + stderr : "")}");
+        }
+    }
+}
