@@ -8,7 +8,7 @@ public sealed record CollectedObjects(IReadOnlyList<PushObject> Objects, IReadOn
 
 /// <summary>
 /// Gathers what a push sends, in this order: the outgoing directory, the hardware identification
-/// file, the commands the agent runs (and their status object, <see cref="CommandStatus"/>). An
+/// file, the commands the agent runs (and their status object, <see cref="CommandStatusObject"/>). An
 /// object a later source names again replaces the earlier one, with a note. Objects the deny-list
 /// names are neither read nor run.
 /// </summary>
@@ -84,7 +84,7 @@ public static class ObjectCollector
                     Notes.Add(problem);
                 }
             }
-            Add(CommandStatus.ToPushObject(results, insertedUnixMs, Codec), "the agent's own");
+            Add(CommandStatusObject.ToPushObject(results, insertedUnixMs, Codec), "the agent's own");
         }
 
         /// <summary>Whether an object may be pushed; a secret is noted instead.</summary>

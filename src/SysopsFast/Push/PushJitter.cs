@@ -9,10 +9,15 @@ public static class PushJitter
     public static TimeSpan Draw(TimeSpan jitter, Random random) =>
         jitter <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(random.NextDouble() * jitter.Ticks));
 
+    /// <summary>The longest single Task.Delay (it takes up to about 49 days).</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromDays(1);
+
     /// <summary>Waits a drawn delay; cancellation (Ctrl-C) ends the wait at once, with <see cref="OperationCanceledException"/>.</summary>
-    public static Task DelayAsync(TimeSpan jitter, Random random, CancellationToken cancellationToken)
+    public static async Task DelayAsync(TimeSpan jitter, Random random, CancellationToken cancellationToken)
     {
-        var delay = Draw(jitter, random);
-        return delay == TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, cancellationToken);
+        for (var left = Draw(jitter, random); left > TimeSpan.Zero; left -= Step)
+        {
+            await Task.Delay(left < Step ? left : Step, cancellationToken);
+        }
     }
 }

@@ -13,7 +13,7 @@ namespace SysopsFast.Push;
 /// (<c>kv agent/command-status '*.exit' --only-drift</c>). Only what stays the same from run to run
 /// is in it, so an unchanged status costs an expiry refresh.
 /// </summary>
-public static class CommandStatus
+public static class CommandStatusObject
 {
     public const string ObjectName = "agent/command-status";
 
