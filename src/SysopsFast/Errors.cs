@@ -56,6 +56,9 @@ internal static class Errors
     public static SysopsFastException SensitiveObjects(IReadOnlyList<string> keys) =>
         new($"{keys.Count} object(s) look like secrets (a password hash, a private key) that every reader of the fleet could read: {string.Join(", ", keys.Take(5))}{(keys.Count > 5 ? ", …" : "")}; remove them, or import them anyway", remedy: ErrorRemedy.AllowSensitive);
 
+    public static SysopsFastException AgentConfigTooOpen(string file) =>
+        new($"the agent configuration file '{file}' can be changed by users other than its owner, and it names the commands the agent runs; make it writable by its owner only with chmod go-w '{file}'");
+
     public static SysopsFastException BadCommand(string text, string why) =>
         new($"'{text}' is not a command to run ({why}); write it as name=command, such as sysctl-a=sysctl -a", remedy: ErrorRemedy.Command);
 

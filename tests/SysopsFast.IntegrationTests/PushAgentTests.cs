@@ -228,6 +228,7 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
             run = "echo 2026"
             timeout = "5s"
             """);
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var (exit, stdout, stderr) = await CliProcessTests.Run("push", "--config", config, "--command", "uname-a=echo from the command line");
         Assert.True(exit == 0, stdout + stderr);
         Assert.Contains($"sysops-fast: warning: {config}:9: unknown key 'colour' ignored", stderr, StringComparison.Ordinal);
@@ -252,6 +253,7 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
     {
         var config = Path.Combine(_work, "bad.toml");
         await File.WriteAllTextAsync(config, "hostname = \"h.example.org\"\n\nttl = \"6w\"\n");
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var (exit, _, stderr) = await CliProcessTests.Run("push", "--config", config);
         Assert.Equal(2, exit);
         Assert.Equal($"sysops-fast: {config}:3: ttl: '6w' has an unknown unit; use s, m, h or d\n", stderr);

@@ -172,10 +172,22 @@ public sealed class PushSettingsTests : IDisposable
         Assert.Equal(TimeSpan.Zero, PushJitter.Draw(TimeSpan.Zero, random));
     }
 
+    [Fact]
+    public void A_file_others_may_change_is_refused()
+    {
+        var file = Write("agent.toml", "[commands.x]\nrun = \"id\"\n");
+        File.SetUnixFileMode(file, File.GetUnixFileMode(file) | UnixFileMode.GroupWrite);
+        var e = Assert.Throws<SysopsFastException>(() => PushSettings.Resolve(new PushRequest { ConfigFile = file, Servers = ["127.0.0.1:7000"] }));
+        Assert.Contains($"chmod go-w '{file}'", e.Message, StringComparison.Ordinal);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        Assert.Single(PushSettings.Resolve(new PushRequest { ConfigFile = file, Servers = ["127.0.0.1:7000"] }).Commands);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);
         File.WriteAllText(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return path;
     }
 }

@@ -33,7 +33,19 @@ public static class AgentConfigFile
         return File.Exists(DefaultPath) ? DefaultPath : null;
     }
 
-    public static AgentConfig Load(string path) => Parse(TomlSyntax.Read(path, "agent configuration file"), path);
+    /// <summary>
+    /// Reads the file; one that users other than its owner may change is refused: it names the
+    /// commands this agent runs, and the servers and deny-list its pushes obey.
+    /// </summary>
+    public static AgentConfig Load(string path)
+    {
+        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        if (!OperatingSystem.IsWindows() && File.Exists(path) && (File.GetUnixFileMode(path) & othersWrite) != 0)
+        {
+            throw Errors.AgentConfigTooOpen(path);
+        }
+        return Parse(TomlSyntax.Read(path, "agent configuration file"), path);
+    }
 
     public static AgentConfig Parse(string text, string fileName)
     {

@@ -47,15 +47,24 @@ public static class CommandRunner
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     /// <summary>Every command, at most <paramref name="concurrency"/> at once; results in the order given.</summary>
-    public static async Task<IReadOnlyList<CommandResult>> RunAllAsync(IReadOnlyList<CommandSpec> commands, long sizeCap, CancellationToken cancellationToken, int concurrency = DefaultConcurrency)
+    public static Task<IReadOnlyList<CommandResult>> RunAllAsync(IReadOnlyList<CommandSpec> commands, long sizeCap, CancellationToken cancellationToken, int concurrency = DefaultConcurrency) =>
+        RunAllAsync(commands, sizeCap, r => r, cancellationToken, concurrency);
+
+    /// <summary>
+    /// Every command, at most <paramref name="concurrency"/> at once, each result passed to
+    /// <paramref name="whenDone"/> before its slot is freed: a caller that encodes the output there
+    /// holds at most <paramref name="concurrency"/> raw outputs at a time.
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> RunAllAsync<T>(IReadOnlyList<CommandSpec> commands, long sizeCap, Func<CommandResult, T> whenDone, CancellationToken cancellationToken, int concurrency = DefaultConcurrency)
     {
+        ArgumentNullException.ThrowIfNull(whenDone);
         using var gate = new SemaphoreSlim(concurrency);
         return await Task.WhenAll(commands.Select(async c =>
         {
             await gate.WaitAsync(cancellationToken);
             try
             {
-                return await RunAsync(c, sizeCap, cancellationToken);
+                return whenDone(await RunAsync(c, sizeCap, cancellationToken));
             }
             finally
             {

@@ -32,7 +32,8 @@ public static class ObjectCollector
         var commands = settings.Commands.Where(c => collected.MayPush(ObjectPath.CommandOutput(c.Name))).ToList();
         if (commands.Count > 0)
         {
-            var results = await CommandRunner.RunAllAsync(commands, settings.SizeCap, cancellationToken);
+            // Each output is encoded as its command ends, so raw outputs do not pile up.
+            var results = await CommandRunner.RunAllAsync(commands, settings.SizeCap, r => (Result: r with { Output = null }, Record: r.Output?.ToPushObject(ObjectPath.CommandOutput(r.Command.Name), FileStat.None, insertedUnixMs, Codec)), cancellationToken);
             collected.AddCommands(results, insertedUnixMs);
         }
         return new CollectedObjects([.. collected.Objects.Values], collected.Notes);
@@ -70,21 +71,20 @@ public static class ObjectCollector
             }
         }
 
-        public void AddCommands(IReadOnlyList<CommandResult> results, long insertedUnixMs)
+        public void AddCommands(IReadOnlyList<(CommandResult Result, PushObject? Record)> results, long insertedUnixMs)
         {
-            foreach (var r in results)
+            foreach (var (result, record) in results)
             {
-                var objectName = ObjectPath.CommandOutput(r.Command.Name);
-                if (r.Output is { } output)
+                if (record is not null)
                 {
-                    Add(output.ToPushObject(objectName, FileStat.None, insertedUnixMs, Codec), $"the output of '{r.Command.Run}'");
+                    Add(record, $"the output of '{result.Command.Run}'");
                 }
-                if (Problem(r) is { } problem)
+                if (Problem(result) is { } problem)
                 {
                     Notes.Add(problem);
                 }
             }
-            Add(CommandStatusObject.ToPushObject(results, insertedUnixMs, Codec), "the agent's own");
+            Add(CommandStatusObject.ToPushObject(results.Select(r => r.Result), insertedUnixMs, Codec), "the agent's own");
         }
 
         /// <summary>Whether an object may be pushed; a secret is noted instead.</summary>
