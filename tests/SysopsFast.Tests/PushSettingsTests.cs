@@ -8,7 +8,7 @@ namespace SysopsFast.Tests;
 /// <summary>The agent's configuration file and how a push's settings are resolved from it and the command line.</summary>
 public sealed class PushSettingsTests : IDisposable
 {
-    /// <summary>The schema of docs/FORMAT.md ("The agent's configuration"), as the packaged example holds it.</summary>
+    /// <summary>The schema of the agent configuration file (issue 11), as the packaged example holds it.</summary>
     private const string Schema = """
         servers = ["redis://10.1.0.1:6379", "rediss://10.1.0.2:6380"]   # this host's core; omit to use the topology's local core
         topology = "/etc/sysops-fast/topology.toml"
@@ -47,6 +47,25 @@ public sealed class PushSettingsTests : IDisposable
         Assert.Equal(new TlsFiles("/etc/sysops-fast/ca.pem"), v.Tls);
         Assert.Equal([new ConfiguredCommand("sysctl-a", "sysctl -a", "30s"), new ConfiguredCommand("packages", "dpkg-query -W", null)], v.ConfiguredCommands);
     }
+
+    /// <summary>The README's example (The push agent) is the schema, with its comments.</summary>
+    [Fact]
+    public void The_readme_example_parses_without_warnings()
+    {
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md"));
+        var start = readme.IndexOf("```toml\n", StringComparison.Ordinal) + "```toml\n".Length;
+        var example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        var config = AgentConfigFile.Parse(example, "README.md");
+        Assert.Empty(config.Warnings);
+        Assert.Equal(Describe(AgentConfigFile.Parse(Schema, "README.md").Values), Describe(config.Values));
+    }
+
+    /// <summary>Every value a file gives, lists included (a record compares lists by reference).</summary>
+    private static string Describe(PushRequest v) => string.Join('\n', (string?[])
+    [
+        string.Join(',', v.Servers), v.TopologyFile, v.Hostname, v.Directory, v.Ttl, v.Timeout, v.MaxObjectSize, v.Jitter, v.Ledger,
+        v.HardwareIdentification, string.Join(',', v.Sensitive ?? []), v.Tls?.ToString(), string.Join(',', v.ConfiguredCommands),
+    ]);
 
     [Fact]
     public void Unknown_keys_and_tables_are_warnings_and_paths_are_relative_to_the_file()
@@ -128,6 +147,29 @@ public sealed class PushSettingsTests : IDisposable
         var file = Write("agent.toml", "servers = [\"127.0.0.1:7000\"]\nhostname = \"h.example.com\"\n");
         Assert.Equal([ServerAddress.Parse("127.0.0.1:7000")], PushSettings.Resolve(new PushRequest { ConfigFile = file }).Servers);
         Assert.Equal(2, PushSettings.Resolve(new PushRequest { ConfigFile = file, TopologyFile = topology }).Servers.Count);
+    }
+
+    [Theory]
+    [InlineData("--timeout", "100d", "is longer than a wait may be")]
+    [InlineData("--command-timeout", "0", "is no time to wait")]
+    [InlineData("--max-object-size", "1T", "is not a size")]
+    [InlineData("--hardware-identification", "/nonexistent/hw.json", "cannot read command outputs from '/nonexistent/hw.json': there is no such file")]
+    [InlineData("--dir", "/nonexistent/outgoing", "'/nonexistent/outgoing' is not a directory")]
+    [InlineData("--hostname", "a/b", "'a/b' cannot be a host name (it contains '/'")]
+    public void Bad_values_on_the_command_line_are_refused_before_anything_runs(string option, string value, string why)
+    {
+        var request = new PushRequest { Servers = ["127.0.0.1:7000"], Hostname = "h.example.org" };
+        request = option switch
+        {
+            "--timeout" => request with { Timeout = value },
+            "--command-timeout" => request with { CommandTimeout = value },
+            "--max-object-size" => request with { MaxObjectSize = value },
+            "--hardware-identification" => request with { HardwareIdentification = value },
+            "--dir" => request with { Directory = value },
+            _ => request with { Hostname = value },
+        };
+        var e = Assert.Throws<SysopsFastException>(() => PushSettings.Resolve(request));
+        Assert.Contains(why, e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

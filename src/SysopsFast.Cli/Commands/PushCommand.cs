@@ -7,7 +7,7 @@ internal static class PushCommand
 {
     public static Command Build()
     {
-        var config = new Option<string?>("--config") { HelpName = CompletionCommand.FileValue, Description = $"Agent configuration file (default: {AgentConfigFile.DefaultPath} when it exists); options given here override it" };
+        var config = new Option<string?>("--config") { HelpName = CompletionCommand.FileValue, Description = $"Agent configuration file (default: {AgentConfigFile.DefaultPath} when it exists; '' for none); options given here override it" };
         var dir = new Option<string?>("--dir", "-d") { HelpName = CompletionCommand.DirectoryValue, Description = $"Directory of outgoing objects: files are command outputs, symlinks share the file they point to (default: {PushSettings.DefaultDirectory}, when it exists)" };
         var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the configuration's servers, else the servers of the topology's local core)");
         var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };

@@ -18,10 +18,17 @@ public static class DurationParser
         return span == TimeSpan.Zero ? null : span;
     }
 
-    /// <summary>A wait: a duration above 0.</summary>
+    /// <summary>Timers take at most ~49 days; no wait of ours needs more than this.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(30);
+
+    /// <summary>A wait: a duration above 0, at most 30 days.</summary>
     public static TimeSpan ParseTimeout(string text)
     {
         var span = Parse(text);
+        if (span > LongestWait)
+        {
+            throw Errors.BadArgument($"'{text}' is longer than a wait may be; give at most 30 days");
+        }
         return span > TimeSpan.Zero ? span : throw Errors.BadArgument($"'{text}' is no time to wait; give a number of seconds above 0");
     }
 

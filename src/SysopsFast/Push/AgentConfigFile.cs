@@ -23,15 +23,14 @@ public static class AgentConfigFile
 {
     public const string DefaultPath = "/etc/sysops-fast/agent.toml";
 
-    /// <summary>The file given (which must exist), else <see cref="DefaultPath"/> when it exists, else null.</summary>
-    public static string? Locate(string? explicitPath)
+    /// <summary>The file given (which must exist; empty: none), else <see cref="DefaultPath"/> when it exists, else null.</summary>
+    public static string? Locate(string? explicitPath) => explicitPath switch
     {
-        if (!string.IsNullOrEmpty(explicitPath))
-        {
-            return File.Exists(explicitPath) ? explicitPath : throw Errors.BadArgument($"the agent configuration file '{explicitPath}' does not exist; check its path");
-        }
-        return File.Exists(DefaultPath) ? DefaultPath : null;
-    }
+        null => File.Exists(DefaultPath) ? DefaultPath : null,
+        "" => null,
+        _ when File.Exists(explicitPath) => explicitPath,
+        _ => throw Errors.BadArgument($"the agent configuration file '{explicitPath}' does not exist; check its path"),
+    };
 
     /// <summary>
     /// Reads the file; one that users other than its owner may change is refused: it names the

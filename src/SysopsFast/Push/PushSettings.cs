@@ -10,7 +10,7 @@ namespace SysopsFast.Push;
 /// </summary>
 public sealed record PushRequest
 {
-    /// <summary>The agent configuration file; null for <see cref="AgentConfigFile.DefaultPath"/> when it exists.</summary>
+    /// <summary>The agent configuration file; null for <see cref="AgentConfigFile.DefaultPath"/> when it exists, empty for none.</summary>
     public string? ConfigFile { get; init; }
     public IReadOnlyList<string> Servers { get; init; } = [];
     public string? TopologyFile { get; init; }
@@ -166,7 +166,8 @@ public sealed record PushSettings
     {
         null => File.Exists(Push.HardwareIdentificationFile.DefaultPath) ? Push.HardwareIdentificationFile.DefaultPath : null,
         "" => null,
-        _ => given,
+        _ when File.Exists(given) => given,
+        _ => throw Errors.HardwareIdentificationInvalid(given, "there is no such file"),
     };
 
     /// <summary>systemd's StateDirectory= when run as a service, else the user's XDG state directory.</summary>
