@@ -16,10 +16,17 @@ fail() { echo "aot smoke: FAILED: $*" >&2; exit 1; }
 "$CLI" push --dir "$dir/out" --server "127.0.0.1:$PORT" --hostname smoke.example.com >"$dir/push.log" || fail "push ($(cat "$dir/push.log"))"
 [ "$("$CLI" grep sysctl-conf somaxconn -H --server "127.0.0.1:$PORT")" = "smoke.example.com:net.core.somaxconn = 4096" ] || fail "grep after push"
 "$CLI" dump "$dir/dump" --server "127.0.0.1:$PORT" 2>/dev/null || fail "dump"
-cmp -s "$dir/out/sysctl-conf" "$dir/dump/smoke.example.com/cmd/sysctl-conf" || fail "dump did not give the pushed bytes back"
+cmp -s "$dir/out/sysctl-conf" "$dir/dump/smoke.example.com/#cmd/sysctl-conf" || fail "dump did not give the pushed bytes back"
 "$CLI" import "$dir/dump" --server "127.0.0.1:$PORT/2" 2>/dev/null || fail "import"
 [ "$("$CLI" grep sysctl-conf somaxconn --server "127.0.0.1:$PORT/2")" = "net.core.somaxconn = 4096" ] || fail "grep after import"
 "$CLI" topology --server "127.0.0.1:$PORT" >/dev/null || fail "topology"
+# The agent's own parts: agent.toml (Tomlyn), a command it runs (setsid, process group), the JSON file.
+printf '{"lldp-xml": "<lldp/>\\n"}' >"$dir/hw.json"
+printf 'servers = ["127.0.0.1:%s/4"]\nhostname = "agent.example.com"\nledger = "pushed.json"\nhardware_identification = "hw.json"\n[commands.uname-a]\nrun = "echo agent smoke"\n' "$PORT" >"$dir/agent.toml"
+chmod 600 "$dir/agent.toml"   # the agent refuses a configuration others may change
+"$CLI" push --config "$dir/agent.toml" >"$dir/push.log" 2>&1 || fail "push --config ($(cat "$dir/push.log"))"
+[ "$("$CLI" grep uname-a smoke -H --server "127.0.0.1:$PORT/4")" = "agent.example.com:agent smoke" ] || fail "grep of a command the agent ran"
+[ "$("$CLI" grep lldp-xml lldp --server "127.0.0.1:$PORT/4")" = "<lldp/>" ] || fail "grep of the hardware identification file"
 
 # The query commands of issue 8, on the standalone server and then on a 3-primary Redis Cluster.
 queries() { # server label

@@ -58,6 +58,7 @@ internal static class CliRunner
         ErrorRemedy.Site => " (--site, --scope)",
         ErrorRemedy.Port => " (--port)",
         ErrorRemedy.PushDirectory => " (--dir)",
+        ErrorRemedy.Command => " (--command)",
         ErrorRemedy.Regex => " (-F for literal text)",
         ErrorRemedy.HostCount => " (--hosts)",
         ErrorRemedy.HostName => " (--hostname)",

@@ -72,49 +72,8 @@ internal static class CommonOptions
     }
 
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>
-    public static TimeSpan? ParseTtl(string text)
-    {
-        var span = ParseDuration(text);
-        return span == TimeSpan.Zero ? null : span;
-    }
+    public static TimeSpan? ParseTtl(string text) => Config.DurationParser.ParseTtl(text);
 
     /// <summary>A wait (push's <c>--timeout</c>): a duration as for <see cref="ParseTtl"/>, plain numbers in seconds, above 0.</summary>
-    public static TimeSpan ParseTimeout(string text)
-    {
-        var span = ParseDuration(text);
-        return span > TimeSpan.Zero ? span : throw Errors.BadArgument($"'{text}' is no time to wait; give a number of seconds above 0");
-    }
-
-    /// <summary>The longest duration taken: expiries are added to the clock, which ends in year 9999.</summary>
-    private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(36500);
-
-    /// <summary>
-    /// 6h, 30m, 90s, 2d or a number of seconds: 0, or from 1 ms to 100 years (Redis refuses an
-    /// expiry of 0 ms); anything else (empty, NaN, a sign, another unit) is a usage error.
-    /// </summary>
-    private static TimeSpan ParseDuration(string text)
-    {
-        var t = text.Trim();
-        var unit = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
-        var seconds = unit switch
-        {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            _ => throw Errors.BadArgument($"'{text}' has an unknown unit; use s, m, h or d"),
-        };
-        var number = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? t[..^1] : t;
-        if (!double.TryParse(number, System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowExponent, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            || !double.IsFinite(n))
-        {
-            throw Errors.BadArgument($"'{text}' is not a duration; write it as 6h, 30m, 90s or a number of seconds");
-        }
-        var total = n * seconds;
-        if (total > LongestDuration.TotalSeconds || (total > 0 && total < 0.001))
-        {
-            throw Errors.BadArgument($"'{text}' is out of range; give 0, or from 1 ms to 100 years");
-        }
-        return TimeSpan.FromSeconds(total);
-    }
+    public static TimeSpan ParseTimeout(string text) => Config.DurationParser.ParseTimeout(text);
 }

@@ -38,7 +38,12 @@ internal static class HelpExamples
         ["info"] = ["sysops-fast info", "sysops-fast info --scope global --json"],
         ["extract"] = ["sysops-fast extract --search /etc/passwd --md5sum --prefix-hostnames", "sysops-fast extract --search sysctl.conf --compare-all --hostlist --scope site --site eat1"],
         ["migrate"] = ["sysops-fast migrate --from redis://old-mps:6379/1 --server redis://new-mps:6379"],
-        ["push"] = ["sysops-fast push --dir /var/lib/sysops-fast/outgoing --server redis://mps01:6379 --server redis://mps02:6379"],
+        ["push"] =
+        [
+            "sysops-fast push --dir /var/lib/sysops-fast/outgoing --server redis://mps01:6379 --server redis://mps02:6379",
+            "sysops-fast push --dir /var/lib/sysops-fast/outgoing --command sysctl-a='sysctl -a' --command 'packages=dpkg-query -W' --command-timeout 60s",
+            "sysops-fast push --config /etc/sysops-fast/agent.toml --hostname web01.example.com  # the file's settings, one overridden",
+        ],
         ["dict"] =
         [
             "sysops-fast dict train --scope local                 # from a timer, on one machine per core",

@@ -32,6 +32,9 @@ public enum ErrorRemedy
     /// <summary>Give the push agent's directory of outgoing objects.</summary>
     PushDirectory,
 
+    /// <summary>Give the command to run as name=command.</summary>
+    Command,
+
     /// <summary>Fix the regular expression, or search for literal text.</summary>
     Regex,
 

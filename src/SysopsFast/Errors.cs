@@ -32,7 +32,8 @@ internal static class Errors
 
     public static SysopsFastException BadArgument(string what, ErrorRemedy remedy = ErrorRemedy.None) => new(what, remedy: remedy);
 
-    public static SysopsFastException TopologyInvalid(string file, int line, string? key, string why) =>
+    /// <summary>A configuration file (topology, agent) that cannot be used: file, line, key and why.</summary>
+    public static SysopsFastException FileInvalid(string file, int line, string? key, string why) =>
         new(key is null
             ? $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {why}"
             : $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {key}: {why}");
@@ -55,11 +56,24 @@ internal static class Errors
     public static SysopsFastException SensitiveObjects(IReadOnlyList<string> keys) =>
         new($"{keys.Count} object(s) look like secrets (a password hash, a private key) that every reader of the fleet could read: {string.Join(", ", keys.Take(5))}{(keys.Count > 5 ? ", …" : "")}; remove them, or import them anyway", remedy: ErrorRemedy.AllowSensitive);
 
+    public static SysopsFastException AgentConfigTooOpen(string file) =>
+        new($"the agent configuration file '{file}' can be changed by users other than its owner, and it names the commands the agent runs; make it writable by its owner only with chmod go-w '{file}'");
+
+    public static SysopsFastException BadCommand(string text, string why) =>
+        new($"'{text}' is not a command to run ({why}); write it as name=command, such as sysctl-a=sysctl -a", remedy: ErrorRemedy.Command);
+
+    /// <summary>Another push holds the lock file: two pushes at once would write the same keys and ledger.</summary>
+    public static SysopsFastException PushRunning(string lockFile, string holder) =>
+        new($"another push is running ({holder}; it holds '{lockFile}'); this one stops so that they do not overlap");
+
+    public static SysopsFastException HardwareIdentificationInvalid(string file, string why) =>
+        new($"cannot read command outputs from '{file}': {why}; fix the file, or give another");
+
     public static SysopsFastException BadHostName(string host) =>
-        new($"'{host}' cannot be a host name (it is blank or contains '#', which separates host from object in a key); give another", remedy: ErrorRemedy.HostName);
+        new($"'{host}' cannot be a host name ({ObjectKey.HostNameProblem(host)}); give another", remedy: ErrorRemedy.HostName);
 
     public static SysopsFastException BadHostDirectory(string directory, string host) =>
-        new($"the directory '{host}' in {directory} cannot be a host name (it is blank or contains '#', which separates host from object in a key); rename or remove it");
+        new($"the directory '{host}' in {directory} cannot be a host name ({ObjectPath.HostDirectoryProblem(host)}); rename or remove it");
 
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");

@@ -22,11 +22,19 @@ public static class ObjectKey
 
     public static string Make(string host, string objectName) => host + Separator + objectName;
 
+    /// <summary>The one rule for a host name a writer may store (<see cref="HostNameProblem"/>).</summary>
+    public static bool IsHostName(string host) => HostNameProblem(host) is null;
+
     /// <summary>
-    /// The one rule for a host name a writer may store: not blank, and no <c>#</c> (readers split a
-    /// key at its first <c>#</c>, so <c>evil#host#/etc/x</c> would read as host <c>evil</c>).
+    /// Why <paramref name="host"/> cannot be stored as a host name, or null: it must not be blank, nor
+    /// hold <c>#</c> (readers split a key at its first <c>#</c>, so <c>evil#host#/etc/x</c> would read
+    /// as host <c>evil</c>), '/' or a control character (a host is a directory of a dump tree).
     /// </summary>
-    public static bool IsHostName(string host) => !string.IsNullOrWhiteSpace(host) && !host.Contains(Separator, StringComparison.Ordinal);
+    public static string? HostNameProblem(string host) =>
+        string.IsNullOrWhiteSpace(host) ? "it is blank"
+        : host.Contains(Separator, StringComparison.Ordinal) ? "it contains '#', which separates host from object in a key"
+        : host.Any(c => c == '/' || char.IsControl(c)) ? "it contains '/' or a control character"
+        : null;
 
     public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
 

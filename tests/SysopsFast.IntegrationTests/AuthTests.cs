@@ -135,7 +135,7 @@ public sealed class AuthTests(PasswordServerFixture fixture) : IClassFixture<Pas
         var outgoing = Path.Combine(fixture.Directory, "outgoing-open");
         System.IO.Directory.CreateDirectory(outgoing);
         await File.WriteAllTextAsync(Path.Combine(outgoing, "uname-a"), "Linux\n");
-        var push = await CliProcessTests.RunWithEnvironment(PasswordFile(file), "push", "--dir", outgoing, "--hostname", "h.example.org", "--server", Address);
+        var push = await CliProcessTests.RunWithEnvironment(PasswordFile(file), "push", "--dir", outgoing, "--hostname", "h.example.org", "--ledger", Path.Combine(fixture.Directory, "open.ledger"), "--server", Address);
         Assert.Equal(2, push.Exit);
         Assert.Contains("chmod 600", push.Stderr, StringComparison.Ordinal);
     }
@@ -174,7 +174,7 @@ public sealed class AuthTests(PasswordServerFixture fixture) : IClassFixture<Pas
         var outgoing = Path.Combine(fixture.Directory, "outgoing-reader");
         System.IO.Directory.CreateDirectory(outgoing);
         await File.WriteAllTextAsync(Path.Combine(outgoing, "uname-a"), "Linux\n");
-        var push = await CliProcessTests.RunWithEnvironment(Password(PasswordServerFixture.ReaderPassword), "push", "--dir", outgoing, "--hostname", "r.example.org", "--server", $"redis://reader@{Address}");
+        var push = await CliProcessTests.RunWithEnvironment(Password(PasswordServerFixture.ReaderPassword), "push", "--dir", outgoing, "--hostname", "r.example.org", "--ledger", Path.Combine(fixture.Directory, "reader.ledger"), "--server", $"redis://reader@{Address}");
         Assert.Equal(2, push.Exit);
         Assert.Matches($"the Redis server {System.Text.RegularExpressions.Regex.Escape(Address)} refused .* to this user \\(NOPERM [^)]*no permissions to run the '[a-z]+' command\\)", push.Stdout);
 

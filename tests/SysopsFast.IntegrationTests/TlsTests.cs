@@ -120,7 +120,7 @@ public sealed class TlsTests(TlsServersFixture tls) : IClassFixture<TlsServersFi
         var outgoing = Path.Combine(Certs.Directory, "outgoing-push");
         Directory.CreateDirectory(outgoing);
         await File.WriteAllTextAsync(Path.Combine(outgoing, "uname-a"), "Linux pushed 6.1.0\n");
-        var push = await CliProcessTests.Run("push", "--dir", outgoing, "--hostname", "pushed.example.org", "--server", Rediss(tls.ClientAuth),
+        var push = await CliProcessTests.Run("push", "--dir", outgoing, "--hostname", "pushed.example.org", "--ledger", Path.Combine(Certs.Directory, "pushed.ledger"), "--server", Rediss(tls.ClientAuth),
             "--tls-ca", Certs.CaFile, "--tls-cert", Certs.Client.Cert, "--tls-key", Certs.Client.Key);
         Assert.True(push.Exit == 0, push.Stdout + push.Stderr);
         Assert.Contains(": ok, 1 written", push.Stdout, StringComparison.Ordinal);
@@ -211,7 +211,7 @@ public sealed class TlsTests(TlsServersFixture tls) : IClassFixture<TlsServersFi
         var outgoing = Path.Combine(Certs.Directory, "outgoing-nocert");
         Directory.CreateDirectory(outgoing);
         await File.WriteAllTextAsync(Path.Combine(outgoing, "uname-a"), "Linux\n");
-        var push = await CliProcessTests.Run("push", "--dir", outgoing, "--hostname", "nocert.example.org", "--server", Rediss(tls.ClientAuth), "--tls-ca", Certs.CaFile);
+        var push = await CliProcessTests.Run("push", "--dir", outgoing, "--hostname", "nocert.example.org", "--ledger", Path.Combine(Certs.Directory, "nocert.ledger"), "--server", Rediss(tls.ClientAuth), "--tls-ca", Certs.CaFile);
         Assert.Equal(2, push.Exit);
         Assert.Contains("requires a client certificate and none was given", push.Stdout, StringComparison.Ordinal);
     }

@@ -64,7 +64,10 @@ public class OptionFuzzTests
     });
 
     [Fact]
-    public void Timeouts_are_taken_or_refused() => Fuzz(5, text => Assert.True(CommonOptions.ParseTimeout(text) > TimeSpan.Zero));
+    public void Timeouts_are_taken_or_refused() => Fuzz(5, text => Assert.InRange(CommonOptions.ParseTimeout(text), TimeSpan.FromTicks(1), TimeSpan.FromDays(30)));
+
+    [Fact]
+    public void Size_caps_are_taken_or_refused() => Fuzz(6, text => Assert.InRange(Config.ByteSizeParser.ParseSizeCap(text), 0, Format.RecordDecoder.MaxRawLength));
 
     [Fact]
     public void Server_addresses_are_taken_or_refused() => Fuzz(2, text =>

@@ -7,96 +7,68 @@ internal static class PushCommand
 {
     public static Command Build()
     {
-        var dir = new Option<string>("--dir", "-d") { HelpName = CompletionCommand.DirectoryValue, Description = "Directory of outgoing objects: files are command outputs, symlinks share the file they point to", DefaultValueFactory = _ => "/var/lib/sysops-fast/outgoing" };
-        var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the servers of the topology's local core)");
+        var config = new Option<string?>("--config") { HelpName = CompletionCommand.FileValue, Description = $"Agent configuration file (default: {AgentConfigFile.DefaultPath} when it exists; '' for none); options given here override it" };
+        var dir = new Option<string?>("--dir", "-d") { HelpName = CompletionCommand.DirectoryValue, Description = $"Directory of outgoing objects: files are command outputs, symlinks share the file they point to (default: {PushSettings.DefaultDirectory}, when it exists)" };
+        var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the configuration's servers, else the servers of the topology's local core)");
         var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
-        var ttl = new Option<string>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never)", DefaultValueFactory = _ => "6h" };
+        var ttl = new Option<string?>("--ttl") { Description = "Expiry (6h, 30m, seconds; 0 = never; default 6h)" };
         var hostname = new Option<string?>("--hostname") { Description = "Host name to record (default: this machine's FQDN)" };
-        var timeout = new Option<string>("--timeout") { Description = "Time to wait for each server (seconds, or 30s, 1m)", DefaultValueFactory = _ => "10" };
-        var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
+        var timeout = new Option<string?>("--timeout") { Description = "Time to wait for each server (seconds, or 30s, 1m; default 10)" };
+        var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records; the lock file push.lock is kept beside it (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
+        var commands = new Option<string[]>("--command") { HelpName = "NAME=COMMAND", Description = "A command to run with /bin/sh -c, its output pushed as cmd/NAME (repeatable; replaces the configuration's command of that name)", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+        var commandTimeout = new Option<string?>("--command-timeout") { Description = $"Time a command may run before it is killed with everything it started (default {CommandSpec.DefaultTimeoutSeconds}s)" };
+        var hardware = new Option<string?>("--hardware-identification") { HelpName = CompletionCommand.FileValue, Description = $"JSON file of {{\"name\": \"output\"}} command outputs, each pushed as cmd/name (default: {HardwareIdentificationFile.DefaultPath} when it exists; '' for none)" };
+        var maxSize = new Option<string?>("--max-object-size") { Description = "Objects larger than this are stored as a record that says so, without contents (bytes, or 512K, 10MiB, 1G; default 10MiB)" };
+        var jitter = new Option<string?>("--jitter") { Description = "Wait a random time up to this first, so that a fleet's pushes spread out (seconds, or 2m; default 0)" };
         var cache = new Option<string?>("--dictionary-cache") { HelpName = CompletionCommand.DirectoryValue, Description = "Where compression dictionaries fetched from the servers are kept between runs (default: $CACHE_DIRECTORY/dicts, else ~/.cache/sysops-fast/dicts)" };
         var tls = new TlsOptions();
-        var command = new Command("push", "Push this host's objects to every server of its core") { dir, servers, topologyFile, ttl, hostname, timeout, ledger, cache };
+        var command = new Command("push", "Push this host's objects to every server of its core") { config, dir, servers, topologyFile, ttl, hostname, timeout, ledger, commands, commandTimeout, hardware, maxSize, jitter, cache };
         tls.AddTo(command);
-        command.SetAction((parse, ct) => CliRunner.RunAsync(() => PushHandler.RunAsync(
-            parse.GetValue(dir)!,
-            Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], parse.GetValue(topologyFile), tls.Files(parse)),
-            CommonOptions.ParseTtl(parse.GetValue(ttl)!),
-            parse.GetValue(hostname) ?? LocalHostName(),
-            CommonOptions.ParseTimeout(parse.GetValue(timeout)!),
-            new PushFiles(parse.GetValue(ledger) ?? DefaultLedger(), parse.GetValue(cache) ?? DefaultDictionaryCache()),
-            Console.Out, Console.Error, ct), Console.Error, parse.GetValue(CommonOptions.Verbose)));
+        command.SetAction((parse, ct) => CliRunner.RunAsync(
+            () => PushHandler.RunAsync(
+                new PushRequest
+                {
+                    ConfigFile = parse.GetValue(config),
+                    Servers = parse.GetValue(servers) ?? [],
+                    TopologyFile = parse.GetValue(topologyFile),
+                    Hostname = parse.GetValue(hostname),
+                    Directory = parse.GetValue(dir),
+                    Ttl = parse.GetValue(ttl),
+                    Timeout = parse.GetValue(timeout),
+                    MaxObjectSize = parse.GetValue(maxSize),
+                    Jitter = parse.GetValue(jitter),
+                    Ledger = parse.GetValue(ledger),
+                    DictionaryCache = parse.GetValue(cache),
+                    HardwareIdentification = parse.GetValue(hardware),
+                    Commands = parse.GetValue(commands) ?? [],
+                    CommandTimeout = parse.GetValue(commandTimeout),
+                    Tls = tls.Files(parse),
+                },
+                Console.Out, Console.Error, ct),
+            Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
-    }
-
-    /// <summary>systemd's StateDirectory= when run as a service, else the user's XDG state directory.</summary>
-    private static string DefaultLedger()
-    {
-        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } service)
-        {
-            return Path.Combine(service.Split(':')[0], "pushed.json");
-        }
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(state, "sysops-fast", "pushed.json");
-    }
-
-    /// <summary>systemd's CacheDirectory= when run as a service, else the user's XDG cache directory.</summary>
-    private static string DefaultDictionaryCache()
-    {
-        if (Environment.GetEnvironmentVariable("CACHE_DIRECTORY") is { Length: > 0 } service)
-        {
-            return Path.Combine(service.Split(':')[0], "dicts");
-        }
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "sysops-fast", "dicts");
-    }
-
-    private static string LocalHostName()
-    {
-        try
-        {
-            return System.Net.Dns.GetHostEntry(Environment.MachineName).HostName;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return Environment.MachineName;
-        }
     }
 }
 
-/// <summary>The files a push keeps between runs: its ledger and its dictionary cache.</summary>
-internal sealed record PushFiles(string Ledger, string DictionaryCache);
-
 internal static class PushHandler
 {
-    public static async Task<int> RunAsync(string dir, IReadOnlyList<Redis.ServerAddress> servers, TimeSpan? ttl, string hostname, TimeSpan timeout, PushFiles files, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(PushRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var collected = PushAgent.Collect(dir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var objects = collected.Objects;
-        foreach (var name in collected.Sensitive)
+        var settings = PushSettings.Resolve(request);
+        foreach (var w in settings.Warnings)
         {
-            await stderr.WriteLineAsync($"sysops-fast: not pushed: '{name}' looks like a secret (deny-list: {string.Join(" ", SensitiveObjects.Default.Globs)})");
+            await stderr.WriteLineAsync("sysops-fast: warning: " + w);
         }
-        var ledger = PushLedger.Load(files.Ledger);
-        using var dictionaries = DictionaryCache.OnDisk(files.DictionaryCache);
-        var outcomes = await PushAgent.PushAsync(hostname, objects, servers, ttl, timeout, cancellationToken, ledger, dictionaries: dictionaries);
-        foreach (var o in outcomes)
+        var report = await PushRun.RunAsync(settings, cancellationToken);
+        foreach (var note in report.Notes)
+        {
+            await stderr.WriteLineAsync("sysops-fast: " + note);
+        }
+        foreach (var o in report.Outcomes)
         {
             await stdout.WriteLineAsync(o.ToString());
         }
         await stdout.FlushAsync(CancellationToken.None);
-        if (!outcomes.Any(o => o.Succeeded))
-        {
-            return CliRunner.Error; // nothing was taken: the ledger stays as it was
-        }
-        foreach (var warning in new[] { ledger.Save(), dictionaries.Warning }.OfType<string>())
-        {
-            await stderr.WriteLineAsync("sysops-fast: " + warning);
-        }
-        return CliRunner.Matched;
+        return report.AnySucceeded ? CliRunner.Matched : CliRunner.Error;
     }
 }

@@ -6,9 +6,9 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Fleet;
 
 /// <summary>
-/// <c>dump DIR</c>: every record becomes <c>DIR/&lt;host&gt;/&lt;object&gt;</c> (a leading '/' of
-/// the object dropped), with its recorded mode and mtime. Key names come from the network, so a name
-/// that would leave DIR (<c>..</c>, an absolute host, a NUL) is refused and reported, never followed.
+/// <c>dump DIR</c>: every record becomes <c>DIR/&lt;host&gt;/&lt;tree path of the object&gt;</c>
+/// (<see cref="ObjectPath"/>), with its recorded mode and mtime. Key names come from the network, so
+/// a name without a safe path (<c>..</c>, a '/' in the host, a NUL) is refused and reported, never followed.
 /// </summary>
 public sealed class FleetDumper : IRecordProcessorFactory
 {
@@ -29,21 +29,19 @@ public sealed class FleetDumper : IRecordProcessorFactory
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors) { }
 
-    /// <summary>The file a key is dumped to, or null with a reason when the key is not a safe path.</summary>
+    /// <summary>The file a key is dumped to (<see cref="ObjectPath.ToTreePath"/>), or null with a reason when it has none.</summary>
     internal string? PathFor(string key, out string? reason)
     {
         var (host, obj) = ObjectKey.Split(key);
-        var relative = obj.TrimStart('/');
-        string[] parts = [host, .. relative.Split('/')];
-        foreach (var p in parts)
+        var problem = ObjectPath.HostDirectoryProblem(host);
+        var tree = problem is null ? ObjectPath.ToTreePath(obj, out problem) : null;
+        if (tree is null)
         {
-            if (p.Length == 0 || p is "." or ".." || p.Contains('\0', StringComparison.Ordinal) || p.Contains('\\', StringComparison.Ordinal))
-            {
-                reason = $"the key '{key}' does not name a safe path under the dump directory";
-                return null;
-            }
+            reason = $"the key '{key}' does not name a path under the dump directory ({problem})";
+            return null;
         }
-        var path = Path.GetFullPath(Path.Combine([_root, .. parts]));
+        // The mapping cannot climb out; checked again here, where a mistake would write outside.
+        var path = Path.GetFullPath(Path.Combine([_root, host, .. tree.Split('/')]));
         if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             reason = $"the key '{key}' would leave the dump directory";
@@ -62,10 +60,12 @@ public sealed class FleetDumper : IRecordProcessorFactory
         public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
         {
             var name = Encoding.UTF8.GetString(key);
-            var path = _owner.PathFor(name, out var reason);
+            // An invalid byte would be read as U+FFFD: the file would name another key.
+            string? reason = null;
+            var path = System.Text.Unicode.Utf8.IsValid(key) ? _owner.PathFor(name, out reason) : null;
             if (path is null)
             {
-                _owner._refused.Enqueue(reason!);
+                _owner._refused.Enqueue(reason ?? $"the key '{name}' is not UTF-8, so no file name gives it back");
                 return true;
             }
             if ((header.Flags & RecordFlags.Omitted) != 0)

@@ -7,8 +7,9 @@ namespace SysopsFast.Fleet;
 public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IReadOnlyList<string> Skipped, TimeSpan Elapsed);
 
 /// <summary>
-/// <c>import DIR</c>: <c>DIR/&lt;host&gt;/&lt;relative path&gt;</c> becomes the key
-/// <c>&lt;host&gt;#/&lt;relative path&gt;</c>, the reverse of <see cref="FleetDumper"/>.
+/// <c>import DIR</c>: <c>DIR/&lt;host&gt;/&lt;tree path&gt;</c> becomes the key
+/// <c>&lt;host&gt;#&lt;object&gt;</c> (<see cref="ObjectPath.FromTreePath"/>: <c>etc/passwd</c> is
+/// <c>/etc/passwd</c>, <c>#cmd/x</c> is <c>cmd/x</c>), the reverse of <see cref="FleetDumper"/>.
 /// </summary>
 public static class FleetImporter
 {
@@ -28,18 +29,23 @@ public static class FleetImporter
         }
         var skipped = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var files = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => (Host: h.Name, f.FullPath, f.Relative)));
+        var tree = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => TreeFile.Of(h.Name, f.FullPath, f.Relative)));
+        foreach (var f in tree.Where(f => f.Object is null))
+        {
+            skipped.Enqueue($"{f.FullPath}: its path names no object ({f.Problem})");
+        }
+        var files = tree.Where(f => f.Object is not null);
         if (!allowSensitive)
         {
-            RefuseSensitive(files.Select(f => ObjectKey.Make(f.Host, "/" + f.Relative)));
+            RefuseSensitive(files.Select(f => ObjectKey.Make(f.Host, f.Object!)));
         }
         // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
         // hosts' files; the other objects fall back to LZ4.
         var dictionaries = codec == PayloadCodec.ZstdDictionary
-            ? DictionaryTrainer.Train(files.Select(f => ("/" + f.Relative, (Func<byte[]?>)(() => ReadOrNull(f.FullPath)))))
+            ? DictionaryTrainer.Train(files.Select(f => (f.Object!, (Func<byte[]?>)(() => ReadOrNull(f.FullPath)))))
             : [];
 
-        (string, byte[])? Encode((string Host, string FullPath, string Relative) f)
+        (string, byte[])? Encode(TreeFile f)
         {
             byte[] content;
             try
@@ -51,7 +57,7 @@ public static class FleetImporter
                 skipped.Enqueue($"{f.FullPath}: {e.Message}");
                 return null;
             }
-            var objectName = "/" + f.Relative;
+            var objectName = f.Object!;
             var dictionary = dictionaries.GetValueOrDefault(objectName);
             var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
             var record = RecordEncoder.Encode(content, LocalObjects.StatOf(f.FullPath), insertedMs, effective, dictionary: dictionary);
@@ -70,6 +76,16 @@ public static class FleetImporter
             {
                 d.Dispose();
             }
+        }
+    }
+
+    /// <summary>A file of a host's directory, and the object its path stands for (<see cref="ObjectPath.FromTreePath"/>).</summary>
+    private sealed record TreeFile(string Host, string FullPath, string? Object, string? Problem)
+    {
+        public static TreeFile Of(string host, string fullPath, string relative)
+        {
+            var name = ObjectPath.FromTreePath(relative, out var problem);
+            return new TreeFile(host, fullPath, name, problem);
         }
     }
 

@@ -79,11 +79,6 @@ public sealed class RecordDecoder : IDisposable
                 : $"payload longer than the header says ({payload.Length}, expected {header.PayloadLength} bytes)";
             return false;
         }
-        if (header.RawLength > MaxRawLength)
-        {
-            error = $"raw length {header.RawLength} is over the {MaxRawLength} byte limit";
-            return false;
-        }
         if (XxHash3.HashToUInt64(payload) != header.PayloadChecksum)
         {
             error = "payload checksum mismatch";
@@ -91,8 +86,14 @@ public sealed class RecordDecoder : IDisposable
         }
         if ((header.Flags & RecordFlags.Omitted) != 0)
         {
-            content = [];
-            return true;
+            // Nothing is decoded, so the raw length (the object's real size) may exceed the limit.
+            error = payload.IsEmpty ? null : "a record of an object over the size cap has a payload";
+            return payload.IsEmpty;
+        }
+        if (header.RawLength > MaxRawLength)
+        {
+            error = $"raw length {header.RawLength} is over the {MaxRawLength} byte limit";
+            return false;
         }
         var raw = (int)header.RawLength;
         switch (header.Codec)

@@ -108,19 +108,31 @@ public static class RecordEncoder
     /// <summary>Counts like <c>wc -m -l -w</c>: UTF-8 characters, newlines, whitespace-separated words.</summary>
     public static (long Chars, long Lines, long Words) Count(ReadOnlySpan<byte> content)
     {
-        long lines = content.Count((byte)'\n');
-        long chars = Encoding.UTF8.GetCharCount(content);
-        long words = 0;
         var inWord = false;
-        foreach (var b in content)
+        return (Encoding.UTF8.GetCharCount(content), content.Count((byte)'\n'), ContentCounter.Words(content, ref inWord));
+    }
+
+    /// <summary>
+    /// The record of an object over the size cap, from its <paramref name="summary"/> alone: flag
+    /// <see cref="RecordFlags.Omitted"/>, an empty payload, and the real length, md5 and counts.
+    /// </summary>
+    public static byte[] EncodeOmitted(ContentSummary summary, FileStat stat, long insertedUnixMs)
+    {
+        var record = new byte[RecordHeader.Size];
+        new RecordHeader
         {
-            var space = b is (byte)' ' or (byte)'\n' or (byte)'\t' or (byte)'\r' or (byte)'\v' or (byte)'\f';
-            if (!space && !inWord)
-            {
-                words++;
-            }
-            inWord = !space;
-        }
-        return (chars, lines, words);
+            Version = RecordHeader.CurrentVersion,
+            Codec = PayloadCodec.None,
+            Flags = RecordFlags.Omitted,
+            RawLength = summary.Length,
+            Md5 = summary.Md5,
+            InsertedUnixMs = insertedUnixMs,
+            Characters = summary.Characters,
+            Lines = summary.Lines,
+            Words = summary.Words,
+            Stat = stat,
+            PayloadChecksum = XxHash3.HashToUInt64([]),
+        }.WriteTo(record);
+        return record;
     }
 }

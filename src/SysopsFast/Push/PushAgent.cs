@@ -7,26 +7,58 @@ namespace SysopsFast.Push;
 
 /// <summary>
 /// One object of this host, ready to push: its contents, encoded for each server by the push (LZ4,
-/// or zstd with the dictionary that server names current for the object).
+/// or zstd with the dictionary that server names current for the object); or, over the size cap,
+/// only what its header says of them (<see cref="ContentReader"/>).
 /// </summary>
-public sealed class PushObject(string name, ReadOnlyMemory<byte> contents, FileStat stat, long insertedUnixMs)
+public sealed class PushObject
 {
-    public string Name { get; } = name;
+    private readonly ContentSummary? _overCap;
 
-    public ReadOnlyMemory<byte> Contents { get; } = contents;
+    /// <summary>An object within the size cap (whatever it is: the reader applied it).</summary>
+    public PushObject(string name, ReadOnlyMemory<byte> contents, FileStat stat, long insertedUnixMs)
+    {
+        Name = name;
+        Contents = contents;
+        Stat = stat;
+        InsertedUnixMs = insertedUnixMs;
+        Md5 = RecordEncoder.Md5Of(contents.Span);
+    }
 
-    public FileStat Stat { get; } = stat;
+    private PushObject(string name, ContentSummary overCap, FileStat stat, long insertedUnixMs)
+    {
+        Name = name;
+        _overCap = overCap;
+        Stat = stat;
+        InsertedUnixMs = insertedUnixMs;
+        Md5 = overCap.Md5;
+    }
 
-    public long InsertedUnixMs { get; } = insertedUnixMs;
+    /// <summary>The object <paramref name="content"/> was read as: its bytes, or the summary of contents over the cap.</summary>
+    public static PushObject Of(string name, ObjectContent content, FileStat stat, long insertedUnixMs) =>
+        content.Bytes is { } bytes ? new(name, bytes, stat, insertedUnixMs) : new(name, content.OverCap, stat, insertedUnixMs);
 
-    public UInt128 Md5 { get; } = RecordEncoder.Md5Of(contents.Span);
+    public string Name { get; }
+
+    /// <summary>The contents; empty when <see cref="Omitted"/>.</summary>
+    public ReadOnlyMemory<byte> Contents { get; }
+
+    public FileStat Stat { get; }
+
+    public long InsertedUnixMs { get; }
+
+    public UInt128 Md5 { get; }
 
     /// <summary>Over the size cap: stored without its contents, so no dictionary applies.</summary>
-    public bool Omitted => Contents.Length > RecordEncoder.DefaultSizeCap;
+    public bool Omitted => _overCap is not null;
 
-    /// <summary>The record: zstd with <paramref name="dictionary"/>, or LZ4 without one.</summary>
-    public byte[] Encode(CompressionDictionary? dictionary) =>
-        RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary);
+    /// <summary>The contents' length, also when they are <see cref="Omitted"/>.</summary>
+    public long Length => _overCap?.Length ?? Contents.Length;
+
+    /// <summary>The record: zstd with <paramref name="dictionary"/>, or LZ4 without one; header only when <see cref="Omitted"/>.</summary>
+    public byte[] Encode(CompressionDictionary? dictionary) => _overCap is { } summary
+        ? RecordEncoder.EncodeOmitted(summary, Stat, InsertedUnixMs)
+        // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
+        : RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary, sizeCap: long.MaxValue);
 }
 
 /// <summary>A directory's objects, and the names left out as sensitive (never read).</summary>
@@ -70,9 +102,10 @@ public static class PushAgent
 
     /// <summary>
     /// <see cref="CollectDirectory"/>, leaving out (and not reading) the objects that
-    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names.
+    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names; a file
+    /// over <paramref name="sizeCap"/> bytes is pushed as a record that says so (<see cref="ContentReader"/>).
     /// </summary>
-    public static PushCollection Collect(string directory, long insertedUnixMs, SensitiveObjects? sensitive = null)
+    public static PushCollection Collect(string directory, long insertedUnixMs, SensitiveObjects? sensitive = null, long sizeCap = RecordEncoder.DefaultSizeCap)
     {
         if (!Directory.Exists(directory))
         {
@@ -89,16 +122,16 @@ public static class PushAgent
                 left.Add(name);
                 continue;
             }
-            byte[] content;
+            ObjectContent content;
             try
             {
-                content = File.ReadAllBytes(fullPath);
+                content = ContentReader.ReadFile(fullPath, sizeCap);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw Errors.BadArgument($"cannot read '{fullPath}' ({e.Message}); fix its permissions or remove it from {directory}");
             }
-            objects.Add(new PushObject(name, content, isLink ? LocalObjects.StatOf(fullPath) : FileStat.None, insertedUnixMs));
+            objects.Add(PushObject.Of(name, content, isLink ? LocalObjects.StatOf(fullPath) : FileStat.None, insertedUnixMs));
         }
         return new PushCollection(objects, left);
     }

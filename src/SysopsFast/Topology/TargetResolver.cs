@@ -85,11 +85,15 @@ public static class TargetResolver
     /// seed of a cluster, which routes every key itself), else the default server. TLS servers use
     /// <paramref name="tls"/> (each file given replaces the topology file's).
     /// </summary>
-    public static IReadOnlyList<ServerAddress> PushTargets(IReadOnlyList<string> servers, string? topologyFile, TlsFiles? tls = null)
+    public static IReadOnlyList<ServerAddress> PushTargets(IReadOnlyList<string> servers, string? topologyFile, TlsFiles? tls = null) =>
+        PushTargets(servers.Select(ServerAddress.Parse).ToArray(), topologyFile, tls);
+
+    /// <summary><see cref="PushTargets(IReadOnlyList{string}, string?, TlsFiles?)"/> of addresses already parsed (an agent configuration file's).</summary>
+    public static IReadOnlyList<ServerAddress> PushTargets(IReadOnlyList<ServerAddress> servers, string? topologyFile, TlsFiles? tls = null)
     {
         if (servers.Count > 0)
         {
-            return servers.Select(s => ServerAddress.Parse(s).WithTls(tls)).Distinct().ToArray();
+            return servers.Select(s => s.WithTls(tls)).Distinct().ToArray();
         }
         var file = TopologyFile.Locate(topologyFile);
         if (file is null)

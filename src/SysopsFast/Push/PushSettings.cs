@@ -1,0 +1,219 @@
+using SysopsFast.Config;
+using SysopsFast.Redis;
+using SysopsFast.Topology;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// What a user asked a push to do, as given (text, null where not given): the command line's
+/// options, which override the agent's configuration file, which overrides the defaults.
+/// </summary>
+public sealed record PushRequest
+{
+    /// <summary>The agent configuration file; null for <see cref="AgentConfigFile.DefaultPath"/> when it exists, empty for none.</summary>
+    public string? ConfigFile { get; init; }
+    public IReadOnlyList<string> Servers { get; init; } = [];
+    public string? TopologyFile { get; init; }
+    public string? Hostname { get; init; }
+    public string? Directory { get; init; }
+    public string? Ttl { get; init; }
+    public string? Timeout { get; init; }
+    public string? MaxObjectSize { get; init; }
+    public string? Jitter { get; init; }
+    public string? Ledger { get; init; }
+
+    /// <summary>The directory of compression dictionaries fetched from the servers.</summary>
+    public string? DictionaryCache { get; init; }
+
+    /// <summary>The hardware identification file; empty for none.</summary>
+    public string? HardwareIdentification { get; init; }
+
+    /// <summary>Commands as <c>name=command</c>; one named as in the file replaces it.</summary>
+    public IReadOnlyList<string> Commands { get; init; } = [];
+
+    /// <summary>The timeout of commands that give none.</summary>
+    public string? CommandTimeout { get; init; }
+    public TlsFiles? Tls { get; init; }
+
+    /// <summary>Commands with a timeout each (the configuration file's); <see cref="Commands"/> replace those of their name.</summary>
+    public IReadOnlyList<ConfiguredCommand> ConfiguredCommands { get; init; } = [];
+
+    /// <summary>Globs that replace the deny-list (<see cref="SensitiveObjects.DefaultGlobs"/>).</summary>
+    public IReadOnlyList<string>? Sensitive { get; init; }
+
+    /// <summary>
+    /// This request over <paramref name="file"/>'s values: each value given here wins. Servers and a
+    /// topology go together: given here, the file's are not read.
+    /// </summary>
+    public PushRequest Over(PushRequest file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var targets = Servers.Count > 0 || TopologyFile is not null ? this : file;
+        return new PushRequest
+        {
+            Servers = targets.Servers,
+            TopologyFile = targets.TopologyFile,
+            Hostname = Hostname ?? file.Hostname,
+            Directory = Directory ?? file.Directory,
+            Ttl = Ttl ?? file.Ttl,
+            Timeout = Timeout ?? file.Timeout,
+            MaxObjectSize = MaxObjectSize ?? file.MaxObjectSize,
+            Jitter = Jitter ?? file.Jitter,
+            Ledger = Ledger ?? file.Ledger,
+            DictionaryCache = DictionaryCache ?? file.DictionaryCache,
+            HardwareIdentification = HardwareIdentification ?? file.HardwareIdentification,
+            Commands = [.. file.Commands, .. Commands],
+            CommandTimeout = CommandTimeout ?? file.CommandTimeout,
+            Tls = Tls is null ? file.Tls : Tls.Over(file.Tls),
+            ConfiguredCommands = [.. file.ConfiguredCommands, .. ConfiguredCommands],
+            Sensitive = Sensitive ?? file.Sensitive,
+        };
+    }
+}
+
+/// <summary>A push run's settings, resolved (<see cref="Resolve"/>): every value known, every name checked.</summary>
+public sealed record PushSettings
+{
+    public const string DefaultDirectory = "/var/lib/sysops-fast/outgoing";
+    public const string LockFileName = "push.lock";
+    public static readonly TimeSpan DefaultTtl = TimeSpan.FromHours(6);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    public required string Hostname { get; init; }
+    public required IReadOnlyList<ServerAddress> Servers { get; init; }
+
+    /// <summary>The outgoing directory; null when none is read (the default one does not exist).</summary>
+    public string? Directory { get; init; }
+    public TimeSpan? Ttl { get; init; } = DefaultTtl;
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+    public long SizeCap { get; init; } = Format.RecordEncoder.DefaultSizeCap;
+    public TimeSpan Jitter { get; init; }
+    public required string LedgerFile { get; init; }
+
+    /// <summary>Where dictionaries fetched from the servers are kept between runs (<see cref="Push.DictionaryCache"/>).</summary>
+    public required string DictionaryCacheDirectory { get; init; }
+
+    /// <summary>Beside the ledger: held while a push runs, so that two never overlap.</summary>
+    public string LockFile => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(LedgerFile))!, LockFileName);
+    public string? HardwareIdentification { get; init; }
+    public IReadOnlyList<CommandSpec> Commands { get; init; } = [];
+    public SensitiveObjects Sensitive { get; init; } = SensitiveObjects.Default;
+
+    /// <summary>The configuration file's warnings (unknown keys).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The request over the configuration file (given or default) over the defaults; a bad value is an error.</summary>
+    public static PushSettings Resolve(PushRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var file = AgentConfigFile.Locate(request.ConfigFile);
+        var config = file is null ? new AgentConfig(new PushRequest(), []) : AgentConfigFile.Load(file);
+        var r = request.Over(config.Values);
+        var commandTimeout = r.CommandTimeout is { } t ? DurationParser.ParseTimeout(t) : CommandSpec.DefaultTimeout;
+        return new PushSettings
+        {
+            Hostname = HostName(r.Hostname),
+            Servers = TargetResolver.PushTargets(r.Servers, r.TopologyFile, r.Tls),
+            Directory = OutgoingDirectory(r.Directory),
+            Ttl = r.Ttl is { } ttl ? DurationParser.ParseTtl(ttl) : DefaultTtl,
+            Timeout = r.Timeout is { } timeout ? DurationParser.ParseTimeout(timeout) : DefaultTimeout,
+            SizeCap = r.MaxObjectSize is { } size ? ByteSizeParser.ParseSizeCap(size) : Format.RecordEncoder.DefaultSizeCap,
+            Jitter = r.Jitter is { } jitter ? DurationParser.Parse(jitter) : TimeSpan.Zero,
+            LedgerFile = r.Ledger ?? DefaultLedger(),
+            DictionaryCacheDirectory = r.DictionaryCache ?? DefaultDictionaryCache(),
+            HardwareIdentification = HardwareIdentificationFile(r.HardwareIdentification),
+            Commands = MergeCommands(r.ConfiguredCommands, r.Commands, commandTimeout),
+            Sensitive = r.Sensitive is { } globs ? new SensitiveObjects(globs) : SensitiveObjects.Default,
+            Warnings = config.Warnings,
+        };
+    }
+
+    /// <summary>The configured commands, each replaced by a later one of the same name (<c>name=command</c>, the command line's).</summary>
+    private static List<CommandSpec> MergeCommands(IReadOnlyList<ConfiguredCommand> configured, IReadOnlyList<string> given, TimeSpan defaultTimeout)
+    {
+        var commands = new List<CommandSpec>();
+        foreach (var command in configured.Select(c => new CommandSpec(c.Name, c.Run, c.Timeout is { } t ? DurationParser.ParseTimeout(t) : defaultTimeout))
+            .Concat(given.Select(text => ParseCommand(text, defaultTimeout))))
+        {
+            commands.RemoveAll(c => c.Name == command.Name);
+            commands.Add(command);
+        }
+        return commands;
+    }
+
+    /// <summary><c>name=command</c>: the name up to the first '='.</summary>
+    public static CommandSpec ParseCommand(string text, TimeSpan timeout)
+    {
+        var at = text.IndexOf('=', StringComparison.Ordinal);
+        if (at < 0 || string.IsNullOrWhiteSpace(text[(at + 1)..]))
+        {
+            throw Errors.BadCommand(text, "it is not name=command");
+        }
+        var name = text[..at];
+        return ObjectPath.CommandNameProblem(name) is { } problem
+            ? throw Errors.BadCommand(text, $"'{name}' cannot name a command output: {problem}")
+            : new CommandSpec(name, text[(at + 1)..], timeout);
+    }
+
+    private static string HostName(string? given)
+    {
+        var host = given ?? LocalHostName();
+        return ObjectKey.IsHostName(host) ? host : throw Errors.BadHostName(host);
+    }
+
+    /// <summary>A directory given must exist; the default one is read only when it does.</summary>
+    private static string? OutgoingDirectory(string? given) => given switch
+    {
+        null => System.IO.Directory.Exists(DefaultDirectory) ? DefaultDirectory : null,
+        _ when System.IO.Directory.Exists(given) => given,
+        _ => throw Errors.BadArgument($"'{given}' is not a directory; give the directory of outgoing objects", ErrorRemedy.PushDirectory),
+    };
+
+    /// <summary>A file given is read (an error names it if it cannot be); the original's default only when it exists; empty for none.</summary>
+    private static string? HardwareIdentificationFile(string? given) => given switch
+    {
+        null => File.Exists(Push.HardwareIdentificationFile.DefaultPath) ? Push.HardwareIdentificationFile.DefaultPath : null,
+        "" => null,
+        _ when File.Exists(given) => given,
+        _ => throw Errors.HardwareIdentificationInvalid(given, "there is no such file"),
+    };
+
+    /// <summary>systemd's StateDirectory= when run as a service, else the user's XDG state directory.</summary>
+    public static string DefaultLedger()
+    {
+        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } service)
+        {
+            return Path.Combine(service.Split(':')[0], "pushed.json");
+        }
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(state, "sysops-fast", "pushed.json");
+    }
+
+    /// <summary>systemd's CacheDirectory= when run as a service, else the user's XDG cache directory.</summary>
+    public static string DefaultDictionaryCache()
+    {
+        if (Environment.GetEnvironmentVariable("CACHE_DIRECTORY") is { Length: > 0 } service)
+        {
+            return Path.Combine(service.Split(':')[0], "dicts");
+        }
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "sysops-fast", "dicts");
+    }
+
+    /// <summary>The machine's fully qualified name, as the resolver knows it; else its short name.</summary>
+    public static string LocalHostName()
+    {
+        try
+        {
+            return System.Net.Dns.GetHostEntry(Environment.MachineName).HostName;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return Environment.MachineName;
+        }
+    }
+}
