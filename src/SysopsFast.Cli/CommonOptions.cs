@@ -43,20 +43,18 @@ internal static class CommonOptions
         return new BufferedStream(new ProgressStoppingStream(RawStandardOutput()), 64 * 1024);
     }
 
-    /// <summary>
-    /// File descriptor 1 as a plain file stream: unlike the console's stream, which pretends that a
-    /// write to a closed pipe succeeded, it reports EPIPE, so a query whose reader is gone (<c>| head</c>)
-    /// stops (<see cref="CliRunner.IsBrokenPipe"/>) instead of fetching the rest for nobody.
-    /// </summary>
+    /// <summary>Descriptor 1 through write(2) (<see cref="Output.StandardOutputStream"/>: EPIPE reported, <see cref="CliRunner.IsBrokenPipe"/>); the console's stream when there is none.</summary>
     private static Stream RawStandardOutput()
     {
         try
         {
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            // Opening a stream over it fails when descriptor 1 is closed (the handle is not disposed).
+            using var probe = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            return new Output.StandardOutputStream();
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
         {
-            return Console.OpenStandardOutput(); // no usable descriptor 1 (closed): the console's stream copes
+            return Console.OpenStandardOutput(); // no usable descriptor 1: the console's stream copes
         }
     }
 

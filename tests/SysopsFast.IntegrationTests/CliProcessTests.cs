@@ -127,8 +127,8 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
     {
         using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
         pipe.ClientSafePipeHandle.Dispose(); // the reader is gone
-        // Written as the CLI writes its standard output: a file stream over the descriptor.
-        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe.SafePipeHandle.DangerousGetHandle(), ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        // Written as the CLI writes its standard output: write(2) on the descriptor.
+        using var output = new Output.StandardOutputStream((int)pipe.SafePipeHandle.DangerousGetHandle());
         var e = Assert.ThrowsAny<IOException>(() => output.Write(new byte[1024]));
         Assert.True(Cli.CliRunner.IsBrokenPipe(e), $"{e.HResult}: {e.Message}");
         Assert.False(Cli.CliRunner.IsBrokenPipe(new IOException("Broken pipe")));
@@ -149,6 +149,33 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Equal(0, exit);
         Assert.Equal("0", stdout.Trim());
         Assert.Equal("", stderr);
+    }
+
+    /// <summary>
+    /// Commands of a shell group share one open file: each must write at the file's shared offset
+    /// (write(2)), not at offsets of its own (a FileStream's pwrite kept only the last one's lines).
+    /// </summary>
+    [Fact]
+    public async Task Commands_writing_one_after_another_into_one_file_keep_every_line()
+    {
+        var fleet = new SyntheticFleet(40, 17);
+        await FleetGenerator.GenerateAsync(fleet, ServerAddress.Parse($"redis://{redis.Address}/12"), PayloadCodec.Lz4, null, plain: false, CancellationToken.None);
+        var file = Path.Combine(Path.GetTempPath(), $"sysops-fast-group-{Guid.NewGuid():N}.txt");
+        try
+        {
+            string[] cli = ["dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll")];
+            var server = $"redis://{redis.Address}/12";
+            var (exit, _, stderr) = await RunProgram("bash", null, new Dictionary<string, string?> { ["FILE"] = file, ["SERVER"] = server },
+                ["-c", "{ \"$@\" search sysctl-a --server \"$SERVER\"; \"$@\" search uname-a --server \"$SERVER\"; } > \"$FILE\"", "bash", .. cli]);
+            Assert.True(exit == 0, stderr);
+            var lines = await File.ReadAllLinesAsync(file);
+            Assert.Equal(40, lines.Count(l => l.EndsWith("#cmd/sysctl-a", StringComparison.Ordinal)));
+            Assert.Equal(40, lines.Count(l => l.EndsWith("#cmd/uname-a", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Output that presses Ctrl-C when the first bytes arrive.</summary>
