@@ -41,7 +41,7 @@ else
 fi
 
 missing=()
-compgen -c | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
+compgen -c | grep -E '^clang(-[0-9]+)?$' >/dev/null || missing+=(clang) # not -q: an early exit would fail the pipe (SIGPIPE)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v objdump >/dev/null || missing+=(binutils)
 apt_install "${missing[@]}"
