@@ -66,6 +66,8 @@ rm -f "$stage"/usr/lib/sysops-fast/*.pdb
 # Garnet's native storage devices (libaio, io_uring) are built against glibc 2.38, which Debian 12
 # (2.36) does not have, so they could never load; the embedded server keeps its data in memory.
 rm -f "$stage"/usr/lib/sysops-fast/libnative_device*.so
+# Garnet's other native libraries come with their symbols; the runtime's are stripped already.
+strip --strip-unneeded --remove-section=.comment "$stage"/usr/lib/sysops-fast/*.so
 find "$stage/usr/lib/sysops-fast" -type f -exec chmod 644 {} +
 chmod 755 "$stage/usr/lib/sysops-fast/sysops-fast-server"
 [ -e "$stage/usr/lib/sysops-fast/createdump" ] && chmod 755 "$stage/usr/lib/sysops-fast/createdump"
@@ -80,19 +82,41 @@ install -D -m 644 packaging/deb/agent.toml "$stage/etc/sysops-fast/agent.toml"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$stage/usr/share/man/man1" "$stage/usr/share/bash-completion/completions" "$stage/usr/share/zsh/vendor-completions" "$stage/usr/share/doc/sysops-fast"
 packaging/make-man.sh "$stage/usr/bin/sysops-fast" | gzip -9n >"$stage/usr/share/man/man1/sysops-fast.1.gz"
+# sysops-fast-server has no --help of its own: its usage is the one line of src/SysopsFast.Server/Program.cs.
+gzip -9n >"$stage/usr/share/man/man1/sysops-fast-server.1.gz" <<'EOF'
+.TH SYSOPS-FAST-SERVER 1 "" "sysops-fast" "User Commands"
+.SH NAME
+sysops-fast-server \- the embedded Redis-compatible server (Garnet) of sysops-fast
+.SH SYNOPSIS
+.B sysops-fast-server
+.RB [ \-\-port
+.IR P ]
+.RB [ \-\-memory
+.IR SIZE ]
+.SH DESCRIPTION
+Serves RESP on 127.0.0.1:\fIP\fR (default 6379) in the foreground, keeping everything in memory
+(\fISIZE\fR, default 4g, must hold the whole fleet), until SIGINT or SIGTERM. It prints one line
+once it listens.
+.B "sysops-fast server"
+and
+.B "sysops-fast demo"
+start it; it is not needed with real Redis servers.
+.SH SEE ALSO
+.BR sysops-fast (1)
+EOF
 "$stage/usr/bin/sysops-fast" completion bash >"$stage/usr/share/bash-completion/completions/sysops-fast"
 "$stage/usr/bin/sysops-fast" completion zsh >"$stage/usr/share/zsh/vendor-completions/_sysops-fast"
 for f in README.md docs/*.md; do
   gzip -9n <"$f" >"$stage/usr/share/doc/sysops-fast/$(basename "$f").gz"
 done
 
-maintainer="${DEBFULLNAME:-SysopsFast maintainers} <${DEBEMAIL:-sysops-fast@localhost}>"
+maintainer="${DEBFULLNAME:-SysopsFast maintainers} <${DEBEMAIL:-sysops-fast@localhost}>" # set both for a release
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
   printf 'sysops-fast (%s) unstable; urgency=medium\n\n' "$version"
   printf '  * Built from commit %s with packaging/build-deb.sh.\n\n' "$commit"
   printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
-} | gzip -9n >"$stage/usr/share/doc/sysops-fast/changelog.Debian.gz"
+} | gzip -9n >"$stage/usr/share/doc/sysops-fast/$(case "$version" in *-*) echo changelog.Debian.gz ;; *) echo changelog.gz ;; esac)" # a version without a revision is a native package's
 
 # copyright: ours, then every NuGet package compiled in or shipped (from the publishes' deps.json),
 # with the license its package metadata states.
@@ -102,7 +126,7 @@ runtime=$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$work/server/sysops-fast-serv
   cat <<EOF
 sysops-fast: ask a question about every machine of a fleet, answered from Redis in about a second.
 
-Copyright: the SysopsFast authors.
+Copyright $(date -u -d "@$SOURCE_DATE_EPOCH" +%Y) the SysopsFast authors.
 License: the project has not chosen a license yet; until it states one, none is granted.
 
 Bundled third-party software (compiled into /usr/bin/sysops-fast, or in /usr/lib/sysops-fast):
@@ -117,6 +141,8 @@ EOF
       license=$(sed -n 's:.*<license type="expression">\(.*\)</license>.*:\1:p' "$nuspec" | head -1)
       printf '  %s %s: %s\n' "$id" "${p#*/}" "${license:-not stated as an SPDX expression in its NuGet metadata}"
     done
+  echo
+  echo "The Apache-2.0 license's text is in /usr/share/common-licenses/Apache-2.0."
 } >"$stage/usr/share/doc/sysops-fast/copyright"
 
 # Depends: what the package's programs are linked against (every ELF file's NEEDED), libc6 at the
@@ -157,13 +183,15 @@ Suggests: redis-server
 Section: admin
 Priority: optional
 Description: ask a question about every machine of a fleet, answered in about a second
- Machines push snapshots of their files and command outputs (sysctl -a, /etc/passwd, package
- lists) into Redis, with the push agent this package runs every 10 minutes from a systemd timer.
- The sysops-fast command then answers a question about the whole fleet in about a second: which
- hosts have which value of a setting, who talks to an address, which copies of a file differ.
+ Machines push snapshots of their files and command outputs (sysctl -a,
+ /etc/passwd, package lists) into Redis, with the push agent this package
+ runs every 10 minutes from a systemd timer. The sysops-fast command then
+ answers a question about the whole fleet in about a second: which hosts
+ have which value of a setting, who talks to an address, which copies of a
+ file differ.
  .
- The package also holds sysops-fast-server, an embedded Redis-compatible server (Garnet) for
- trying it out: sysops-fast demo.
+ The package also holds sysops-fast-server, an embedded Redis-compatible
+ server (Garnet) for trying it out: sysops-fast demo.
 EOF
 echo /etc/sysops-fast/agent.toml >"$stage/DEBIAN/conffiles"
 install -m 755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$stage/DEBIAN/"

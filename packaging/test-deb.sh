@@ -28,10 +28,11 @@ version=$(dpkg-deb -f "$deb" Version)
 [[ $(dpkg-deb -f "$deb" Depends) == *"libc6 (>= "* ]] || fail "Depends names no libc6 version: $(dpkg-deb -f "$deb" Depends)"
 for path in ./usr/bin/sysops-fast ./usr/lib/sysops-fast/sysops-fast-server ./lib/systemd/system/sysops-fast-push.service \
   ./lib/systemd/system/sysops-fast-push.timer ./usr/lib/sysusers.d/sysops-fast.conf ./etc/sysops-fast/agent.toml \
-  ./usr/share/man/man1/sysops-fast.1.gz ./usr/share/doc/sysops-fast/copyright ./usr/share/doc/sysops-fast/changelog.Debian.gz \
+  ./usr/share/man/man1/sysops-fast.1.gz ./usr/share/man/man1/sysops-fast-server.1.gz ./usr/share/doc/sysops-fast/copyright \
   ./usr/share/bash-completion/completions/sysops-fast; do
   grep -q " $path\$" "$work/contents" || fail "$path is not in the package"
 done
+grep -qE ' ./usr/share/doc/sysops-fast/changelog(\.Debian)?\.gz$' "$work/contents" || fail "no changelog in /usr/share/doc/sysops-fast"
 grep -q ' ./usr/bin/sysops-fast-server -> ../lib/sysops-fast/sysops-fast-server$' "$work/contents" || fail "/usr/bin/sysops-fast-server is not the symlink to /usr/lib/sysops-fast"
 awk '$2 != "root/root" { bad = 1 } END { exit bad }' "$work/contents" || fail "some files are not owned by root/root"
 grep -qE '^-rwxr-xr-x .* ./usr/bin/sysops-fast$' "$work/contents" || fail "/usr/bin/sysops-fast is not 0755"
@@ -89,21 +90,25 @@ port=$(free_port)
 grep -q 'Answer checked: exact match' "$work/demo.log" || fail "demo did not check its answer"
 ok "demo: the embedded server (self-contained, through the /usr/bin symlink) answered exactly"
 
-# 4. The man page.
-page=$root/usr/share/man/man1/sysops-fast.1.gz
-if command -v man >/dev/null; then
-  LC_ALL=C.UTF-8 MANWIDTH=100 man -l "$page" >"$work/man.txt" 2>"$work/man.err" || fail "man -l cannot render sysops-fast.1.gz ($(head -1 "$work/man.err"))"
-elif command -v groff >/dev/null; then
-  zcat "$page" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww >"$work/man.txt" 2>"$work/man.err" || fail "groff cannot render sysops-fast.1.gz"
-else
-  echo "$NAME: skipped: the man page rendering (neither man-db nor groff is installed)"
-fi
-if [ -s "$work/man.txt" ]; then
-  [ ! -s "$work/man.err" ] || fail "the man page renders with warnings: $(head -1 "$work/man.err")"
+# 4. The man pages, rendered as man shows them, without a warning.
+render() { # page.gz out.txt
+  if command -v man >/dev/null; then
+    LC_ALL=C.UTF-8 MANWIDTH=100 man -l "$1" >"$2" 2>"$2.err" || fail "man -l cannot render $(basename "$1") ($(head -1 "$2.err"))"
+  else
+    zcat "$1" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww >"$2" 2>"$2.err" || fail "groff cannot render $(basename "$1")"
+  fi
+  [ ! -s "$2.err" ] || fail "$(basename "$1") renders with warnings: $(head -1 "$2.err")"
+}
+if command -v man >/dev/null || command -v groff >/dev/null; then
+  render "$root/usr/share/man/man1/sysops-fast.1.gz" "$work/man.txt"
   for want in 'SYSOPS-FAST(1)' 'sysops-fast push \[options\]' 'sysops-fast fleet generate' 'EXIT STATUS'; do
     grep -q "$want" "$work/man.txt" || fail "the rendered man page has no '$want'"
   done
-  ok "man page renders ($(wc -l <"$work/man.txt") lines)"
+  render "$root/usr/share/man/man1/sysops-fast-server.1.gz" "$work/man-server.txt"
+  grep -q 'SYSOPS-FAST-SERVER(1)' "$work/man-server.txt" || fail "the rendered sysops-fast-server page has no title"
+  ok "man pages render (sysops-fast(1): $(wc -l <"$work/man.txt") lines; sysops-fast-server(1))"
+else
+  echo "$NAME: skipped: the man page rendering (neither man-db nor groff is installed)"
 fi
 
 # 5. The systemd units, against the installed files (ExecStart, the man page of Documentation=).
