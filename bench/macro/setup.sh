@@ -8,8 +8,9 @@ mkdir -p "$WORK"
 need_apt=""
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need_apt="$need_apt redis-server redis-tools"
 [ -x /usr/bin/time ] || need_apt="$need_apt time"
-# Native AOT (the CLI's publish) links with clang and needs zlib's headers.
-compgen -c | grep -qE '^clang(-[0-9]+)?$' || need_apt="$need_apt clang"
+# Native AOT (the CLI's publish) links with clang and needs zlib's headers. grep without -q: quitting
+# at the first match kills compgen with SIGPIPE, which pipefail took as "no clang" (about half the runs).
+compgen -c | grep -E '^clang(-[0-9]+)?$' >/dev/null || need_apt="$need_apt clang"
 [ -e /usr/include/zlib.h ] || need_apt="$need_apt zlib1g-dev"
 if [ -n "$need_apt" ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
