@@ -61,6 +61,21 @@ public sealed partial class PackagingTests
         }
     }
 
+    /// <summary>push --config reads the example, and the example with its settings uncommented, without a warning.</summary>
+    [Fact]
+    public void Push_reads_the_example_as_shipped_and_uncommented()
+    {
+        var text = Shipped("agent.toml");
+        foreach (var variant in new[] { text, Uncommented(text) })
+        {
+            var config = AgentConfigFile.Parse(variant, "/etc/sysops-fast/agent.toml");
+            Assert.Empty(config.Warnings);
+            Assert.Equal("/var/lib/sysops-fast/pushed.json", config.Values.Ledger);
+            Assert.Contains(config.Values.ConfiguredCommands, c => c.Name == "sysctl-a" && c.Run == "sysctl -a");
+        }
+        Assert.Equal(["redis://10.1.0.1:6379", "redis://10.1.0.2:6379"], AgentConfigFile.Parse(Uncommented(text), "agent.toml").Values.Servers);
+    }
+
     [Fact]
     public void The_agent_examples_defaults_are_pushs_own_and_the_services_directories()
     {
@@ -68,8 +83,7 @@ public sealed partial class PackagingTests
         var stateDirectories = UnitSettings(Shipped("sysops-fast-push.service"))["Service"]["StateDirectory"].Single().Split(' ');
 
         Assert.Equal(SensitiveObjects.DefaultGlobs, Assert.IsType<TomlArray>(agent["sensitive"]).Cast<string>());
-        var pushDefaults = CommandTree.Parse(CommandTree.Build(), ["push"]);
-        Assert.Equal(pushDefaults.GetValue<string>("--dir"), agent["directory"]);
+        Assert.Equal(PushSettings.DefaultDirectory, agent["directory"]);
         Assert.Equal("/var/lib/" + stateDirectories[1], agent["directory"]);
         Assert.Equal("/var/lib/" + stateDirectories[0] + "/pushed.json", agent["ledger"]);
         Assert.Equal(TimeSpan.FromHours(6), CommonOptions.ParseTtl((string)agent["ttl"]));
