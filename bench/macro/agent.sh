@@ -29,8 +29,9 @@ rm -rf "$a" && mkdir -p "$a/files" "$a/outgoing"
 "$CLI" fleet generate --hosts 1 --seed 1 --codec lz4 --server "$S/9" --expected /dev/null >/dev/null 2>&1
 "$CLI" dump "$a/files" --server "$S/9" 2>/dev/null
 host=$(ls "$a/files")
-for f in "$a/files/$host"/cmd/*; do cp "$f" "$a/outgoing/"; done
-for f in $(cd "$a/files/$host" && find . -path ./cmd -prune -o -type f -print); do
+# dump's tree (docs/FORMAT.md): command outputs under '#cmd/', absolute paths as they are.
+for f in "$a/files/$host"/'#cmd'/*; do cp "$f" "$a/outgoing/"; done
+for f in $(cd "$a/files/$host" && find . -path './#cmd' -prune -o -type f -print); do
   ln -s "$(realpath "$a/files/$host/$f")" "$a/outgoing/$(basename "$f")"
 done
 [ "$(ls "$a/outgoing" | wc -l)" = 10 ] || { echo "agent.sh: expected 10 objects in $a/outgoing" >&2; exit 1; }

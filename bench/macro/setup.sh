@@ -29,7 +29,7 @@ fi
 case " $MACRO_BUILD " in *" baselines "*) dotnet build bench/SysopsFast.Baselines -c Release -v q -nologo -o "$WORK/baselines" >/dev/null ;; esac
 BASELINES="dotnet $WORK/baselines/SysopsFast.Baselines.dll"
 
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning >"$WORK/redis-$PORT.log" 2>&1 &
+redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning --enable-debug-command local --dir "$PWD/$WORK" >"$WORK/redis-$PORT.log" 2>&1 &
 REDIS_PID=$!
 trap 'kill "$REDIS_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
