@@ -31,10 +31,17 @@ internal sealed class TlsOptions
     /// $SYSOPS_FAST_TLS_CA each give every server one) and no other TLS peer is asked (an https
     /// Range server would need the system's CAs), that file stands in for the system store, which
     /// .NET would otherwise parse whole before the first handshake (<see cref="SystemTrustStore"/>).
-    /// Called once, before the command runs.
+    /// Called once, before the command runs; never for <c>push</c>, whose commands must see the
+    /// environment as it was.
     /// </summary>
     public static void NarrowSystemStore(ParseResult parse)
     {
+        // push runs commands, which would inherit the narrowed store (setenv changes the environment
+        // children get); and it connects once per server, so the saving is small there.
+        if (parse.CommandResult.Command.Name == "push")
+        {
+            return;
+        }
         var options = parse.CommandResult.Command.Options;
         string? Given(string name) => options.FirstOrDefault(o => o.Name == name) is Option<string?> option ? parse.GetValue(option) : null;
         if (Given("--range-server") is { } range && range.StartsWith("https", StringComparison.OrdinalIgnoreCase))

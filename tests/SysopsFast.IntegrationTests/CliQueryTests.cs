@@ -38,12 +38,17 @@ public sealed class CliQueryTests(RedisServerFixture redis) : IClassFixture<Redi
 
     private static byte[] MotdOf(string host) => Encoding.UTF8.GetBytes($"Welcome to {host}\nauthorized use only\n");
 
+    /// <summary>Written as push writes records (mode 0644, uid 0, the test mtime): import refuses the hostile host name, a writer of the server need not.</summary>
     private async Task ImportAsync(int db)
     {
-        var root = Path.Combine(_work, $"tree{db}");
-        QueryFleet.WriteTree(root, Hosts.SelectMany((h, i) => new[] { (h, "/etc/hosts", HostsFileOf(i)), (h, "/etc/motd", MotdOf(h)) })
-            .Append((Hosts[0], "/var/lib/blob.db", Binary)));
-        await FleetImporter.ImportAsync(root, Sysops(db), PayloadCodec.Lz4, null, CancellationToken.None);
+        await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var database = mux.GetDatabase(db);
+        foreach (var (h, i) in Hosts.Select((h, i) => (h, i)))
+        {
+            await QueryFleet.PutAsync(database, h, "/etc/hosts", HostsFileOf(i));
+            await QueryFleet.PutAsync(database, h, "/etc/motd", MotdOf(h));
+        }
+        await QueryFleet.PutAsync(database, Hosts[0], "/var/lib/blob.db", Binary);
     }
 
     private Redis.ServerAddress Sysops(int db) => Redis.ServerAddress.Parse(Url(db));

@@ -148,6 +148,18 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
         (exit, stdout, _) = await Push(4, "--dir", dir, "--max-object-size", "1MiB", "--command", "huge=head -c 2097152 /dev/zero | tr '\\0' x");
         Assert.Equal(0, exit);
         Assert.Contains("0 written, 4 unchanged", stdout, StringComparison.Ordinal);
+
+        // A larger cap stores what was omitted, through the ledger and through the header alike;
+        // back under the smaller cap, the object is omitted again.
+        (exit, stdout, _) = await Push(4, "--dir", dir, "--max-object-size", "4MiB", "--command", "huge=head -c 2097152 /dev/zero | tr '\\0' x");
+        Assert.Equal(0, exit);
+        Assert.Contains("2 written, 2 unchanged", stdout, StringComparison.Ordinal);
+        Assert.Equal((RecordFlags.None, big.LongLength), ((await Record(4, "cmd/big"))!.Value.Header.Flags, (long)(await Record(4, "cmd/big"))!.Value.Text.Length));
+        File.Delete(Ledger);
+        (exit, stdout, _) = await Push(4, "--dir", dir, "--max-object-size", "1MiB", "--command", "huge=head -c 2097152 /dev/zero | tr '\\0' x");
+        Assert.Equal(0, exit);
+        Assert.Contains("2 written, 2 unchanged", stdout, StringComparison.Ordinal);
+        Assert.Equal(RecordFlags.Omitted, (await Record(4, "cmd/big"))!.Value.Header.Flags);
     }
 
     /// <summary>

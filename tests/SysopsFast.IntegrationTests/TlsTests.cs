@@ -121,9 +121,15 @@ public sealed class TlsTests(TlsServersFixture tls) : IClassFixture<TlsServersFi
         Directory.CreateDirectory(outgoing);
         await File.WriteAllTextAsync(Path.Combine(outgoing, "uname-a"), "Linux pushed 6.1.0\n");
         var push = await CliProcessTests.Run("push", "--dir", outgoing, "--hostname", "pushed.example.org", "--ledger", Path.Combine(Certs.Directory, "pushed.ledger"), "--server", Rediss(tls.ClientAuth),
-            "--tls-ca", Certs.CaFile, "--tls-cert", Certs.Client.Cert, "--tls-key", Certs.Client.Key);
+            "--tls-ca", Certs.CaFile, "--tls-cert", Certs.Client.Cert, "--tls-key", Certs.Client.Key, "--hardware-identification", "",
+            "--command", "tls-env=echo \"file=${SSL_CERT_FILE-unset} dir=${SSL_CERT_DIR-unset}\"");
         Assert.True(push.Exit == 0, push.Stdout + push.Stderr);
-        Assert.Contains(": ok, 1 written", push.Stdout, StringComparison.Ordinal);
+        Assert.Contains(": ok, 3 written", push.Stdout, StringComparison.Ordinal);
+        // The commands push runs see the environment as it was: the narrowed CA store is for queries.
+        var environment = await CliProcessTests.Run("grep", "tls-env", "file=", "--server", Rediss(tls.ClientAuth),
+            "--tls-ca", Certs.CaFile, "--tls-cert", Certs.Client.Cert, "--tls-key", Certs.Client.Key);
+        Assert.Equal($"file={Environment.GetEnvironmentVariable("SSL_CERT_FILE") ?? "unset"} dir={Environment.GetEnvironmentVariable("SSL_CERT_DIR") ?? "unset"}\n", environment.Stdout);
+        Assert.DoesNotContain(Certs.CaFile, environment.Stdout, StringComparison.Ordinal);
 
         var tree = Path.Combine(Certs.Directory, "tree-import");
         QueryFleet.WriteTree(tree, [("imported.example.org", "/etc/motd", "imported over TLS\n"u8.ToArray())]);

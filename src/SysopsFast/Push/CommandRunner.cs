@@ -52,8 +52,8 @@ public static class CommandRunner
 
     /// <summary>
     /// Every command, at most <paramref name="concurrency"/> at once, each result passed to
-    /// <paramref name="whenDone"/> before its slot is freed: a caller that encodes the output there
-    /// holds at most <paramref name="concurrency"/> raw outputs at a time.
+    /// <paramref name="whenDone"/> before its slot is freed (the push turns it into its object and
+    /// its status line there).
     /// </summary>
     public static async Task<IReadOnlyList<T>> RunAllAsync<T>(IReadOnlyList<CommandSpec> commands, long sizeCap, Func<CommandResult, T> whenDone, CancellationToken cancellationToken, int concurrency = DefaultConcurrency)
     {

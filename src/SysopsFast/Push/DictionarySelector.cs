@@ -24,7 +24,8 @@ internal static class DictionarySelector
         try
         {
             var ids = await DictionaryStore.CurrentAsync(db, objects.Select(o => o.Name).ToArray());
-            var wanted = ids.Where(id => id != 0).Distinct().ToArray();
+            // Objects over the size cap are stored without contents: their dictionaries are not needed.
+            var wanted = ids.Where((id, i) => id != 0 && !objects[i].Omitted).Distinct().ToArray();
             var usable = await Task.WhenAll(wanted.Select(id => UsableAsync(db, id, push)));
             var byId = wanted.Zip(usable).Where(u => u.Second is not null).ToDictionary(u => u.First, u => u.Second!);
             for (var i = 0; i < objects.Count; i++)

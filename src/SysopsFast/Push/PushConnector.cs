@@ -5,7 +5,7 @@ namespace SysopsFast.Push;
 /// <summary>
 /// Connects every server of the push before anything else happens, each within a short connect
 /// timeout, so that when the whole core is down a push ends at once, having run no command and
-/// written nothing (not the ledger either).
+/// written nothing but the lock file (not the ledger either).
 /// </summary>
 public static class PushConnector
 {

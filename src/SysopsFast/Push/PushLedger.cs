@@ -18,8 +18,11 @@ public sealed class PushLedger
     private readonly Dictionary<string, Dictionary<string, Pushed>> _servers = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>What a key was given: its contents' md5 and the dictionary they were compressed with (0: none).</summary>
-    private readonly record struct Pushed(UInt128 Md5, uint DictionaryId);
+    /// <summary>
+    /// What a key was given: its contents' md5 and the dictionary they were compressed with (0: none),
+    /// or a record without contents (over the size cap then): a new cap must change what is stored.
+    /// </summary>
+    private readonly record struct Pushed(UInt128 Md5, uint DictionaryId, bool Omitted);
 
     private PushLedger(string? path, bool remembers)
     {
@@ -62,17 +65,21 @@ public sealed class PushLedger
         return ledger;
     }
 
-    /// <summary>Whether <paramref name="server"/> was last given these contents under this key, compressed with this dictionary (0: none).</summary>
-    public bool Holds(string server, string key, UInt128 md5, uint dictionaryId = 0)
+    /// <summary>Whether <paramref name="server"/> was last given these contents under this key, compressed with this dictionary (0: none), whole or <paramref name="omitted"/>.</summary>
+    public bool Holds(string server, string key, UInt128 md5, uint dictionaryId = 0, bool omitted = false)
     {
         lock (_lock)
         {
-            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == new Pushed(md5, dictionaryId);
+            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == new Pushed(md5, dictionaryId, omitted);
         }
     }
 
     /// <summary>Notes what <paramref name="server"/> now holds from this host (after it took the push): these, and no other, objects.</summary>
-    public void Record(string server, IEnumerable<(string Key, UInt128 Md5, uint DictionaryId)> pushed)
+    public void Record(string server, IEnumerable<(string Key, UInt128 Md5, uint DictionaryId)> pushed) =>
+        Record(server, pushed.Select(p => (p.Key, p.Md5, p.DictionaryId, false)));
+
+    /// <summary>As the other overload, each record's contents whole or omitted (over the size cap).</summary>
+    public void Record(string server, IEnumerable<(string Key, UInt128 Md5, uint DictionaryId, bool Omitted)> pushed)
     {
         if (!_remembers)
         {
@@ -80,7 +87,7 @@ public sealed class PushLedger
         }
         lock (_lock)
         {
-            _servers[server] = pushed.ToDictionary(p => p.Key, p => new Pushed(p.Md5, p.DictionaryId), StringComparer.Ordinal);
+            _servers[server] = pushed.ToDictionary(p => p.Key, p => new Pushed(p.Md5, p.DictionaryId, p.Omitted), StringComparer.Ordinal);
         }
     }
 
@@ -142,19 +149,31 @@ public sealed class PushLedger
         return keys;
     }
 
-    /// <summary>"md5" (32 hex digits), then ":id" (8 hex digits) when a dictionary was used; a ledger written before dictionaries reads as none.</summary>
-    private static string Format(Pushed pushed) => pushed.DictionaryId == 0
-        ? pushed.Md5.ToString("x32", CultureInfo.InvariantCulture)
-        : pushed.Md5.ToString("x32", CultureInfo.InvariantCulture) + ":" + Redis.DictionaryStore.Hex(pushed.DictionaryId);
+    /// <summary>
+    /// "md5" (32 hex digits), then ":id" (8 hex digits) when a dictionary was used, or ":-" for a
+    /// record without its contents; a ledger written before dictionaries reads as none.
+    /// </summary>
+    private static string Format(Pushed pushed)
+    {
+        var md5 = pushed.Md5.ToString("x32", CultureInfo.InvariantCulture);
+        return pushed.Omitted ? md5 + ":-" : pushed.DictionaryId == 0 ? md5 : md5 + ":" + Redis.DictionaryStore.Hex(pushed.DictionaryId);
+    }
 
     private static Pushed? Parse(string? text)
     {
         var parts = (text ?? "").Split(':');
-        uint id = 0;
-        return parts.Length <= 2
-            && UInt128.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var md5)
-            && (parts.Length == 1 || uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out id))
-            ? new Pushed(md5, id)
-            : null;
+        if (parts.Length > 2 || !UInt128.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var md5))
+        {
+            return null;
+        }
+        if (parts.Length == 1)
+        {
+            return new Pushed(md5, 0, false);
+        }
+        if (parts[1] == "-")
+        {
+            return new Pushed(md5, 0, true);
+        }
+        return uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id) ? new Pushed(md5, id, false) : null;
     }
 }

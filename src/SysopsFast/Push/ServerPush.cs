@@ -46,7 +46,7 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         var (chosen, refusal) = await DictionarySelector.SelectAsync(db, push).WaitAsync(token);
         var ids = chosen.Select(d => d?.Id ?? 0).ToArray();
         var keys = Enumerable.Range(0, objects.Count).Select(push.KeyOf).ToArray();
-        var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i].Md5, ids[i]))).WaitAsync(token);
+        var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i], ids[i]))).WaitAsync(token);
         var writes = new List<Task>();
         long bytes = 0;
         for (var i = 0; i < objects.Count; i++)
@@ -67,7 +67,7 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         // Listed for readers as long as the records written or refreshed with them.
         writes.AddRange(ids.Where(id => id != 0).Distinct().Select(id => DictionaryStore.ListAsync(db, id, DictionaryStore.LifeFor(push.Ttl))));
         await Task.WhenAll(writes).WaitAsync(token);
-        push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i])));
+        push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i], objects[i].Omitted)));
         return new PushOutcome(_name, written, objects.Count - written, null)
         {
             BytesWritten = bytes,
@@ -76,8 +76,8 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         };
     }
 
-    private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, UInt128 md5, uint dictionaryId) =>
-        push.Ledger.Holds(_name, key, md5, dictionaryId) ? RefreshAsync(db, key) : SameRecordAsync(db, key, md5, dictionaryId);
+    private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId) =>
+        push.Ledger.Holds(_name, key, o.Md5, dictionaryId, o.Omitted) ? RefreshAsync(db, key) : SameRecordAsync(db, key, o, dictionaryId);
 
     /// <summary>Refreshes the key's expiry; false when the key is gone (then it must be sent).</summary>
     private async Task<bool> RefreshAsync(IDatabaseAsync db, string key)
@@ -92,29 +92,33 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         return exists;
     }
 
-    /// <summary>Header bytes 24–87 (md5 … dictionary id): what decides "unchanged" without reading the record.</summary>
+    /// <summary>Header bytes 6–87 (flags … dictionary id): what decides "unchanged" without reading the record.</summary>
+    private const int FlagsOffset = 6;
+
     private const int Md5Offset = 24;
 
     private const int DictionaryIdOffset = 84;
 
     /// <summary>
-    /// Whether the stored record has this md5 and dictionary (64 bytes of its header read, not the
-    /// record), its expiry then refreshed. A user that may not read records (NOPERM) sends it.
+    /// Whether the stored record has this md5 and dictionary, and holds its contents or not as this
+    /// push would (a changed size cap changes that), from 82 bytes of its header (not the record),
+    /// its expiry then refreshed. A user that may not read records (NOPERM) sends it.
     /// </summary>
-    private async Task<bool> SameRecordAsync(IDatabaseAsync db, string key, UInt128 md5, uint dictionaryId)
+    private async Task<bool> SameRecordAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId)
     {
         byte[]? stored;
         try
         {
-            stored = await db.StringGetRangeAsync(key, Md5Offset, DictionaryIdOffset + 3);
+            stored = await db.StringGetRangeAsync(key, FlagsOffset, DictionaryIdOffset + 3);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
         {
             return false;
         }
-        return stored is { Length: DictionaryIdOffset + 4 - Md5Offset }
-            && BinaryPrimitives.ReadUInt128BigEndian(stored) == md5
-            && BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(DictionaryIdOffset - Md5Offset)) == dictionaryId
+        return stored is { Length: DictionaryIdOffset + 4 - FlagsOffset }
+            && ((BinaryPrimitives.ReadUInt16LittleEndian(stored) & (ushort)Format.RecordFlags.Omitted) != 0) == o.Omitted
+            && BinaryPrimitives.ReadUInt128BigEndian(stored.AsSpan(Md5Offset - FlagsOffset)) == o.Md5
+            && BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(DictionaryIdOffset - FlagsOffset)) == dictionaryId
             && await RefreshAsync(db, key);
     }
 }
