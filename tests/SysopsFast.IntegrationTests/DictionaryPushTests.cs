@@ -156,13 +156,16 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         var drifted = await SizeAsync(Db, "cmd/sysctl-a");
         Assert.True(drifted > trained * 2, $"{drifted} vs {trained} bytes: the drift should cost the old dictionary dearly");
 
-        var retrained = (await TrainAsync(Server)).Single(r => r.Object == "cmd/sysctl-a");
+        var rows = await TrainAsync(Server);
+        var retrained = rows.Single(r => r.Object == "cmd/sysctl-a");
         Assert.Equal(DictionaryVerdict.Published, retrained.Verdict);
         Assert.Equal(again.CurrentId, retrained.CurrentId);
         Assert.True(retrained.NewBytes < retrained.CurrentBytes / 2, DictionaryPrinter(retrained));
 
         var rewritten = await PushAsync(All, [Server], TimeSpan.FromHours(1), cache, drift: 300);
-        Assert.All(rewritten, o => Assert.Equal(1, o.Written)); // sysctl-a only: its dictionary changed
+        // The objects whose dictionary changed: sysctl-a, and any other whose new training happened to
+        // do 5% better on its held-out samples (training is not deterministic across runs).
+        Assert.All(rewritten, o => Assert.Equal(rows.Count(r => r.Verdict == DictionaryVerdict.Published), o.Written));
         var smaller = await SizeAsync(Db, "cmd/sysctl-a");
         Assert.True(smaller < drifted / 2, $"{smaller} vs {drifted} bytes after retraining");
         Assert.All(await HeadersAsync(Db, "cmd/sysctl-a"), h => Assert.Equal(retrained.NewId, h.DictionaryId));
