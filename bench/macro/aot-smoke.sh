@@ -20,13 +20,13 @@ cmp -s "$dir/out/sysctl-conf" "$dir/dump/smoke.example.com/#cmd/sysctl-conf" || 
 "$CLI" import "$dir/dump" --server "127.0.0.1:$PORT/2" 2>/dev/null || fail "import"
 [ "$("$CLI" grep sysctl-conf somaxconn --server "127.0.0.1:$PORT/2")" = "net.core.somaxconn = 4096" ] || fail "grep after import"
 "$CLI" topology --server "127.0.0.1:$PORT" >/dev/null || fail "topology"
-# The agent's own parts: agent.toml (Tomlyn), a command it runs (setsid, process group), the JSON file.
+# The agent's own parts (db 6: db 4 is the original layout's, below): agent.toml (Tomlyn), a command it runs (setsid, process group), the JSON file.
 printf '{"lldp-xml": "<lldp/>\\n"}' >"$dir/hw.json"
-printf 'servers = ["127.0.0.1:%s/4"]\nhostname = "agent.example.com"\nledger = "pushed.json"\nhardware_identification = "hw.json"\n[commands.uname-a]\nrun = "echo agent smoke"\n' "$PORT" >"$dir/agent.toml"
+printf 'servers = ["127.0.0.1:%s/6"]\nhostname = "agent.example.com"\nledger = "pushed.json"\nhardware_identification = "hw.json"\n[commands.uname-a]\nrun = "echo agent smoke"\n' "$PORT" >"$dir/agent.toml"
 chmod 600 "$dir/agent.toml"   # the agent refuses a configuration others may change
 "$CLI" push --config "$dir/agent.toml" >"$dir/push.log" 2>&1 || fail "push --config ($(cat "$dir/push.log"))"
-[ "$("$CLI" grep uname-a smoke -H --server "127.0.0.1:$PORT/4")" = "agent.example.com:agent smoke" ] || fail "grep of a command the agent ran"
-[ "$("$CLI" grep lldp-xml lldp --server "127.0.0.1:$PORT/4")" = "<lldp/>" ] || fail "grep of the hardware identification file"
+[ "$("$CLI" grep uname-a smoke -H --server "127.0.0.1:$PORT/6")" = "agent.example.com:agent smoke" ] || fail "grep of a command the agent ran"
+[ "$("$CLI" grep lldp-xml lldp --server "127.0.0.1:$PORT/6")" = "<lldp/>" ] || fail "grep of the hardware identification file"
 
 # The query commands of issue 8, on the standalone server and then on a 3-primary Redis Cluster.
 queries() { # server label
