@@ -56,7 +56,7 @@ public sealed class ContentReaderTests
         var read = await ContentReader.ReadAsync(stream, 1000, CancellationToken.None);
         Assert.Equal(omitted, read.Bytes is null);
         Assert.Equal(length, read.Length);
-        var record = read.ToPushObject("cmd/x", FileStat.None, 1);
+        var record = PushObject.Of("cmd/x", read, FileStat.None, 1);
         Assert.Equal(RecordEncoder.Md5Of(bytes), record.Md5);
         Assert.Equal((omitted, (long)length), (record.Omitted, record.Length));
         using var decoder = new RecordDecoder();
@@ -74,7 +74,7 @@ public sealed class ContentReaderTests
         var bytes = new byte[RecordEncoder.DefaultSizeCap + 10];
         var read = ContentReader.FromBytes(bytes, 2 * RecordEncoder.DefaultSizeCap);
         Assert.NotNull(read.Bytes);
-        Assert.True(RecordHeader.TryRead(read.ToPushObject("cmd/x", FileStat.None, 1).Encode(null), out var header, out _));
+        Assert.True(RecordHeader.TryRead(PushObject.Of("cmd/x", read, FileStat.None, 1).Encode(null), out var header, out _));
         Assert.Equal(RecordFlags.None, header.Flags);
     }
 

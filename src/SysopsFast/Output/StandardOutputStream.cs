@@ -10,7 +10,7 @@ namespace SysopsFast.Output;
 /// command's output. write(2) advances the offset the shell's commands share and reports EPIPE as
 /// an IOException whose HResult is the errno, so that a caller can tell a reader that left.
 /// </summary>
-public sealed partial class StandardOutputStream : Stream
+public sealed partial class StandardOutputStream : WriteOnlyStream
 {
     private const int Eintr = 4;
     private const int Eagain = 11;
@@ -24,18 +24,6 @@ public sealed partial class StandardOutputStream : Stream
 
     /// <summary>Another descriptor written the same way (tests: a pipe whose reader is gone).</summary>
     internal StandardOutputStream(int descriptor) => _descriptor = descriptor;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -59,30 +47,6 @@ public sealed partial class StandardOutputStream : Stream
             }
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Write(buffer.AsSpan(offset, count));
-        return Task.CompletedTask;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static partial nint WriteCall(int descriptor, ReadOnlySpan<byte> buffer, nuint count);

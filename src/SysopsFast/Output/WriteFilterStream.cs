@@ -2,38 +2,13 @@ namespace SysopsFast.Output;
 
 /// <summary>
 /// A write-only stream that passes what is written to <see cref="Inner"/> through
-/// <see cref="Write(ReadOnlySpan{byte})"/>; every other way of writing ends there, synchronously
-/// (these wrap standard output and error, whose writes do not block for long).
+/// <see cref="WriteOnlyStream.Write(ReadOnlySpan{byte})"/>.
 /// </summary>
-public abstract class WriteFilterStream(Stream inner) : Stream
+public abstract class WriteFilterStream(Stream inner) : WriteOnlyStream
 {
     protected Stream Inner => inner;
 
-    public abstract override void Write(ReadOnlySpan<byte> buffer);
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void WriteByte(byte value) => Write([value]);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Write(buffer.AsSpan(offset, count));
-        return Task.CompletedTask;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
-    }
-
     public override void Flush() => inner.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken)
-    {
-        Flush();
-        return Task.CompletedTask;
-    }
 
     protected override void Dispose(bool disposing)
     {
@@ -44,13 +19,4 @@ public abstract class WriteFilterStream(Stream inner) : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -33,7 +33,7 @@ public static class CommandStatusObject
     }
 
     public static PushObject ToPushObject(IEnumerable<CommandResult> results, long insertedUnixMs) =>
-        ObjectContent.Of(Render(results)).ToPushObject(ObjectName, FileStat.None, insertedUnixMs);
+        new(ObjectName, Render(results), FileStat.None, insertedUnixMs);
 
     private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 }

@@ -22,9 +22,6 @@ public sealed class ObjectContent
     public static ObjectContent Of(byte[] bytes) => new(bytes, default);
 
     public static ObjectContent Omitted(ContentSummary summary) => new(null, summary);
-
-    /// <summary>The object to push: the contents, or, over the cap, a record that says so (docs/FORMAT.md).</summary>
-    public PushObject ToPushObject(string name, FileStat stat, long insertedUnixMs) => PushObject.Of(name, this, stat, insertedUnixMs);
 }
 
 /// <summary>

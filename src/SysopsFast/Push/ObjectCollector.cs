@@ -29,7 +29,7 @@ public static class ObjectCollector
         var commands = settings.Commands.Where(c => collected.MayPush(ObjectPath.CommandOutput(c.Name))).ToList();
         if (commands.Count > 0)
         {
-            var results = await CommandRunner.RunAllAsync(commands, settings.SizeCap, r => (Result: r with { Output = null }, Record: r.Output?.ToPushObject(ObjectPath.CommandOutput(r.Command.Name), FileStat.None, insertedUnixMs)), cancellationToken);
+            var results = await CommandRunner.RunAllAsync(commands, settings.SizeCap, r => (Result: r with { Output = null }, Record: r.Output is { } output ? PushObject.Of(ObjectPath.CommandOutput(r.Command.Name), output, FileStat.None, insertedUnixMs) : null), cancellationToken);
             collected.AddCommands(results, insertedUnixMs);
         }
         return new CollectedObjects([.. collected.Objects.Values], collected.Notes);
@@ -62,7 +62,7 @@ public static class ObjectCollector
                 var objectName = ObjectPath.CommandOutput(name);
                 if (MayPush(objectName))
                 {
-                    Add(ContentReader.FromBytes(output, settings.SizeCap).ToPushObject(objectName, FileStat.None, insertedUnixMs), $"the output in {file}");
+                    Add(PushObject.Of(objectName, ContentReader.FromBytes(output, settings.SizeCap), FileStat.None, insertedUnixMs), $"the output in {file}");
                 }
             }
         }

@@ -179,29 +179,26 @@ public sealed record PushSettings
     };
 
     /// <summary>systemd's StateDirectory= when run as a service, else the user's XDG state directory.</summary>
-    public static string DefaultLedger()
-    {
-        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } service)
-        {
-            return Path.Combine(service.Split(':')[0], "pushed.json");
-        }
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(state, "sysops-fast", "pushed.json");
-    }
+    public static string DefaultLedger() => ServiceOrUserPath("STATE_DIRECTORY", "pushed.json", "XDG_STATE_HOME", ".local", "state");
 
     /// <summary>systemd's CacheDirectory= when run as a service, else the user's XDG cache directory.</summary>
-    public static string DefaultDictionaryCache()
+    public static string DefaultDictionaryCache() => ServiceOrUserPath("CACHE_DIRECTORY", "dicts", "XDG_CACHE_HOME", ".cache");
+
+    /// <summary>
+    /// <paramref name="name"/> in the first directory systemd gives the service in
+    /// <paramref name="serviceVariable"/>; else in sysops-fast/ of the user's XDG directory
+    /// (<paramref name="xdgVariable"/>, else <paramref name="homeDefault"/> under the home directory).
+    /// </summary>
+    private static string ServiceOrUserPath(string serviceVariable, string name, string xdgVariable, params string[] homeDefault)
     {
-        if (Environment.GetEnvironmentVariable("CACHE_DIRECTORY") is { Length: > 0 } service)
+        if (Environment.GetEnvironmentVariable(serviceVariable) is { Length: > 0 } service)
         {
-            return Path.Combine(service.Split(':')[0], "dicts");
+            return Path.Combine(service.Split(':')[0], name);
         }
-        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+        var user = Environment.GetEnvironmentVariable(xdgVariable) is { Length: > 0 } xdg
             ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "sysops-fast", "dicts");
+            : Path.Combine([Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), .. homeDefault]);
+        return Path.Combine(user, "sysops-fast", name);
     }
 
     /// <summary>The machine's fully qualified name, as the resolver knows it; else its short name.</summary>
