@@ -4,6 +4,8 @@
 # group), and the content query for the same keys (search --contents), with the bytes each moved
 # from Redis (--cost). With MIGRATE=1 it also times `migrate` of the original layout of that fleet.
 # CODEC=lz4 (default zstddictionary) generates the fleet with that codec (push writes LZ4 today).
+# BEFORE_CLI=path times the header-only queries with that binary too, in the same run (a before/after
+# of a change to header reads: each query's runs alternate between the two binaries).
 #   bench/macro/metadata.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-metadata-<hosts>.md]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +38,24 @@ read -r s_med s_min s_max <<<"$(time_runs stat "$CLI search sysctl-a --stat -H $
 read -r a_med a_min a_max <<<"$(time_runs compareall "$CLI compare-all sysctl.conf $S --cost")"
 # A join by host: the headline restricted to the hosts whose package list lacks a line (one pass over rpm-qa first).
 JOIN_TEXT=${JOIN_TEXT:-el9_old}
+before_rows=""
+if [ -n "${BEFORE_CLI:-}" ]; then
+  for q in "md5sum|search sysctl-a --md5sum -H" "stat|search sysctl-a --stat -H" "compareall|compare-all sysctl.conf"; do
+    name=${q%%|*}; args=${q#*|}
+    : >"$WORK/$name.before.times"; : >"$WORK/$name.after.times"
+    for _ in $(seq "$RUNS"); do
+      /usr/bin/time -f "%e %M" -o "$WORK/t" bash -c "$BEFORE_CLI $args $S" >"$WORK/$name.before.out" 2>/dev/null || true
+      tail -n 1 "$WORK/t" >>"$WORK/$name.before.times"
+      /usr/bin/time -f "%e %M" -o "$WORK/t" bash -c "$CLI $args $S" >"$WORK/$name.after.out" 2>/dev/null || true
+      tail -n 1 "$WORK/t" >>"$WORK/$name.after.times"
+    done
+    median() { sort -n "$1" | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
+    b=$(median "$WORK/$name.before.times"); a=$(median "$WORK/$name.after.times")
+    same=$(cmp -s <(sort "$WORK/$name.before.out") <(sort "$WORK/$name.after.out") && echo "identical (sorted)" || echo DIFFERENT)
+    before_rows="$before_rows| \`$args\` | $b | $a | $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}') | $same |
+"
+  done
+fi
 read -r j_med j_min j_max <<<"$(time_runs join "$CLI grep sysctl-a net.core.netdev_budget --uniq --lacking rpm-qa $JOIN_TEXT $S --cost")"
 join_hosts=$(awk '/_usecs/{s+=$1} END{print s+0}' "$WORK/join.out")
 # What fetching the same records whole moves: the sum of their stored sizes (header + payload, the
@@ -88,6 +108,14 @@ mkdir -p "$(dirname "$OUT")"
   echo "| headline joined by host ($join_hosts hosts lack '$JOIN_TEXT') | \`grep sysctl-a net.core.netdev_budget --uniq --lacking rpm-qa $JOIN_TEXT\` | $j_med | $j_min–$j_max | $(ratio "$j_med" "$h_med") | $(fetched_mb join) |"
   [ -n "$mig_line" ] && echo "$mig_line"
   echo
+  if [ -n "$before_rows" ]; then
+    echo "Before/after in the same run (runs alternate; before = \`$BEFORE_CLI\`, after = this tree's CLI):"
+    echo
+    echo "| query | before median s | after median s | after/before | outputs |"
+    echo "|---|---:|---:|---:|---|"
+    printf '%s' "$before_rows"
+    echo
+  fi
   echo "Bytes read from Redis by the header-only queries vs fetching the same records whole (the sum of their stored sizes, header + payload):"
   echo "- sysctl-a: --md5sum $(fetched_mb md5sum) MB vs $contents_sysctl_a MB = $(pct "$(fetched_mb md5sum)" "$contents_sysctl_a")% (\`search sysctl-a --contents --cost\`, which reads the headers first, moved $(fetched_mb contents-sysctl-a) MB)"
   echo "- sysctl.conf: compare-all $(fetched_mb compareall) MB (24,000 headers and one record per group) vs $contents_sysctl_conf MB = $(pct "$(fetched_mb compareall)" "$contents_sysctl_conf")%"
