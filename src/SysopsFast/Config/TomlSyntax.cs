@@ -13,7 +13,16 @@ internal static class TomlSyntax
     /// <summary>The syntax tree of <paramref name="text"/>; its first syntax error is thrown.</summary>
     public static DocumentSyntax Parse(string text, string fileName)
     {
-        var doc = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, false);
+        DocumentSyntax doc;
+        try
+        {
+            doc = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, false);
+        }
+        catch (Tomlyn.TomlException e)
+        {
+            // The parser throws (rather than reports) past its nesting limit; its message names its options type.
+            throw Invalid(fileName, (e.Line ?? 1) - 1, null, "arrays or inline tables are nested too deep (more than 64 inside each other)");
+        }
         if (doc.HasErrors)
         {
             for (var i = 0; i < doc.Diagnostics.Count; i++)
