@@ -37,6 +37,7 @@ internal static unsafe partial class AgentConfigTrust
     }
 
     /// <summary>The file and each directory up to '/', links resolved (a link is as safe as what it leads to and the directory it is in).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void CheckAsRoot(string path)
     {
         var trusted = TrustedOwners();
