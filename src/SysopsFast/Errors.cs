@@ -59,6 +59,10 @@ internal static class Errors
     public static SysopsFastException AgentConfigTooOpen(string file) =>
         new($"the agent configuration file '{file}' can be changed by users other than its owner, and it names the commands the agent runs; make it writable by its owner only with chmod go-w '{file}'");
 
+    /// <summary>Run as root, the agent obeys only a configuration file that no user but root (or the service user) can change or replace.</summary>
+    public static SysopsFastException AgentConfigNotTrusted(string file, string why, string fix) =>
+        new($"the agent configuration file '{file}' is refused: {why}, and it names the commands the agent runs as root; fix it with {fix}");
+
     public static SysopsFastException BadCommand(string text, string why) =>
         new($"'{text}' is not a command to run ({why}); write it as name=command, such as sysctl-a=sysctl -a", remedy: ErrorRemedy.Command);
 

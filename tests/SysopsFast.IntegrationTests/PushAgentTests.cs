@@ -106,6 +106,43 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.All(started, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"process {pid} survived the timeout"));
     }
 
+    /// <summary>
+    /// A command that leaves its process group (setsid), or its parent too (a double fork, as a daemon
+    /// does), is still something it started: nothing of it outlives its timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_command_that_escapes_its_process_group_is_still_killed_at_its_timeout()
+    {
+        // A unique sleep length marks each escaped process's argv (GNU sleep takes fractions).
+        var marker = $"{Random.Shared.Next(100000, 999999)}";
+        var run = $"setsid sleep 1000.{marker} & (setsid sleep 1001.{marker} > /dev/null 2>&1 &); sleep 1002.{marker}";
+        var result = await CommandRunner.RunAsync(new CommandSpec("escapes", run, TimeSpan.FromSeconds(1)), 1 << 20, CancellationToken.None);
+        Assert.True(result.TimedOut);
+        Assert.Empty(ProcessesNaming(marker));
+    }
+
+    /// <summary>Live processes whose command line holds <paramref name="text"/> (a zombie's is empty).</summary>
+    private static List<string> ProcessesNaming(string text)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (argv.Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add($"{Path.GetFileName(dir)}: {argv}");
+                }
+            }
+            catch (IOException)
+            {
+                // It ended while read.
+            }
+        }
+        return found;
+    }
+
     [Fact]
     public async Task Commands_run_at_most_four_at_once()
     {

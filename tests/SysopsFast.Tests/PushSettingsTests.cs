@@ -93,6 +93,11 @@ public sealed class PushSettingsTests : IDisposable
     [InlineData("[commands.x]\nrun = \"a\"\n[commands.x]\nrun = \"b\"\n", "a.toml:3: commands.x: the command is defined twice")]
     [InlineData("[commands.x]\nrun = \"a\"\ntimeout = \"-1\"\n", "a.toml:3: commands.x.timeout: '-1' is not a duration")]
     [InlineData("ttl = \"6h\"\n[commands.x\n", "a.toml:2:")]
+    [InlineData("servers = [[\"redis://10.1.0.1\"]]\n", "a.toml:1: servers: ")]
+    [InlineData("sensitive = [[\"/etc/shadow\"], [\"/etc/gshadow\"]]\n", "a.toml:1: sensitive: ")]
+    [InlineData("ttl = \"6h\"\n\nttl = \"1h\"\n", "a.toml:3: ttl: the key is given twice")]
+    [InlineData("[commands.x]\nrun = \"a\"\nrun = \"b\"\n", "a.toml:3: commands.x.run: the key is given twice")]
+    [InlineData("[commands.x]\nrun = \"a\"\ntimeout = \"5s\"\ntimeout = \"6s\"\n", "a.toml:4: commands.x.timeout: the key is given twice")]
     public void Bad_values_name_the_file_the_line_and_the_key(string text, string expected)
     {
         var e = Assert.Throws<SysopsFastException>(() => AgentConfigFile.Parse(text, "a.toml"));
@@ -224,6 +229,71 @@ public sealed class PushSettingsTests : IDisposable
         Assert.Contains($"chmod go-w '{file}'", e.Message, StringComparison.Ordinal);
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         Assert.Single(PushSettings.Resolve(new PushRequest { ConfigFile = file, Servers = ["127.0.0.1:7000"] }).Commands);
+    }
+
+    /// <summary>Arrays nested past the parser's depth limit: a line naming the file, not the parser's exception.</summary>
+    [Fact]
+    public void Arrays_nested_too_deep_name_the_file_and_the_line()
+    {
+        var text = "ttl = \"6h\"\nx = " + new string('[', 100) + "1" + new string(']', 100) + "\n";
+        var e = Assert.Throws<SysopsFastException>(() => AgentConfigFile.Parse(text, "a.toml"));
+        Assert.StartsWith("a.toml:2: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("nested", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Toml", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    /// <summary>Run as root, a file another user owns names commands root would run: refused, as ssh refuses such an authorized_keys.</summary>
+    [Fact]
+    public void As_root_a_file_another_user_owns_is_refused()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return; // only root is told to refuse it; a user may keep their own file
+        }
+        var file = Write("agent.toml", "[commands.x]\nrun = \"id\"\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Chown("nobody", file);
+        var e = Assert.Throws<SysopsFastException>(() => Resolve(file));
+        Assert.Contains($"chown root '{file}'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+        Chown("root", file);
+        Assert.Single(Resolve(file).Commands);
+    }
+
+    [Fact]
+    public void As_root_a_file_in_a_directory_others_may_change_is_refused()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return;
+        }
+        var dir = Directory.CreateDirectory(Path.Combine(_dir, "open")).FullName;
+        var file = Path.Combine(dir, "agent.toml");
+        File.WriteAllText(file, "[commands.x]\nrun = \"id\"\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(dir, (UnixFileMode)0x1FF); // 0777: anyone may rename the file and put another in its place
+        var e = Assert.Throws<SysopsFastException>(() => Resolve(file));
+        Assert.Contains($"chmod go-w '{dir}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{file}'", e.Message, StringComparison.Ordinal);
+
+        Chown("nobody", dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED); // 0755 but another user's: they may still replace the file
+        Assert.Contains($"chown root '{dir}'", Assert.Throws<SysopsFastException>(() => Resolve(file)).Message, StringComparison.Ordinal);
+
+        Chown("root", dir);
+        Assert.Single(Resolve(file).Commands);
+        File.SetUnixFileMode(dir, (UnixFileMode)0x3FF); // 1777, as /tmp: sticky, so no one renames another's file
+        Assert.Single(Resolve(file).Commands);
+    }
+
+    private static PushSettings Resolve(string file) => PushSettings.Resolve(new PushRequest { ConfigFile = file, Servers = ["127.0.0.1:7000"] });
+
+    private static void Chown(string user, string path)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", [user, path])!;
+        chown.WaitForExit();
+        Assert.Equal(0, chown.ExitCode);
     }
 
     private string Write(string name, string text)

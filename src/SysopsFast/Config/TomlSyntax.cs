@@ -13,7 +13,16 @@ internal static class TomlSyntax
     /// <summary>The syntax tree of <paramref name="text"/>; its first syntax error is thrown.</summary>
     public static DocumentSyntax Parse(string text, string fileName)
     {
-        var doc = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, false);
+        DocumentSyntax doc;
+        try
+        {
+            doc = Tomlyn.Parsing.SyntaxParser.Parse(text, fileName, false);
+        }
+        catch (Tomlyn.TomlException e)
+        {
+            // The parser throws (rather than reports) past its nesting limit, without a line; its message names its options type.
+            throw Invalid(fileName, (e.Line - 1) ?? TooDeepLine(text), null, $"arrays or inline tables are nested too deep (more than {MaxDepth} inside each other)");
+        }
         if (doc.HasErrors)
         {
             for (var i = 0; i < doc.Diagnostics.Count; i++)
@@ -26,6 +35,40 @@ internal static class TomlSyntax
             }
         }
         return doc;
+    }
+
+    /// <summary>The parser's nesting limit (Tomlyn's default MaxDepth).</summary>
+    private const int MaxDepth = 64;
+
+    /// <summary>The (zero-based) line where brackets and braces first nest past <see cref="MaxDepth"/>, strings and comments skipped.</summary>
+    private static int TooDeepLine(string text)
+    {
+        var (line, depth, quote, comment) = (0, 0, '\0', false);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                (line, comment) = (line + 1, false);
+            }
+            else if (comment || (quote != '\0' && c != quote))
+            {
+                i += quote == '"' && c == '\\' ? 1 : 0; // an escape in a basic string
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = quote == c ? '\0' : c;
+            }
+            else if (c == '#')
+            {
+                comment = true;
+            }
+            else if ((depth += c is '[' or '{' ? 1 : c is ']' or '}' ? -1 : 0) > MaxDepth)
+            {
+                return line;
+            }
+        }
+        return 0;
     }
 
     /// <summary>The file's text; one that cannot be read is an error naming it as <paramref name="what"/>.</summary>

@@ -8,7 +8,9 @@ namespace SysopsFast.Fleet;
 /// <summary>
 /// <c>dump DIR</c>: every record becomes <c>DIR/&lt;host&gt;/&lt;tree path of the object&gt;</c>
 /// (<see cref="ObjectPath"/>), with its recorded mode and mtime. Key names come from the network, so
-/// a name without a safe path (<c>..</c>, a '/' in the host, a NUL) is refused and reported, never followed.
+/// a name without a safe path (<c>..</c>, a '/' in the host, a NUL) is refused and reported; the
+/// directory may hold links someone planted, so none is followed (<see cref="DumpTreeWriter"/>): a
+/// key whose path meets one, or clashes with another key's, is skipped and reported.
 /// </summary>
 public sealed class FleetDumper : IRecordProcessorFactory
 {
@@ -29,26 +31,14 @@ public sealed class FleetDumper : IRecordProcessorFactory
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors) { }
 
-    /// <summary>The file a key is dumped to (<see cref="ObjectPath.ToTreePath"/>), or null with a reason when it has none.</summary>
-    internal string? PathFor(string key, out string? reason)
+    /// <summary>The path segments (host, then tree path) a key is dumped to (<see cref="ObjectPath.ToTreePath"/>), or null with a reason when it has none.</summary>
+    internal static string[]? SegmentsFor(string key, out string? reason)
     {
         var (host, obj) = ObjectKey.Split(key);
         var problem = ObjectPath.HostDirectoryProblem(host);
         var tree = problem is null ? ObjectPath.ToTreePath(obj, out problem) : null;
-        if (tree is null)
-        {
-            reason = $"the key '{key}' does not name a path under the dump directory ({problem})";
-            return null;
-        }
-        // The mapping cannot climb out; checked again here, where a mistake would write outside.
-        var path = Path.GetFullPath(Path.Combine([_root, host, .. tree.Split('/')]));
-        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            reason = $"the key '{key}' would leave the dump directory";
-            return null;
-        }
-        reason = null;
-        return path;
+        reason = tree is null ? $"the key '{key}' does not name a path under the dump directory ({problem})" : null;
+        return tree is null ? null : [host, .. tree.Split('/')];
     }
 
     private sealed class Worker : IRecordProcessor
@@ -62,8 +52,8 @@ public sealed class FleetDumper : IRecordProcessorFactory
             var name = Encoding.UTF8.GetString(key);
             // An invalid byte would be read as U+FFFD: the file would name another key.
             string? reason = null;
-            var path = System.Text.Unicode.Utf8.IsValid(key) ? _owner.PathFor(name, out reason) : null;
-            if (path is null)
+            var segments = System.Text.Unicode.Utf8.IsValid(key) ? SegmentsFor(name, out reason) : null;
+            if (segments is null)
             {
                 _owner._refused.Enqueue(reason ?? $"the key '{name}' is not UTF-8, so no file name gives it back");
                 return true;
@@ -75,33 +65,16 @@ public sealed class FleetDumper : IRecordProcessorFactory
             }
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                // The tree's shape (a link or a file on the way, a name clash) stops this key only.
+                if (DumpTreeWriter.Write(_owner._root, segments, content, header.Stat.Mode & 0x1FF, header.Stat.MtimeUnixSeconds) is { } problem)
                 {
-                    file.Write(content);
-                }
-                var permissions = (UnixFileMode)(header.Stat.Mode & 0x1FF);
-                if (permissions != 0 && !OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, permissions | UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-                if (header.Stat.MtimeUnixSeconds > 0)
-                {
-                    File.SetLastWriteTimeUtc(path, DateTimeOffset.FromUnixTimeSeconds(header.Stat.MtimeUnixSeconds).UtcDateTime);
+                    _owner._refused.Enqueue($"the key '{name}' cannot be written: {problem}");
+                    return true;
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A half-written file (disk full) would look like a real, shorter one: remove it.
-                try
-                {
-                    File.Delete(path);
-                }
-                catch (IOException)
-                {
-                    // Nothing more to do; the error below names the file.
-                }
-                throw Errors.WriteFailed(path, e);
+                throw Errors.WriteFailed(Path.Combine([_owner._root, .. segments]), e);
             }
             Interlocked.Increment(ref _owner._files);
             return true;

@@ -33,16 +33,12 @@ public static class AgentConfigFile
     };
 
     /// <summary>
-    /// Reads the file; one that users other than its owner may change is refused: it names the
+    /// Reads the file, if the agent may obey it (<see cref="AgentConfigTrust"/>): it names the
     /// commands this agent runs, and the servers and deny-list its pushes obey.
     /// </summary>
     public static AgentConfig Load(string path)
     {
-        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
-        if (!OperatingSystem.IsWindows() && File.Exists(path) && (File.GetUnixFileMode(path) & othersWrite) != 0)
-        {
-            throw Errors.AgentConfigTooOpen(path);
-        }
+        AgentConfigTrust.Check(path);
         return Parse(TomlSyntax.Read(path, "agent configuration file"), path);
     }
 
@@ -52,9 +48,10 @@ public static class AgentConfigFile
         var reader = new Reader(fileName);
         var values = new PushRequest();
         var tls = new TlsFiles();
+        var seen = new HashSet<string>();
         foreach (var kv in doc.KeyValues)
         {
-            var key = TomlSyntax.KeyText(kv.Key);
+            var key = reader.Once(seen, kv, "");
             if (!TomlSyntax.TryTlsFile(kv, key, fileName, ref tls))
             {
                 values = reader.TopLevel(values, key, kv);
@@ -112,9 +109,10 @@ public static class AgentConfigFile
             }
             string? run = null;
             string? timeout = null;
+            var seen = new HashSet<string>();
             foreach (var kv in table.Items)
             {
-                var key = $"commands.{name}.{TomlSyntax.KeyText(kv.Key)}";
+                var key = Once(seen, kv, $"commands.{name}.");
                 switch (TomlSyntax.KeyText(kv.Key))
                 {
                     case "run":
@@ -129,6 +127,13 @@ public static class AgentConfigFile
                 }
             }
             return run is null ? throw TomlSyntax.Invalid(fileName, line, "commands." + name, "the command has no 'run'") : new ConfiguredCommand(name, run, timeout);
+        }
+
+        /// <summary>The key of <paramref name="kv"/> (after <paramref name="prefix"/>); one given twice in its table is an error (TOML forbids it; which to obey is a guess).</summary>
+        public string Once(HashSet<string> seen, KeyValueSyntax kv, string prefix)
+        {
+            var key = prefix + TomlSyntax.KeyText(kv.Key);
+            return seen.Add(key) ? key : throw TomlSyntax.Invalid(fileName, kv.Span.Start.Line, key, "the key is given twice; keep one");
         }
 
         private PushRequest Unknown(PushRequest values, KeyValueSyntax kv, string key)

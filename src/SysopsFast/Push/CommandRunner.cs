@@ -29,8 +29,9 @@ public sealed record CommandResult(CommandSpec Command, ObjectContent? Output, i
 
 /// <summary>
 /// Runs the agent's commands with <c>/bin/sh -c</c>, a few at a time, each with its timeout. Each
-/// runs in a process group of its own (setsid), so a timeout kills the group: the shell and
-/// everything it started. Standard output is read within the size cap (<see cref="ContentReader"/>),
+/// runs in a process group of its own (setsid), with a marker in its environment, so a timeout kills
+/// the shell and everything it started, including what left the group (<see cref="CommandProcesses"/>).
+/// Standard output is read within the size cap (<see cref="ContentReader"/>),
 /// standard error's first KiB is kept, standard input is empty.
 /// </summary>
 public static class CommandRunner
@@ -41,7 +42,7 @@ public static class CommandRunner
     /// <summary>What is kept of standard error: enough for the error, not a log.</summary>
     public const int StderrKept = 1024;
 
-    /// <summary>After a kill, how long the pipes may take to close (a process that left the group may hold them).</summary>
+    /// <summary>After a kill, how long the pipes may take to close (a process that escaped the kill may hold them).</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
@@ -77,9 +78,11 @@ public static class CommandRunner
     public static async Task<CommandResult> RunAsync(CommandSpec command, long sizeCap, CancellationToken cancellationToken)
     {
         Process process;
+        var marker = CommandProcesses.NewMarker();
         try
         {
-            process = Process.Start(StartInfo(command.Run))!;
+            _ = CommandProcesses.AdoptOrphans();
+            process = Process.Start(StartInfo(command.Run, marker))!;
         }
         catch (Win32Exception e)
         {
@@ -94,7 +97,7 @@ public static class CommandRunner
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (await Task.WhenAny(finished, Task.Delay(command.Timeout, timer.Token)) != finished)
             {
-                await KillAsync(process, finished);
+                await KillAsync(process, marker, finished);
                 cancellationToken.ThrowIfCancellationRequested();
                 return new CommandResult(command, null, null, stderr.IsCompletedSuccessfully ? await stderr : "", null) { TimedOut = true };
             }
@@ -103,7 +106,7 @@ public static class CommandRunner
         }
     }
 
-    private static ProcessStartInfo StartInfo(string run)
+    private static ProcessStartInfo StartInfo(string run, string marker)
     {
         var start = new ProcessStartInfo(Setsid ?? "/bin/sh")
         {
@@ -111,6 +114,7 @@ public static class CommandRunner
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            Environment = { [CommandProcesses.MarkerVariable] = marker },
         };
         if (Setsid is not null)
         {
@@ -121,10 +125,10 @@ public static class CommandRunner
         return start;
     }
 
-    /// <summary>Kills the command's process group (its whole tree without setsid), then lets its pipes close.</summary>
-    private static async Task KillAsync(Process process, Task finished)
+    /// <summary>Kills the command and everything it started (<see cref="CommandProcesses"/>; its process tree where there is no /proc), then lets its pipes close.</summary>
+    private static async Task KillAsync(Process process, string marker, Task finished)
     {
-        if (Setsid is null || !ProcessGroup.Kill(process.Id))
+        if (!CommandProcesses.Kill(process.Id, marker))
         {
             try
             {
@@ -141,7 +145,7 @@ public static class CommandRunner
         }
         catch (Exception e) when (e is TimeoutException or IOException)
         {
-            // A process that left the group keeps a pipe open: what it writes is not waited for.
+            // A process that escaped (it cleared its environment) keeps a pipe open: what it writes is not waited for.
         }
     }
 
