@@ -53,13 +53,47 @@ public sealed partial class AclTests
         // A reader naming another user in its own entry is still the author.
         Assert.Matches(@"^\d+-\d+$", await RedisCli("reader", Password, "XADD", "#audit:reader", "*", "user", "trainer", "pattern", $"hello|{tag}-4"));
 
-        var (code, stdout, err) = await Cli("audit", "--since", "1h", "--json", "--server", As("reader"));
-        Assert.True(code == 0, err);
-        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Assert.Equal([("1", "reader"), ("2", "trainer"), ("3", "reader"), ("4", "reader")], await AuditStepsAsync("reader", tag));
+    }
+
+    /// <summary>
+    /// What no ACL can stop: a user rewrites its own stream (XADD MAXLEN 0 erases it; the last
+    /// possible id makes every later XADD fail, so its queries go unrecorded, which it is told). It
+    /// reaches no other user's entries, <c>audit</c> still lists them, and XINFO shows the gap.
+    /// </summary>
+    [Fact]
+    public async Task A_user_can_spoil_only_its_own_stream_and_audit_still_lists_the_others()
+    {
+        var (exit, line, stderr) = await Cli("acl", "--role", "reader", "--user", "mallory");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("OK", await RedisCli("default", "unused", ["ACL", "SETUSER", .. line.Trim().Split(' ').Skip(1)]));
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        foreach (var (user, step) in new[] { ("mallory", 1), ("trainer", 2) })
+        {
+            (exit, _, stderr) = await Cli("grep", "motd", $"hello|{tag}-{step}", "--server", As(user));
+            Assert.True(exit == 0, stderr);
+        }
+        Assert.Matches(@"^\d+-\d+$", await RedisCli("mallory", Password, "XADD", "#audit:mallory", "MAXLEN", "0", "*", "pattern", "gone"));
+        Assert.Equal("18446744073709551615-18446744073709551615", await RedisCli("mallory", Password, "XADD", "#audit:mallory", "18446744073709551615-18446744073709551615", "pattern", $"hello|{tag}-3"));
+        (exit, _, stderr) = await Cli("grep", "motd", $"hello|{tag}-4", "--server", As("mallory"));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("the query was not recorded in the audit stream of", stderr, StringComparison.Ordinal);
+
+        Assert.Equal([("2", "trainer"), ("3", "mallory")], await AuditStepsAsync("trainer", tag));
+        var info = await RedisCli("default", "unused", "XINFO", "STREAM", "#audit:mallory");
+        Assert.Matches(@"length\s+1\s", info);
+        Assert.Matches(@"entries-added\s+3\s", info);
+    }
+
+    /// <summary>`audit --json` as <paramref name="user"/>: the step (last character of the pattern) and author of each entry whose pattern holds <paramref name="tag"/>, in the listing's order.</summary>
+    private async Task<List<(string Step, string? User)>> AuditStepsAsync(string user, string tag)
+    {
+        var (exit, stdout, stderr) = await Cli("audit", "--since", "1h", "--json", "--server", As(user));
+        Assert.True(exit == 0, stderr);
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
             .Where(r => r.GetProperty("pattern").GetString()!.Contains(tag + "-", StringComparison.Ordinal))
-            .Select(r => (Step: r.GetProperty("pattern").GetString()![^1..], User: r.GetProperty("user").GetString()))
+            .Select(r => (r.GetProperty("pattern").GetString()![^1..], r.GetProperty("user").GetString()))
             .ToList();
-        Assert.Equal([("1", "reader"), ("2", "trainer"), ("3", "reader"), ("4", "reader")], rows);
     }
 }
