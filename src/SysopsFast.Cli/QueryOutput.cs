@@ -80,7 +80,7 @@ internal sealed class QueryOutput
     }
 
     /// <summary>
-    /// Records the query in the audit stream of every server it read (who, what, when, cost); a
+    /// Records the query in the user's audit stream of every server it read (who, what, when, cost); a
     /// server that does not record it is named on stderr, the answer stands.
     /// </summary>
     public static async Task AuditAsync(FleetQuery fleet, string objectPattern, string textPattern, IReadOnlyList<ExtractSummary> summaries, TextWriter stderr)
@@ -92,7 +92,6 @@ internal sealed class QueryOutput
         }
         var entry = new Query.AuditEntry
         {
-            Time = DateTimeOffset.UtcNow,
             OsUser = Environment.UserName,
             ClientHost = Environment.MachineName,
             Command = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),

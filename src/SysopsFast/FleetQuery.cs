@@ -582,38 +582,32 @@ public sealed class FleetQuery : IAsyncDisposable
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Appends <paramref name="entry"/> to the audit stream of each server touched (as the user it
-    /// was reached as). The answer is already given, so a server that refuses does not fail the query.
+    /// Appends <paramref name="entry"/> on each server touched to the audit stream of the user it was
+    /// reached as (the only one that user may append to). The answer is already given, so a server
+    /// that refuses does not fail the query.
     /// </summary>
     /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>).</param>
     /// <returns>"server: why" for each server that did not record it.</returns>
     public Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return AfterAnswerAsync(servers, (db, server) => db.AppendToStreamAsync(AuditTrail.Stream, (entry with { RedisUser = server.User ?? "default" }).Fields(), AuditTrail.MaxLength), cancellationToken);
+        var fields = entry.Fields();
+        return AfterAnswerAsync(servers, (db, server) => db.AppendToStreamAsync(AuditTrail.StreamOf(server.User ?? "default"), fields, AuditTrail.MaxLength), cancellationToken);
     }
 
-    /// <summary>Every audit entry since <paramref name="since"/> on the servers in scope, oldest first.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Every audit entry since <paramref name="since"/> of every user on the servers in scope, in the
+    /// order the servers added them (stream ids), read and merged a page per stream at a time.
+    /// </summary>
+    public async IAsyncEnumerable<AuditEntry> ReadAuditAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var after = Math.Max(0, since.ToUnixTimeMilliseconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "-18446744073709551615";
         var perServer = await Task.WhenAll(Servers.Select(async server =>
+            await AuditStreamMerge.CursorsAsync(await _connections.QueryServerAsync(server, cancellationToken), server.ToString(), after, cancellationToken)));
+        await foreach (var entry in AuditStreamMerge.MergeAsync([.. perServer.SelectMany(c => c)], cancellationToken))
         {
-            var db = await _connections.QueryServerAsync(server, cancellationToken);
-            var entries = new List<AuditEntry>();
-            var after = Math.Max(0, since.ToUnixTimeMilliseconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "-18446744073709551615";
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var page = await db.StreamRangeAsync(AuditTrail.Stream, after, AuditTrail.Page);
-                entries.AddRange(page.Select(e => AuditEntry.From(server.ToString(), e.Id, e.Fields)));
-                if (page.Count < AuditTrail.Page)
-                {
-                    return entries;
-                }
-                after = page[^1].Id;
-            }
-        }));
-        return [.. perServer.SelectMany(e => e).OrderBy(e => e.Time).ThenBy(e => e.Server, StringComparer.Ordinal)];
+            yield return entry;
+        }
     }
 
     public ValueTask DisposeAsync()

@@ -3,14 +3,18 @@ using System.Globalization;
 namespace SysopsFast.Query;
 
 /// <summary>
-/// One query as the audit stream (<see cref="AuditTrail.Stream"/>) records it: who asked (Redis
-/// user, OS user, client host), what (command line with secrets removed, scope, patterns), when,
-/// and what it cost.
+/// One query as the audit trail (<see cref="AuditTrail"/>) records it: who asked (Redis user, OS
+/// user, client host), what (command line with secrets removed, scope, patterns), when, and what it
+/// cost. The Redis user and the time are the server's word (the stream's name, the entry's id).
 /// </summary>
 public sealed partial record AuditEntry
 {
-    public required DateTimeOffset Time { get; init; }
-    public string RedisUser { get; init; } = "default";
+    /// <summary>When the server added it (its stream id); set when read back.</summary>
+    public DateTimeOffset Time { get; init; }
+
+    /// <summary>Whose stream held it; set when read back.</summary>
+    public string RedisUser { get; init; } = "";
+
     public required string OsUser { get; init; }
     public required string ClientHost { get; init; }
     public required string Command { get; init; }
@@ -24,11 +28,12 @@ public sealed partial record AuditEntry
     /// <summary>The server whose stream held it (when read back).</summary>
     public string Server { get; init; } = "";
 
-    /// <summary>Field names as the stream stores them (and <c>audit --json</c> prints them).</summary>
+    /// <summary>
+    /// Field names as the stream stores them (and <c>audit --json</c> prints them, with the time and
+    /// user the server vouches for: no field can claim those).
+    /// </summary>
     internal IReadOnlyList<KeyValuePair<string, string>> Fields() =>
     [
-        new("time", Time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
-        new("user", RedisUser),
         new("os_user", OsUser),
         new("client_host", ClientHost),
         new("command", Command),
@@ -40,17 +45,17 @@ public sealed partial record AuditEntry
         new("seconds", Seconds.ToString("F3", CultureInfo.InvariantCulture)),
     ];
 
-    /// <summary>An entry read back; a field it lacks (another writer) is empty or 0.</summary>
-    internal static AuditEntry From(string server, string id, IReadOnlyList<KeyValuePair<string, string>> fields)
+    /// <summary>An entry read back from <paramref name="user"/>'s stream; a field it lacks (another writer) is empty or 0.</summary>
+    internal static AuditEntry From(string server, string user, ulong idMilliseconds, IReadOnlyList<KeyValuePair<string, string>> fields)
     {
         var f = fields.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         string Text(string name) => f.GetValueOrDefault(name) ?? "";
         long Number(string name) => long.TryParse(Text(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var ms = Number("time") is > 0 and var t ? t : long.Parse(id.Split('-')[0], CultureInfo.InvariantCulture);
         return new AuditEntry
         {
-            Time = DateTimeOffset.FromUnixTimeMilliseconds(ms),
-            RedisUser = Text("user"),
+            // An id is the server's clock unless its writer chose one: any 64-bit number.
+            Time = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(idMilliseconds, (ulong)DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())),
+            RedisUser = user,
             OsUser = Text("os_user"),
             ClientHost = Text("client_host"),
             Command = Text("command"),

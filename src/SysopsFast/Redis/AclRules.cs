@@ -6,10 +6,10 @@ namespace SysopsFast.Redis;
 /// <summary>What a Redis user of the fleet may do (docs/SECURITY.md).</summary>
 public enum AclRole
 {
-    /// <summary>Queries: reads records, the key catalog and dictionaries; appends to the audit stream; writes nothing else.</summary>
+    /// <summary>Queries: reads records, the key catalog and dictionaries; appends to its own audit stream; writes nothing else.</summary>
     Reader,
 
-    /// <summary>push: writes records, catalog entries and expiries; reads no record.</summary>
+    /// <summary>push: writes records, catalog entries and expiries; reads no record, reaches no audit stream nor a dictionary's bytes.</summary>
     Pusher,
 
     /// <summary>Everything (import, migrate, maintenance).</summary>
@@ -33,9 +33,6 @@ public static class AclRules
     /// </summary>
     private const string Connection = "+ping +echo +hello +auth +select +quit +client|setname +client|id +info +readonly +cluster|slots +cluster|shards +cluster|nodes +cluster|info";
 
-    /// <summary>The audit stream, which every query appends to.</summary>
-    public const string AuditKey = "#audit";
-
     /// <summary>The channel queries publish their cost on.</summary>
     public const string CostChannel = "sysops-api";
 
@@ -51,7 +48,7 @@ public static class AclRules
     public static string Line(AclRole role, string user, string password)
     {
         CheckUser(user);
-        return $"user {user} on {PasswordHash(password)} resetkeys resetchannels {Permissions(role)}";
+        return $"user {user} on {PasswordHash(password)} resetkeys resetchannels {Permissions(role, user)}";
     }
 
     /// <summary>
@@ -96,11 +93,23 @@ public static class AclRules
 
     private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +eval +publish +xadd +xrange +xrevrange +xinfo|stream";
 
-    private static string Permissions(AclRole role) => role switch
+    /// <summary>
+    /// Records: <c>host#object</c>, a host never starting with <c>#</c> (it holds none), so no
+    /// <c>#audit:*</c>, <c>#dict:*</c> or other <c>#</c> key; the catalog is granted on its own.
+    /// </summary>
+    private const string RecordKeys = "[^#]*#*";
+
+    /// <summary>
+    /// Appending to the user's own audit stream and nothing else of it (a selector: XADD only, which
+    /// the role's other rules grant on no audit key), so an entry's author is the stream it is in.
+    /// </summary>
+    private static string OwnAudit(string user) => $"(+xadd %W~{EscapeGlob(Query.AuditTrail.StreamOf(user))})";
+
+    private static string Permissions(AclRole role, string user) => role switch
     {
-        AclRole.Reader => $"%R~* %W~{AuditKey} &{CostChannel} -@all {Connection} {ReadCommands}",
-        AclRole.Pusher => $"%W~* {CatalogWrites} -@all {Connection} {PushCommands}",
-        AclRole.Trainer => $"%R~* %W~{AuditKey} %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset",
+        AclRole.Reader => $"%R~* &{CostChannel} -@all {Connection} {ReadCommands} {OwnAudit(user)}",
+        AclRole.Pusher => $"%W~{RecordKeys} {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives})",
+        AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset {OwnAudit(user)}",
         _ => "~* &* +@all",
     };
 
