@@ -158,7 +158,7 @@ public static class FleetImporter
         {
             if (!f.Status.IsSymlink)
             {
-                return RegularFileReader.Read(f.FullPath, $"{realRoot}/{f.Host}/{f.Relative}", f.Status, options.SizeCap);
+                return RegularFileReader.Read(new ResolvedPath($"{realRoot}/{f.Host}/{f.Relative}", f.Status, null), options.SizeCap);
             }
             if (!options.FollowSymlinks)
             {

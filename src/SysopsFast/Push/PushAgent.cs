@@ -123,20 +123,22 @@ public static class PushAgent
             var realDirectory = LinkResolver.Resolve(directory).RealPath ?? directory;
             foreach (var (fullPath, relative, status) in LocalObjects.Files(directory))
             {
-                var target = status.IsSymlink ? LinkResolver.Resolve(fullPath) : new ResolvedPath($"{realDirectory}/{relative}", status, null);
-                var name = status.IsSymlink ? target.RealPath : "cmd/" + relative;
-                if (name is not null && (sensitive.Matches(name) || sensitive.Matches(target.RealPath!)))
+                var isLink = status.IsSymlink;
+                var target = isLink ? LinkResolver.Resolve(fullPath) : new ResolvedPath($"{realDirectory}/{relative}", status, null);
+                // A shared file is named by its real path, a dropped one is a command output; the deny-list sees both names.
+                var name = isLink ? target.RealPath : "cmd/" + relative;
+                if (target.RealPath is { } real && (sensitive.Matches(name!) || sensitive.Matches(real)))
                 {
-                    left.Add(name);
+                    left.Add(name!);
                     continue;
                 }
-                var read = status.IsSymlink ? RegularFileReader.Read(target, sizeCap) : RegularFileReader.Read(fullPath, target.RealPath!, status, sizeCap);
+                var read = RegularFileReader.Read(target, sizeCap);
                 if (read.NotRead is { } why)
                 {
-                    notRead.Add($"'{fullPath}' {(name is null || !status.IsSymlink ? "" : $"(a link to {name}) ")}{why}");
+                    notRead.Add(isLink && name is not null ? $"'{fullPath}' (a link to {name}) {why}" : $"'{fullPath}' {why}");
                     continue;
                 }
-                objects.Add(PushObject.Of(name!, read.Content!, status.IsSymlink ? read.Stat : FileStat.None, insertedUnixMs));
+                objects.Add(PushObject.Of(name!, read.Content!, isLink ? read.Stat : FileStat.None, insertedUnixMs));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
