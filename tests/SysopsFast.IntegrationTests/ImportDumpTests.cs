@@ -78,7 +78,7 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
         var uid = uint.Parse(Run("stat", "-c", "%u", file), System.Globalization.CultureInfo.InvariantCulture);
         var gid = uint.Parse(Run("stat", "-c", "%g", file), System.Globalization.CultureInfo.InvariantCulture);
 
-        await FleetImporter.ImportAsync(Path.Combine(_work, "owners"), Server(8), PayloadCodec.Lz4, TimeSpan.FromHours(1), CancellationToken.None);
+        await FleetImporter.ImportAsync(Path.Combine(_work, "owners"), Server(8), PayloadCodec.Lz4, TimeSpan.FromHours(1), CancellationToken.None, new ImportOptions(FollowSymlinks: true));
 
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
         foreach (var key in new[] { "h1.example.org#/etc/owned", "h1.example.org#/etc/link" })

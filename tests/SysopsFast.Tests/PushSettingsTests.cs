@@ -21,7 +21,7 @@ public sealed class PushSettingsTests : IDisposable
         ledger = "/var/lib/sysops-fast/pushed.json"
         dictionary_cache = "/var/cache/sysops-fast/dicts"
         hardware_identification = "/etc/hardware_identification.json"
-        sensitive = ["/etc/shadow*", "/etc/gshadow*", "*id_rsa*", "*id_ecdsa*", "*id_ed25519*", "*.key"]  # replaces the default deny-list
+        sensitive = ["/etc/shadow*", "/etc/gshadow*", "*id_rsa*", "*id_ecdsa*", "*id_ed25519*", "*ssh_host_*_key", "*.key", "*/private/*.pem", "/etc/ssl/private/*"]  # replaces the default deny-list
         tls_ca = "/etc/sysops-fast/ca.pem"       # as in the topology file
         [commands.sysctl-a]
         run = "sysctl -a"

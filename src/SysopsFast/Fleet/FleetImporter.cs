@@ -1,21 +1,37 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using SysopsFast.Format;
 using SysopsFast.Redis;
 
 namespace SysopsFast.Fleet;
 
-public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IReadOnlyList<string> Skipped, TimeSpan Elapsed);
+/// <param name="Skipped">Files skipped for a problem (unreadable, a path that names no object): the run exits 2.</param>
+/// <param name="LinksNotFollowed">Symlinks not followed (or leading out of the directory), each with the reason.</param>
+/// <param name="NotRegular">FIFOs, devices and sockets: never opened.</param>
+public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IReadOnlyList<string> Skipped, TimeSpan Elapsed)
+{
+    public IReadOnlyList<string> LinksNotFollowed { get; init; } = [];
+
+    public IReadOnlyList<string> NotRegular { get; init; } = [];
+}
+
+/// <summary>How <see cref="FleetImporter"/> treats what it reads.</summary>
+/// <param name="AllowSensitive">Import objects that <see cref="Push.SensitiveObjects.Default"/> names (refused otherwise, before anything is written).</param>
+/// <param name="FollowSymlinks">Follow a symlink whose real path (every link on the way resolved) stays inside the directory; otherwise none is.</param>
+/// <param name="SizeCap">A file over it is stored header-only, flag omitted, as push stores it.</param>
+public sealed record ImportOptions(bool AllowSensitive = false, bool FollowSymlinks = false, long SizeCap = RecordEncoder.DefaultSizeCap);
 
 /// <summary>
 /// <c>import DIR</c>: <c>DIR/&lt;host&gt;/&lt;tree path&gt;</c> becomes the key
 /// <c>&lt;host&gt;#&lt;object&gt;</c> (<see cref="ObjectPath.FromTreePath"/>: <c>etc/passwd</c> is
 /// <c>/etc/passwd</c>, <c>#cmd/x</c> is <c>cmd/x</c>), the reverse of <see cref="FleetDumper"/>.
+/// Regular files only, each read through <see cref="RegularFileReader"/> within the size cap.
 /// </summary>
 public static class FleetImporter
 {
-    /// <param name="allowSensitive">Import objects that <see cref="Push.SensitiveObjects.Default"/> names (refused otherwise, before anything is written).</param>
-    public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken, bool allowSensitive = false)
+    public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken, ImportOptions? options = null)
     {
+        options ??= new ImportOptions();
         if (!Directory.Exists(directory))
         {
             throw Errors.NotADirectory(directory);
@@ -27,40 +43,37 @@ public static class FleetImporter
         {
             throw Errors.BadHostDirectory(directory, bad.Name);
         }
-        var skipped = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reader = new TreeReader(LinkResolver.Resolve(directory).RealPath ?? Path.GetFullPath(directory), options);
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var tree = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => TreeFile.Of(h.Name, f.FullPath, f.Relative)));
+        var tree = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => TreeFile.Of(h.Name, f.FullPath, f.Relative, f.Status)));
         foreach (var f in tree.Where(f => f.Object is null))
         {
-            skipped.Enqueue($"{f.FullPath}: its path names no object ({f.Problem})");
+            reader.Skipped.Enqueue($"{f.FullPath}: its path names no object ({f.Problem})");
         }
         var files = tree.Where(f => f.Object is not null);
-        if (!allowSensitive)
+        if (!options.AllowSensitive)
         {
-            RefuseSensitive(files.Select(f => ObjectKey.Make(f.Host, f.Object!)));
+            RefuseSensitive(files.Where(reader.MayRead).Select(f => ObjectKey.Make(f.Host, f.Object!)));
         }
         // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
         // hosts' files; the other objects fall back to LZ4.
         var dictionaries = codec == PayloadCodec.ZstdDictionary
-            ? DictionaryTrainer.Train(files.Select(f => (f.Object!, (Func<byte[]?>)(() => ReadOrNull(f.FullPath)))))
+            ? DictionaryTrainer.Train(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))))
             : [];
 
         (string, byte[])? Encode(TreeFile f)
         {
-            byte[] content;
-            try
+            if (reader.Read(f) is not { } read)
             {
-                content = File.ReadAllBytes(f.FullPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                skipped.Enqueue($"{f.FullPath}: {e.Message}");
                 return null;
             }
             var objectName = f.Object!;
             var dictionary = dictionaries.GetValueOrDefault(objectName);
             var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
-            var record = RecordEncoder.Encode(content, LocalObjects.StatOf(f.FullPath), insertedMs, effective, dictionary: dictionary);
+            // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
+            var record = read.Content!.Bytes is { } bytes
+                ? RecordEncoder.Encode(bytes, read.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary)
+                : RecordEncoder.EncodeOmitted(read.Content.OverCap, read.Stat, insertedMs);
             return (ObjectKey.Make(f.Host, objectName), record);
         }
 
@@ -68,7 +81,11 @@ public static class FleetImporter
         {
             var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
                 : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
-            return new ImportResult(hosts.Count, written.Records, written.Bytes, skipped.ToArray(), clock.Elapsed);
+            return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Order(StringComparer.Ordinal)], clock.Elapsed)
+            {
+                LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
+                NotRegular = [.. reader.NotRegular.Order(StringComparer.Ordinal)],
+            };
         }
         finally
         {
@@ -79,13 +96,78 @@ public static class FleetImporter
         }
     }
 
-    /// <summary>A file of a host's directory, and the object its path stands for (<see cref="ObjectPath.FromTreePath"/>).</summary>
-    private sealed record TreeFile(string Host, string FullPath, string? Object, string? Problem)
+    /// <summary>A file of a host's directory, what lstat says of it, and the object its path stands for (<see cref="ObjectPath.FromTreePath"/>).</summary>
+    private sealed record TreeFile(string Host, string FullPath, string Relative, FileStatus Status, string? Object, string? Problem)
     {
-        public static TreeFile Of(string host, string fullPath, string relative)
+        public static TreeFile Of(string host, string fullPath, string relative, FileStatus status)
         {
             var name = ObjectPath.FromTreePath(relative, out var problem);
-            return new TreeFile(host, fullPath, name, problem);
+            return new TreeFile(host, fullPath, relative, status, name, problem);
+        }
+    }
+
+    /// <summary>
+    /// Reads the tree's files by the import's rules, and keeps what it did not read: a symlink
+    /// (followed only on request and only inside the tree), a FIFO, device or socket (never opened),
+    /// a file it could not read.
+    /// </summary>
+    private sealed class TreeReader(string realRoot, ImportOptions options)
+    {
+        public ConcurrentQueue<string> Skipped { get; } = new();
+
+        public ConcurrentQueue<string> LinksNotFollowed { get; } = new();
+
+        public ConcurrentQueue<string> NotRegular { get; } = new();
+
+        /// <summary>Whether the file is read at all (its target is only known when it is).</summary>
+        public bool MayRead(TreeFile f) => f.Status.IsRegular || (f.Status.IsSymlink && options.FollowSymlinks);
+
+        /// <summary>The file's contents and stat; null, and kept, when it is not read.</summary>
+        public LocalRead? Read(TreeFile f)
+        {
+            try
+            {
+                var read = ReadOnce(f);
+                if (read.NotRead is not { } why)
+                {
+                    return read;
+                }
+                (f.Status.IsSymlink ? LinksNotFollowed : NotRegular).Enqueue($"{f.FullPath}: {why}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Skipped.Enqueue($"{f.FullPath}: {e.Message}");
+            }
+            return null;
+        }
+
+        /// <summary>A dictionary sample: the file's contents within the cap, or null (what it does not read is told when the file is imported).</summary>
+        public byte[]? Sample(TreeFile f)
+        {
+            try
+            {
+                return ReadOnce(f).Content?.Bytes;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private LocalRead ReadOnce(TreeFile f)
+        {
+            if (!f.Status.IsSymlink)
+            {
+                return RegularFileReader.Read(new ResolvedPath($"{realRoot}/{f.Host}/{f.Relative}", f.Status, null), options.SizeCap);
+            }
+            if (!options.FollowSymlinks)
+            {
+                return LocalRead.Refused("a symlink, not followed");
+            }
+            var target = LinkResolver.Resolve(f.FullPath);
+            return target.RealPath is { } real && !LinkResolver.IsInside(real, realRoot)
+                ? LocalRead.Refused($"a symlink to {real}, outside the directory")
+                : RegularFileReader.Read(target, options.SizeCap);
         }
     }
 
@@ -95,18 +177,6 @@ public static class FleetImporter
         if (sensitive.Count > 0)
         {
             throw Errors.SensitiveObjects(sensitive);
-        }
-    }
-
-    private static byte[]? ReadOrNull(string path)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null; // reported when the file is imported
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using SysopsFast.Format;
 
 namespace SysopsFast.Push;
@@ -32,15 +34,29 @@ public static class ContentReader
 {
     private const int ReadSize = 64 * 1024;
 
-    public static ObjectContent ReadFile(string path, long sizeCap)
+    /// <summary>
+    /// An open file (<see cref="Fleet.RegularFileReader"/>) to its end, but never past
+    /// <paramref name="length"/> bytes, its size when opened, when that is known (above 0:
+    /// /proc's files say 0 and end all the same): a file that keeps growing cannot make a read endless.
+    /// </summary>
+    public static ObjectContent Read(SafeFileHandle file, long length, long sizeCap)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-        var content = new CappedContent(sizeCap, file.CanSeek ? file.Length : null);
-        var buffer = new byte[ReadSize];
-        int n;
-        while ((n = file.Read(buffer)) > 0)
+        var content = new CappedContent(sizeCap, length > 0 ? length : null);
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
         {
-            content.Append(buffer.AsSpan(0, n));
+            var limit = length > 0 ? length : long.MaxValue;
+            long offset = 0;
+            int n;
+            while (offset < limit && (n = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, limit - offset)), offset)) > 0)
+            {
+                content.Append(buffer.AsSpan(0, n));
+                offset += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         return content.Complete();
     }
@@ -56,11 +72,18 @@ public static class ContentReader
     public static async Task<ObjectContent> ReadAsync(Stream stream, long sizeCap, CancellationToken cancellationToken)
     {
         var content = new CappedContent(sizeCap, null);
-        var buffer = new byte[ReadSize];
-        int n;
-        while ((n = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
         {
-            content.Append(buffer.AsSpan(0, n));
+            int n;
+            while ((n = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                content.Append(buffer.AsSpan(0, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         return content.Complete();
     }

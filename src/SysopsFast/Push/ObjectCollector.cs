@@ -49,6 +49,7 @@ public static class ObjectCollector
             {
                 NoteSecret(name);
             }
+            Notes.AddRange(found.NotRead.Select(n => "not pushed: " + n));
             foreach (var o in found.Objects)
             {
                 Add(o, $"the file of {directory}");

@@ -61,8 +61,8 @@ public sealed class PushObject
         : RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary, sizeCap: long.MaxValue);
 }
 
-/// <summary>A directory's objects, and the names left out as sensitive (never read).</summary>
-public sealed record PushCollection(IReadOnlyList<PushObject> Objects, IReadOnlyList<string> Sensitive);
+/// <summary>A directory's objects, the names left out as sensitive (never read), and the files not read with the reason (a FIFO, a magic link).</summary>
+public sealed record PushCollection(IReadOnlyList<PushObject> Objects, IReadOnlyList<string> Sensitive, IReadOnlyList<string> NotRead);
 
 /// <summary>What one server did with a push.</summary>
 public sealed record PushOutcome(string Server, int Written, int Unchanged, string? Error)
@@ -94,16 +94,19 @@ public static class PushAgent
 {
     /// <summary>
     /// Objects from <paramref name="directory"/>: a regular file is a command output dropped there
-    /// (<c>cmd/&lt;relative path&gt;</c>); a symlink to a file shares that file under its own
-    /// absolute path (a link to /etc/passwd pushes <c>/etc/passwd</c>).
+    /// (<c>cmd/&lt;relative path&gt;</c>); a symlink to a file shares that file under its real path
+    /// (a link to /etc/passwd pushes <c>/etc/passwd</c>).
     /// </summary>
     public static IReadOnlyList<PushObject> CollectDirectory(string directory, long insertedUnixMs) =>
         Collect(directory, insertedUnixMs).Objects;
 
     /// <summary>
     /// <see cref="CollectDirectory"/>, leaving out (and not reading) the objects that
-    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names; a file
-    /// over <paramref name="sizeCap"/> bytes is pushed as a record that says so (<see cref="ContentReader"/>).
+    /// <paramref name="sensitive"/> (default: <see cref="SensitiveObjects.Default"/>) names, by
+    /// their name and by their real path, every link on the way resolved; a link through a magic
+    /// link of /proc, and anything but a regular file (a FIFO, /dev/zero), is left out with the
+    /// reason, never opened; a file over <paramref name="sizeCap"/> bytes is pushed as a record that
+    /// says so (<see cref="ContentReader"/>).
     /// </summary>
     public static PushCollection Collect(string directory, long insertedUnixMs, SensitiveObjects? sensitive = null, long sizeCap = RecordEncoder.DefaultSizeCap)
     {
@@ -114,26 +117,35 @@ public static class PushAgent
         sensitive ??= SensitiveObjects.Default;
         var objects = new List<PushObject>();
         var left = new List<string>();
-        foreach (var (fullPath, relative, isLink) in LocalObjects.Files(directory))
+        var notRead = new List<string>();
+        try
         {
-            var name = isLink ? new FileInfo(fullPath).ResolveLinkTarget(true)!.FullName : "cmd/" + relative;
-            if (sensitive.Matches(name))
+            var realDirectory = LinkResolver.Resolve(directory).RealPath ?? directory;
+            foreach (var (fullPath, relative, status) in LocalObjects.Files(directory))
             {
-                left.Add(name);
-                continue;
+                var isLink = status.IsSymlink;
+                var target = isLink ? LinkResolver.Resolve(fullPath) : new ResolvedPath($"{realDirectory}/{relative}", status, null);
+                // A shared file is named by its real path, a dropped one is a command output; the deny-list sees both names.
+                var name = isLink ? target.RealPath : "cmd/" + relative;
+                if (target.RealPath is { } real && (sensitive.Matches(name!) || sensitive.Matches(real)))
+                {
+                    left.Add(name!);
+                    continue;
+                }
+                var read = RegularFileReader.Read(target, sizeCap);
+                if (read.NotRead is { } why)
+                {
+                    notRead.Add(isLink && name is not null ? $"'{fullPath}' (a link to {name}) {why}" : $"'{fullPath}' {why}");
+                    continue;
+                }
+                objects.Add(PushObject.Of(name!, read.Content!, isLink ? read.Stat : FileStat.None, insertedUnixMs));
             }
-            ObjectContent content;
-            try
-            {
-                content = ContentReader.ReadFile(fullPath, sizeCap);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw Errors.BadArgument($"cannot read '{fullPath}' ({e.Message}); fix its permissions or remove it from {directory}");
-            }
-            objects.Add(PushObject.Of(name, content, isLink ? LocalObjects.StatOf(fullPath) : FileStat.None, insertedUnixMs));
         }
-        return new PushCollection(objects, left);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.BadArgument($"cannot read {e.Message}; fix its permissions or remove it from {directory}");
+        }
+        return new PushCollection(objects, left, notRead);
     }
 
     /// <param name="connections">
