@@ -325,9 +325,9 @@ public sealed class FleetQuery : IAsyncDisposable
     }
 
     /// <summary>
-    /// A batch's samples are garbage once used; when they were large, they are collected now. Left
-    /// to itself the GC, seeing free memory, let 28 samples of 120 MB each pile up to 2 GB, where a
-    /// query may take 300 MB.
+    /// A batch's samples (and its decoders' buffers) are garbage once used; when they were large,
+    /// they are collected now. Left to itself the GC, seeing free memory, let 28 samples of 120 MB
+    /// each pile up to 2 GB, where a query may take 300 MB.
     /// </summary>
     private static void ReleaseBatch(long bytes)
     {
@@ -352,6 +352,8 @@ public sealed class FleetQuery : IAsyncDisposable
                 return groups;
             }
             var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
+            // The decoders' buffers are garbage now: gone before the caller diffs the samples.
+            ReleaseBatch(batch.Sum(g => g.Length));
             fetches.Add(fetched.Summary);
             cancellationToken.ThrowIfCancellationRequested();
             var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
