@@ -104,9 +104,14 @@ public sealed class HostileFleetMemoryTests(RedisServerFixture redis, ITestOutpu
         Assert.Contains("a line of 119999999 bytes", run.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>Ten, not the 28 of the report: enough to show that nothing piles up, and quick enough for a loaded machine.</summary>
+    /// <summary>
+    /// Ten, not the 28 of the report: enough to show that nothing piles up (2 GB before), and quick
+    /// enough for a loaded machine. Not yet under 300 MB: one 120 MB sample is still held twice while
+    /// it is fetched (the decoder's buffer and the fetched copy), 424 MB measured; the bound here is
+    /// what one sample costs, so a second one held at once fails it.
+    /// </summary>
     [Fact]
-    public async Task Compare_against_ten_keys_of_120_MB_lines_names_each_and_stays_within_memory()
+    public async Task Compare_against_ten_keys_of_120_MB_lines_holds_one_sample_at_a_time()
     {
         await FlushedDb.WriteAsync(redis, 3, async db =>
         {
@@ -116,7 +121,9 @@ public sealed class HostileFleetMemoryTests(RedisServerFixture redis, ITestOutpu
                 await PutWhole(db, $"big{i:D2}.example.org", "cmd/big", HundredTwentyMegabyteLine(i));
             }
         });
-        var run = await Cli("compare", "small.example.org#cmd/big", "cmd/big", "--server", Url(3));
+        var run = await MeasuredCli.RunAsync("compare", "small.example.org#cmd/big", "cmd/big", "--server", Url(3));
+        output.WriteLine(run.ToString());
+        Assert.True(run.PeakRssMb < 500, run.ToString());
         Assert.Equal(0, run.Exit);
         var lines = run.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(0, 10).Select(i =>
