@@ -24,6 +24,14 @@ internal static class Errors
     public static SysopsFastException LineTooLongForRegex(long length, long limit) =>
         new($"a line of {length.ToString(CultureInfo.InvariantCulture)} bytes is longer than a regular expression is run on ({limit.ToString(CultureInfo.InvariantCulture)} bytes: the engine reads a line as UTF-16, twice its size); search for literal text instead", remedy: ErrorRemedy.Regex);
 
+    /// <summary>kv or counting identical lines met a line longer than it holds (<see cref="Grep.DistinctTableLimit"/>).</summary>
+    public static SysopsFastException HeldLineTooLong(string table, string what, string key, long length, long limit) =>
+        new($"{table}: '{key}' holds a {what} of {length.ToString(CultureInfo.InvariantCulture)} bytes, over the {limit.ToString(CultureInfo.InvariantCulture)} bytes {table} holds per {what}; leave that object out of the query", remedy: ErrorRemedy.HostRestriction);
+
+    /// <summary>kv or counting identical lines would hold more distinct entries than one answer may.</summary>
+    public static SysopsFastException TooManyDistinct(string table, string key, long entries, long bytes) =>
+        new($"{table}: '{key}' takes the answer past the {entries.ToString(CultureInfo.InvariantCulture)} distinct entries or {bytes.ToString(CultureInfo.InvariantCulture)} bytes one answer holds; select fewer lines or keys, or leave that object out of the query", remedy: ErrorRemedy.HostRestriction);
+
     public static SysopsFastException PatternHasNewline() =>
         new("the search text contains a newline; lines are matched one at a time, so it could never match");
 

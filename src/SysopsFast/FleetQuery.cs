@@ -257,16 +257,13 @@ public sealed class FleetQuery : IAsyncDisposable
     /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
     /// pushed again in between) is not used: the group's next member is fetched instead.
     /// </summary>
-    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleAsync"/> stream them.</remarks>
+    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleEachAsync"/> stream them.</remarks>
     public async Task<Md5Grouping> GroupByMd5Async(string objectPattern, CancellationToken cancellationToken = default)
     {
         var grouping = await GroupAsync(objectPattern, cancellationToken);
         var fetches = new List<ExtractSummary>();
         var sampled = new List<Md5Group>(grouping.Groups.Count);
-        await foreach (var group in SampleAsync(grouping.Groups, fetches, cancellationToken))
-        {
-            sampled.Add(group);
-        }
+        await SampleEachAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
         return grouping with { Groups = sampled, Fetches = fetches };
     }
 
@@ -285,12 +282,31 @@ public sealed class FleetQuery : IAsyncDisposable
     private const int SampleTries = 8;
 
     /// <summary>
-    /// Phase 2: each group with its sample, in the order given, fetched a batch of groups at a time
-    /// (each batch's fetch summary is added to <paramref name="fetches"/>). A fetched record whose
-    /// md5 is no longer its group's (its host pushed again in between) is not used: the group's next
-    /// member is fetched, up to 8; a group left without a sample is yielded with <c>Sample</c> null.
+    /// Phase 2: each group with its sample, handed to <paramref name="use"/> in the order given,
+    /// fetched a batch of groups at a time (each batch's fetch summary is added to
+    /// <paramref name="fetches"/>). A fetched record whose md5 is no longer its group's (its host
+    /// pushed again in between) is not used: the group's next member is fetched, up to 8; a group
+    /// left without a sample is handed over with <c>Sample</c> null. Nothing here keeps a sample
+    /// once <paramref name="use"/> returns (an async iterator would keep its last item as Current
+    /// while the next batch is fetched).
     /// </summary>
-    public async IAsyncEnumerable<Md5Group> SampleAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async Task SampleEachAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        foreach (var batch in Batches(groups))
+        {
+            var sampled = await SampleBatchAsync(batch, fetches, cancellationToken);
+            for (var i = 0; i < sampled.Length; i++)
+            {
+                use(sampled[i]);
+                sampled[i] = null!;
+            }
+            ReleaseBatch(batch.Sum(g => g.Length));
+        }
+    }
+
+    /// <summary>The groups cut into runs of at most <see cref="SampleBatchBytes"/> (a larger group alone).</summary>
+    private static IEnumerable<List<Md5Group>> Batches(IReadOnlyList<Md5Group> groups)
     {
         var batch = new List<Md5Group>();
         long bytes = 0;
@@ -298,19 +314,26 @@ public sealed class FleetQuery : IAsyncDisposable
         {
             if (batch.Count > 0 && bytes + group.Length > SampleBatchBytes)
             {
-                foreach (var sampled in await SampleBatchAsync(batch, fetches, cancellationToken))
-                {
-                    yield return sampled;
-                }
-                batch.Clear();
+                yield return batch;
+                batch = [];
                 bytes = 0;
             }
             batch.Add(group);
             bytes += group.Length;
         }
-        foreach (var sampled in await SampleBatchAsync(batch, fetches, cancellationToken))
+        yield return batch;
+    }
+
+    /// <summary>
+    /// A batch's samples (and its decoders' buffers) are garbage once used; when they were large,
+    /// they are collected now. Left to itself the GC, seeing free memory, let 28 samples of 120 MB
+    /// each pile up to 2 GB, where a query may take 300 MB.
+    /// </summary>
+    private static void ReleaseBatch(long bytes)
+    {
+        if (bytes >= SampleBatchBytes / 2)
         {
-            yield return sampled;
+            GC.Collect();
         }
     }
 
@@ -329,6 +352,8 @@ public sealed class FleetQuery : IAsyncDisposable
                 return groups;
             }
             var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
+            // The decoders' buffers are garbage now: gone before the caller diffs the samples.
+            ReleaseBatch(batch.Sum(g => g.Length));
             fetches.Add(fetched.Summary);
             cancellationToken.ThrowIfCancellationRequested();
             var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);

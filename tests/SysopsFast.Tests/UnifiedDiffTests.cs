@@ -135,6 +135,76 @@ public class UnifiedDiffTests
         Assert.False(UnifiedDiff.WriteTo(output, left, left, "A", "B"));
     }
 
+    /// <summary>The same lines ("line N"), in a seeded random order.</summary>
+    private static byte[] Shuffled(int lines, int seed)
+    {
+        var order = Enumerable.Range(0, lines).ToArray();
+        new Random(seed).Shuffle(order);
+        return Encoding.ASCII.GetBytes(string.Concat(order.Select(i => $"line {i}\n")));
+    }
+
+    /// <summary>The lines each side keeps unchanged, in order, are the same: the script turns a into b.</summary>
+    private static void AssertTransforms(int[] a, int[] b, EditScriptSearch search)
+    {
+        var keptA = a.Where((_, i) => !search.AChanged[i]);
+        var keptB = b.Where((_, i) => !search.BChanged[i]);
+        Assert.Equal(keptA, keptB);
+    }
+
+    [Fact]
+    public void Past_the_cost_bound_the_search_gives_up_minimality_and_still_turns_a_into_b()
+    {
+        var a = Enumerable.Range(0, 6000).ToArray();
+        var b = a.ToArray();
+        new Random(7).Shuffle(b);
+        // A few runs in common, so there is something to keep.
+        Array.Copy(a, 1000, b, 1000, 500);
+
+        var bounded = EditScriptSearch.Run(a, b, minimal: false, CancellationToken.None, tooExpensive: 64);
+        var minimal = EditScriptSearch.Run(a, b, minimal: true, CancellationToken.None);
+        AssertTransforms(a, b, bounded);
+        AssertTransforms(a, b, minimal);
+        Assert.True(bounded.Cost * 4 < minimal.Cost, $"bounded {bounded.Cost}, minimal {minimal.Cost}");
+        Assert.True(bounded.AChanged.Count(c => c) >= minimal.AChanged.Count(c => c));
+        Assert.True(minimal.AChanged.Count(c => !c) >= 500, "the common run is kept");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_diff_of_shuffled_lines_applies(bool minimal)
+    {
+        var left = Shuffled(8000, 1);
+        var right = Shuffled(8000, 2);
+        using var diff = new MemoryStream();
+        Assert.True(UnifiedDiff.WriteTo(diff, left, right, "A", "B", search: new DiffSearch(minimal, CancellationToken.None)));
+        Assert.Equal(right, PatchApplier.Apply(left, diff.ToArray()));
+        if (minimal)
+        {
+            var dir = Directory.CreateTempSubdirectory("unified-diff-");
+            try
+            {
+                File.WriteAllBytes(System.IO.Path.Combine(dir.FullName, "a"), left);
+                File.WriteAllBytes(System.IO.Path.Combine(dir.FullName, "b"), right);
+                var gnu = GnuDiff.Run("--minimal", "-u", System.IO.Path.Combine(dir.FullName, "a"), System.IO.Path.Combine(dir.FullName, "b"));
+                Assert.Equal(ChangedLines(gnu), ChangedLines(diff.ToArray()));
+            }
+            finally
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_cancelled_diff_stops()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() =>
+            UnifiedDiff.Create(Shuffled(8000, 1), Shuffled(8000, 2), "A", "B", search: new DiffSearch(Minimal: true, cancelled.Token)));
+    }
+
     [Fact]
     public void Large_files_with_few_changes_are_quick()
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SysopsFast.Compare;
 using SysopsFast.Output;
 using SysopsFast.Pipeline;
 using SysopsFast.Query;
@@ -12,20 +13,24 @@ namespace SysopsFast.Cli.Commands;
 /// </summary>
 internal static class CompareCommand
 {
+    private static Option<bool> MinimalOption() => new("--minimal") { Description = "Insist on the shortest diff, as diff --minimal does (by default a long diff with many changes gives that up to finish quickly)" };
+
     public static Command Build()
     {
         var key = new Argument<string>("key") { Description = "The reference object's key, host#object (e.g. 'web1.example.org#/etc/sysctl.conf'), or a pattern naming exactly one object" };
         var pattern = new Argument<string>("pattern") { Description = "Objects to compare it with (as for search)" };
         var fields = new FieldOptions();
         var output = new QueryOutput();
-        var command = new Command("compare", "Compare one object with every other matching object: 'identical' or a unified diff") { key, pattern };
+        var minimal = MinimalOption();
+        var command = new Command("compare", "Compare one object with every other matching object: 'identical' or a unified diff") { key, pattern, minimal };
         fields.AddTo(command, prefix: false);
         output.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, (fleet, stdout) =>
         {
             var field = fields.Parse(parse, RecordField.Contents);
             IComparePrinter printer = parse.GetValue(output.Json) ? new JsonComparePrinter(stdout) : new TextComparePrinter(stdout);
-            return CompareAsync(parse, output, fleet, stdout, parse.GetValue(key)!, parse.GetValue(pattern)!, field, printer, ct);
+            var search = new DiffSearch(parse.GetValue(minimal), ct);
+            return CompareAsync(parse, output, fleet, stdout, (parse.GetValue(key)!, parse.GetValue(pattern)!), field, printer, search);
         }));
         return command;
     }
@@ -34,8 +39,9 @@ internal static class CompareCommand
     {
         var pattern = new Argument<string>("pattern") { Description = "Objects to group (as for search), e.g. /etc/sysctl.conf" };
         var hostList = new Option<bool>("--hostlist") { Description = "List every group's keys" };
+        var minimal = MinimalOption();
         var output = new QueryOutput();
-        var command = new Command("compare-all", "Group matching objects by md5, largest group first, and diff each other group against the majority") { pattern, hostList };
+        var command = new Command("compare-all", "Group matching objects by md5, largest group first, and diff each other group against the majority") { pattern, hostList, minimal };
         output.AddTo(command, joins: true);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
@@ -45,26 +51,30 @@ internal static class CompareCommand
             var unread = new List<Md5Group>();
             FetchedRecord? majority = null;
             var index = 0;
+            var search = new DiffSearch(parse.GetValue(minimal), ct);
             // Samples arrive a batch of groups at a time; only the majority's is kept.
-            await foreach (var group in fleet.SampleAsync(grouping.Groups, fetches, ct))
+            await fleet.SampleEachAsync(grouping.Groups, fetches, group =>
             {
                 majority = index == 0 ? group.Sample : majority;
                 if (group.Sample is null)
                 {
                     unread.Add(group);
                 }
-                var diff = index == 0 || group.Sample is null || majority is null ? null : Comparisons.Contents(majority, group.Sample, group.Sample.Key);
+                // Each diff is printed before the next is made: a budget of its own.
+                var diff = index == 0 || group.Sample is null || majority is null ? null : Comparisons.Contents(majority, group.Sample, group.Sample.Key, new DiffBudget(), search);
                 printer.Group(new GroupComparison(group, index == 0, diff), index, grouping.Groups.Count, parse.GetValue(hostList));
                 index++;
-            }
+            }, ct);
             var forced = await output.FinishAsync(parse, fleet, stdout, [grouping.Headers, .. fetches], ServerCost.Phases(grouping.Headers, fetches));
             return forced ?? await Unread(unread) ?? (grouping.Groups.Count > 0 ? CliRunner.Matched : CliRunner.NoMatch);
         }));
         return command;
     }
 
-    private static async Task<int> CompareAsync(ParseResult parse, QueryOutput output, FleetQuery fleet, Stream stdout, string key, string pattern, RecordField field, IComparePrinter printer, CancellationToken cancellationToken)
+    private static async Task<int> CompareAsync(ParseResult parse, QueryOutput output, FleetQuery fleet, Stream stdout, (string Key, string Pattern) objects, RecordField field, IComparePrinter printer, DiffSearch search)
     {
+        var (key, pattern) = objects;
+        var cancellationToken = search.CancellationToken;
         var summaries = new List<ExtractSummary>();
         var mine = await ReferenceAsync(fleet, key, summaries, cancellationToken);
         var compared = 0;
@@ -89,15 +99,16 @@ internal static class CompareCommand
             // One diff per distinct contents (the reference's own needs none), relabelled per key.
             var others = grouping.Groups.Where(g => g.Md5 != mine.Header.Md5 || g.Length != mine.Header.RawLength).ToArray();
             var diffs = new Dictionary<(UInt128, long), (byte[]? Diff, string Sample)>();
-            await foreach (var group in fleet.SampleAsync(others, summaries, cancellationToken))
+            var budget = new DiffBudget();
+            await fleet.SampleEachAsync(others, summaries, group =>
             {
                 if (group.Sample is null)
                 {
                     unread.Add(group);
-                    continue;
+                    return;
                 }
-                diffs[(group.Md5, group.Length)] = (Comparisons.Contents(mine, group.Sample, group.Sample.Key), group.Sample.Key);
-            }
+                diffs[(group.Md5, group.Length)] = (Comparisons.Contents(mine, group.Sample, group.Sample.Key, budget, search), group.Sample.Key);
+            }, cancellationToken);
             var members = grouping.Groups.SelectMany(g => g.Members.Select(m => (Member: m, Group: g)))
                 .Where(m => m.Member.Key != mine.Key)
                 .OrderBy(m => m.Member.Key, StringComparer.Ordinal);

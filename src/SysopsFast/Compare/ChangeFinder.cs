@@ -4,9 +4,10 @@ namespace SysopsFast.Compare;
 
 /// <summary>
 /// Marks the lines of each text that a shortest edit script deletes (left) or inserts (right).
-/// DiffPlex runs Myers' O(ND) search; around it we do what GNU diff does before its own search, so
-/// that both pick the same script where several are equally short, and so that the search only sees
-/// the lines that could match at all.
+/// DiffPlex runs Myers' O(ND) search on up to <see cref="ExactSearchLines"/> lines; around it we do
+/// what GNU diff does before its own search, so that both pick the same script where several are
+/// equally short, and so that the search only sees the lines that could match at all. More lines go
+/// to <see cref="EditScriptSearch"/>, whose cost is bounded as GNU's is (unless minimal).
 /// </summary>
 internal static class ChangeFinder
 {
@@ -15,7 +16,7 @@ internal static class ChangeFinder
     /// view (its --horizon-lines, which defaults to the context). A run of changes may slide that far
     /// into the common suffix, no further, so the horizon shows in the output.
     /// </summary>
-    public static (bool[] Left, bool[] Right) Find(int[] left, int[] right, int classes, int horizon)
+    public static (bool[] Left, bool[] Right) Find(int[] left, int[] right, int classes, int horizon, bool minimal = false, CancellationToken cancellationToken = default)
     {
         var leftChanged = new bool[left.Length];
         var rightChanged = new bool[right.Length];
@@ -28,11 +29,44 @@ internal static class ChangeFinder
         // leaving it out of the search shrinks the search (two unrelated texts cost nothing).
         var leftKept = KeepMatchable(left, start, leftEnd, right, viewStart, rightView, classes, leftChanged);
         var rightKept = KeepMatchable(right, start, rightEnd, left, viewStart, leftView, classes, rightChanged);
-        Search(left, leftKept, leftChanged, right, rightKept, rightChanged);
+        if (leftKept.Count + rightKept.Count <= ExactSearchLines)
+        {
+            Search(left, leftKept, leftChanged, right, rightKept, rightChanged);
+        }
+        else
+        {
+            var search = EditScriptSearch.Run(Classes(left, leftKept), Classes(right, rightKept), minimal, cancellationToken);
+            MarkWhere(search.AChanged, leftKept, leftChanged);
+            MarkWhere(search.BChanged, rightKept, rightChanged);
+        }
 
         BoundaryShifter.Shift(left, leftChanged, rightChanged, leftView);
         BoundaryShifter.Shift(right, rightChanged, leftChanged, rightView);
         return (leftChanged, rightChanged);
+    }
+
+    /// <summary>
+    /// Lines searched by DiffPlex: its worst case (every line changed) costs their square, 16 million
+    /// steps here; below GNU's cost bound (4096), so both give a shortest script.
+    /// </summary>
+    private const int ExactSearchLines = 4096;
+
+    private static int[] Classes(int[] lines, List<int> kept)
+    {
+        var classes = new int[kept.Count];
+        for (var i = 0; i < classes.Length; i++)
+        {
+            classes[i] = lines[kept[i]];
+        }
+        return classes;
+    }
+
+    private static void MarkWhere(bool[] searched, List<int> kept, bool[] changed)
+    {
+        for (var i = 0; i < searched.Length; i++)
+        {
+            changed[kept[i]] |= searched[i];
+        }
     }
 
     private static void Search(int[] left, List<int> leftKept, bool[] leftChanged, int[] right, List<int> rightKept, bool[] rightChanged)

@@ -122,19 +122,29 @@ internal sealed class HunkWriter(IBufferWriter<byte> output)
     {
         for (var i = from; i < to; i++)
         {
-            var line = side.Lines.Line(side.Text, i);
-            var span = output.GetSpan(line.Length + 1 + NoNewline.Length);
-            span[0] = mark;
-            line.CopyTo(span[1..]);
-            var length = 1 + line.Length;
+            output.GetSpan(1)[0] = mark;
+            output.Advance(1);
+            Bytes(side.Lines.Line(side.Text, i));
             if (side.Lines.IsIncomplete(i))
             {
-                NoNewline.CopyTo(span[length..]);
-                length += NoNewline.Length;
+                Bytes(NoNewline);
             }
-            output.Advance(length);
         }
     }
+
+    /// <summary>A piece at a time: a 120 MB line costs no 120 MB buffer (the output may drop what it cannot hold).</summary>
+    private void Bytes(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var piece = bytes[..Math.Min(bytes.Length, PieceBytes)];
+            piece.CopyTo(output.GetSpan(piece.Length));
+            output.Advance(piece.Length);
+            bytes = bytes[piece.Length..];
+        }
+    }
+
+    private const int PieceBytes = 64 * 1024;
 
     private void Number(int value)
     {

@@ -20,26 +20,26 @@ public static class UnifiedDiff
     /// Each output line is decoded as UTF-8 when it is valid UTF-8, else as Latin-1 (one char per
     /// byte), so no byte turns into U+FFFD; <see cref="WriteTo"/> gives the exact bytes.
     /// </summary>
-    public static string? Create(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context = 3)
+    public static string? Create(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context = 3, DiffSearch search = default)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        return Write(buffer, null, left, right, leftLabel, rightLabel, context) ? Decode(buffer.WrittenSpan) : null;
+        return Write(buffer, null, left, right, leftLabel, rightLabel, context, search) ? Decode(buffer.WrittenSpan) : null;
     }
 
     /// <summary>
     /// Writes the diff's exact bytes (labels in UTF-8) to <paramref name="output"/>; writes nothing
     /// and returns false when the two texts are the same bytes.
     /// </summary>
-    public static bool WriteTo(Stream output, ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context = 3)
+    public static bool WriteTo(Stream output, ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context = 3, DiffSearch search = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         var buffer = new ArrayBufferWriter<byte>(FlushAt);
-        var differ = Write(buffer, output, left, right, leftLabel, rightLabel, context);
+        var differ = Write(buffer, output, left, right, leftLabel, rightLabel, context, search);
         output.Write(buffer.WrittenSpan);
         return differ;
     }
 
-    private static bool Write(ArrayBufferWriter<byte> buffer, Stream? output, ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context)
+    private static bool Write(ArrayBufferWriter<byte> buffer, Stream? output, ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel, int context, DiffSearch search)
     {
         ArgumentNullException.ThrowIfNull(leftLabel);
         ArgumentNullException.ThrowIfNull(rightLabel);
@@ -60,7 +60,7 @@ public static class UnifiedDiff
         // More context than lines changes nothing, and the clamp keeps the sums below from overflowing.
         context = Math.Min(context, Math.Max(leftLines.Count, rightLines.Count));
         var (leftIds, rightIds) = LineClasses.Assign(left, leftLines, right, rightLines);
-        var (leftChanged, rightChanged) = ChangeFinder.Find(leftIds, rightIds, leftIds.Length + rightIds.Length, horizon: context);
+        var (leftChanged, rightChanged) = ChangeFinder.Find(leftIds, rightIds, leftIds.Length + rightIds.Length, horizon: context, search.Minimal, search.CancellationToken);
 
         writer.Header(leftLabel, rightLabel);
         writer.Hunks(new Side(left, leftLines), new Side(right, rightLines), leftChanged, rightChanged, context);
@@ -103,3 +103,10 @@ public static class UnifiedDiff
         public Span<byte> GetSpan(int sizeHint = 0) => buffer.GetSpan(sizeHint);
     }
 }
+
+/// <summary>
+/// How hard the diff searches: past a cost bound (GNU diff's) a long diff gives up being the
+/// shortest and stays correct; <see cref="Minimal"/> insists on the shortest (GNU's <c>--minimal</c>),
+/// which on large texts with many changes can take hours: the token stops it.
+/// </summary>
+public readonly record struct DiffSearch(bool Minimal, CancellationToken CancellationToken);

@@ -205,27 +205,35 @@ public sealed class RecordDecoder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Buffers past this are not pooled: the shared pool would keep a 128 MB buffer per thread for
+    /// the rest of the process, and one hostile record per worker would take a query past 300 MB.
+    /// </summary>
+    private const int PooledBytes = 16 << 20;
+
     private Span<byte> Scratch(int length)
     {
         if (_scratch.Length < length)
         {
-            if (_scratch.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_scratch);
-            }
-            _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
+            ReturnScratch();
+            _scratch = length > PooledBytes ? new byte[length] : ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
         }
         // The whole buffer: the decoders report how much they wrote, and that is checked against the header.
         return _scratch.AsSpan();
     }
 
-    public void Dispose()
+    private void ReturnScratch()
     {
-        if (_scratch.Length > 0)
+        if (_scratch.Length is > 0 and <= PooledBytes)
         {
             ArrayPool<byte>.Shared.Return(_scratch);
-            _scratch = [];
         }
+        _scratch = [];
+    }
+
+    public void Dispose()
+    {
+        ReturnScratch();
         _zstd?.Dispose();
         _zstd = null;
         foreach (var decompressor in _withDictionary.Values)

@@ -12,16 +12,34 @@ public sealed class UniqCountSink : IGrepSink
 {
     private readonly Dictionary<byte[], long> _counts = new(ByteSequenceComparer.Instance);
     private readonly Dictionary<byte[], long>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly DistinctTableLimit? _limit;
+    private readonly RecordKeyBuffer _record = new();
 
-    public UniqCountSink() => _lookup = _counts.GetAlternateLookup<ReadOnlySpan<byte>>();
+    public UniqCountSink()
+        : this(null)
+    {
+    }
+
+    /// <param name="limit">Shared by the query's workers; null for a table that only merges.</param>
+    internal UniqCountSink(DistinctTableLimit? limit)
+    {
+        _lookup = _counts.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _limit = limit;
+    }
 
     internal Dictionary<byte[], long> Counts => _counts;
 
-    public void BeginRecord(ReadOnlySpan<byte> key) { }
+    public void BeginRecord(ReadOnlySpan<byte> key) => _record.Set(key);
 
     public bool Matched(ReadOnlySpan<byte> line)
     {
-        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out _)++;
+        _limit?.CheckLength(line.Length, "line", _record.Key);
+        ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out var seen);
+        if (!seen)
+        {
+            _limit?.Take(line.Length, _record.Key);
+        }
+        count++;
         return true;
     }
 
@@ -88,9 +106,11 @@ public readonly record struct UniqCount
 /// </summary>
 public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
 {
+    private readonly DistinctTableLimit _limit = new("counting identical lines");
+
     public IReadOnlyList<UniqCount> Result { get; private set; } = [];
 
-    public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts) : new UniqCountSink();
+    public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts, _limit) : new UniqCountSink(_limit);
 
     public void Complete(IReadOnlyList<IGrepSink> workerSinks)
     {

@@ -12,10 +12,12 @@ internal sealed class UniqSampleSink : IGrepSink
 {
     private readonly int _samples;
     private readonly Dictionary<byte[], Row>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly DistinctTableLimit _limit;
 
-    public UniqSampleSink(int samples)
+    public UniqSampleSink(int samples, DistinctTableLimit limit)
     {
         _samples = samples;
+        _limit = limit;
         _lookup = _rows.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
@@ -26,29 +28,29 @@ internal sealed class UniqSampleSink : IGrepSink
     }
 
     private readonly Dictionary<byte[], Row> _rows = new(ByteSequenceComparer.Instance);
-    private byte[] _key = [];
-    private int _keyLength;
+    private readonly RecordKeyBuffer _record = new();
     private string? _host;
 
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
-        if (_key.Length < key.Length)
-        {
-            _key = new byte[key.Length];
-        }
-        key.CopyTo(_key);
-        _keyLength = key.Length;
+        _record.Set(key);
         _host = null;
     }
 
     public bool Matched(ReadOnlySpan<byte> line)
     {
-        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out _);
-        row ??= new Row();
+        _limit.CheckLength(line.Length, "line", _record.Key);
+        if (!_lookup.TryGetValue(line, out var row))
+        {
+            // Taken before the table grows: a refused line leaves no empty row behind.
+            _limit.Take(line.Length, _record.Key);
+            row = new Row();
+            _lookup[line] = row;
+        }
         row.Count++;
         if (row.Hosts.Count < _samples)
         {
-            _host ??= Encoding.UTF8.GetString(ObjectKey.HostOf(_key.AsSpan(0, _keyLength)));
+            _host ??= Encoding.UTF8.GetString(ObjectKey.HostOf(_record.Key));
             // A line twice in one record is one host.
             if (row.Hosts.Count == 0 || !ReferenceEquals(row.Hosts[^1], _host))
             {

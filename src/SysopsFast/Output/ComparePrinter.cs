@@ -24,15 +24,17 @@ public static class Comparisons
     /// The diff of two records' contents (null when identical). A record stored without its contents
     /// (over the size cap when pushed) cannot be diffed: that is said instead of diffing nothing.
     /// </summary>
-    public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey)
+    /// <param name="budget">What the answer may still hold of diffs; a longer one is replaced by a notice.</param>
+    public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey, DiffBudget budget, DiffSearch search = default)
     {
+        ArgumentNullException.ThrowIfNull(budget);
         var omitted = new[] { reference, other }.Where(r => (r.Header.Flags & Format.RecordFlags.Omitted) != 0).Select(r => r.Key).ToArray();
         if (omitted.Length > 0)
         {
             var same = reference.Header.Md5 == other.Header.Md5 && reference.Header.RawLength == other.Header.RawLength;
             return same ? null : Encoding.UTF8.GetBytes($"{reference.Key} and {otherKey} differ; the contents of {string.Join(" and ", omitted)} were over the size cap when pushed and were not stored\n");
         }
-        return Diff(reference.Contents, other.Contents, reference.Key, otherKey);
+        return budget.Hold(reference.Contents, other.Contents, reference.Key, otherKey, search);
     }
 
     /// <summary>
@@ -64,13 +66,8 @@ public static class Comparisons
     {
         var left = Encoding.UTF8.GetBytes(FieldText.Format(field, reference, now) + "\n");
         var right = Encoding.UTF8.GetBytes(FieldText.Format(field, other, now) + "\n");
-        return Diff(left, right, reference.Key, other.Key);
-    }
-
-    private static byte[]? Diff(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, string leftLabel, string rightLabel)
-    {
         using var diff = new MemoryStream();
-        return UnifiedDiff.WriteTo(diff, left, right, leftLabel, rightLabel) ? diff.ToArray() : null;
+        return UnifiedDiff.WriteTo(diff, left, right, reference.Key, other.Key) ? diff.ToArray() : null;
     }
 }
 

@@ -9,14 +9,17 @@ namespace SysopsFast.Query;
 /// <summary>
 /// Counts (key, value) pairs over the records, one table per worker, merged once at the end (as
 /// <see cref="UniqCountSink"/> does). Memory grows with the distinct pairs and the hosts sampled,
-/// not with the records: a pair seen before costs two lookups by span, no allocation.
+/// not with the records: a pair seen before costs two lookups by span, no allocation. What the
+/// tables hold is bounded by one <see cref="DistinctTableLimit"/> for all of them.
 /// </summary>
 internal sealed class KeyValueCollector(KeyGlob? glob, int sampleHosts) : IRecordProcessorFactory
 {
+    private readonly DistinctTableLimit _limit = new("kv");
+
     /// <summary>Every key found, drifting keys first, then by key (ordinal).</summary>
     public IReadOnlyList<KeyValueRow> Rows { get; private set; } = [];
 
-    public IRecordProcessor CreateForWorker() => new KeyValueWorker(glob, sampleHosts);
+    public IRecordProcessor CreateForWorker() => new KeyValueWorker(glob, sampleHosts, _limit);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {
@@ -73,6 +76,7 @@ internal sealed class KeyValueWorker : IRecordProcessor
 {
     private readonly KeyGlob? _glob;
     private readonly int _sampleHosts;
+    private readonly DistinctTableLimit _limit;
     private readonly Dictionary<byte[], KeyTally>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
 
     /// <summary>This record's pairs, one per key: a key repeated in the record overwrites its slot (last wins).</summary>
@@ -84,9 +88,10 @@ internal sealed class KeyValueWorker : IRecordProcessor
     /// <summary>Where <c>section.key</c> is assembled.</summary>
     private byte[] _scratch = new byte[256];
 
-    public KeyValueWorker(KeyGlob? glob, int sampleHosts)
+    public KeyValueWorker(KeyGlob? glob, int sampleHosts, DistinctTableLimit limit)
     {
         _glob = glob;
+        _limit = limit;
         _sampleHosts = sampleHosts;
         _lookup = Keys.GetAlternateLookup<ReadOnlySpan<byte>>();
         _hosts = sampleHosts > 0 ? [] : null;
@@ -109,10 +114,11 @@ internal sealed class KeyValueWorker : IRecordProcessor
         var reader = new KeyValueReader(content);
         while (reader.Next(out var name, out var value))
         {
-            var full = Qualify(reader.Section, name);
+            var full = Qualify(reader.Section, name, key);
             if (_glob is null || _glob.IsMatch(full))
             {
-                Hit(full, value, record);
+                _limit.CheckLength(value.Length, "value", key);
+                Hit(full, value, record, key);
             }
         }
         foreach (var (_, v) in _hits)
@@ -123,11 +129,16 @@ internal sealed class KeyValueWorker : IRecordProcessor
         return true;
     }
 
-    private void Hit(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int record)
+    private void Hit(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int record, ReadOnlySpan<byte> recordKey)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, name, out _);
-        var key = slot ??= new KeyTally(name.ToArray(), _sampleHosts);
-        var tally = key.Value(value);
+        if (!_lookup.TryGetValue(name, out var key))
+        {
+            // Taken before the table grows: a refused entry leaves no empty slot behind.
+            _limit.Take(name.Length, recordKey);
+            key = new KeyTally(name.ToArray(), _sampleHosts);
+            _lookup[name] = key;
+        }
+        var tally = key.Value(value, _limit, recordKey);
         if (key.LastRecord == record)
         {
             _hits[key.Slot] = (key, tally);
@@ -166,13 +177,15 @@ internal sealed class KeyValueWorker : IRecordProcessor
     public IReadOnlyList<string> FirstHosts(int limit) =>
         (_hosts ?? []).Order(StringComparer.Ordinal).Take(limit).ToList();
 
-    private ReadOnlySpan<byte> Qualify(ReadOnlySpan<byte> section, ReadOnlySpan<byte> name)
+    /// <summary><c>section.name</c>; a key longer than is held is refused before it is copied or matched.</summary>
+    private ReadOnlySpan<byte> Qualify(ReadOnlySpan<byte> section, ReadOnlySpan<byte> name, ReadOnlySpan<byte> recordKey)
     {
+        var length = section.IsEmpty ? name.Length : section.Length + 1 + name.Length;
+        _limit.CheckLength(length, "key", recordKey);
         if (section.IsEmpty)
         {
             return name;
         }
-        var length = section.Length + 1 + name.Length;
         if (_scratch.Length < length)
         {
             _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
@@ -208,10 +221,16 @@ internal sealed class KeyTally
     /// <summary>Sample of the hosts whose record lacks the key; null until one does (or when not sampling).</summary>
     public HostSample? Absent { get; set; }
 
-    public ValueTally Value(ReadOnlySpan<byte> value)
+    /// <summary>The value's tally; a value new to this table takes its share of <paramref name="limit"/>.</summary>
+    public ValueTally Value(ReadOnlySpan<byte> value, DistinctTableLimit limit, ReadOnlySpan<byte> recordKey)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, value, out _);
-        return slot ??= new ValueTally(_sampleHosts);
+        if (!_lookup.TryGetValue(value, out var tally))
+        {
+            limit.Take(value.Length, recordKey);
+            tally = new ValueTally(_sampleHosts);
+            _lookup[value] = tally;
+        }
+        return tally;
     }
 
     public void MergeFrom(KeyTally other)
