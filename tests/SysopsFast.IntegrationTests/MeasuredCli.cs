@@ -25,6 +25,16 @@ internal static class MeasuredCli
     /// <summary>The bound every hostile input must stay under (issue 10: 300 MB).</summary>
     public const long MaxRssKb = 300_000_000L / 1024;
 
+    /// <summary>A run that stays within <see cref="MaxRssKb"/> and prints no stack trace, logged to the test's output.</summary>
+    public static async Task<CliRun> RunBoundedAsync(Xunit.Abstractions.ITestOutputHelper output, params string[] args)
+    {
+        var run = await RunAsync(args);
+        output.WriteLine($"{string.Join(' ', args.Select(a => a.Replace("\n", "\\n", StringComparison.Ordinal)))}: {run}");
+        Xunit.Assert.True(run.PeakRssKb < MaxRssKb, run.ToString());
+        Xunit.Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        return run;
+    }
+
     public static async Task<CliRun> RunAsync(params string[] args)
     {
         const string time = "/usr/bin/time";

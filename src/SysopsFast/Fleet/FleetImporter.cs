@@ -58,8 +58,7 @@ public static class FleetImporter
                 return null;
             }
             var objectName = f.Object!;
-            var dictionary = dictionaries.GetValueOrDefault(objectName);
-            var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
+            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, objectName);
             var record = RecordEncoder.Encode(content, LocalObjects.StatOf(f.FullPath), insertedMs, effective, dictionary: dictionary);
             return (ObjectKey.Make(f.Host, objectName), record);
         }

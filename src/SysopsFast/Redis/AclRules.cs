@@ -83,10 +83,10 @@ public static class AclRules
 
     /// <summary>
     /// Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and
-    /// catalog entries; GET/MGET/HMGET/PTTL reach only what the key patterns allow (dictionaries
-    /// and their pointer).
+    /// catalog entries; GET/MGET/GETRANGE/HMGET/PTTL reach only what the key patterns allow
+    /// (dictionaries, read bounded with GETRANGE, and their pointer).
     /// </summary>
-    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget +hmget +pttl";
+    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +getrange +mget +hmget +pttl";
 
     /// <summary>A dictionary's key: <c>#dict:</c> and exactly 8 hex digits (so not <c>#dict:current</c>).</summary>
     private const string DictionaryKeys = "#dict:[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
