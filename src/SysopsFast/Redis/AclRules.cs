@@ -63,7 +63,7 @@ public static class AclRules
     public static string HostPusherLine(string host, string secret)
     {
         CheckUser(host);
-        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives})";
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives}) ({DictionaryReads})";
     }
 
     /// <summary>
@@ -83,10 +83,10 @@ public static class AclRules
 
     /// <summary>
     /// Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and
-    /// catalog entries; GET/MGET/GETRANGE/HMGET/PTTL reach only what the key patterns allow
-    /// (dictionaries, read bounded with GETRANGE, and their pointer).
+    /// catalog entries; GET/MGET/HMGET/PTTL reach only what the key patterns allow (dictionaries
+    /// and their pointer).
     /// </summary>
-    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +getrange +mget +hmget +pttl";
+    private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget +hmget +pttl";
 
     /// <summary>A dictionary's key: <c>#dict:</c> and exactly 8 hex digits (so not <c>#dict:current</c>).</summary>
     private const string DictionaryKeys = "#dict:[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
@@ -94,12 +94,15 @@ public static class AclRules
     /// <summary>Extending a dictionary's life, and nothing else of it.</summary>
     private const string DictionaryLives = $"%W~{DictionaryKeys} +expire +pexpire +persist";
 
+    /// <summary>Reading a dictionary bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
+    private const string DictionaryReads = $"%R~{DictionaryKeys} +getrange";
+
     private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +eval +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     private static string Permissions(AclRole role) => role switch
     {
         AclRole.Reader => $"%R~* %W~{AuditKey} &{CostChannel} -@all {Connection} {ReadCommands}",
-        AclRole.Pusher => $"%W~* {CatalogWrites} -@all {Connection} {PushCommands}",
+        AclRole.Pusher => $"%W~* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryReads})",
         AclRole.Trainer => $"%R~* %W~{AuditKey} %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset",
         _ => "~* &* +@all",
     };
