@@ -38,6 +38,9 @@ internal static class Errors
     public static SysopsFastException NothingMatched(string objectPattern, IEnumerable<string> servers) =>
         new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name and the servers asked", remedy: ErrorRemedy.ServerAddress);
 
+    public static SysopsFastException DictionaryTooLarge(string id, int length, int limit) =>
+        new($"dictionary #dict:{id} is {length} bytes, over the {limit} byte limit of a dictionary; it was not stored");
+
     public static SysopsFastException BadArgument(string what, ErrorRemedy remedy = ErrorRemedy.None) => new(what, remedy: remedy);
 
     /// <summary>A configuration file (topology, agent) that cannot be used: file, line, key and why.</summary>

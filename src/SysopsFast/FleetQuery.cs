@@ -107,6 +107,9 @@ public sealed class FleetQuery : IAsyncDisposable
         return new(rows, summary);
     }
 
+    /// <summary>Lines <see cref="GrepLinesAsync"/> holds for a consumer that has not read them yet.</summary>
+    internal const int LineChannelCapacity = 4096;
+
     /// <summary>
     /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
     /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration, and so
@@ -115,7 +118,7 @@ public sealed class FleetQuery : IAsyncDisposable
     public async IAsyncEnumerable<GrepLine> GrepLinesAsync(GrepRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Bounded: a consumer slower than the query slows it (ChannelSinkFactory waits without a thread).
-        var channel = Channel.CreateBounded<GrepLine>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var channel = Channel.CreateBounded<GrepLine>(new BoundedChannelOptions(LineChannelCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var query = Task.Run(async () =>
         {
@@ -149,13 +152,14 @@ public sealed class FleetQuery : IAsyncDisposable
     }
 
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
-    /// Each record comes with its own header (dump needs each host's mode and mtime), so nothing is deduplicated.
+    /// Each record comes with its own header (dump needs each host's mode and mtime), so nothing is
+    /// deduplicated; its contents are handed on whole, so they are checked against its md5.
     public Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
-        RunAsync(objectPattern, processors, deduplicate: false, cancellationToken);
+        RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
 
-    private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken)
+    private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken, bool checkMd5 = false)
     {
-        var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate };
+        var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate, CheckMd5 = checkMd5 };
         var summary = await RunAsync(selection, processors, cancellationToken);
         // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
         // core missing (allowed partial) the keys may be there: its warning says so.
@@ -247,7 +251,7 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<byte[]> keys, CancellationToken cancellationToken = default)
     {
         var records = RecordCollectors.Records();
-        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray() };
+        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
         var summary = await RunAsync(selection, records, cancellationToken);
         return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }

@@ -41,15 +41,15 @@ public class RedisClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var port in ClusterPorts(3))
+        for (var i = 0; i < 3; i++)
         {
-            _nodes.Add(await RedisProcess.StartOnPortAsync(port, [
+            _nodes.Add(await RedisProcess.StartAsync(port => [
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", Path.Combine(_dir, $"nodes-{port}.conf"),
                 "--cluster-node-timeout", "5000",
                 "--cluster-require-full-coverage", RequireFullCoverage ? "yes" : "no",
                 "--dir", _dir,
-                .. NodeArguments(port)]));
+                .. NodeArguments(port)], ClusterPort));
         }
         var create = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in CliArguments.Concat(["--cluster", "create"]).Concat(Addresses).Concat(["--cluster-replicas", "0", "--cluster-yes"]))
@@ -98,15 +98,14 @@ public class RedisClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Ports whose cluster bus port (port + 10000) is free too.</summary>
-    private static IEnumerable<int> ClusterPorts(int count)
+    /// <summary>A port free with its cluster bus port (+10000).</summary>
+    private static int ClusterPort()
     {
-        var found = 0;
-        for (var port = 21000 + Random.Shared.Next(0, 9000); found < count; port++)
+        for (var port = 21000 + Random.Shared.Next(0, 9000); ; port++)
         {
             if (IsFree(port) && IsFree(port + 10000))
             {
-                found++;
-                yield return port;
+                return port;
             }
         }
     }

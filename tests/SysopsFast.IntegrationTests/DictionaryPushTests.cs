@@ -97,7 +97,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         {
             Assert.Equal(10, (await PushAsync([0], [Server], TimeSpan.FromHours(1), cold)).Single().WithDictionary);
         }
-        Assert.Equal(10, await CallsAsync(Db, "get"));
+        Assert.Equal(10 + HeaderReads, await CallsAsync(Db, "getrange"));
         Assert.Equal(10, Directory.GetFiles(directory).Length);
         Assert.All(Directory.GetFiles(directory), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
 
@@ -107,7 +107,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         {
             Assert.Equal(10, (await PushAsync([1], [Server], TimeSpan.FromHours(1), warm)).Single().WithDictionary);
         }
-        Assert.Equal(0, await CallsAsync(Db, "get"));
+        Assert.Equal(HeaderReads, await CallsAsync(Db, "getrange"));
         var current = await CurrentAsync(Db);
         Assert.Equal(current["cmd/sysctl-a"], (await HeaderAsync(Db, 1, "cmd/sysctl-a")).DictionaryId);
     }
@@ -132,7 +132,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         {
             Assert.Equal(10, (await PushAsync([1], [Server], TimeSpan.FromHours(1), cache)).Single().WithDictionary);
         }
-        Assert.Equal(1, await CallsAsync(Db, "get"));
+        Assert.Equal(1 + HeaderReads, await CallsAsync(Db, "getrange"));
         Assert.Equal(id, CompressionDictionary.IdOf(await File.ReadAllBytesAsync(file)));
         Assert.Equal((PayloadCodec.ZstdDictionary, id), ((await HeaderAsync(Db, 1, "cmd/sysctl-a")).Codec, (await HeaderAsync(Db, 1, "cmd/sysctl-a")).DictionaryId));
         await AssertExactAnswerAsync(Server);
@@ -372,6 +372,12 @@ public sealed class DictionaryPushTests : IAsyncLifetime
     private static Task ResetStatsAsync(IDatabase db) => db.ExecuteAsync("CONFIG", "RESETSTAT");
 
     /// <summary>How many times the server ran <paramref name="command"/> since the last reset (INFO commandstats).</summary>
+    /// <summary>
+    /// GETRANGEs of a host's first push that are not dictionary fetches (which read at most a
+    /// dictionary's limit with GETRANGE): one per object, of its stored header, having no ledger entry.
+    /// </summary>
+    private const int HeaderReads = 10;
+
     private static async Task<long> CallsAsync(IDatabase db, string command)
     {
         var info = (string)(await db.ExecuteAsync("INFO", "commandstats"))!;

@@ -37,23 +37,29 @@ public sealed class GrepLinesFlowTests(RedisServerFixture redis) : IClassFixture
     /// <summary>
     /// The consumer stops reading after one line. The query may hold a bounded number of lines, and
     /// then its workers must wait without holding a pool thread: with the pool capped at the number
-    /// of workers, other work still runs.
+    /// of workers, other work still runs. The cap is process-wide, hence the collection of its own.
     /// </summary>
     [Fact]
     public async Task A_paused_consumer_holds_no_pool_thread()
     {
         var workers = Math.Max(Environment.ProcessorCount, 4);
-        await using var query = new FleetQuery([await FleetAsync()], new ExtractOptions { Workers = workers, TargetBatchBytes = 1024 });
+        var progress = new QueryProgress();
+        await using var query = new FleetQuery([await FleetAsync()], new ExtractOptions { Workers = workers, TargetBatchBytes = 1024, Progress = progress });
         var lines = query.GrepLinesAsync(Request).GetAsyncEnumerator();
         Assert.True(await lines.MoveNextAsync());
-        await Task.Delay(1000); // the query runs until it holds as many lines as it may
+        // Paused: the channel is full (it and the one line read took the lines of at least this
+        // many records), and every worker has decoded the batch it cannot hand on. Until then the
+        // probe below could run on a thread a worker has not yet reached its wait on.
+        var paused = ((FleetQuery.LineChannelCapacity + 1) / LinesPerHost) + workers;
+        Assert.True(await WaitUntilAsync(() => progress.RecordsDone >= paused, TimeSpan.FromSeconds(60)), $"the query decoded {progress.RecordsDone} records, not the {paused} that fill it");
 
         ThreadPool.GetMaxThreads(out var maxWorkers, out var maxIo);
         bool ran;
         Assert.True(ThreadPool.SetMaxThreads(workers, maxIo));
         try
         {
-            ran = PoolRunsWorkWithin(TimeSpan.FromSeconds(3));
+            // A pool with a free thread runs it at once; a long wait only guards against a hang.
+            ran = PoolRunsWorkWithin(TimeSpan.FromSeconds(30));
         }
         finally
         {
@@ -68,6 +74,21 @@ public sealed class GrepLinesFlowTests(RedisServerFixture redis) : IClassFixture
         }
         await lines.DisposeAsync();
         Assert.Equal(Hosts * LinesPerHost, count);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; false after <paramref name="timeout"/> (a hang, not a slow machine).</summary>
+    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+            await Task.Delay(10);
+        }
+        return true;
     }
 
     /// <summary>Whether a work item queued to the pool runs within <paramref name="timeout"/>, asked from a thread of its own.</summary>

@@ -227,7 +227,7 @@ public sealed class HostileInputTests(RedisServerFixture redis, ITestOutputHelpe
     }
 
     /// <summary>Recomputes a record's payload checksum and header CRC, as a hostile writer would after changing it.</summary>
-    private static byte[] Resealed(byte[] record)
+    internal static byte[] Resealed(byte[] record)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(104), XxHash3.HashToUInt64(record.AsSpan(RecordHeader.Size)));
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(112), Crc32.HashToUInt32(record.AsSpan(0, 112)));

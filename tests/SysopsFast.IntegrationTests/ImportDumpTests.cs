@@ -137,19 +137,28 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
         var value = new byte[256 * 1024];
         await Assert.ThrowsAsync<SysopsFastException>(() =>
             ParallelUploader.RunAsync(ServerAddress.Parse(full.Address), items, i => ($"h{i}.example.org#/big", value), null, CancellationToken.None));
-        var drawn = items.Drawn;
-        await Task.Delay(500);
-        Assert.Equal(drawn, items.Drawn);
+        // The producers did run (it is not an upload that never started)...
+        Assert.True(items.Drawn > 0, "no item was drawn");
+        // ...and, when the call returns, every one of them has stopped: no producer is still inside
+        // the source, and the source was let go. Neither depends on how long anyone waits.
+        Assert.Equal(0, items.Inside);
+        Assert.True(items.Disposed, "the source was still in use when the upload returned");
         Assert.False(items.DrawnAfterDispose);
     }
 
-    /// <summary>Items without end, a few milliseconds each; counts what was drawn, and whether anything was after Dispose.</summary>
+    /// <summary>Items without end, a few milliseconds each; counts what was drawn, who is drawing, and whether anything was after Dispose.</summary>
     private sealed class EndlessItems : IEnumerable<int>, IEnumerator<int>
     {
         private int _drawn;
+        private int _inside;
         private volatile bool _disposed;
 
         public int Drawn => Volatile.Read(ref _drawn);
+
+        /// <summary>Callers inside <see cref="MoveNext"/> right now.</summary>
+        public int Inside => Volatile.Read(ref _inside);
+
+        public bool Disposed => _disposed;
 
         public bool DrawnAfterDispose { get; private set; }
 
@@ -159,9 +168,11 @@ public sealed class ImportDumpTests(RedisServerFixture redis) : IClassFixture<Re
 
         public bool MoveNext()
         {
+            Interlocked.Increment(ref _inside);
             DrawnAfterDispose |= _disposed;
             Thread.Sleep(2);
             Current = Interlocked.Increment(ref _drawn);
+            Interlocked.Decrement(ref _inside);
             return true;
         }
 

@@ -18,9 +18,43 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static Task<RedisProcess> StartAsync(params string[] extraArguments) => StartOnPortAsync(RedisServerFixture.FreePort(), extraArguments);
+    /// <summary>redis-server on a free loopback port, with <paramref name="extraArguments"/>.</summary>
+    public static Task<RedisProcess> StartAsync(params string[] extraArguments) => StartAsync(_ => extraArguments);
 
-    public static async Task<RedisProcess> StartOnPortAsync(int port, params string[] extraArguments)
+    /// <summary>
+    /// redis-server on a free loopback port, with arguments that may name the port (a TLS port, a
+    /// cluster's node file). A free port is only free until someone binds it: when another process
+    /// took it first, ours exits, and another port is tried.
+    /// </summary>
+    public static async Task<RedisProcess> StartAsync(Func<int, IEnumerable<string>> arguments, Func<int>? choosePort = null)
+    {
+        const int tries = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = (choosePort ?? RedisServerFixture.FreePort)();
+            var (redis, why) = await TryStartAsync(port, arguments(port));
+            if (redis is not null)
+            {
+                return redis;
+            }
+            if (attempt == tries)
+            {
+                throw new InvalidOperationException($"redis-server did not start in {tries} tries; the last: {why}");
+            }
+        }
+    }
+
+    /// <summary>redis-server on exactly <paramref name="port"/>; an error, never another process's server, when that port is taken.</summary>
+    public static async Task<RedisProcess> StartOnPortAsync(int port, params string[] extraArguments) =>
+        (await TryStartAsync(port, extraArguments)) is ({ } redis, _) ? redis : throw new InvalidOperationException($"redis-server did not start on port {port}");
+
+    /// <summary>
+    /// Starts the process and waits until it says it accepts connections, which it says only once it
+    /// holds its listening sockets: a connection that succeeds may reach another fixture's server on
+    /// a port we were told was free. Null, with the reason, when the process exited instead (a port
+    /// taken in between: "Address already in use").
+    /// </summary>
+    private static async Task<(RedisProcess? Redis, string Why)> TryStartAsync(int port, IEnumerable<string> extraArguments)
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed; run ./test.sh, which installs Debian's redis-server package");
@@ -31,30 +65,56 @@ public sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--port", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" }.Concat(extraArguments))
+        // Log level notice: the server's "Ready to accept connections" line is the signal waited for.
+        foreach (var a in new[] { "--port", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice" }.Concat(extraArguments))
         {
             start.ArgumentList.Add(a);
         }
-        redis._process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        redis._process.OutputDataReceived += (_, _) => { };
-        redis._process.ErrorDataReceived += (_, _) => { };
+        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        redis._process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        redis._process.OutputDataReceived += (_, e) => Heard(said, ready, e.Data);
+        redis._process.ErrorDataReceived += (_, e) => Heard(said, ready, e.Data);
+        redis._process.Exited += (_, _) => ready.TrySetResult(false);
+        redis._process.Start();
         redis._process.BeginOutputReadLine();
         redis._process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        bool listening;
+        try
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, redis.Port);
-                return redis;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            listening = await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
-        throw new InvalidOperationException($"redis-server did not listen on {redis.Address} within 10 s");
+        catch (TimeoutException)
+        {
+            await redis.DisposeAsync();
+            throw new InvalidOperationException($"redis-server did not listen on {redis.Address} within 30 s: {string.Join(" | ", said)}");
+        }
+        if (listening)
+        {
+            return (redis, "");
+        }
+        await redis._process.WaitForExitAsync();
+        var why = $"it exited with {redis._process.ExitCode} on port {port}: {string.Join(" | ", said)}";
+        redis._process.Dispose();
+        redis._process = null;
+        return (null, why);
+    }
+
+    /// <summary>Keeps the first lines the server wrote (why it exited) and notices the one that says it listens.</summary>
+    private static void Heard(System.Collections.Concurrent.ConcurrentQueue<string> said, TaskCompletionSource<bool> ready, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+        {
+            ready.TrySetResult(true);
+        }
+        if (said.Count < 20)
+        {
+            said.Enqueue(line);
+        }
     }
 
     /// <summary>SIGSTOP: the server keeps its connections open but answers nothing (a hung machine).</summary>
@@ -119,12 +179,25 @@ public sealed class GarnetServerFixture : IDisposable
 {
     private readonly Server.EmbeddedServer _server;
 
+    /// <summary>A port found free may be taken before Garnet binds it: then another is tried.</summary>
     public GarnetServerFixture()
     {
-        _server = Server.EmbeddedServer.Start(RedisServerFixture.FreePort(), "1g");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // In this process: once Start returns, the listening socket is Garnet's own.
+                _server = Server.EmbeddedServer.Start(RedisServerFixture.FreePort(), "1g");
+                return;
+            }
+            catch (Exception) when (attempt < 5)
+            {
+            }
+        }
     }
 
     public string Address => _server.Address;
 
     public void Dispose() => _server.Dispose();
 }
+

@@ -48,14 +48,12 @@ public sealed class TlsServersFixture : IAsyncLifetime
     public ServerAddress Url(RedisProcess server, bool withClient = false) =>
         ServerAddress.Parse($"rediss://{server.Address}").WithTls(new TlsFiles(Certificates.CaFile, withClient ? Certificates.Client.Cert : null, withClient ? Certificates.Client.Key : null));
 
-    private Task<RedisProcess> StartTlsAsync((string Cert, string Key) certificate, string authClients)
-    {
-        var port = RedisServerFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return RedisProcess.StartOnPortAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture),
-            "--port", "0", "--tls-port", port,
-            "--tls-cert-file", certificate.Cert, "--tls-key-file", certificate.Key,
-            "--tls-ca-cert-file", Certificates.CaFile, "--tls-auth-clients", authClients);
-    }
+    private Task<RedisProcess> StartTlsAsync((string Cert, string Key) certificate, string authClients) => RedisProcess.StartAsync(port =>
+    [
+        "--port", "0", "--tls-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--tls-cert-file", certificate.Cert, "--tls-key-file", certificate.Key,
+        "--tls-ca-cert-file", Certificates.CaFile, "--tls-auth-clients", authClients,
+    ]);
 
     public async Task DisposeAsync()
     {

@@ -17,6 +17,14 @@ internal static class DictionaryTrainer
     /// </summary>
     public const int MinimumHosts = 8;
 
+    /// <summary>
+    /// The codec and dictionary of one object's records: under <see cref="PayloadCodec.ZstdDictionary"/>,
+    /// an object that got no dictionary (held by fewer than <see cref="MinimumHosts"/> hosts) is written with LZ4.
+    /// </summary>
+    public static (PayloadCodec Codec, CompressionDictionary? Dictionary) CodecFor(PayloadCodec codec, IReadOnlyDictionary<string, CompressionDictionary>? dictionaries, string objectName) =>
+        dictionaries?.GetValueOrDefault(objectName) is { } dictionary ? (codec, (CompressionDictionary?)dictionary)
+        : (codec == PayloadCodec.ZstdDictionary ? PayloadCodec.Lz4 : codec, null);
+
     /// <param name="samples">Per object name, readers of its contents on distinct hosts, in any order.</param>
     public static Dictionary<string, CompressionDictionary> Train(IEnumerable<(string Object, Func<byte[]?> Read)> samples)
     {

@@ -39,9 +39,11 @@ public static class FleetGenerator
             fleet.Write(item.Host, item.Object, b);
             Interlocked.Add(ref rawBytes, b.Length);
             var isFile = SyntheticFleet.ObjectNames[item.Object].StartsWith('/');
+            // An object of fewer hosts than a dictionary needs has none: its records are LZ4.
+            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, SyntheticFleet.ObjectNames[item.Object]);
             var value = plain
                 ? b.Span.ToArray()
-                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, codec, dictionary: dictionaries?.GetValueOrDefault(SyntheticFleet.ObjectNames[item.Object]));
+                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, effective, dictionary: dictionary);
             return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 

@@ -68,8 +68,7 @@ public static class FleetImporter
                 return null;
             }
             var objectName = f.Object!;
-            var dictionary = dictionaries.GetValueOrDefault(objectName);
-            var effective = codec == PayloadCodec.ZstdDictionary && dictionary is null ? PayloadCodec.Lz4 : codec;
+            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, objectName);
             // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
             var record = read.Content!.Bytes is { } bytes
                 ? RecordEncoder.Encode(bytes, read.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary)

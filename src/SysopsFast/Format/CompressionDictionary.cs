@@ -14,6 +14,12 @@ public sealed class CompressionDictionary : IDisposable
     /// <summary>zstd's own advice is ~100× smaller than the samples; 64 KiB holds a whole sysctl -a.</summary>
     public const int MaxSize = 64 * 1024;
 
+    /// <summary>
+    /// The largest dictionary a writer stores or a reader fetches (docs/FORMAT.md): 16 times what
+    /// training makes, so a hand-written one cannot take a query's memory or its replies' bound.
+    /// </summary>
+    public const int MaxStoredSize = 1 << 20;
+
     public const int CompressionLevel = 3;
 
     private readonly ThreadLocal<ZstdSharp.Compressor> _compressors;
@@ -60,6 +66,39 @@ public sealed class CompressionDictionary : IDisposable
         }
     }
 
+    /// <summary>
+    /// Why bytes stored as dictionary <paramref name="id"/> cannot be used (null: they can). A reader
+    /// asks before any record uses them: a shared pusher can store any bytes under a dictionary key,
+    /// and zstd refuses some that hash to their id (tables that do not parse).
+    /// </summary>
+    /// <param name="storedLength">The value's length on the server, when only its first bytes were read.</param>
+    public static string? Fault(uint id, ReadOnlySpan<byte> bytes, long storedLength = -1)
+    {
+        var length = Math.Max(storedLength, bytes.Length);
+        if (length > MaxStoredSize)
+        {
+            return Unusable(id, $"is {length} bytes, over the {MaxStoredSize} byte limit, and was not read");
+        }
+        if (IdOf(bytes) != id)
+        {
+            return Unusable(id, "is damaged (its bytes do not hash to its id)");
+        }
+        try
+        {
+            using var decompressor = new ZstdSharp.Decompressor();
+            decompressor.LoadDictionary(bytes);
+            return null;
+        }
+        catch (ZstdSharp.ZstdException e)
+        {
+            return Unusable(id, $"is malformed (zstd cannot load it: {e.Message})");
+        }
+    }
+
+    /// <summary>What a record that needs an unusable dictionary is reported with: the key, and how it heals.</summary>
+    private static string Unusable(uint id, string why) =>
+        $"dictionary #dict:{id:x8} {why}; run \"sysops-fast dict train\" so that hosts rewrite their records at their next push, and an admin may delete #dict:{id:x8}";
+
     internal int Compress(ReadOnlySpan<byte> source, Span<byte> dest) => _compressors.Value!.Wrap(source, dest);
 
     internal ZstdSharp.Decompressor CreateDecompressor()
@@ -79,32 +118,63 @@ public sealed class CompressionDictionary : IDisposable
     }
 }
 
-/// <summary>The dictionaries a query has loaded, by id; shared by every decode worker.</summary>
+/// <summary>
+/// The dictionaries a query has loaded, by id, and why others were not (records that need one of
+/// those are reported with that reason); shared by every decode worker.
+/// </summary>
 public sealed class CompressionDictionaries : IDisposable
 {
+    /// <summary>
+    /// The most dictionary bytes one client holds: each is held once here and once per decode worker
+    /// that meets a record using it, within the client's memory bound (docs/FORMAT.md).
+    /// </summary>
+    public const long MaxTotalBytes = 32L << 20;
+
     private readonly ConcurrentDictionary<uint, CompressionDictionary> _byId = new();
+    private readonly ConcurrentDictionary<uint, string> _refused = new();
+    private long _totalBytes;
 
     public int Count => _byId.Count;
 
-    /// <summary>Adds a dictionary read from a server; false if its bytes do not hash to the id it was stored under.</summary>
-    public bool TryAdd(uint id, byte[] bytes)
+    /// <summary>
+    /// Adds a dictionary read from a server; false, with the reason kept for its records, if it is
+    /// unusable (<see cref="CompressionDictionary.Fault"/>) or over <see cref="MaxTotalBytes"/>.
+    /// </summary>
+    /// <param name="storedLength">The value's length on the server, when only its first bytes were read.</param>
+    public bool TryAdd(uint id, byte[] bytes, long storedLength = -1)
     {
-        if (CompressionDictionary.IdOf(bytes) != id)
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (_byId.ContainsKey(id))
         {
+            return true;
+        }
+        var fault = CompressionDictionary.Fault(id, bytes, storedLength);
+        if (fault is null && Interlocked.Add(ref _totalBytes, bytes.Length) > MaxTotalBytes)
+        {
+            Interlocked.Add(ref _totalBytes, -bytes.Length);
+            fault = $"dictionary #dict:{id:x8} was not read: the dictionaries already read hold the {MaxTotalBytes} bytes a client keeps for them";
+        }
+        if (fault is not null)
+        {
+            Refuse(id, fault);
             return false;
         }
-        if (!_byId.ContainsKey(id))
+        var dictionary = new CompressionDictionary(bytes);
+        if (!_byId.TryAdd(id, dictionary))
         {
-            var dictionary = new CompressionDictionary(bytes);
-            if (!_byId.TryAdd(id, dictionary))
-            {
-                dictionary.Dispose();
-            }
+            Interlocked.Add(ref _totalBytes, -bytes.Length);
+            dictionary.Dispose();
         }
         return true;
     }
 
+    /// <summary>Keeps why dictionary <paramref name="id"/> is not used, for the records that need it.</summary>
+    public void Refuse(uint id, string reason) => _refused[id] = reason;
+
     public bool TryGet(uint id, out CompressionDictionary dictionary) => _byId.TryGetValue(id, out dictionary!);
+
+    /// <summary>Why dictionary <paramref name="id"/> was not loaded; null when it was never seen.</summary>
+    public string? RefusalOf(uint id) => _refused.GetValueOrDefault(id);
 
     public void Dispose()
     {

@@ -38,7 +38,7 @@ public static class ExtractPipeline
         for (var i = 0; i < workerCount; i++)
         {
             perWorker[i] = processors.CreateForWorker();
-            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries, source.Mode) { Progress = options.Progress };
+            workers[i] = new RecordDecodeWorker(perWorker[i], corrupt, source.Dictionaries, source.Mode, source.CheckMd5) { Progress = options.Progress };
         }
 
         var producer = Task.Run(async () =>

@@ -50,5 +50,8 @@ public interface IRecordBatchSource
     /// <summary>What the batches hold: whole records, headers alone, or keys alone.</summary>
     RecordReadMode Mode => RecordReadMode.Contents;
 
+    /// <summary>Whether decoded contents are checked against their header's md5.</summary>
+    bool CheckMd5 => false;
+
     Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }

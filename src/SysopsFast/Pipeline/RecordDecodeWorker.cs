@@ -17,9 +17,10 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     private string _server = "";
     private ServerTally? _tally;
 
-    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null, RecordReadMode mode = RecordReadMode.Contents)
+    /// <param name="checkMd5">Refuse records whose decoded contents do not match their md5 (<see cref="RecordDecoder.CheckMd5"/>).</param>
+    public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null, RecordReadMode mode = RecordReadMode.Contents, bool checkMd5 = false)
     {
-        _decoder = new RecordDecoder(dictionaries);
+        _decoder = new RecordDecoder(dictionaries) { CheckMd5 = checkMd5 };
         _processor = processor;
         _corrupt = corrupt;
         _mode = mode;

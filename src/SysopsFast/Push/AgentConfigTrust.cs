@@ -36,13 +36,16 @@ internal static unsafe partial class AgentConfigTrust
         }
     }
 
+    /// <summary>The owner of <paramref name="path"/>, already resolved (so its entry is the file itself).</summary>
+    private static uint OwnerOf(string path) => (Statx.OfEntry(path) ?? throw new FileNotFoundException($"{path}: no longer exists")).Uid;
+
     /// <summary>The file and each directory up to '/', links resolved (a link is as safe as what it leads to and the directory it is in).</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void CheckAsRoot(string path)
     {
         var trusted = TrustedOwners();
         var real = RealPath(path);
-        if (Statx.OwnerOf(real).Uid is var uid && !trusted.Contains(uid))
+        if (OwnerOf(real) is var uid && !trusted.Contains(uid))
         {
             throw Errors.AgentConfigNotTrusted(path, $"'{real}' is owned by uid {uid.ToString(CultureInfo.InvariantCulture)}", $"chown root '{real}'");
         }
@@ -53,7 +56,7 @@ internal static unsafe partial class AgentConfigTrust
         for (var dir = Path.GetDirectoryName(real); dir is not null; dir = Path.GetDirectoryName(dir))
         {
             var mode = File.GetUnixFileMode(dir);
-            if (Statx.OwnerOf(dir).Uid is var owner && !trusted.Contains(owner))
+            if (OwnerOf(dir) is var owner && !trusted.Contains(owner))
             {
                 throw Errors.AgentConfigNotTrusted(path, $"its directory '{dir}' is owned by uid {owner.ToString(CultureInfo.InvariantCulture)}", $"chown root '{dir}'");
             }

@@ -35,10 +35,10 @@ public sealed class DictionaryCache : IDisposable
         return ReadFile(id) is { } bytes ? Keep(id, bytes) : null;
     }
 
-    /// <summary>Keeps bytes fetched from a server (written to disk too); null when they do not hash to <paramref name="id"/>.</summary>
+    /// <summary>Keeps bytes fetched from a server (written to disk too); null when they are no usable dictionary <paramref name="id"/>.</summary>
     internal CompressionDictionary? Add(uint id, byte[] bytes)
     {
-        if (CompressionDictionary.IdOf(bytes) != id)
+        if (CompressionDictionary.Fault(id, bytes) is not null)
         {
             return null;
         }

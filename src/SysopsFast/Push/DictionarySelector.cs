@@ -53,17 +53,17 @@ internal static class DictionarySelector
         var key = KeyCatalog.DictionaryKey(id);
         var extended = DictionaryStore.ExtendAsync(db, id, DictionaryStore.LifeFor(push.Ttl));
         var cached = push.Dictionaries.Find(id);
-        var fetched = cached is null ? db.StringGetAsync(key) : null;
+        var fetched = cached is null ? DictionaryStore.ReadBoundedAsync(db, id) : null;
         var exists = cached is null ? null : db.KeyExistsAsync(key);
         var remaining = db.ExecuteAsync("PTTL", key);
         await extended;
-        var bytes = fetched is null ? null : (byte[]?)await fetched;
+        var bytes = fetched is null ? null : await fetched;
         var holds = exists is null ? bytes is not null : await exists;
         if (!holds || !Covers((long)await remaining, push.Ttl))
         {
             return null;
         }
-        // Bytes that do not hash to their id (a damaged copy) are not used: null.
+        // Bytes it cannot use (damaged, over the size limit, malformed) are not used: null.
         return cached ?? push.Dictionaries.Add(id, bytes!);
     }
 

@@ -60,7 +60,7 @@ public static class AclRules
     public static string HostPusherLine(string host, string secret)
     {
         CheckUser(host);
-        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives})";
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives}) ({DictionaryReads})";
     }
 
     /// <summary>
@@ -91,6 +91,9 @@ public static class AclRules
     /// <summary>Extending a dictionary's life, and nothing else of it.</summary>
     private const string DictionaryLives = $"%W~{DictionaryKeys} +expire +pexpire +persist";
 
+    /// <summary>Reading a dictionary bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
+    private const string DictionaryReads = $"%R~{DictionaryKeys} +getrange";
+
     private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +eval +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     /// <summary>
@@ -108,7 +111,7 @@ public static class AclRules
     private static string Permissions(AclRole role, string user) => role switch
     {
         AclRole.Reader => $"%R~* &{CostChannel} -@all {Connection} {ReadCommands} {OwnAudit(user)}",
-        AclRole.Pusher => $"%W~{RecordKeys} {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives})",
+        AclRole.Pusher => $"%W~{RecordKeys} {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives}) ({DictionaryReads})",
         AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset {OwnAudit(user)}",
         _ => "~* &* +@all",
     };

@@ -37,10 +37,20 @@ internal static class DictionaryStore
     /// Stores a dictionary before any record that uses it (a copy already there has the same bytes:
     /// the id is their hash), gives it at least <paramref name="life"/> (null: none) and lists it.
     /// </summary>
-    public static Task StoreAsync(IDatabaseAsync db, CompressionDictionary dictionary, TimeSpan? life) => Task.WhenAll(
-        db.StringSetAsync(KeyCatalog.DictionaryKey(dictionary.Id), dictionary.Bytes, life, When.NotExists),
-        ExtendAsync(db, dictionary.Id, life),
-        ListAsync(db, dictionary.Id, life));
+    /// A dictionary over <see cref="CompressionDictionary.MaxStoredSize"/> is refused before anything is
+    /// written: readers would not load it.
+    public static Task StoreAsync(IDatabaseAsync db, CompressionDictionary dictionary, TimeSpan? life)
+    {
+        ArgumentNullException.ThrowIfNull(dictionary);
+        if (dictionary.Bytes.Length > CompressionDictionary.MaxStoredSize)
+        {
+            throw Errors.DictionaryTooLarge(Hex(dictionary.Id), dictionary.Bytes.Length, CompressionDictionary.MaxStoredSize);
+        }
+        return Task.WhenAll(
+            db.StringSetAsync(KeyCatalog.DictionaryKey(dictionary.Id), dictionary.Bytes, life, When.NotExists),
+            ExtendAsync(db, dictionary.Id, life),
+            ListAsync(db, dictionary.Id, life));
+    }
 
     /// <summary><see cref="StoreAsync"/>, then makes it the current dictionary of <paramref name="objectName"/>.</summary>
     public static async Task PublishAsync(IDatabaseAsync db, string objectName, CompressionDictionary dictionary, TimeSpan? life)
@@ -74,12 +84,19 @@ internal static class DictionaryStore
     public static async Task<Dictionary<string, uint>> AllCurrentAsync(IDatabaseAsync db) =>
         (await db.HashGetAllAsync(CurrentKey)).ToDictionary(e => e.Name.ToString(), e => ParseId(e.Value), StringComparer.Ordinal);
 
-    /// <summary>The dictionary stored under <paramref name="id"/>, if its bytes hash to it.</summary>
+    /// <summary>The dictionary stored under <paramref name="id"/>, if it is usable (<see cref="CompressionDictionary.Fault"/>); read bounded.</summary>
     public static async Task<CompressionDictionary?> ReadAsync(IDatabaseAsync db, uint id)
     {
-        var bytes = (byte[]?)await db.StringGetAsync(KeyCatalog.DictionaryKey(id));
-        return bytes is not null && CompressionDictionary.IdOf(bytes) == id ? new CompressionDictionary(bytes) : null;
+        var bytes = await ReadBoundedAsync(db, id);
+        return bytes is not null && CompressionDictionary.Fault(id, bytes) is null ? new CompressionDictionary(bytes) : null;
     }
+
+    /// <summary>
+    /// The bytes under <paramref name="id"/>, at most one more than a dictionary may hold (so one
+    /// over the limit is seen as such without being fetched whole); null when the key is missing.
+    /// </summary>
+    public static async Task<byte[]?> ReadBoundedAsync(IDatabaseAsync db, uint id) =>
+        (byte[]?)await db.StringGetRangeAsync(KeyCatalog.DictionaryKey(id), 0, CompressionDictionary.MaxStoredSize) is { Length: > 0 } bytes ? bytes : null;
 
     /// <summary>
     /// The server's dictionaries: each object's current one (by object name), then the others its

@@ -28,8 +28,12 @@ internal interface IQueryServer
     /// <summary>Removes members scored below <paramref name="belowScore"/>, without waiting and ignoring failure (a replica may refuse).</summary>
     void PruneSortedSet(byte[] key, long belowScore);
 
-    /// <summary>Plain GETs of a few small keys (dictionaries); null for a missing key.</summary>
-    Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys);
+    /// <summary>
+    /// Each key's length (STRLEN) and its first <paramref name="maxLength"/> bytes at most
+    /// (GETRANGE), in one round trip: a value longer than its readers accept (a dictionary) is never
+    /// fetched whole. Null bytes and length 0 for a missing key or one that is not a string.
+    /// </summary>
+    Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength);
 
     /// <summary>SCAN MATCH over the whole keyspace (every primary of a cluster), a page at a time.</summary>
     IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken);

@@ -69,16 +69,21 @@ internal static class KeyCatalog
                 parsed.Add(id);
             }
         }
-        var values = await server.GetAsync(parsed.Select(id => (byte[])DictionaryKey(id)!).ToList());
-        for (var i = 0; i < parsed.Count; i++)
+        // A few at a time, each read bounded: however big the values stored as dictionaries, the
+        // client holds at most MaxStoredSize bytes of each and a few of them in flight.
+        foreach (var chunk in parsed.Chunk(8))
         {
-            if (values[i] is not { } bytes)
+            var values = await server.GetBoundedAsync([.. chunk.Select(id => (byte[])DictionaryKey(id)!)], Format.CompressionDictionary.MaxStoredSize + 1);
+            for (var i = 0; i < chunk.Length; i++)
             {
-                continue; // expired: records that need it are reported one by one
-            }
-            if (!into.TryAdd(parsed[i], bytes))
-            {
-                warnings.Add($"dictionary {parsed[i]:x8} is damaged (its bytes do not match its id); records compressed with it will be reported as corrupt");
+                if (values[i].Bytes is not { } bytes)
+                {
+                    continue; // expired: records that need it are reported one by one
+                }
+                if (!into.TryAdd(chunk[i], bytes, values[i].Length))
+                {
+                    warnings.Add($"{into.RefusalOf(chunk[i])}; records compressed with it are reported as corrupt");
+                }
             }
         }
         return warnings;

@@ -50,10 +50,22 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public void PruneSortedSet(byte[] key, long belowScore) =>
         _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, belowScore, Exclude.Stop, CommandFlags.FireAndForget);
 
-    public async Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys)
+    public Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength) =>
+        Task.WhenAll(keys.Select(k => GetBoundedAsync(k, maxLength)));
+
+    private async Task<(byte[]? Bytes, long Length)> GetBoundedAsync(byte[] key, int maxLength)
     {
-        var values = await Task.WhenAll(keys.Select(k => _db.StringGetAsync(k)));
-        return values.Select(v => (byte[]?)v).ToArray();
+        try
+        {
+            // The client pipelines the two; a cluster routes both to the key's slot.
+            var length = _db.StringLengthAsync(key);
+            var bytes = (byte[]?)await _db.StringGetRangeAsync(key, 0, maxLength - 1);
+            return bytes is { Length: > 0 } ? (bytes, await length) : (null, 0);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            return (null, 0); // no dictionary: as missing
+        }
     }
 
     public IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken) =>

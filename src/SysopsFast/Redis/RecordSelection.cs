@@ -19,6 +19,9 @@ public sealed record RecordSelection
     /// <summary>Discover keys with SCAN even where a key catalog exists.</summary>
     public bool Scan { get; init; }
 
+    /// <summary>Contents mode: refuse records whose decoded contents do not match their header's md5 (readers that hand contents on whole).</summary>
+    public bool CheckMd5 { get; init; }
+
     /// <summary>Contents mode: fetch one record per distinct md5 where that saves bytes (the header fields of the others are not read).</summary>
     public bool Deduplicate { get; init; }
 }

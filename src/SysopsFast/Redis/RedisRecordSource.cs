@@ -36,6 +36,8 @@ public sealed class RedisRecordSource : IRecordBatchSource
 
     public RecordReadMode Mode => _selection.Mode;
 
+    public bool CheckMd5 => _selection.CheckMd5;
+
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         // Choose every core's server before fetching anything: a core with no live server is

@@ -67,22 +67,20 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     public void PruneSortedSet(byte[] key, long belowScore) =>
         _ = DiscardAsync(connection.SendAsync(refusalIsReply: true, "ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
 
-    public async Task<byte[]?[]> GetAsync(IReadOnlyList<byte[]> keys)
+    public async Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength)
     {
-        var result = new byte[]?[keys.Count];
-        if (keys.Count == 0)
-        {
-            return result;
-        }
-        using var reply = await connection.SendAsync("MGET"u8, [.. keys]);
-        var frame = reply.Read();
-        if (frame.ReadArrayLength() != keys.Count)
-        {
-            throw new InvalidDataException($"MGET of {keys.Count} keys did not return {keys.Count} values");
-        }
+        var (start, end) = ("0"u8.ToArray(), Ascii(maxLength - 1));
+        var lengths = keys.Select(k => connection.SendAsync("STRLEN"u8, k)).ToArray();
+        var prefixes = keys.Select(k => connection.SendAsync("GETRANGE"u8, k, start, end)).ToArray();
+        var result = new (byte[]?, long)[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            result[i] = frame.TryReadBulk(out var value) ? value.ToArray() : null;
+            using var length = await lengths[i];
+            using var prefix = await prefixes[i];
+            var n = length.Read();
+            var bytes = prefix.Read();
+            // A key of another type (WRONGTYPE) is no dictionary: as missing.
+            result[i] = n.Error is null && bytes.Error is null && bytes.TryReadBulk(out var value) && value.Length > 0 ? (value.ToArray(), n.ReadInteger()) : (null, 0);
         }
         return result;
     }

@@ -59,7 +59,7 @@ internal sealed class RespReply : IDisposable
 
     /// <summary>
     /// The longest string a server may send: the longest value a query reads is a record
-    /// (dictionaries are at most 64 KiB, INFO a few KiB). A longer length prefix (a 4 GB one, or a
+    /// (dictionaries are read at most 1 MiB + 1 byte at a time, INFO is a few KiB). A longer length prefix (a 4 GB one, or a
     /// bulk that never ends) is refused before any byte of it is awaited.
     /// </summary>
     public static readonly int MaxBulkLength = Format.RecordDecoder.MaxRecordLength;
