@@ -26,11 +26,11 @@ internal static class UsageError
         var hint = $" (see {usage} --help)";
         if (UnknownCommand(parse) is { } word)
         {
-            return $"{usage}: unknown command '{word}'{SpellingSuggestion.For(word, command.Command.Subcommands.Select(c => c.Name))}{hint}";
+            return $"{usage}: unknown command '{Shown(word)}'{SpellingSuggestion.For(word, command.Command.Subcommands.Select(c => c.Name))}{hint}";
         }
         if (command.Command.TreatUnmatchedTokensAsErrors && OptionLikeWords(parse).FirstOrDefault() is { } option)
         {
-            return $"{usage}: unrecognized option '{option}'{SpellingSuggestion.For(option, OptionNames(command))}{hint}";
+            return $"{usage}: unrecognized option '{Shown(option)}'{SpellingSuggestion.For(option, OptionNames(command))}{hint}";
         }
         if (parse.Errors.Count == 0)
         {
@@ -92,6 +92,9 @@ internal static class UsageError
             }
         }
     }
+
+    /// <summary>A word as typed, a line break in it written as \n: the message stays one line.</summary>
+    private static string Shown(string word) => word.ReplaceLineEndings("\\n");
 
     /// <summary>A message on one line: the parser's own may span several, and a value given may hold a newline.</summary>
     internal static string OneLine(string message) =>

@@ -50,6 +50,9 @@ internal static class ValueRules
             case Option<long?> { CustomParser: null } o:
                 o.CustomParser = r => WholeNumber<long>(r);
                 break;
+            case Option<ulong> { CustomParser: null } o:
+                o.CustomParser = WholeNumber<ulong>;
+                break;
         }
     }
 

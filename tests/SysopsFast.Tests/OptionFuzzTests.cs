@@ -61,10 +61,9 @@ public class OptionFuzzTests
     internal static void AssertOneLineUsageError(int exit, string stderr, string given)
     {
         var lines = stderr.Split('\n');
-        Assert.True(exit == CliRunner.Error && lines.Length == 2 && lines[1].Length == 0 && !lines[0].Contains('\r', StringComparison.Ordinal), $"'{Escape(given)}': exit {exit}, stderr '{Escape(stderr)}'");
-        Assert.DoesNotContain("internal error", stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
-        Assert.StartsWith("sysops-fast", stderr, StringComparison.Ordinal);
+        var oneLine = lines.Length == 2 && lines[1].Length == 0 && !lines[0].Contains('\r', StringComparison.Ordinal);
+        var plain = stderr.StartsWith("sysops-fast", StringComparison.Ordinal) && !stderr.Contains("internal error", StringComparison.Ordinal) && !stderr.Contains("System.", StringComparison.Ordinal);
+        Assert.True(exit == CliRunner.Error && oneLine && plain, $"'{Escape(given)}': exit {exit}, stderr '{Escape(stderr)}'");
     }
 
     /// <summary>A command line as Program takes it: refused by the parser (one line), or run by <paramref name="run"/> through <see cref="CliRunner"/>.</summary>
@@ -76,6 +75,10 @@ public class OptionFuzzTests
         {
             AssertOneLineUsageError(CliRunner.Error, message + "\n", given);
             return;
+        }
+        if (parse.Action is { ClearsParseErrors: true })
+        {
+            return; // -h or --version among the words: help or the version is printed, nothing runs
         }
         await using var stderr = new StringWriter { NewLine = "\n" };
         var exit = await CliRunner.RunAsync(() =>
@@ -199,7 +202,7 @@ public class OptionFuzzTests
         var command = parse.CommandResult.Command;
         var value = command.Options.SingleOrDefault(o => o.Name == option || o.Aliases.Contains(option)) is { } target
             ? parse.GetResult(target)?.GetValueOrDefault<object?>()
-            : parse.GetResult(command.Arguments[0])?.GetValueOrDefault<object?>();
+            : parse.GetValue((Argument<string>)command.Arguments[0]);
         ReadAsTheCommandDoes(option, value as string);
     }
 
@@ -277,7 +280,7 @@ public class OptionFuzzTests
         if (pattern is not null)
         {
             var grep = parse.CommandResult.Command;
-            Assert.Equal(pattern, parse.GetValue(grep.Options.OfType<Option<string?>>().Single(o => o.Name == "--regexp")) ?? parse.GetValue(grep.Arguments.OfType<Argument<string?>>().Single()));
+            Assert.Equal(pattern, parse.GetValue(grep.Options.OfType<Option<string?>>().Single(o => o.Name == "--regexp")) ?? parse.GetValue(grep.Arguments.OfType<Argument<string?>>().Single(a => a.Name == "text-pattern")));
         }
     }
 
