@@ -103,7 +103,7 @@ internal static class GrepCommand
         {
             objectPattern, pattern, patternOption, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
         };
-        command.Validators.Add(result => OnePattern(result, pattern, patternOption));
+        command.Validators.Add(result => OnePattern(result, objectPattern, pattern, patternOption));
         var color = ColorOption.Create();
         command.Add(color);
         joins.AddTo(command);
@@ -154,9 +154,13 @@ internal static class GrepCommand
     };
 
     /// <summary>-m NUM, and context: -C sets both sides, -A/-B override it (as in GNU grep).</summary>
-    /// <summary>The text pattern is given once: as the argument or with -e.</summary>
-    private static void OnePattern(System.CommandLine.Parsing.CommandResult result, Argument<string?> pattern, Option<string?> patternOption)
+    /// <summary>The text pattern is given once: as the argument or with -e (with no object pattern either, the parser says what is missing).</summary>
+    private static void OnePattern(System.CommandLine.Parsing.CommandResult result, Argument<string> objectPattern, Argument<string?> pattern, Option<string?> patternOption)
     {
+        if (result.GetResult(objectPattern) is not { Tokens.Count: > 0 })
+        {
+            return;
+        }
         var given = (result.GetResult(pattern)?.Tokens.Count ?? 0) + (result.GetResult(patternOption)?.Tokens.Count ?? 0);
         if (given != 1)
         {
