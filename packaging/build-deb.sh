@@ -82,7 +82,7 @@ install -D -m 644 packaging/deb/agent.toml "$stage/etc/sysops-fast/agent.toml"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$stage/usr/share/man/man1" "$stage/usr/share/bash-completion/completions" "$stage/usr/share/zsh/vendor-completions" "$stage/usr/share/doc/sysops-fast"
 packaging/make-man.sh "$stage/usr/bin/sysops-fast" | gzip -9n >"$stage/usr/share/man/man1/sysops-fast.1.gz"
-# sysops-fast-server has no --help of its own: its usage is the one line of src/SysopsFast.Server/Program.cs.
+# The man page says what `sysops-fast-server --help` says (src/SysopsFast.Server/Program.cs), in troff.
 gzip -9n >"$stage/usr/share/man/man1/sysops-fast-server.1.gz" <<'EOF'
 .TH SYSOPS-FAST-SERVER 1 "" "sysops-fast" "User Commands"
 .SH NAME
@@ -93,10 +93,12 @@ sysops-fast-server \- the embedded Redis-compatible server (Garnet) of sysops-fa
 .IR P ]
 .RB [ \-\-memory
 .IR SIZE ]
+.br
+.B sysops-fast-server \-\-help
 .SH DESCRIPTION
 Serves RESP on 127.0.0.1:\fIP\fR (default 6379) in the foreground, keeping everything in memory
 (\fISIZE\fR, default 4g, must hold the whole fleet), until SIGINT or SIGTERM. It prints one line
-once it listens.
+once it listens. Any other word is refused (exit 2): nothing is started on a default port by mistake.
 .B "sysops-fast server"
 and
 .B "sysops-fast demo"

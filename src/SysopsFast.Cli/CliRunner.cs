@@ -18,7 +18,7 @@ internal static class CliRunner
         }
         catch (SysopsFastException e)
         {
-            await stderr.WriteLineAsync("sysops-fast: " + e.Message + Remedy(e.Remedy));
+            await stderr.WriteLineAsync("sysops-fast: " + UsageError.OneLine(e.Message) + Remedy(e.Remedy));
             if (verbose)
             {
                 await stderr.WriteLineAsync(e.ToString());

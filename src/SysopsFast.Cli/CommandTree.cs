@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using SysopsFast.Cli.Commands;
 
 namespace SysopsFast.Cli;
@@ -33,7 +34,30 @@ internal static class CommandTree
         };
         root.Add(ExtractCommand.Build(root));
         root.Add(CompletionCommand.Build(root));
+        ValueRules.AddTo(root);
         return root;
+    }
+
+    /// <summary>
+    /// Help lines as wide as the terminal (<paramref name="columns"/>; null: not one, no wrapping).
+    /// Set here because the parser would ask Console.WindowWidth, which switches a terminal's keypad mode.
+    /// </summary>
+    public static void FitHelpTo(Command root, int? columns)
+    {
+        foreach (var help in root.Options.OfType<HelpOption>())
+        {
+            if (help.Action is HelpAction action)
+            {
+                action.MaxWidth = columns ?? int.MaxValue;
+            }
+        }
+    }
+
+    /// <summary><c>sysops-fast</c> alone: the list of commands on <paramref name="output"/>, exit 2 (no command is a usage error).</summary>
+    public static int PrintHelp(Command root, TextWriter output)
+    {
+        Parse(root, ["--help"]).Invoke(new InvocationConfiguration { Output = output });
+        return CliRunner.Error;
     }
 
     /// <summary>

@@ -13,6 +13,10 @@ internal static class CommonOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    /// <summary>--codec of import, migrate and fleet generate.</summary>
+    public static ChoiceOption<Format.PayloadCodec> Codec(string description = "Payload codec (zstd-dictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)") =>
+        new("--codec", description, Format.PayloadCodec.ZstdDictionary);
+
     /// <summary>--cost: every query command's, worded once.</summary>
     public static Option<bool> Cost() => new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
 
@@ -44,17 +48,24 @@ internal static class CommonOptions
     }
 
     /// <summary>Descriptor 1 through write(2) (<see cref="Output.StandardOutputStream"/>: EPIPE reported, <see cref="CliRunner.IsBrokenPipe"/>); the console's stream when there is none.</summary>
-    private static Stream RawStandardOutput()
+    private static Stream RawStandardOutput() => Descriptor(1) ?? Console.OpenStandardOutput();
+
+    /// <summary>
+    /// A descriptor written with write(2), never the console's stream: on a terminal the first
+    /// write through that initialises the console, which switches the keypad mode (ESC[?1h ESC=)
+    /// of a terminal whose keyboard we never read. Null when the descriptor is closed.
+    /// </summary>
+    private static Output.StandardOutputStream? Descriptor(int descriptor)
     {
         try
         {
-            // Opening a stream over it fails when descriptor 1 is closed (the handle is not disposed).
-            using var probe = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-            return new Output.StandardOutputStream();
+            // Opening a stream over it fails when the descriptor is closed (the handle is not disposed).
+            using var probe = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            return new Output.StandardOutputStream(descriptor);
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
         {
-            return Console.OpenStandardOutput(); // no usable descriptor 1: the console's stream copes
+            return null;
         }
     }
 
@@ -64,9 +75,22 @@ internal static class CommonOptions
     /// </summary>
     public static TextWriter OpenStandardError()
     {
-        Stream stream = new ProgressStoppingStream(Console.OpenStandardError());
+        Stream stream = new ProgressStoppingStream(RawStandardError());
         stream = Console.IsErrorRedirected ? stream : new Output.TerminalSafeStream(stream);
         return new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+    }
+
+    /// <summary>Descriptor 2 through write(2); the console's stream when there is none.</summary>
+    public static Stream RawStandardError() => Descriptor(2) ?? Console.OpenStandardError();
+
+    /// <summary>
+    /// Console.Out and Console.Error (which the parser's help and version, and some commands, write
+    /// to) over descriptors 1 and 2 written directly, so that nothing initialises the console.
+    /// </summary>
+    public static void UseDescriptors()
+    {
+        Console.SetOut(new StreamWriter(RawStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+        Console.SetError(OpenStandardError());
     }
 
     /// <summary>Durations like 6h, 30m, 90s or plain seconds; 0 means never expire.</summary>

@@ -1,15 +1,20 @@
 using SysopsFast.Cli;
 
 // Program.cs only wires commands; each command's handler is testable on its own.
-Console.SetError(CommonOptions.OpenStandardError());
+CommonOptions.UseDescriptors();
 var root = CommandTree.Build();
+CommandTree.FitHelpTo(root, SysopsFast.Output.TerminalSize.Columns(1));
+if (args.Length == 0)
+{
+    // No command: the list of commands, on standard error with exit 2, as GNU tools print their usage.
+    return CommandTree.PrintHelp(root, Console.Error);
+}
 HelpExamples.AddTo(root, args);
 var parse = CommandTree.Parse(root, args);
-if (parse.Errors.Count > 0)
+if (UsageError.Find(parse) is { } message)
 {
-    // Usage errors exit 2, like grep's, with the first problem on one line.
-    var message = string.Join(' ', parse.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    Console.Error.WriteLine($"sysops-fast: {message} (see sysops-fast --help)");
+    // Usage errors exit 2, like grep's, on one line.
+    await Console.Error.WriteLineAsync(message);
     return CliRunner.Error;
 }
 TlsOptions.NarrowSystemStore(parse);

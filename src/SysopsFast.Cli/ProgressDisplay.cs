@@ -34,7 +34,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
             _stopped = true;
             return;
         }
-        _stderr = Console.OpenStandardError();
+        _stderr = CommonOptions.RawStandardError();
         _active = this;
         _loop = DrawLoopAsync();
     }
@@ -93,17 +93,8 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         return text.Length < width ? text.ToString() : text.ToString(0, Math.Max(0, width - 1));
     }
 
-    private static int Width()
-    {
-        try
-        {
-            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
-        }
-        catch (IOException)
-        {
-            return 80;
-        }
-    }
+    /// <summary>The terminal's width, asked of the kernel (<see cref="Output.TerminalSize"/>: Console.WindowWidth would switch its keypad mode).</summary>
+    private static int Width() => Output.TerminalSize.Columns(2) ?? 80;
 
     private void Stop()
     {

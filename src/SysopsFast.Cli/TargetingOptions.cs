@@ -10,7 +10,9 @@ internal sealed class TargetingOptions
 
     public Option<string?> Topology { get; } = new("--topology") { HelpName = Commands.CompletionCommand.FileValue, Description = $"Topology file (default: ${TopologyFile.EnvironmentVariable}, ~/.config/sysops-fast/topology.toml, /etc/sysops-fast/topology.toml)" };
 
-    public Option<QueryScope> Scope { get; } = new("--scope") { Description = "local (my core), site (all cores of --site) or global", DefaultValueFactory = _ => QueryScope.Global };
+    private readonly ChoiceOption<QueryScope> _scope = new("--scope", "local (my core), site (all cores of --site) or global", QueryScope.Global);
+
+    public Option<QueryScope> Scope => _scope.Option;
 
     public Option<string?> Site { get; } = new("--site") { Description = "Site for --scope site (default: my site)" };
 
@@ -61,13 +63,14 @@ internal sealed class TargetingOptions
     {
         Servers = parse.GetValue(Servers) ?? [],
         TopologyFile = parse.GetValue(Topology),
-        Scope = parse.GetValue(Scope),
+        Scope = _scope.Value(parse),
         Site = parse.GetValue(Site),
         NoLoadBalance = parse.GetValue(NoLoadBalance),
         AllowPartial = parse.GetValue(AllowPartial),
         Scan = parse.GetValue(Scan),
         HostsFile = parse.GetValue(HostsFile),
-        HostListInput = Console.In,
+        // Console.In only when it is read: touching it initialises the console (keypad mode on a terminal).
+        HostListInput = parse.GetValue(HostsFile) == "-" ? Console.In : null,
         HostGlobs = parse.GetValue(HostGlobs) ?? [],
         RangeQuery = parse.GetValue(RangeQuery),
         RangeServer = parse.GetValue(RangeServer),

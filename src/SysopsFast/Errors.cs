@@ -90,6 +90,13 @@ internal static class Errors
     public static SysopsFastException BadHostDirectory(string directory, string host) =>
         new($"the directory '{host}' in {directory} cannot be a host name ({ObjectPath.HostDirectoryProblem(host)}); rename or remove it");
 
+    /// <summary>
+    /// A directory where a file is read: the one wording for the host list, the topology file and
+    /// the password file (a <paramref name="configuration"/> problem is the same at every server).
+    /// </summary>
+    public static SysopsFastException DirectoryNotFile(string what, string path, ErrorRemedy remedy = ErrorRemedy.None, bool configuration = false) =>
+        new($"{what} '{path}' is a directory, not a file", remedy: remedy) { IsConfiguration = configuration };
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 

@@ -19,8 +19,8 @@ public sealed class CompletionTests(CompletionScripts scripts) : IClassFixture<C
     [InlineData("sysops-fast fleet ", "generate", "grep --hosts")]
     [InlineData("sysops-fast grep -", "--uniq -i --ignore-case -s --server --show-hosts --scope --help -h --verbose", "--codec --only-drift --seed generate grep -? --original-layout")]
     [InlineData("sysops-fast fleet generate -", "--hosts --seed --codec --expected -s --verbose", "generate --uniq --version")]
-    [InlineData("sysops-fast fleet generate --codec z", "zstd zstddictionary", "lz4 none --hosts")]
-    [InlineData("sysops-fast fleet generate --codec=", "lz4 none zstd zstddictionary", "--hosts")]
+    [InlineData("sysops-fast fleet generate --codec z", "zstd zstd-dictionary", "lz4 none --hosts")]
+    [InlineData("sysops-fast fleet generate --codec=", "lz4 none zstd zstd-dictionary", "--hosts")]
     [InlineData("sysops-fast grep --color ", "never always auto", "--hosts")]
     [InlineData("sysops-fast grep --color=a", "always auto", "never")]
     [InlineData("sysops-fast import dir --codec=l", "lz4", "none zstd")]
@@ -143,7 +143,7 @@ public sealed class CompletionTests(CompletionScripts scripts) : IClassFixture<C
         Assert.Contains("-i", replies[4]);
         Assert.Contains("--verbose", replies[4]);
         Assert.DoesNotContain("--codec", replies[4]);
-        Assert.Equal(["zstd", "zstddictionary"], replies[5].Order(StringComparer.Ordinal));
+        Assert.Equal(["zstd", "zstd-dictionary"], replies[5].Order(StringComparer.Ordinal));
         Assert.Equal(["all"], replies[6]);
         Assert.Equal(["bash", "zsh"], replies[7].Order(StringComparer.Ordinal));
     }
@@ -154,7 +154,7 @@ public sealed class CompletionTests(CompletionScripts scripts) : IClassFixture<C
         var (exit, stdout, stderr) = await CliProcessTests.Run("completion", "fish");
         Assert.Equal(2, exit);
         Assert.Equal("", stdout);
-        Assert.Equal("sysops-fast: unknown shell 'fish': completion scripts exist for bash and zsh (see sysops-fast --help)\n", stderr);
+        Assert.Equal("sysops-fast: unknown shell 'fish': completion scripts exist for bash and zsh (see sysops-fast completion --help)\n", stderr);
     }
 
     internal static string[] Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -86,7 +86,7 @@ internal static class CompletionCommand
     private static Value ValueOf(Option option) =>
         WordsTaken(option) == 0
             ? new Value(ValueKind.Flag, "", [])
-            : Classify(option.HelpName, option.Name.TrimStart('-'), option.ValueType, option.GetCompletions(CompletionContext.Empty));
+            : Classify(option.HelpName, option.Name.TrimStart('-'), option.GetCompletions(CompletionContext.Empty));
 
     /// <summary>The words after the option that are its values: two for --having OBJECT TEXT, one usually, none for a flag.</summary>
     private static int WordsTaken(Option option) =>
@@ -97,16 +97,12 @@ internal static class CompletionCommand
     private static bool Repeatable(Option option) => option.ValueType.IsArray || option.Arity.MaximumNumberOfValues > 1;
 
     private static Value ValueOf(Argument argument) =>
-        Classify(argument.HelpName, argument.Name, argument.ValueType, argument.GetCompletions(CompletionContext.Empty));
+        Classify(argument.HelpName, argument.Name, argument.GetCompletions(CompletionContext.Empty));
 
-    private static Value Classify(string? helpName, string name, Type type, IEnumerable<CompletionItem> completions)
+    private static Value Classify(string? helpName, string name, IEnumerable<CompletionItem> completions)
     {
+        // Choices (ChoiceOption) complete in the lower-case spelling the docs use.
         var words = completions.Select(c => c.Label).ToArray();
-        if (type.IsEnum || Nullable.GetUnderlyingType(type)?.IsEnum == true)
-        {
-            // Enums parse case-insensitively; the docs write their values in lower case.
-            words = [.. words.Select(w => w.ToLowerInvariant())];
-        }
         return helpName switch
         {
             FileValue => new Value(ValueKind.File, helpName, []),

@@ -23,21 +23,21 @@ internal static class FleetCommand
         var hosts = new Option<int>("--hosts") { Description = "Number of hosts", DefaultValueFactory = _ => 24_000 };
         var seed = new Option<ulong>("--seed") { Description = "Seed: the same seed gives the same fleet", DefaultValueFactory = _ => 1UL };
         var server = new Option<string>("--server", "-s") { Description = "Server to write to", DefaultValueFactory = _ => "127.0.0.1:6379" };
-        var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec of the records (zstddictionary: one dictionary per object, trained on the first hosts)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
+        var codec = CommonOptions.Codec("Payload codec of the records (zstd-dictionary: one dictionary per object, trained on the first hosts)");
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };
         var plain = new Option<bool>("--plain") { Description = "Store bare contents without the record header (for comparisons with redis-cli)" };
         var expected = new Option<string?>("--expected") { HelpName = CompletionCommand.FileValue, Description = "Write the expected --uniq answer to this file instead of stdout" };
         var shard = new Option<string?>("--shard") { Description = "Write only hosts i with i % N == I (I/N), to spread one fleet over several cores" };
         var generate = new Command("generate", "Write a synthetic fleet into Redis and print the exact expected answer of the headline query")
         {
-            hosts, seed, server, codec, ttl, plain, expected, shard,
+            hosts, seed, server, codec.Option, ttl, plain, expected, shard,
         };
         var tls = new TlsOptions();
         tls.AddTo(generate);
         generate.SetAction((parse, ct) => CliRunner.RunAsync(() => GenerateHandler.RunAsync(
             new GenerateArguments(parse.GetValue(hosts), parse.GetValue(seed), tls.Server(parse, parse.GetValue(server)!))
             {
-                Codec = parse.GetValue(codec),
+                Codec = codec.Value(parse),
                 Ttl = CommonOptions.ParseTtl(parse.GetValue(ttl)!),
                 Plain = parse.GetValue(plain),
                 ExpectedFile = parse.GetValue(expected),

@@ -71,7 +71,8 @@ internal static class GrepCommand
     public static Command Build()
     {
         var objectPattern = new Argument<string>("object-pattern") { Description = "Objects to search: a name such as sysctl-a or /etc/passwd (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
-        var pattern = new Argument<string>("text-pattern") { Description = "What to find in each line: an extended regular expression as GNU grep -E reads it (literal text with -F)" };
+        var pattern = new Argument<string?>("text-pattern") { Arity = ArgumentArity.ZeroOrOne, Description = "What to find in each line: an extended regular expression as GNU grep -E reads it (literal text with -F); one that starts with '-' comes after '--', or with -e" };
+        var patternOption = new Option<string?>("--regexp", "-e") { HelpName = "PATTERN", Description = "The text pattern, given as an option (for one that starts with '-')" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Ignore case" };
         var invert = new Option<bool>("--invert-match", "-v") { Description = "Select lines that do not match" };
         var regex = new Option<bool>("--extended-regexp", "-E") { Description = "The pattern is an extended regular expression, as GNU grep -E reads it (the default; no back-references: matching never backtracks)" };
@@ -100,8 +101,9 @@ internal static class GrepCommand
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
+            objectPattern, pattern, patternOption, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
         };
+        command.Validators.Add(result => OnePattern(result, objectPattern, pattern, patternOption));
         var color = ColorOption.Create();
         command.Add(color);
         joins.AddTo(command);
@@ -111,7 +113,7 @@ internal static class GrepCommand
             var verbose = parse.GetValue(CommonOptions.Verbose);
             return CliRunner.RunAsync(async () =>
             {
-                var args = new GrepArguments(parse.GetValue(objectPattern)!, parse.GetValue(pattern)!)
+                var args = new GrepArguments(parse.GetValue(objectPattern)!, parse.GetValue(patternOption) ?? parse.GetValue(pattern)!)
                 {
                     Regex = !parse.GetValue(fixedStrings),
                     IgnoreCase = parse.GetValue(ignoreCase),
@@ -152,6 +154,20 @@ internal static class GrepCommand
     };
 
     /// <summary>-m NUM, and context: -C sets both sides, -A/-B override it (as in GNU grep).</summary>
+    /// <summary>The text pattern is given once: as the argument or with -e (with no object pattern either, the parser says what is missing).</summary>
+    private static void OnePattern(System.CommandLine.Parsing.CommandResult result, Argument<string> objectPattern, Argument<string?> pattern, Option<string?> patternOption)
+    {
+        if (result.GetResult(objectPattern) is not { Tokens.Count: > 0 })
+        {
+            return;
+        }
+        var given = (result.GetResult(pattern)?.Tokens.Count ?? 0) + (result.GetResult(patternOption)?.Tokens.Count ?? 0);
+        if (given != 1)
+        {
+            result.AddError(given == 0 ? "grep needs a text pattern (or -e PATTERN)" : "grep takes one text pattern: as an argument or with -e, not both");
+        }
+    }
+
     private static SelectionLimits Limits(long? maxCount, int? after, int? before, int? context)
     {
         if (maxCount < 0 || after < 0 || before < 0 || context < 0)

@@ -12,19 +12,19 @@ internal static class ImportCommand
     {
         var dir = new Argument<string>("dir") { HelpName = CompletionCommand.DirectoryValue, Description = "Directory with one sub-directory per host: DIR/<host>/<path> becomes <host>#/<path>" };
         var server = new Option<string>("--server", "-s") { Description = "Server to write to", DefaultValueFactory = _ => "127.0.0.1:6379" };
-        var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec (zstddictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
+        var codec = CommonOptions.Codec();
         var ttl = new Option<string>("--ttl") { Description = "Expiry of every key (6h, 30m, 0 = never)", DefaultValueFactory = _ => "6h" };
         var allowSensitive = new Option<bool>("--allow-sensitive") { Description = "Import files that look like secrets too (/etc/shadow, private keys: refused by default, as push never sends them)" };
         var followSymlinks = new Option<bool>("--follow-symlinks") { Description = "Follow symlinks whose real path stays inside DIR (default: no symlink is followed; each is counted, and named with --verbose)" };
         var maxSize = new Option<string?>("--max-object-size") { Description = "Files larger than this are stored as a record that says so, without contents, as push does (bytes, or 512K, 10MiB, 1G; default 10MiB)" };
         var tls = new TlsOptions();
-        var command = new Command("import", "Load a directory tree of hosts' files into Redis (regular files only)") { dir, server, codec, ttl, allowSensitive, followSymlinks, maxSize };
+        var command = new Command("import", "Load a directory tree of hosts' files into Redis (regular files only)") { dir, server, codec.Option, ttl, allowSensitive, followSymlinks, maxSize };
         tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(
             () => ImportHandler.RunAsync(
                 parse.GetValue(dir)!,
                 tls.Server(parse, parse.GetValue(server)!),
-                parse.GetValue(codec),
+                codec.Value(parse),
                 CommonOptions.ParseTtl(parse.GetValue(ttl)!),
                 new ImportOptions(parse.GetValue(allowSensitive), parse.GetValue(followSymlinks), parse.GetValue(maxSize) is { } size ? ByteSizeParser.ParseSizeCap(size) : RecordEncoder.DefaultSizeCap),
                 Console.Error,

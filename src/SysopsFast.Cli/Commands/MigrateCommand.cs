@@ -11,12 +11,12 @@ internal static class MigrateCommand
     {
         var from = new Option<string>("--from") { Description = "The original sysops-api cache, redis://host:port/db (the original used database 1)", Required = true };
         var servers = CommonOptions.Servers("Server to write to (repeatable: every one gets every record, like the servers of a core; default: the topology's local core, else 127.0.0.1:6379)");
-        var codec = new Option<PayloadCodec>("--codec") { Description = "Payload codec (zstddictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)", DefaultValueFactory = _ => PayloadCodec.ZstdDictionary };
+        var codec = CommonOptions.Codec();
         var tls = new TlsOptions();
-        var command = new Command("migrate", "Copy an original sysops-api cache (bz2 lists) into records, keeping key names, insertion times, stat and TTLs") { from, servers, codec };
+        var command = new Command("migrate", "Copy an original sysops-api cache (bz2 lists) into records, keeping key names, insertion times, stat and TTLs") { from, servers, codec.Option };
         tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => MigrateHandler.RunAsync(
-            tls.Server(parse, parse.GetValue(from)!), Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], null, tls.Files(parse)), parse.GetValue(codec), Console.Error, ct),
+            tls.Server(parse, parse.GetValue(from)!), Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], null, tls.Files(parse)), codec.Value(parse), Console.Error, ct),
             Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }

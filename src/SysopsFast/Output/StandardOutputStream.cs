@@ -22,8 +22,8 @@ public sealed partial class StandardOutputStream : WriteOnlyStream
     {
     }
 
-    /// <summary>Another descriptor written the same way (tests: a pipe whose reader is gone).</summary>
-    internal StandardOutputStream(int descriptor) => _descriptor = descriptor;
+    /// <summary>Another descriptor written the same way: standard error (2), or in tests a pipe whose reader is gone.</summary>
+    public StandardOutputStream(int descriptor) => _descriptor = descriptor;
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

@@ -28,6 +28,10 @@ internal static class RedisPassword
         {
             return null;
         }
+        if (Directory.Exists(file))
+        {
+            throw Errors.DirectoryNotFile($"the password file named by {FileVariable}", file, ErrorRemedy.Credentials, configuration: true);
+        }
         try
         {
             if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file) & OthersMayTouch) != 0)

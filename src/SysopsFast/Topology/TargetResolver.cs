@@ -119,6 +119,10 @@ public static class TargetResolver
                     // The caller's reader (standard input): read, not closed.
                     filter.RequireOneOf(HostFilter.ReadHostList(request.HostListInput ?? TextReader.Null).ToList());
                 }
+                else if (Directory.Exists(path))
+                {
+                    throw Errors.DirectoryNotFile("the host list", path, ErrorRemedy.HostRestriction);
+                }
                 else
                 {
                     using var reader = new StreamReader(path);

@@ -18,17 +18,23 @@ public static class TopologyFile
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
-            return File.Exists(explicitPath) ? explicitPath : throw Errors.BadArgument($"the topology file '{explicitPath}' does not exist; check its path", ErrorRemedy.TopologyFile);
+            return Existing(explicitPath, "the topology file", ErrorRemedy.TopologyFile);
         }
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
-            return File.Exists(fromEnvironment) ? fromEnvironment : throw Errors.BadArgument($"the topology file '{fromEnvironment}' named by ${EnvironmentVariable} does not exist");
+            return Existing(fromEnvironment, $"the topology file named by ${EnvironmentVariable}", ErrorRemedy.None);
         }
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         string[] defaults = [Path.Combine(home, ".config", "sysops-fast", "topology.toml"), "/etc/sysops-fast/topology.toml"];
         return defaults.FirstOrDefault(File.Exists);
     }
+
+    /// <summary><paramref name="path"/> when it names a file; a directory or nothing there is the caller's mistake.</summary>
+    private static string Existing(string path, string what, ErrorRemedy remedy) =>
+        File.Exists(path) ? path
+        : Directory.Exists(path) ? throw Errors.DirectoryNotFile(what, path, remedy)
+        : throw Errors.BadArgument($"{what} '{path}' does not exist; check its path", remedy);
 
     public static FleetTopology Load(string path) => Parse(TomlSyntax.Read(path, "topology file"), path);
 
