@@ -144,9 +144,13 @@ public sealed class ObjectPathTests
     [InlineData("evil#host", "'#'")]
     [InlineData("a/b", "'/'")]
     [InlineData("a\nb", "control")]
+    [InlineData("h23456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123", null)]
+    [InlineData("h23456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.123456789.1234", "longer than 253 bytes")]
     public void Host_names_are_one_rule_for_push_import_and_dump(string host, string? why)
     {
         Assert.Equal(why is null, ObjectKey.IsHostName(host));
+        // The rule readers apply to catalog members, which are bytes.
+        Assert.Equal(why is null, ObjectKey.IsHostName(System.Text.Encoding.UTF8.GetBytes(host)));
         if (why is not null)
         {
             Assert.Contains(why, ObjectKey.HostNameProblem(host), StringComparison.Ordinal);
