@@ -42,12 +42,12 @@ public static class ObjectKey
         : null;
 
     /// <summary>
-    /// <see cref="IsHostName(string)"/> for stored bytes (a catalog member): what no writer can store
-    /// (too long, not UTF-8, a forbidden character) is no host. The length is checked first, so a
-    /// long member costs no decoding.
+    /// Whether stored bytes (a catalog member) can be the host part of a key a writer stored: not
+    /// empty, no longer than <see cref="MaxHostNameBytes"/>, no <c>#</c>. Other bytes are left to
+    /// the key's existence (hostile fleets store control characters, and bytes that are not UTF-8).
     /// </summary>
-    public static bool IsHostName(ReadOnlySpan<byte> host) =>
-        host.Length is > 0 and <= MaxHostNameBytes && System.Text.Unicode.Utf8.IsValid(host) && IsHostName(Encoding.UTF8.GetString(host));
+    public static bool CanBeHostPart(ReadOnlySpan<byte> host) =>
+        host.Length is > 0 and <= MaxHostNameBytes && !host.Contains((byte)Separator);
 
     public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
 

@@ -21,9 +21,11 @@ internal interface IQueryServer
     /// <summary>
     /// ZSCAN: the members with their scores (matching <paramref name="match"/> if given), a page at
     /// a time, so memory does not grow with the set. Every member present for the whole scan is
-    /// returned; one may be returned twice (the caller drops repeats).
+    /// returned; one may be returned twice (the caller drops repeats). A member longer than
+    /// <paramref name="maxMemberLength"/> is returned empty, never copied (what a writer adds cannot
+    /// grow the client's memory).
     /// </summary>
-    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken);
+    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue);
 
     /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
     void RemoveMembers(byte[] key, byte[][] members);

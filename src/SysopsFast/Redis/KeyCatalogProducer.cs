@@ -70,7 +70,7 @@ internal sealed class KeyCatalogProducer
         await WritePageAsync(_server.Name, _page, output, statistics, cancellationToken);
         if (_ignored > 0)
         {
-            statistics.Warn($"{_server.Name}: {_ignored} key catalog entries ignored: they are not host names (longer than {ObjectKey.MaxHostNameBytes} bytes, or holding '#', '/' or a control character), so no key of theirs can exist");
+            statistics.Warn($"{_server.Name}: {_ignored} key catalog entries ignored: they cannot be host names (empty, longer than {ObjectKey.MaxHostNameBytes} bytes, or holding '#'), so no key of theirs can exist");
         }
         return true;
     }
@@ -105,13 +105,13 @@ internal sealed class KeyCatalogProducer
         // ZSCAN may repeat a member.
         var seen = new HashSet<UInt128>();
         long listed = 0;
-        await foreach (var hosts in _server.SortedSetScanAsync(setKey, null, _pageSize, cancellationToken))
+        await foreach (var hosts in _server.SortedSetScanAsync(setKey, null, _pageSize, cancellationToken, ObjectKey.MaxHostNameBytes))
         {
             var stale = new List<(byte[] Host, byte[] Key)>();
             foreach (var (host, score) in hosts)
             {
                 // An empty host would make a key of the catalog's own form, which SCAN leaves out.
-                if (!ObjectKey.IsHostName(host))
+                if (!ObjectKey.CanBeHostPart(host))
                 {
                     _ignored++;
                     continue;
@@ -194,9 +194,9 @@ internal sealed class KeyCatalogProducer
     private async Task<bool> AnyHostNamedAsync(CancellationToken cancellationToken)
     {
         var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
-        await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, match, Math.Max(_pageSize, 10_000), cancellationToken))
+        await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, match, Math.Max(_pageSize, 10_000), cancellationToken, ObjectKey.MaxHostNameBytes))
         {
-            if (hosts.Any(h => ObjectKey.IsHostName(h.Member)))
+            if (hosts.Any(h => ObjectKey.CanBeHostPart(h.Member)))
             {
                 return true;
             }

@@ -29,12 +29,13 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore) =>
         (await _db.SortedSetRangeByScoreAsync(key, minScore)).Select(v => (byte[])v!).ToList();
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
         var page = new List<(byte[], double)>(pageSize);
         await foreach (var entry in _db.SortedSetScanAsync(key, match is null ? default : (RedisValue)match, pageSize).WithCancellation(cancellationToken))
         {
-            page.Add(((byte[])entry.Element!, entry.Score));
+            var member = (byte[])entry.Element!;
+            page.Add((member.Length <= maxMemberLength ? member : [], entry.Score));
             if (page.Count == pageSize)
             {
                 yield return page;

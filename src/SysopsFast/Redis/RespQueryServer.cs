@@ -32,7 +32,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return members;
     }
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
         var cursor = "0"u8.ToArray();
         byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
@@ -51,7 +51,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
                 for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
                 {
                     frame.TryReadBulk(out var member);
-                    var copy = member.ToArray();
+                    var copy = member.Length <= maxMemberLength ? member.ToArray() : [];
                     frame.TryReadBulk(out var score);
                     members.Add((copy, KeyCatalog.ParseScore(score)));
                 }
