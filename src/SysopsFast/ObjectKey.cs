@@ -25,16 +25,29 @@ public static class ObjectKey
     /// <summary>The one rule for a host name a writer may store (<see cref="HostNameProblem"/>).</summary>
     public static bool IsHostName(string host) => HostNameProblem(host) is null;
 
+    /// <summary>The longest host name, in UTF-8 bytes: a DNS name's limit.</summary>
+    public const int MaxHostNameBytes = 253;
+
     /// <summary>
     /// Why <paramref name="host"/> cannot be stored as a host name, or null: it must not be blank, nor
-    /// hold <c>#</c> (readers split a key at its first <c>#</c>, so <c>evil#host#/etc/x</c> would read
-    /// as host <c>evil</c>), '/' or a control character (a host is a directory of a dump tree).
+    /// longer than <see cref="MaxHostNameBytes"/>, nor hold <c>#</c> (readers split a key at its first
+    /// <c>#</c>, so <c>evil#host#/etc/x</c> would read as host <c>evil</c>), '/' or a control character
+    /// (a host is a directory of a dump tree).
     /// </summary>
     public static string? HostNameProblem(string host) =>
         string.IsNullOrWhiteSpace(host) ? "it is blank"
+        : Encoding.UTF8.GetByteCount(host) > MaxHostNameBytes ? $"it is longer than {MaxHostNameBytes} bytes"
         : host.Contains(Separator, StringComparison.Ordinal) ? "it contains '#', which separates host from object in a key"
         : host.Any(c => c == '/' || char.IsControl(c)) ? "it contains '/' or a control character"
         : null;
+
+    /// <summary>
+    /// Whether stored bytes (a catalog member) can be the host part of a key a writer stored: not
+    /// empty, no longer than <see cref="MaxHostNameBytes"/>, no <c>#</c>. Other bytes are left to
+    /// the key's existence (hostile fleets store control characters, and bytes that are not UTF-8).
+    /// </summary>
+    public static bool CanBeHostPart(ReadOnlySpan<byte> host) =>
+        host.Length is > 0 and <= MaxHostNameBytes && !host.Contains((byte)Separator);
 
     public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
 

@@ -126,6 +126,23 @@ public sealed partial class AclTests : IAsyncLifetime
     [InlineData("trainer", "EXPIRE web1.example.org#/motd 1", "NOPERM")]
     [InlineData("trainer", "ZADD #catalog:hosts 1 web9.example.org", "NOPERM")]
     [InlineData("trainer", "DEL #dict:current", "NOPERM")]
+    [InlineData("reader", "EVAL return(1) 0", "NOPERM")] // no role below admin runs code on a server
+    [InlineData("reader", "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0", "NOPERM")]
+    [InlineData("reader", "EVAL_RO return(1) 0", "NOPERM")]
+    [InlineData("reader", "SCRIPT LOAD return(1)", "NOPERM")]
+    [InlineData("reader", "FUNCTION LOAD x", "NOPERM")]
+    [InlineData("reader", "FCALL_RO f 0", "NOPERM")]
+    [InlineData("trainer", "EVAL return(1) 0", "NOPERM")]
+    [InlineData("trainer", "FUNCTION LOAD x", "NOPERM")]
+    [InlineData("pusher", "EVAL return(1) 0", "NOPERM")]
+    [InlineData("pusher", "FUNCTION LOAD x", "NOPERM")]
+    [InlineData("web1.example.org", "EVAL return(1) 0", "NOPERM")]
+    [InlineData("web1.example.org", "FUNCTION LOAD x", "NOPERM")]
+    [InlineData("web1.example.org", "ZADD #catalog:object:/motd GT 1 web1.example.org", "")] // catalog entries: added, never replaced or ended
+    [InlineData("web1.example.org", "EXPIRE #catalog:object:/motd 1", "NOPERM")]
+    [InlineData("web1.example.org", "SET #catalog:objects x", "NOPERM")]
+    [InlineData("web1.example.org", "PERSIST #catalog:hosts", "NOPERM")]
+    [InlineData("web1.example.org", "PEXPIRE #catalog:hosts 1", "NOPERM")]
     [InlineData("admin", "FLUSHDB", "OK")]
     public async Task Each_role_may_do_its_job_and_no_more(string user, string command, string expected)
     {
@@ -164,6 +181,24 @@ public sealed partial class AclTests : IAsyncLifetime
         Assert.Equal(2, exit);
         Assert.Contains("FAILED: ", stdout, StringComparison.Ordinal);
         Assert.Contains("NOPERM", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reader_cannot_stall_the_server_with_a_script_and_header_reads_still_work()
+    {
+        // The attack: an endless script holds the server (BUSY for everyone) until SCRIPT KILL.
+        // timeout(1) ends redis-cli if the server ran it, so the test fails rather than hangs.
+        var (_, stdout, stderr) = await CliProcessTests.RunProgram("timeout", null, ["10", "redis-cli", "-p", _redis!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--user", "reader", "--pass", Password, "--no-auth-warning", "EVAL", "while true do end", "0"]);
+        Assert.StartsWith("NOPERM", (stdout + stderr).Trim(), StringComparison.Ordinal);
+        Assert.Equal("PONG", await RedisCli("pusher", Password, "PING"));
+
+        // Header-only reads (pipelined GETRANGE) and whole-record reads, as the reader.
+        var (exit, md5, error) = await Cli("search", "motd", "--md5sum", "--server", As("reader"));
+        Assert.True(exit == 0, error);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("hello\n"u8)), md5.Trim());
+        (exit, stdout, error) = await Cli("list-files", "--server", As("reader"));
+        Assert.True(exit == 0, error);
+        Assert.Equal("      1 /motd\n", stdout);
     }
 
     [Fact]

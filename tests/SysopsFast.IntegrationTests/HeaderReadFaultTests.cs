@@ -6,7 +6,7 @@ namespace SysopsFast.IntegrationTests;
 
 /// <summary>
 /// Header-only reads against a server that refuses part of them (ACLs on a real redis-server):
-/// without scripting they fall back to GETRANGE; a refused GETRANGE fails the core, never turns
+/// they need no scripting (pipelined GETRANGE); a refused GETRANGE fails the core, never turns
 /// every key into "missing".
 /// </summary>
 public sealed class HeaderReadFaultTests : IAsyncLifetime
@@ -18,7 +18,7 @@ public sealed class HeaderReadFaultTests : IAsyncLifetime
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 
     [Fact]
-    public async Task Headers_fall_back_to_getrange_without_scripting_and_a_refused_getrange_is_an_error()
+    public async Task Headers_need_no_scripting_and_a_refused_getrange_is_an_error()
     {
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.Address + ",allowAdmin=true");
         var db = mux.GetDatabase(0);

@@ -181,11 +181,11 @@ public abstract class KeyCatalogTests
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_address);
         var db = mux.GetDatabase(11);
         await WriteAsync(db, TimeSpan.FromHours(1));
-        // An entry whose expiry passed long ago (a host that stopped reporting), and a key that
-        // vanished while its entry still looks valid (deleted, or expired between listing and fetch).
+        // An entry whose expiry passed long ago (a host that stopped reporting: its key expired), and
+        // a key that vanished while its entry still looks valid (deleted, or expired between listing
+        // and fetch). An old entry whose key still exists is listed (CatalogPoisoningTests).
         var gone = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         await db.SortedSetAddAsync(KeyCatalog.HostsOf("cmd/sysctl-a"), "retired.example.com", gone);
-        await db.StringSetAsync("retired.example.com#cmd/sysctl-a", RecordEncoder.Encode("stale\n"u8, FileStat.None, 0));
         await db.KeyDeleteAsync(ObjectKey.Make(Hosts[1], "cmd/sysctl-a"));
 
         var collector = new KeyCollector();

@@ -25,8 +25,8 @@ public sealed record ExtractOptions
 
     /// <summary>
     /// grep: read each page's record headers first and fetch one record per distinct md5, when that
-    /// saves bytes (it turns itself off for a server where it does not). Needs server-side scripting
-    /// (EVAL) on a standalone server; elsewhere records are simply fetched.
+    /// saves bytes (it turns itself off for a server where it does not). Standalone servers only (a
+    /// page's headers in one round trip); on a cluster records are simply fetched.
     /// </summary>
     public bool DeduplicateIdenticalContents { get; init; } = true;
 

@@ -53,14 +53,16 @@ public static class AclRules
 
     /// <summary>
     /// A pusher limited to one host's keys (<c>host#*</c>): a compromised host can forge neither its
-    /// neighbours' records nor read them. It still adds to the shared key catalog, and extends the
-    /// life of dictionaries (a selector: expiry commands only, on <c>#dict:</c> + 8 hex digits, so
-    /// neither a dictionary's bytes nor the <c>#dict:current</c> pointer).
+    /// neighbours' records nor read them. It still adds to the shared key catalog (a selector: ZADD
+    /// only, so it can add entries but not replace, expire or delete a set; what it adds is checked
+    /// by readers, see <see cref="KeyCatalogProducer"/>), and extends the life of dictionaries (a
+    /// selector: expiry commands only, on <c>#dict:</c> + 8 hex digits, so neither a dictionary's
+    /// bytes nor the <c>#dict:current</c> pointer).
     /// </summary>
     public static string HostPusherLine(string host, string secret)
     {
         CheckUser(host);
-        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives}) ({DictionaryReads})";
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {DictionaryReads} -@all {Connection} {PushCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})";
     }
 
     /// <summary>
@@ -75,8 +77,11 @@ public static class AclRules
         RedisPassword.Read()
         ?? throw Errors.BadArgument("no password: set SYSOPS_FAST_REDIS_PASSWORD, or SYSOPS_FAST_REDIS_PASSWORD_FILE to a file holding it (mode 600); for per-host pushers it is the secret their passwords derive from");
 
-    /// <summary>The catalog (written), the dictionaries and the current-dictionary pointer <c>#dict:current</c> (read).</summary>
-    private const string CatalogWrites = "%W~#catalog:* %R~#catalog:dicts %R~#dict:*";
+    /// <summary>The dictionaries, their catalog and the current-dictionary pointer <c>#dict:current</c> (read).</summary>
+    private const string DictionaryReads = "%R~#catalog:dicts %R~#dict:*";
+
+    /// <summary>Catalog entries, added: ZADD and nothing else on the catalog's keys.</summary>
+    private const string CatalogAdds = "(%W~#catalog:* +zadd)";
 
     /// <summary>
     /// Writes (SETEX: how StackExchange.Redis sends a SET with expiry) and refreshes records and
@@ -92,9 +97,9 @@ public static class AclRules
     private const string DictionaryLives = $"%W~{DictionaryKeys} +expire +pexpire +persist";
 
     /// <summary>Reading a dictionary bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
-    private const string DictionaryReads = $"%R~{DictionaryKeys} +getrange";
+    private const string DictionaryRanges = $"%R~{DictionaryKeys} +getrange";
 
-    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +eval +publish +xadd +xrange +xrevrange +xinfo|stream";
+    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     /// <summary>
     /// Records: <c>host#object</c>, a host never starting with <c>#</c> (it holds none), so no
@@ -111,7 +116,7 @@ public static class AclRules
     private static string Permissions(AclRole role, string user) => role switch
     {
         AclRole.Reader => $"%R~* &{CostChannel} -@all {Connection} {ReadCommands} {OwnAudit(user)}",
-        AclRole.Pusher => $"%W~{RecordKeys} {CatalogWrites} -@all {Connection} {PushCommands} ({DictionaryLives}) ({DictionaryReads})",
+        AclRole.Pusher => $"%W~{RecordKeys} {DictionaryReads} -@all {Connection} {PushCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})",
         AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset {OwnAudit(user)}",
         _ => "~* &* +@all",
     };

@@ -58,16 +58,24 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
 }
 
 /// <summary>
-/// Stage 3 for key discovery alone (<c>search</c>, <c>list-files</c>): nothing is fetched; each page
-/// of keys becomes a batch whose records are the keys.
+/// Stage 3 for key discovery alone (<c>search</c>, <c>list-files</c>): no value is fetched; each page
+/// of keys becomes a batch whose records are the keys that exist (one pipelined EXISTS per key, a
+/// round trip per 2,000), so a catalog entry for a key that is not there is never an answer.
 /// </summary>
-internal sealed class KeyOnlyForwarder(string server, KeyClaims? claims) : IBatchFetcher
+internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) : IBatchFetcher
 {
+    private const int KeysPerCheck = 2000;
+
     public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         await foreach (var page in pages.ReadAllAsync(cancellationToken))
         {
-            await output.WriteAsync(new KeyValueBatch(server, page, null, claims), cancellationToken);
+            foreach (var chunk in page.Chunk(KeysPerCheck))
+            {
+                var exists = await server.KeysExistAsync(chunk);
+                var present = chunk.Where((_, i) => exists[i]).ToArray();
+                await output.WriteAsync(new KeyValueBatch(server.Name, present, null, claims), cancellationToken);
+            }
         }
     }
 }

@@ -19,14 +19,19 @@ internal interface IQueryServer
     Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore);
 
     /// <summary>
-    /// ZSCAN: the members scored from <paramref name="minScore"/> up (matching <paramref name="match"/>
-    /// if given), a page at a time, so memory does not grow with the set. Every member present for the
-    /// whole scan is returned; one may be returned twice (the caller drops repeats).
+    /// ZSCAN: the members with their scores (matching <paramref name="match"/> if given), a page at
+    /// a time, so memory does not grow with the set. Every member present for the whole scan is
+    /// returned; one may be returned twice (the caller drops repeats). A member longer than
+    /// <paramref name="maxMemberLength"/> is returned empty, never copied (what a writer adds cannot
+    /// grow the client's memory).
     /// </summary>
-    IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, CancellationToken cancellationToken);
+    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue);
 
-    /// <summary>Removes members scored below <paramref name="belowScore"/>, without waiting and ignoring failure (a replica may refuse).</summary>
-    void PruneSortedSet(byte[] key, long belowScore);
+    /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
+    void RemoveMembers(byte[] key, byte[][] members);
+
+    /// <summary>Whether each key exists: one EXISTS per key, pipelined (on a cluster, routed per slot).</summary>
+    Task<bool[]> KeysExistAsync(byte[][] keys);
 
     /// <summary>
     /// Each key's length (STRLEN) and its first <paramref name="maxLength"/> bytes at most
@@ -44,14 +49,14 @@ internal interface IQueryServer
 
     /// <summary>
     /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a missing
-    /// key), in one round trip; null where the server cannot do that (no scripting, a cluster).
+    /// key), in one round trip; null where the server cannot do that (GETRANGE refused, a cluster).
     /// </summary>
     Task<byte[][]?> HeadersAsync(byte[][] keys);
 
     /// <summary>
     /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a
-    /// missing key or one that is not a string), always: by script where the server allows it,
-    /// else one pipelined GETRANGE per key (on a cluster, routed per slot).
+    /// missing key or one that is not a string), always: one pipelined GETRANGE per key (on a
+    /// cluster, routed per slot).
     /// </summary>
     Task<byte[][]> ReadHeadersAsync(byte[][] keys);
 

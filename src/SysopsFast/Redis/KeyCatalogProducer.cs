@@ -10,12 +10,22 @@ namespace SysopsFast.Redis;
 /// fetch skips anyway); a glob it cannot split into a host part and an object part, or a server
 /// without a catalog, is left to <see cref="KeyScanProducer"/>.
 /// </summary>
+/// <remarks>
+/// Any writer may add members for keys that do not exist (a per-host pusher's ACL cannot limit
+/// ZADD's members), so the catalog is a hint, never an answer: a listed key that is gone reads as
+/// expired (and key-only queries check that each key exists); a member that no writer could store
+/// (not a host name) is ignored and counted; a member scored in the past is kept while its key
+/// exists, so re-scoring another host's entry hides nothing; sets are read a ZSCAN page at a time,
+/// so memory does not grow with what was added.
+/// </remarks>
 internal sealed class KeyCatalogProducer
 {
     private readonly IQueryServer _server;
     private readonly KeyGlobParts _glob;
     private readonly int _pageSize;
     private readonly Topology.HostFilter? _hosts;
+    private readonly List<byte[]> _page;
+    private long _ignored;
 
     public KeyCatalogProducer(IQueryServer server, string glob, int pageSize, Topology.HostFilter? hosts = null)
     {
@@ -23,6 +33,7 @@ internal sealed class KeyCatalogProducer
         _glob = KeyGlobParts.Parse(glob);
         _pageSize = pageSize;
         _hosts = hosts;
+        _page = new List<byte[]>(pageSize);
     }
 
     /// <summary>Whether the glob has a form the catalog can answer exactly.</summary>
@@ -31,87 +42,166 @@ internal sealed class KeyCatalogProducer
     /// <summary>Writes the matching keys; false, having written nothing, when the server has no catalog.</summary>
     public async Task<bool> RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var oldest = KeyCatalog.OldestLiveScore();
-        // Asked together: one round trip whether or not there is a catalog.
-        var objects = _server.SortedSetMembersAsync(KeyCatalog.ObjectsKey, oldest);
-        var exists = _server.KeyExistsAsync(KeyCatalog.ObjectsKey);
-        if (!await exists)
+        if (!await _server.KeyExistsAsync(KeyCatalog.ObjectsKey))
         {
-            await objects;
             return false;
         }
-        _server.PruneSortedSet(KeyCatalog.ObjectsKey, oldest);
-
-        // Hosts whose own name contains the text (only a contains-pattern selects keys by host
-        // alone), filtered by Redis so only the matches cross the wire. That scan covers every host
-        // (~0.1 s of Redis time at 100,000), so it runs while the objects whose own name holds the
-        // text (every host of theirs is selected anyway) are listed; only the others wait for it.
-        var namedHostsTask = _glob.Kind == KeyGlobKind.Contains ? NamedHostsAsync(oldest, cancellationToken) : null;
-        HashSet<byte[]>? namedHosts = null;
-        var names = await objects;
-        var page = new List<byte[]>(_pageSize);
-        foreach (var name in names.OrderBy(n => _glob.Select(n, someHostsNamed: false) == HostSelection.None))
+        var oldest = KeyCatalog.OldestLiveScore();
+        // With a contains-pattern, a host whose own name holds the text selects all its keys (only
+        // that kind of pattern selects keys by host alone). Whether there is one is asked while the
+        // objects whose own name holds the text (every host of theirs is selected anyway) are
+        // listed; only if there is are the other objects read, in a second pass.
+        var hostNamed = _glob.Kind == KeyGlobKind.Contains ? AnyHostNamedAsync(cancellationToken) : null;
+        try
         {
-            var selection = _glob.Select(name, someHostsNamed: false);
-            if (selection == HostSelection.None && namedHostsTask is not null)
-            {
-                namedHosts ??= await namedHostsTask;
-                statistics.Milestone("catalog hosts");
-                selection = _glob.Select(name, namedHosts.Count > 0);
-            }
-            if (selection == HostSelection.None)
-            {
-                continue;
-            }
-            var setKey = KeyCatalog.HostsOf(name);
-            _server.PruneSortedSet(setKey, oldest);
-            // Read a page at a time (memory does not grow with the fleet); ZSCAN may repeat a member.
-            var seen = new HashSet<UInt128>();
-            await foreach (var hosts in _server.SortedSetScanAsync(setKey, oldest, null, _pageSize, cancellationToken))
-            {
-                foreach (var host in hosts)
-                {
-                    // An empty host would make a key of the catalog's own form, which SCAN leaves out.
-                    if (host.Length == 0 || !seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(host)))
-                    {
-                        continue;
-                    }
-                    var key = ObjectKey.Make(host, name);
-                    var wanted = selection switch
-                    {
-                        HostSelection.All => true,
-                        HostSelection.NamedHosts => namedHosts!.Contains(host),
-                        HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
-                        _ => RedisGlob.IsMatch(_glob.Whole, key),
-                    };
-                    if (wanted && (_hosts is null || _hosts.Allows(key)))
-                    {
-                        page.Add(key);
-                        if (page.Count == _pageSize)
-                        {
-                            await WritePageAsync(_server.Name, page, output, statistics, cancellationToken);
-                        }
-                    }
-                }
-            }
+            await ReadObjectsAsync(name => _glob.Select(name, someHostsNamed: false), oldest, output, statistics, cancellationToken);
         }
-        await WritePageAsync(_server.Name, page, output, statistics, cancellationToken);
-        if (namedHostsTask is not null)
+        catch when (hostNamed is not null)
         {
-            await namedHostsTask; // its failure is this server's failure too
+            // Nothing may still use a server the core leaves.
+            await ((Task)hostNamed).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        if (hostNamed is not null && await hostNamed)
+        {
+            statistics.Milestone("catalog hosts");
+            await ReadObjectsAsync(name => _glob.Select(name, someHostsNamed: false) == HostSelection.None ? _glob.Select(name, someHostsNamed: true) : HostSelection.None, oldest, output, statistics, cancellationToken);
+        }
+        await WritePageAsync(_server.Name, _page, output, statistics, cancellationToken);
+        if (_ignored > 0)
+        {
+            statistics.Warn($"{_server.Name}: {_ignored} key catalog entries ignored: they cannot be host names (empty, longer than {ObjectKey.MaxHostNameBytes} bytes, or holding '#'), so no key of theirs can exist");
         }
         return true;
     }
 
-    private async Task<HashSet<byte[]>> NamedHostsAsync(long oldest, CancellationToken cancellationToken)
+    /// <summary>Reads the object names a page at a time, and the keys of each that <paramref name="select"/> selects.</summary>
+    private async Task ReadObjectsAsync(Func<byte[], HostSelection> select, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        var named = new HashSet<byte[]>(Grep.ByteSequenceComparer.Instance);
-        var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
-        await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, oldest, match, Math.Max(_pageSize, 10_000), cancellationToken))
+        var seen = new HashSet<UInt128>();
+        await foreach (var names in _server.SortedSetScanAsync(KeyCatalog.ObjectsKey, null, _pageSize, cancellationToken))
         {
-            named.UnionWith(hosts);
+            foreach (var (name, score) in names)
+            {
+                var selection = select(name);
+                if (selection == HostSelection.None || !seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(name)))
+                {
+                    continue;
+                }
+                var listed = await ReadHostsAsync(name, selection, oldest, output, statistics, cancellationToken);
+                if (listed == 0 && score < oldest)
+                {
+                    // No host left, and expired long ago: housekeeping (an admin's query does it; a reader may not).
+                    _server.RemoveMembers(KeyCatalog.ObjectsKey, [name]);
+                }
+            }
         }
-        return named;
+    }
+
+    /// <summary>Adds the selected keys of one object to the page; returns how many of its hosts were listed.</summary>
+    private async Task<long> ReadHostsAsync(byte[] name, HostSelection selection, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        var setKey = KeyCatalog.HostsOf(name);
+        // ZSCAN may repeat a member.
+        var seen = new HashSet<UInt128>();
+        long listed = 0;
+        await foreach (var hosts in _server.SortedSetScanAsync(setKey, null, _pageSize, cancellationToken, ObjectKey.MaxHostNameBytes))
+        {
+            var stale = new List<(byte[] Host, byte[] Key)>();
+            foreach (var (host, score) in hosts)
+            {
+                // An empty host would make a key of the catalog's own form, which SCAN leaves out.
+                if (!ObjectKey.CanBeHostPart(host))
+                {
+                    _ignored++;
+                    continue;
+                }
+                if (!seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(host)))
+                {
+                    continue;
+                }
+                listed++;
+                var key = ObjectKey.Make(host, name);
+                if (!Wanted(selection, host, key))
+                {
+                    continue;
+                }
+                if (score < oldest)
+                {
+                    stale.Add((host, key));
+                    continue;
+                }
+                await AddAsync(key, output, statistics, cancellationToken);
+            }
+            await AddStaleAsync(setKey, stale, output, statistics, cancellationToken);
+        }
+        return listed;
+    }
+
+    /// <summary>
+    /// Entries scored before now − grace: expired, or re-scored by a writer to hide them. Those whose
+    /// key exists are listed; the others are removed (not waited for; an admin's query does it).
+    /// </summary>
+    private async Task AddStaleAsync(byte[] setKey, List<(byte[] Host, byte[] Key)> stale, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        if (stale.Count == 0)
+        {
+            return;
+        }
+        var exists = await _server.KeysExistAsync([.. stale.Select(s => s.Key)]);
+        var gone = new List<byte[]>();
+        for (var i = 0; i < stale.Count; i++)
+        {
+            if (exists[i])
+            {
+                await AddAsync(stale[i].Key, output, statistics, cancellationToken);
+            }
+            else
+            {
+                gone.Add(stale[i].Host);
+            }
+        }
+        if (gone.Count > 0)
+        {
+            _server.RemoveMembers(setKey, [.. gone]);
+        }
+    }
+
+    private bool Wanted(HostSelection selection, byte[] host, byte[] key) =>
+        selection switch
+        {
+            HostSelection.All => true,
+            // The host's own name holds the text (Redis would have matched it with *text*).
+            HostSelection.NamedHosts => host.AsSpan().IndexOf(_glob.Literal) >= 0,
+            HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
+            _ => RedisGlob.IsMatch(_glob.Whole, key),
+        } && (_hosts is null || _hosts.Allows(key));
+
+    private async Task AddAsync(byte[] key, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        _page.Add(key);
+        if (_page.Count == _pageSize)
+        {
+            await WritePageAsync(_server.Name, _page, output, statistics, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Whether some host's own name holds the contains-pattern's text: the first valid member of the
+    /// host set that does ends the scan. Scored members in the past count too (re-scoring must not
+    /// hide a host); stale ones cost a second pass, never a wrong answer.
+    /// </summary>
+    private async Task<bool> AnyHostNamedAsync(CancellationToken cancellationToken)
+    {
+        var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
+        await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, match, Math.Max(_pageSize, 10_000), cancellationToken, ObjectKey.MaxHostNameBytes))
+        {
+            if (hosts.Any(h => ObjectKey.CanBeHostPart(h.Member)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static async Task WritePageAsync(string server, List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)

@@ -29,26 +29,27 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore) =>
         (await _db.SortedSetRangeByScoreAsync(key, minScore)).Select(v => (byte[])v!).ToList();
 
-    public async IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
-        var page = new List<byte[]>(pageSize);
+        var page = new List<(byte[], double)>(pageSize);
         await foreach (var entry in _db.SortedSetScanAsync(key, match is null ? default : (RedisValue)match, pageSize).WithCancellation(cancellationToken))
         {
-            if (entry.Score >= minScore)
-            {
-                page.Add((byte[])entry.Element!);
-            }
+            var member = (byte[])entry.Element!;
+            page.Add((member.Length <= maxMemberLength ? member : [], entry.Score));
             if (page.Count == pageSize)
             {
                 yield return page;
-                page = new List<byte[]>(pageSize);
+                page = new List<(byte[], double)>(pageSize);
             }
         }
         yield return page;
     }
 
-    public void PruneSortedSet(byte[] key, long belowScore) =>
-        _db.SortedSetRemoveRangeByScore(key, double.NegativeInfinity, belowScore, Exclude.Stop, CommandFlags.FireAndForget);
+    public void RemoveMembers(byte[] key, byte[][] members) =>
+        _db.SortedSetRemove(key, Array.ConvertAll(members, m => (RedisValue)m), CommandFlags.FireAndForget);
+
+    public Task<bool[]> KeysExistAsync(byte[][] keys) =>
+        Task.WhenAll(keys.Select(k => _db.KeyExistsAsync(k)));
 
     public Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength) =>
         Task.WhenAll(keys.Select(k => GetBoundedAsync(k, maxLength)));
@@ -149,7 +150,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         return (cursor, keys);
     }
 
-    /// <summary>Not offered here: a cluster refuses a script over keys of several slots.</summary>
+    /// <summary>Not offered here: a cluster's keys are on several nodes, so not one round trip.</summary>
     public Task<byte[][]?> HeadersAsync(byte[][] keys) => Task.FromResult<byte[][]?>(null);
 
     public async Task<byte[][]> ReadHeadersAsync(byte[][] keys)

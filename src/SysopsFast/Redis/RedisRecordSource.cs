@@ -228,7 +228,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         var dictionaries = LoadDictionariesAsync(db, server, statistics);
         IBatchFetcher fetcher = _selection.Mode switch
         {
-            RecordReadMode.KeyOnly => new KeyOnlyForwarder(db.Name, claims),
+            RecordReadMode.KeyOnly => new KeyOnlyForwarder(db, claims),
             RecordReadMode.Header => new HeaderBatchFetcher(db, _options, claims),
             _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate),
         };

@@ -30,8 +30,8 @@ internal sealed class RespConnection : IAsyncDisposable
     /// <summary>Bytes of a reply still arriving that count as an answer for the command timeout (so at least ~100 KB/s at 10 s).</summary>
     private const int MinProgressBytes = 1 << 20;
 
-    /// <summary>A command sent and not answered yet: who waits, and what was asked.</summary>
-    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command);
+    /// <summary>A command (or <paramref name="Replies"/> commands sent together) not answered yet: who waits, and what was asked.</summary>
+    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command, int Replies = 1);
 
     /// <summary>
     /// A command's name for messages, and whether an ACL refusal is its reply. One object per known
@@ -236,7 +236,40 @@ internal sealed class RespConnection : IAsyncDisposable
         return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply));
     }
 
-    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREMRANGEBYSCORE", "SCAN", "GET", "GETRANGE", "EVAL", "PUBLISH", "INFO", "AUTH", "SELECT"];
+    /// <summary>
+    /// Pipelines <c>command key tail…</c> for each of <paramref name="keys"/> (at least one) in one
+    /// write; their replies, in order, come back as one reply holding them back to back (read them
+    /// in turn from one <see cref="RespFrame"/>). As cheap as one command over many keys, without
+    /// a script: the server runs nothing but the command.
+    /// </summary>
+    public Task<RespReply> SendEachAsync(ReadOnlySpan<byte> command, byte[][] keys, params ReadOnlySpan<byte[]> tail)
+    {
+        var each = 32 + command.Length;
+        foreach (var a in tail)
+        {
+            each += a.Length + 16;
+        }
+        var length = 0L;
+        foreach (var k in keys)
+        {
+            length += each + k.Length + 16;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        var pos = 0;
+        foreach (var k in keys)
+        {
+            WriteHeader(buffer, ref pos, (byte)'*', tail.Length + 2);
+            WriteBulk(buffer, ref pos, command);
+            WriteBulk(buffer, ref pos, k);
+            foreach (var a in tail)
+            {
+                WriteBulk(buffer, ref pos, a);
+            }
+        }
+        return SendEncodedAsync(buffer, pos, Label(command, false), keys.Length);
+    }
+
+    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT"];
 
     private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
 
@@ -254,7 +287,7 @@ internal sealed class RespConnection : IAsyncDisposable
         return new CommandLabel(Encoding.ASCII.GetString(command).ToUpperInvariant(), refusalIsReply);
     }
 
-    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label)
+    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
@@ -269,7 +302,7 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
-                    _pending.Enqueue(new Pending(reply, label));
+                    _pending.Enqueue(new Pending(reply, label, replies));
                 }
                 await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
             }
@@ -317,6 +350,7 @@ internal sealed class RespConnection : IAsyncDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         int start = 0, filled = 0, resumeAt = 0;
         long pendingElements = 1, missing = 1;
+        var replyBegins = true;
         try
         {
             while (true)
@@ -351,6 +385,12 @@ internal sealed class RespConnection : IAsyncDisposable
                 }
                 while (start < filled)
                 {
+                    if (replyBegins)
+                    {
+                        // As many top-level replies as its command was sent for make one reply.
+                        pendingElements = NextReplies();
+                        replyBegins = false;
+                    }
                     var relative = resumeAt - start;
                     var end = RespReply.FindEnd(buffer.AsSpan(start, filled - start), ref relative, ref pendingElements, out missing);
                     resumeAt = start + relative;
@@ -380,6 +420,7 @@ internal sealed class RespConnection : IAsyncDisposable
                     }
                     resumeAt = start;
                     missing = 1;
+                    replyBegins = true;
                     Deliver(reply);
                 }
                 if (start == filled)
@@ -395,6 +436,15 @@ internal sealed class RespConnection : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>How many replies the oldest waiting command takes (1 when none waits: the reply is then refused).</summary>
+    private long NextReplies()
+    {
+        lock (_pendingLock)
+        {
+            return _pending.TryPeek(out var next) ? next.Replies : 1;
         }
     }
 

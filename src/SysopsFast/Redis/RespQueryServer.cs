@@ -32,14 +32,14 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return members;
     }
 
-    public async IAsyncEnumerable<List<byte[]>> SortedSetScanAsync(byte[] key, long minScore, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
         var cursor = "0"u8.ToArray();
         byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var members = new List<byte[]>();
+            var members = new List<(byte[], double)>();
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
                 var frame = reply.Read();
@@ -51,12 +51,9 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
                 for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
                 {
                     frame.TryReadBulk(out var member);
-                    var copy = member.ToArray();
+                    var copy = member.Length <= maxMemberLength ? member.ToArray() : [];
                     frame.TryReadBulk(out var score);
-                    if (KeyCatalog.ParseScore(score) >= minScore)
-                    {
-                        members.Add(copy);
-                    }
+                    members.Add((copy, KeyCatalog.ParseScore(score)));
                 }
             }
             yield return members;
@@ -64,8 +61,24 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
 
-    public void PruneSortedSet(byte[] key, long belowScore) =>
-        _ = DiscardAsync(connection.SendAsync(refusalIsReply: true, "ZREMRANGEBYSCORE"u8, key, "-inf"u8.ToArray(), Encoding.ASCII.GetBytes("(" + belowScore.ToString(CultureInfo.InvariantCulture))));
+    public void RemoveMembers(byte[] key, byte[][] members) =>
+        _ = DiscardAsync(connection.SendAsync(refusalIsReply: true, "ZREM"u8, [key, .. members]));
+
+    public async Task<bool[]> KeysExistAsync(byte[][] keys)
+    {
+        if (keys.Length == 0)
+        {
+            return [];
+        }
+        using var reply = await connection.SendEachAsync("EXISTS"u8, keys);
+        var frame = reply.Read();
+        var exists = new bool[keys.Length];
+        for (var i = 0; i < exists.Length; i++)
+        {
+            exists[i] = frame.ReadInteger() > 0;
+        }
+        return exists;
+    }
 
     public async Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength)
     {
@@ -119,91 +132,58 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     private async Task<IMgetPart> MgetAsync(byte[][] keys, DuplicateGroup?[]? duplicates) =>
         RespReplyMgetPart.Checked(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
 
-    /// <summary>GETRANGE 0..119 of every key in one script: one command and one reply for a whole page.</summary>
-    private static readonly byte[] HeadersScript = Encoding.ASCII.GetBytes(
-        "local r = {} for i, k in ipairs(KEYS) do r[i] = redis.call('GETRANGE', k, 0, " + (Format.RecordHeader.Size - 1).ToString(CultureInfo.InvariantCulture) + ") end return r");
-
-    private bool _noScripting;
+    private bool _noHeaders;
 
     public async Task<byte[][]?> HeadersAsync(byte[][] keys)
     {
-        if (_noScripting)
+        if (_noHeaders)
         {
             return null;
         }
-        byte[][] args = [HeadersScript, Ascii(keys.Length), .. keys];
-        // An ACL that refuses EVAL is a reply like the others: whole records are fetched instead.
-        using var reply = await connection.SendAsync(refusalIsReply: true, "EVAL"u8, args);
-        var frame = reply.Read();
-        if (frame.Error is { } error)
+        try
         {
-            ThrowIfServerInTrouble(error);
-            // A key of another type fails this page's script only; scripting off or refused by an
-            // ACL fails every page: fetch whole records from now on.
-            _noScripting |= !error.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+            return await ReadHeadersAsync(keys);
+        }
+        catch (SysopsFastException e) when (e.IsConfiguration)
+        {
+            // GETRANGE refused by an ACL: whole records are fetched instead, from now on.
+            _noHeaders = true;
             return null;
         }
-        if (frame.PeekType != (byte)'*')
-        {
-            _noScripting = true;
-            return null;
-        }
-        var headers = new byte[frame.ReadArrayLength()][];
-        for (var i = 0; i < headers.Length; i++)
-        {
-            headers[i] = frame.TryReadBulk(out var header) ? header.ToArray() : [];
-        }
-        return headers.Length == keys.Length ? headers : null;
     }
 
+    private static readonly byte[] HeaderEnd = Ascii(Format.RecordHeader.Size - 1);
+
+    /// <summary>
+    /// One GETRANGE 0..119 per key, pipelined in one write and answered as one reply: a page of
+    /// headers per round trip, as fast as the script this replaced, and nothing a reader runs can
+    /// hold the server (readers may not run scripts: docs/SECURITY.md).
+    /// </summary>
     public async Task<byte[][]> ReadHeadersAsync(byte[][] keys)
     {
-        if (await HeadersAsync(keys) is { } headers)
+        if (keys.Length == 0)
         {
-            return headers;
+            return [];
         }
-        // No scripting (or a key of another type failed the script): one GETRANGE each, pipelined.
-        var start = "0"u8.ToArray();
-        var end = Ascii(Format.RecordHeader.Size - 1);
-        var replies = Array.ConvertAll(keys, k => connection.SendAsync("GETRANGE"u8, k, start, end));
-        var result = new byte[keys.Length][];
-        string? failure = null;
-        SysopsFastException? refusal = null;
-        for (var i = 0; i < replies.Length; i++)
+        using var reply = await connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd);
+        var frame = reply.Read();
+        var headers = new byte[keys.Length][];
+        for (var i = 0; i < headers.Length; i++)
         {
-            // Every reply is awaited (and its buffer returned) even after one failed.
-            try
+            if (frame.TryReadError(out var error))
             {
-                using var reply = await replies[i];
-                var frame = reply.Read();
-                if (frame.Error is { } error && !error.StartsWith("WRONGTYPE", StringComparison.Ordinal))
-                {
-                    failure ??= error;
-                }
-                result[i] = frame.Error is null && frame.TryReadBulk(out var header) ? header.ToArray() : [];
+                // Only a key of another type is "missing"; any other error is the server's.
+                headers[i] = error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error);
+                continue;
             }
-            catch (SysopsFastException e) when (e.IsConfiguration)
-            {
-                refusal ??= e;
-            }
-            catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException or InvalidDataException or SysopsFastException)
-            {
-                failure ??= e.Message;
-            }
+            headers[i] = frame.TryReadBulk(out var header) ? header.ToArray() : [];
         }
-        // Only a missing key or one of another type is "missing"; any other error is the server's.
-        return refusal is not null ? throw refusal : failure is null ? result : throw new InvalidDataException("GETRANGE failed: " + failure);
+        return headers;
     }
 
-    /// <summary>A server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
-    private static void ThrowIfServerInTrouble(string error)
-    {
-        string[] transient = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "READONLY"];
-        if (transient.Any(t => error.StartsWith(t, StringComparison.Ordinal)))
-        {
-            throw new InvalidDataException("the server refused the header read: " + error);
-        }
-    }
+    /// <summary>A refusal is the user's to fix; a server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
+    private Exception HeaderReadFailed(string error) =>
+        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(Name, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
 
     public async Task<long> PublishAsync(string channel, string message)
     {

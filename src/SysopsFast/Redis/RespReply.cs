@@ -258,6 +258,18 @@ internal ref struct RespFrame
         return true;
     }
 
+    /// <summary>An error reply's text, read past ("WRONGTYPE …"), or false for any other reply (not read).</summary>
+    public bool TryReadError(out string error)
+    {
+        if (PeekType != (byte)'-')
+        {
+            error = "";
+            return false;
+        }
+        error = System.Text.Encoding.UTF8.GetString(Line((byte)'-'));
+        return true;
+    }
+
     public long ReadInteger()
     {
         var line = Line((byte)':');
