@@ -140,6 +140,9 @@ public partial class PosixRegexTests(ITestOutputHelper output)
     [InlineData("[a-é]", "invalid collation character")]
     [InlineData("[[.space.]]", "invalid collation character")]
     [InlineData("a{2,1}", "invalid content of {}")]
+    [InlineData("a{}", "invalid content of \\{\\}")]
+    [InlineData("(a{})", "invalid content of \\{\\}")]
+    [InlineData("a{1,2,3}", "invalid content of \\{\\}")]
     [InlineData("a{32768}", "too big")]
     [InlineData("a\\", "trailing backslash")]
     [InlineData("[:space:]", "[[:space:]], not [:space:]")]
@@ -160,6 +163,41 @@ public partial class PosixRegexTests(ITestOutputHelper output)
     [InlineData("ab.cde", "cde")]
     public void Translated_patterns_keep_their_required_literal(string pattern, string? expected) =>
         Assert.Equal(expected, new RegexMatcher(PosixRegex.ToDotNet(pattern), ignoreCase: false, shownPattern: pattern).RequiredLiteral);
+
+    /// <summary>The -o output of one line, matches joined with '|' (a stray byte shows as U+FFFD).</summary>
+    private static string OnlyMatching(string pattern, string line, bool ignoreCase = false, bool wholeWord = false)
+    {
+        var matcher = MatcherFactory.Create(pattern, regex: true, ignoreCase, wholeWord: wholeWord);
+        var sink = new CollectingSink();
+        LineSearcher.Search(Encoding.UTF8.GetBytes(line + "\n"), matcher, false, new OnlyMatchingSink(sink, matcher));
+        return string.Join("|", sink.Lines);
+    }
+
+    [Theory]
+    // The issue: POSIX's leftmost-longest, where the engine alone takes the first alternative.
+    [InlineData("ab|abab", "abbabab", "ab|abab")]
+    [InlineData("(a|ab|c|bcd)*(d*)", "ababcd", "ababcd")]
+    [InlineData("(a|ab)(c|bcd)(d*)", "abcd", "abcd")]
+    [InlineData("é|éa", "xéa éaé", "éa|éa|é")]
+    [InlineData("x*", "axxb", "xx")]
+    // An empty match moves on by a whole character, and later matches are still found.
+    [InlineData("(a+|b)*", "añÿb", "a|b")]
+    [InlineData("b*", "añb", "b")]
+    [InlineData("a?b", "a_b_b", "b|b")]
+    public void Only_matching_prints_leftmost_longest_matches(string pattern, string line, string expected) =>
+        Assert.Equal(expected, OnlyMatching(pattern, line));
+
+    [Fact]
+    public void Only_matching_with_ignore_case_is_leftmost_longest() =>
+        Assert.Equal("ab|ABab", OnlyMatching("AB|abab", "abbABab", ignoreCase: true));
+
+    [Theory]
+    // GNU tries a shorter match at the same start before moving on.
+    [InlineData("[[:blank:]]+", "a  \tb", " ")]
+    [InlineData("a|ab|abc", "abcd abc", "abc")]
+    [InlineData("foo|foobar", "foobar foo", "foobar|foo")]
+    public void Whole_word_tries_shorter_matches_as_gnu_grep(string pattern, string line, string expected) =>
+        Assert.Equal(expected, OnlyMatching(pattern, line, wholeWord: true));
 
     [Fact]
     public void Every_valid_pattern_selects_what_gnu_grep_selects()
@@ -192,6 +230,79 @@ public partial class PosixRegexTests(ITestOutputHelper output)
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>
+    /// Where matches are, against GNU grep: each extent pattern with -o, -w, -w -o, -i -o and -x
+    /// over short lines where alternatives of different lengths, empty matches, blanks and
+    /// multi-byte letters meet. Both print the same lines, exit codes included.
+    /// </summary>
+    [Fact]
+    public void Match_extents_equal_gnu_grep()
+    {
+        var lines = PosixCorpus.ExtentLines(seed: 5);
+        var patterns = PosixCorpus.ExtentPatterns(seed: 5, count: 300);
+        var path = Path.Combine(Path.GetTempPath(), $"sysops-extent-{Environment.ProcessId}.txt");
+        var bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            string[][] optionSets = [["-o"], ["-w"], ["-w", "-o"], ["-i", "-o"], ["-x"]];
+            var failures = new List<string>();
+            var compared = 0;
+            foreach (var pattern in patterns)
+            {
+                foreach (var options in optionSets)
+                {
+                    var gnu = RunGnu([.. options, "-E", "-e", pattern, path]);
+                    var ours = RunOurs(pattern, options, bytes);
+                    compared++;
+                    if (gnu != ours)
+                    {
+                        failures.Add($"'{pattern}' {string.Join(' ', options)}: GNU {Shorten(gnu)}; ours {Shorten(ours)}");
+                    }
+                }
+            }
+            output.WriteLine($"{patterns.Count} patterns x {lines.Count} lines, {compared} runs compared, {failures.Count} differ");
+            Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Exit code and output, as "exit: text".</summary>
+    private static string RunOurs(string pattern, string[] options, byte[] bytes)
+    {
+        IMatcher matcher;
+        try
+        {
+            matcher = MatcherFactory.Create(pattern, regex: true, options.Contains("-i"), options.Contains("-x"), options.Contains("-w"));
+        }
+        catch (SysopsFastException)
+        {
+            return "2: ";
+        }
+        var lines = new CollectingSink();
+        IGrepSink sink = options.Contains("-o") ? new OnlyMatchingSink(lines, matcher) : lines;
+        var selected = LineSearcher.Search(bytes, matcher, false, sink);
+        return (selected > 0 ? "0: " : "1: ") + string.Concat(lines.Lines.Select(l => l + "\n"));
+    }
+
+    private static string RunGnu(string[] arguments)
+    {
+        var start = new ProcessStartInfo("/usr/bin/grep") { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
+        start.Environment["LC_ALL"] = "C.UTF-8";
+        foreach (var arg in arguments)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot run /usr/bin/grep (GNU grep)");
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd(); // one line at most: cannot fill the pipe while stdout is read
+        process.WaitForExit();
+        return $"{process.ExitCode}: {(process.ExitCode == 2 ? "" : stdout)}";
     }
 
     private static string Compare(string pattern, bool ignoreCase, bool unsupported, string path, byte[] bytes, HashSet<int> ignore, List<string> failures)
