@@ -83,67 +83,6 @@ internal static class PosixCorpus
         return result;
     }
 
-    /// <summary>
-    /// Short lines for comparing where matches are (-o, -w): runs of few letters, so that
-    /// alternatives of different lengths, repetitions and empty matches meet, next to multi-byte
-    /// letters, blanks and word separators.
-    /// </summary>
-    public static List<string> ExtentLines(int seed)
-    {
-        var random = new Random(seed);
-        string[] alphabet = ["a", "a", "b", "b", "c", "d", "A", "B", "é", "É", "ñ", "ÿ", "ß", "_", " ", " ", "\t", "-", "x", "😀"];
-        var lines = new List<string> { "abbabab", "ababcd", "añÿb", "a_b_b", "a  \tb", "abcd abc", "foobar foo", "xéa éaé", "abbABab", "" };
-        for (var i = 0; i < 150; i++)
-        {
-            var length = random.Next(1, 14);
-            lines.Add(string.Concat(Enumerable.Range(0, length).Select(_ => Pick(random, alphabet))));
-        }
-        return lines;
-    }
-
-    /// <summary>
-    /// Patterns whose matches POSIX ends elsewhere than the first alternative that matches:
-    /// alternatives of different lengths, nested and empty-matching repetitions, empty
-    /// alternatives, blanks and words for -w's shorter retries, multi-byte letters.
-    /// </summary>
-    public static List<string> ExtentPatterns(int seed, int count)
-    {
-        var random = new Random(seed);
-        var result = new List<string> { "ab|abab", "(a|ab|c|bcd)*(d*)", "(a|ab)(c|bcd)(d*)", "[[:blank:]]+", "(a+|b)*", "a?b", "é|éa", "foo|foobar", "a|ab|abc", "x*", "(|a)+b", "(a*)*", "ß*", "\\bb|ab" };
-        while (result.Count < count)
-        {
-            result.Add(ExtentAlternation(random, 2));
-        }
-        return result;
-    }
-
-    private static string ExtentAlternation(Random random, int depth)
-    {
-        var n = 1 + random.Next(3);
-        return string.Join("|", Enumerable.Range(0, n).Select(_ => random.Next(8) == 0 ? "" : ExtentBranch(random, depth)));
-    }
-
-    private static string ExtentBranch(Random random, int depth)
-    {
-        var sb = new StringBuilder();
-        for (var i = 1 + random.Next(3); i > 0; i--)
-        {
-            sb.Append(random.Next(10) switch
-            {
-                < 4 => Pick(random, ["a", "b", "c", "d", "ab", "é", "ñ", "ÿ", "ß", "_", " ", "-", "😀"]),
-                4 => Pick(random, ["[ab]", "[[:alpha:]]", "[[:blank:]]", "[^a ]", ".", "[éa]", "\\w", "\\W"]),
-                5 => Pick(random, ["^", "$", "\\b", "\\B"]),
-                _ when depth > 0 => "(" + ExtentAlternation(random, depth - 1) + ")",
-                _ => Pick(random, ["a", "b", "."]),
-            });
-            if (random.Next(2) == 0)
-            {
-                sb.Append(Pick(random, ["*", "*", "+", "?", "{0,2}", "{1,}", "{2}"]));
-            }
-        }
-        return sb.ToString();
-    }
-
     private sealed class Generator(Random random)
     {
         private static readonly string[] Literals =
