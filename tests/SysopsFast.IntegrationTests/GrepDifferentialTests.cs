@@ -25,7 +25,7 @@ public sealed partial class GrepDifferentialTests(RedisServerFixture redis) : IC
         var flat = Directory.CreateDirectory(Path.Combine(_work, "flat")).FullName;
         foreach (var host in _hosts)
         {
-            var lines = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(10) switch
+            var lines = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(11) switch
             {
                 0 => "",
                 1 => "net.core.somaxconn = " + random.Next(3),
@@ -37,6 +37,8 @@ public sealed partial class GrepDifferentialTests(RedisServerFixture redis) : IC
                 // Letters whose case counterparts under GNU -i are not ASCII (long s, dotless i).
                 7 => random.Next(2) == 0 ? "ſysctl.ſwap = 1" : "kernel.ıp_forward = 0",
                 8 => "Straße = École",
+                // Where POSIX's longest match differs from the first alternative's, -w's shorter retries, multi-byte neighbours.
+                9 => Pick(random, ["abbabab", "ababcd", "añÿb", "a_b_b", "a  \tb", "abcd abc", "foobar foo", "xéa éaé", "abbABab"]),
                 _ => "fs.file-max = 65536",
             });
             var text = string.Join('\n', lines) + (random.Next(4) == 0 ? "" : "\n");
@@ -130,6 +132,26 @@ public sealed partial class GrepDifferentialTests(RedisServerFixture redis) : IC
             Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
         }
     }
+
+    public static TheoryData<string> ExtentOptions() => ["-o", "-w", "-w -o", "-i -o", "-x", "--color=always -w", "--color=always"];
+
+    /// <summary>Where matches are (leftmost, then longest; -w's retries; empty matches next to multi-byte characters): GNU's.</summary>
+    [Theory]
+    [MemberData(nameof(ExtentOptions))]
+    public async Task Match_extents_equal_gnu_grep(string options)
+    {
+        var flags = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var pattern in new[] { "ab|abab", "(a|ab|c|bcd)*(d*)", "[[:blank:]]+", "(a+|b)*", "a?b", "é|éa", "foo|foobar", "x*|kernel" })
+        {
+            var gnu = Gnu(["-E", .. flags], pattern, fixedStrings: false);
+            var ours = await CliProcessTests.Run(["grep", "sysctl.conf", pattern, "-H", .. flags, "--server", Url]);
+            var what = $"grep {options} '{pattern}'";
+            Assert.True(gnu.Exit == ours.Exit, $"{what}: exit {ours.Exit}, GNU {gnu.Exit}; {ours.Stderr}");
+            Assert.Equal(ByHost(gnu.Stdout), ByHost(ours.Stdout));
+        }
+    }
+
+    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 
     private (int Exit, string Stdout) Gnu(string[] flags, string pattern, bool fixedStrings = true)
     {

@@ -140,6 +140,9 @@ public partial class PosixRegexTests(ITestOutputHelper output)
     [InlineData("[a-é]", "invalid collation character")]
     [InlineData("[[.space.]]", "invalid collation character")]
     [InlineData("a{2,1}", "invalid content of {}")]
+    [InlineData("a{}", "invalid content of \\{\\}")]
+    [InlineData("(a{})", "invalid content of \\{\\}")]
+    [InlineData("a{1,2,3}", "invalid content of \\{\\}")]
     [InlineData("a{32768}", "too big")]
     [InlineData("a\\", "trailing backslash")]
     [InlineData("[:space:]", "[[:space:]], not [:space:]")]
@@ -160,6 +163,41 @@ public partial class PosixRegexTests(ITestOutputHelper output)
     [InlineData("ab.cde", "cde")]
     public void Translated_patterns_keep_their_required_literal(string pattern, string? expected) =>
         Assert.Equal(expected, new RegexMatcher(PosixRegex.ToDotNet(pattern), ignoreCase: false, shownPattern: pattern).RequiredLiteral);
+
+    /// <summary>The -o output of one line, matches joined with '|' (a stray byte shows as U+FFFD).</summary>
+    private static string OnlyMatching(string pattern, string line, bool ignoreCase = false, bool wholeWord = false)
+    {
+        var matcher = MatcherFactory.Create(pattern, regex: true, ignoreCase, wholeWord: wholeWord);
+        var sink = new CollectingSink();
+        LineSearcher.Search(Encoding.UTF8.GetBytes(line + "\n"), matcher, false, new OnlyMatchingSink(sink, matcher));
+        return string.Join("|", sink.Lines);
+    }
+
+    [Theory]
+    // The issue: POSIX's leftmost-longest, where the engine alone takes the first alternative.
+    [InlineData("ab|abab", "abbabab", "ab|abab")]
+    [InlineData("(a|ab|c|bcd)*(d*)", "ababcd", "ababcd")]
+    [InlineData("(a|ab)(c|bcd)(d*)", "abcd", "abcd")]
+    [InlineData("é|éa", "xéa éaé", "éa|éa|é")]
+    [InlineData("x*", "axxb", "xx")]
+    // An empty match moves on by a whole character, and later matches are still found.
+    [InlineData("(a+|b)*", "añÿb", "a|b")]
+    [InlineData("b*", "añb", "b")]
+    [InlineData("a?b", "a_b_b", "b|b")]
+    public void Only_matching_prints_leftmost_longest_matches(string pattern, string line, string expected) =>
+        Assert.Equal(expected, OnlyMatching(pattern, line));
+
+    [Fact]
+    public void Only_matching_with_ignore_case_is_leftmost_longest() =>
+        Assert.Equal("ab|ABab", OnlyMatching("AB|abab", "abbABab", ignoreCase: true));
+
+    [Theory]
+    // GNU tries a shorter match at the same start before moving on.
+    [InlineData("[[:blank:]]+", "a  \tb", " ")]
+    [InlineData("a|ab|abc", "abcd abc", "abc")]
+    [InlineData("foo|foobar", "foobar foo", "foobar|foo")]
+    public void Whole_word_tries_shorter_matches_as_gnu_grep(string pattern, string line, string expected) =>
+        Assert.Equal(expected, OnlyMatching(pattern, line, wholeWord: true));
 
     [Fact]
     public void Every_valid_pattern_selects_what_gnu_grep_selects()

@@ -19,6 +19,14 @@ public interface IMatcher
     /// </summary>
     bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength);
 
+    /// <summary>
+    /// The length of the longest match that starts at byte <paramref name="at"/> and ends at or
+    /// before <paramref name="limit"/>, where the line reads as if it ended there but without its
+    /// end-of-line (GNU grep -w's retry of a shorter match); -1 when there is none. Only a regular
+    /// expression has matches of several lengths at one place.
+    /// </summary>
+    int LongestMatchWithin(ReadOnlySpan<byte> line, int at, int limit) => -1;
+
     /// <summary>A matcher is stateless between calls but may keep scratch space: one per worker.</summary>
     IMatcher CloneForWorker();
 }

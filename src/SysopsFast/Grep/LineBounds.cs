@@ -15,4 +15,18 @@ internal static class LineBounds
         var nl = buffer[index..].IndexOf((byte)'\n');
         return nl < 0 ? buffer.Length : index + nl;
     }
+
+    /// <summary>
+    /// Where the character at <paramref name="index"/> ends (one past the line's end at its end):
+    /// after an empty match the search moves on by a whole character, as GNU grep's does.
+    /// </summary>
+    public static int AfterCharacter(ReadOnlySpan<byte> line, int index)
+    {
+        if (index >= line.Length)
+        {
+            return index + 1;
+        }
+        System.Text.Rune.DecodeFromUtf8(line[index..], out _, out var length);
+        return index + length;
+    }
 }

@@ -3,11 +3,14 @@ namespace SysopsFast.Grep;
 /// <summary>
 /// <c>-w</c>: a match counts only where it is a whole word, as GNU grep has it: at the start of
 /// the line or after a character that is not a word constituent, and at the end or before one.
-/// Word constituents are letters, digits and '_' (any byte of a multi-byte UTF-8 character counts
-/// as a letter). When a match fails the test the next one, one byte further, is tried.
+/// Word constituents are what GNU's are: letters and digits ([[:alnum:]]) and '_'. When a match
+/// fails the test, GNU's search goes on: first a shorter match at the same start, then the next
+/// match one character further.
 /// </summary>
 internal sealed class WordMatcher(IMatcher inner) : IMatcher
 {
+    private static readonly CodePointSet WordCharacters = WordSet();
+
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
         // Past the last '\n' there is no line left (an empty pattern would "find" one there).
@@ -25,19 +28,47 @@ internal sealed class WordMatcher(IMatcher inner) : IMatcher
 
     public bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength)
     {
-        while (inner.FindInLine(line, start, out matchStart, out matchLength))
+        var found = inner.FindInLine(line, start, out matchStart, out matchLength);
+        while (found && !IsWholeWord(line, matchStart, matchLength))
         {
-            var end = matchStart + matchLength;
-            if ((matchStart == 0 || !IsWordByte(line[matchStart - 1])) && (end == line.Length || !IsWordByte(line[end])))
+            var shorter = matchLength > 0 ? Shorter(line, start, matchStart, matchLength) : -1;
+            if (shorter > 0 && shorter < matchLength)
             {
-                return true;
+                matchLength = shorter;
+                continue;
             }
-            start = matchStart + 1;
+            found = matchStart < line.Length && inner.FindInLine(line, LineBounds.AfterCharacter(line, matchStart), out matchStart, out matchLength);
         }
-        return false;
+        return found;
     }
 
-    private static bool IsWordByte(byte b) => b >= 0x80 || char.IsAsciiLetterOrDigit((char)b) || b == (byte)'_';
+    /// <summary>
+    /// The longest match at the same start ending before this one ends. GNU grep gives glibc the
+    /// line cut at the old end less one byte less <paramref name="searchStart"/> (its offset from the
+    /// search's start rather than the line's): copied, so that -o -w prints what GNU prints.
+    /// </summary>
+    private int Shorter(ReadOnlySpan<byte> line, int searchStart, int matchStart, int matchLength)
+    {
+        var limit = matchStart + matchLength - 1 - searchStart;
+        return limit < matchStart ? -1 : inner.LongestMatchWithin(line, matchStart, limit);
+    }
+
+    private static bool IsWholeWord(ReadOnlySpan<byte> line, int start, int length)
+    {
+        var end = start + length;
+        return !(start > 0 && IsWord(System.Text.Rune.DecodeLastFromUtf8(line[..start], out var before, out _), before))
+            && !(end < line.Length && IsWord(System.Text.Rune.DecodeFromUtf8(line[end..], out var after, out _), after));
+    }
+
+    private static bool IsWord(System.Buffers.OperationStatus status, System.Text.Rune rune) =>
+        status == System.Buffers.OperationStatus.Done && WordCharacters.Contains(rune.Value);
+
+    private static CodePointSet WordSet()
+    {
+        var set = CodePointSet.Class("alnum");
+        set.Add('_', '_');
+        return set;
+    }
 
     public IMatcher CloneForWorker() => new WordMatcher(inner.CloneForWorker());
 }

@@ -46,8 +46,11 @@ public static class MatcherFactory
         return wholeLine ? new WholeLineMatcher(literal) : literal;
     }
 
-    private static RegexMatcher Regex(string ere, string shownPattern, bool ignoreCase, bool wholeLine) =>
-        new(PosixRegex.ToDotNet(ere, ignoreCase), ignoreCase: false, shownPattern, wholeLine, Prefilter(ere, ignoreCase));
+    private static RegexMatcher Regex(string ere, string shownPattern, bool ignoreCase, bool wholeLine)
+    {
+        var (dotNet, tree) = PosixRegex.Parse(ere, ignoreCase);
+        return new(dotNet, ignoreCase: false, shownPattern, wholeLine, Prefilter(ere, ignoreCase), tree);
+    }
 
     /// <summary>
     /// The text every match must hold, searched before the regex runs. Under -i it is found in the

@@ -22,7 +22,7 @@ internal sealed class OnlyMatchingSink(IGrepSink inner, IMatcher matcher) : IGre
         {
             if (length == 0)
             {
-                start = at + 1; // an empty match prints nothing; look one byte further
+                start = LineBounds.AfterCharacter(line, at); // an empty match prints nothing; look one character further
                 continue;
             }
             if (!(inner.NeedsLineNumbers ? inner.Matched(line.Slice(at, length), lineNumber) : inner.Matched(line.Slice(at, length))))

@@ -24,16 +24,33 @@ internal static class PosixRegex
     public static string ToDotNet(string ere) => ToDotNet(ere, ignoreCase: false);
 
     /// <param name="ignoreCase">Fold case as GNU grep -i does; the result is then matched case-sensitively.</param>
-    public static string ToDotNet(string ere, bool ignoreCase)
+    public static string ToDotNet(string ere, bool ignoreCase) => Parse(ere, ignoreCase).DotNet;
+
+    /// <summary>
+    /// The .NET pattern that selects GNU's lines, and the tree of where matches are (-o, -w,
+    /// colour): GNU grep always asks glibc's regex for those, so the tree is glibc's reading.
+    /// </summary>
+    public static (string DotNet, RegexNode Tree) Parse(string ere, bool ignoreCase)
     {
         ArgumentNullException.ThrowIfNull(ere);
         var first = new Translator(ere, ignoreCase, regexReading: false);
         var result = first.Run();
-        return first.NeedsRegexReading ? new Translator(ere, ignoreCase, regexReading: true).Run() : result;
+        if (first.NeedsRegexReading)
+        {
+            return new Translator(ere, ignoreCase, regexReading: true).Run();
+        }
+        try
+        {
+            return (result.DotNet, new Translator(ere, ignoreCase, regexReading: true).Run().Tree);
+        }
+        catch (SysopsFastException)
+        {
+            return result; // glibc's reading is refused as ambiguous ('{' after an anchor): the DFA's, as for the lines
+        }
     }
 
     /// <summary>One translated piece of a branch, with what word-boundary checks need to know of it.</summary>
-    private sealed record Piece(string Text, bool Atomic, bool StartsWord = false, bool EndsWord = false, bool Anchor = false, bool RepeatsNothing = false);
+    private sealed record Piece(string Text, RegexNode Node, bool Atomic, bool StartsWord = false, bool EndsWord = false, bool Anchor = false, bool RepeatsNothing = false);
 
     /// <remarks>
     /// GNU grep reads a pattern twice: with its DFA, and with glibc's regex, which decides whenever
@@ -50,11 +67,11 @@ internal static class PosixRegex
         /// <summary>Set when the pattern holds something that makes GNU grep decide with glibc's regex.</summary>
         public bool NeedsRegexReading { get; private set; }
 
-        public string Run()
+        public (string DotNet, RegexNode Tree) Run()
         {
             var result = Alternation(depth: 0);
             // Alternation stops only at the end or at a ')' closing an open group.
-            return _pos == ere.Length ? result.Text : throw Fail("unmatched ) or \\)");
+            return _pos == ere.Length ? (result.Text, result.Node) : throw Fail("unmatched ) or \\)");
         }
 
         private Exception Fail(string why) => Errors.BadRegex(ere, why);
@@ -72,7 +89,8 @@ internal static class PosixRegex
                 branches.Add(Branch(depth));
             }
             var text = string.Join("|", branches.Select(b => b.Text));
-            return new Piece(text, branches.Count == 1 && branches[0].Atomic, branches.All(b => b.StartsWord), branches.All(b => b.EndsWord));
+            var node = branches.Count == 1 ? branches[0].Node : new ChoiceNode(branches.Select(b => b.Node).ToList());
+            return new Piece(text, node, branches.Count == 1 && branches[0].Atomic, branches.All(b => b.StartsWord), branches.All(b => b.EndsWord));
         }
 
         private Piece Branch(int depth)
@@ -106,7 +124,8 @@ internal static class PosixRegex
                 RequireWord(false, "\\<", "followed");
             }
             var text = string.Concat(pieces.Select(p => p.Text));
-            return new Piece(text, pieces.Count == 1 && pieces[0].Atomic, pieces.Count > 0 && pieces[0].StartsWord, pieces.Count > 0 && pieces[^1].EndsWord);
+            var node = pieces.Count == 1 ? pieces[0].Node : new SequenceNode(pieces.Select(p => p.Node).ToList());
+            return new Piece(text, node, pieces.Count == 1 && pieces[0].Atomic, pieces.Count > 0 && pieces[0].StartsWord, pieces.Count > 0 && pieces[^1].EndsWord);
         }
 
         /// <summary>
@@ -130,7 +149,7 @@ internal static class PosixRegex
         /// <summary>
         /// GNU applies *, +, ? or an interval at the start of an expression (or after '(' or '|') to
         /// the empty string: it matches nothing more, so it is dropped. An invalid interval there is
-        /// literal text.
+        /// literal text to the DFA; glibc drops the '{' of any interval there, valid or not.
         /// </summary>
         private void SkipLeadingRepetitions()
         {
@@ -140,9 +159,13 @@ internal static class PosixRegex
                 {
                     _pos++;
                 }
+                else if (Peek == '{' && regexReading)
+                {
+                    _pos++;
+                }
                 else if (Peek == '{' && TryInterval(out _, out _, out var end) is IntervalKind.Valid)
                 {
-                    _pos = regexReading ? _pos + 1 : end;
+                    _pos = end;
                 }
                 else
                 {
@@ -163,15 +186,17 @@ internal static class PosixRegex
                         throw Fail("unmatched ( or \\(");
                     }
                     _pos++;
-                    return new Piece("(" + inner.Text + ")", true, inner.StartsWord, inner.EndsWord);
+                    return inner with { Text = "(" + inner.Text + ")", Atomic = true };
                 case '[':
                     var bracket = PosixBracket.Parse(ere, ref _pos, ignoreCase, Fail);
                     NeedsRegexReading |= bracket.NeedsRegexReading;
-                    return new Piece(bracket.Set.ToDotNet(bracket.Negated), true, bracket.WordOnly, bracket.WordOnly);
+                    return Set(bracket.Set, bracket.Negated, bracket.WordOnly);
                 case '.':
-                    return new Piece(new CodePointSet().ToDotNet(negated: true), true);
-                case '^' or '$':
-                    return new Piece(c.ToString(), false, Anchor: true);
+                    return Set(new CodePointSet(), negated: true);
+                case '^':
+                    return Anchor("^", Assertion.LineStart);
+                case '$':
+                    return Anchor("$", Assertion.LineEnd);
                 case '\\':
                     return Escape(before, ref wordStartPending);
                 default:
@@ -194,20 +219,20 @@ internal static class PosixRegex
                 case 'w' or 'W':
                     return WordClass(negated: c == 'W');
                 case 's' or 'S':
-                    return new Piece(CodePointSet.Class("space").ToDotNet(negated: c == 'S'), true);
+                    return Set(CodePointSet.Class("space"), negated: c == 'S');
                 // In a group: RegexLiteral would read the letters after \b as its argument.
                 case 'b' or 'B':
-                    return new Piece("(\\" + c + ")", false, Anchor: true);
+                    return Anchor("(\\" + c + ")", c == 'b' ? Assertion.WordBoundary : Assertion.NotWordBoundary);
                 case '<':
                     wordStartPending = true;
-                    return new Piece(WordStart, false, Anchor: true);
+                    return Anchor(WordStart, Assertion.WordBoundary);
                 case '>':
                     RequireWord(before.Count > 0 && before[^1].EndsWord, "\\>", "preceded");
-                    return new Piece("(\\b)", false, Anchor: true);
+                    return Anchor("(\\b)", Assertion.WordBoundary);
                 case '`':
-                    return new Piece("^", false, Anchor: true);
+                    return Anchor("^", Assertion.LineStart);
                 case '\'':
-                    return new Piece("$", false, Anchor: true);
+                    return Anchor("$", Assertion.LineEnd);
                 default:
                     if (char.IsAsciiLetterOrDigit(c))
                     {
@@ -223,8 +248,13 @@ internal static class PosixRegex
         {
             var set = CodePointSet.Class("alnum");
             set.Add('_', '_');
-            return new Piece(set.ToDotNet(negated), true, !negated, !negated);
+            return Set(set, negated, word: !negated);
         }
+
+        private static Piece Set(CodePointSet set, bool negated, bool word = false) =>
+            new(set.ToDotNet(negated), new CharacterNode(set, negated), true, word, word);
+
+        private static Piece Anchor(string text, Assertion kind) => new(text, new AssertionNode(kind), false, Anchor: true);
 
         /// <summary>
         /// \&lt; and \&gt; are \b next to a character that is surely a word character; elsewhere they
@@ -257,14 +287,15 @@ internal static class PosixRegex
                 set.AddCaseCounterparts();
                 if (!set.IsSingleCodePoint)
                 {
-                    return new Piece(set.ToDotNet(negated: false), true, word, word);
+                    return Set(set, negated: false, word);
                 }
             }
+            var node = new CharacterNode(set, Negated: false);
             if (c > 0xFFFF)
             {
-                return new Piece(char.ConvertFromUtf32(c), false);
+                return new Piece(char.ConvertFromUtf32(c), node, false);
             }
-            return new Piece(EscapeChar((char)c), true, word, word);
+            return new Piece(EscapeChar((char)c), node, true, word, word);
         }
 
         /// <summary>Characters special to .NET are escaped; the rest stay as they are (RegexLiteral reads both).</summary>
@@ -285,17 +316,23 @@ internal static class PosixRegex
             while (!AtEnd)
             {
                 string quantifier;
+                int min, max;
                 if (Peek is '*' or '+' or '?')
                 {
                     quantifier = Peek.ToString();
+                    (min, max) = Peek switch { '*' => (0, -1), '+' => (1, -1), _ => (0, 1) };
                     _pos++;
                 }
                 else if (Peek == '{')
                 {
-                    var kind = TryInterval(out var min, out var max, out var end);
-                    if (kind == IntervalKind.NotAnInterval || kind == IntervalKind.MinAboveMax && atom.Anchor)
+                    var kind = TryInterval(out min, out max, out var end);
+                    if (kind == IntervalKind.NotAnInterval || kind is IntervalKind.MinAboveMax or IntervalKind.BadContent && atom.Anchor)
                     {
                         break; // GNU: a '{' that does not start an interval is literal
+                    }
+                    if (kind == IntervalKind.BadContent)
+                    {
+                        throw Fail("invalid content of \\{\\}: an interval is {n}, {n,}, {,m} or {n,m}");
                     }
                     if (kind == IntervalKind.MinAboveMax)
                     {
@@ -317,7 +354,7 @@ internal static class PosixRegex
                 var body = atom.Atomic ? atom.Text : "(" + atom.Text + ")";
                 var keepsWord = quantifier is "+" || quantifier.StartsWith('{') && !quantifier.StartsWith("{0", StringComparison.Ordinal);
                 var nothing = atom.RepeatsNothing || quantifier is "{0}" or "{0,0}";
-                atom = new Piece(body + quantifier, false, keepsWord && atom.StartsWord, keepsWord && atom.EndsWord, RepeatsNothing: nothing);
+                atom = new Piece(body + quantifier, new RepeatNode(atom.Node, min, max), false, keepsWord && atom.StartsWord, keepsWord && atom.EndsWord, RepeatsNothing: nothing);
             }
             return atom;
         }
@@ -346,21 +383,29 @@ internal static class PosixRegex
             _ => "{" + min.ToString(CultureInfo.InvariantCulture) + "," + max.ToString(CultureInfo.InvariantCulture) + "}",
         };
 
-        private enum IntervalKind { NotAnInterval, Valid, MinAboveMax, TooBig }
+        private enum IntervalKind { NotAnInterval, Valid, MinAboveMax, TooBig, BadContent }
 
-        /// <summary>{m}, {m,}, {,n}, {m,n} or {,} at the current '{' (max -1: unbounded).</summary>
+        /// <summary>
+        /// {m}, {m,}, {,n}, {m,n} or {,} at the current '{' (max -1: unbounded). glibc refuses "{}"
+        /// and a second ',' after the counts ("{1,2,3}"); other malformed intervals are text.
+        /// </summary>
         private IntervalKind TryInterval(out int min, out int max, out int end)
         {
             var i = _pos + 1;
             min = ReadCount(ref i);
             max = min;
-            if (i < ere.Length && ere[i] == ',')
+            var comma = i < ere.Length && ere[i] == ',';
+            if (comma)
             {
                 i++;
                 min = Math.Max(min, 0);
                 max = ReadCount(ref i);
             }
             end = i + 1;
+            if (i < ere.Length && (comma ? ere[i] == ',' : ere[i] == '}' && min < 0))
+            {
+                return IntervalKind.BadContent;
+            }
             if (i >= ere.Length || ere[i] != '}' || min < 0)
             {
                 return IntervalKind.NotAnInterval;

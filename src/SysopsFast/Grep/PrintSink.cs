@@ -92,7 +92,7 @@ public sealed class PrintSink : IGrepSink
         {
             if (length == 0)
             {
-                start = at + 1; // GNU colours no empty match; look one byte further
+                start = LineBounds.AfterCharacter(line, at); // GNU colours no empty match; look one character further
                 continue;
             }
             _style.Write(_buffer, line[written..at]);

@@ -10,7 +10,9 @@ namespace SysopsFast.Grep;
 /// (invalid UTF-8 becomes U+FFFD) and tested on its own, so ^ and $ mean line start and end.
 /// When every match must contain some literal text (<see cref="RegexLiteral"/>), the value is
 /// searched for it first (a <see cref="LiteralMatcher"/>, vectorised) and only the lines that hold
-/// it are decoded and tested.
+/// it are decoded and tested. Where a match is in a line (for -o, -w and colour: leftmost, then
+/// longest, as POSIX has it) a <see cref="LongestMatchAutomaton"/> finds, when the pattern came
+/// with its tree; without one, the engine's first match is taken.
 /// </summary>
 public sealed class RegexMatcher : IMatcher
 {
@@ -23,6 +25,9 @@ public sealed class RegexMatcher : IMatcher
 
     private readonly Regex _regex;
     private readonly LiteralMatcher? _prefilter;
+    private readonly RegexNode? _tree;
+    private LongestMatchAutomaton? _longest;
+    private bool _longestBuilt;
     private char[] _chars = [];
 
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
@@ -38,7 +43,8 @@ public sealed class RegexMatcher : IMatcher
     }
 
     /// <param name="prefilter">Finds text every matching line holds (what p needs, ^(?:p)$ needs too).</param>
-    internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine, LiteralMatcher? prefilter)
+    /// <param name="tree">The pattern's tree, for where matches are (without it, the engine's first match).</param>
+    internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine, LiteralMatcher? prefilter, RegexNode? tree = null)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         pattern = wholeLine ? "^(?:" + pattern + ")$" : pattern;
@@ -61,12 +67,14 @@ public sealed class RegexMatcher : IMatcher
             throw Errors.BadRegex(shownPattern, e.Message);
         }
         _prefilter = prefilter;
+        _tree = wholeLine ? null : tree; // -x: a match is the whole line
     }
 
-    private RegexMatcher(Regex regex, LiteralMatcher? prefilter)
+    private RegexMatcher(Regex regex, LiteralMatcher? prefilter, RegexNode? tree)
     {
         _regex = regex;
         _prefilter = prefilter;
+        _tree = tree;
     }
 
     internal static LiteralMatcher? Prefilter(string? literal, bool ignoreCase) =>
@@ -131,14 +139,55 @@ public sealed class RegexMatcher : IMatcher
         }
         var chars = Decode(line);
         var from = Encoding.UTF8.GetCharCount(line[..start]);
-        foreach (var m in _regex.EnumerateMatches(chars, from))
+        int index, end;
+        if (Longest() is { } automaton)
         {
-            matchStart = start + Encoding.UTF8.GetByteCount(chars[from..m.Index]);
-            matchLength = Encoding.UTF8.GetByteCount(chars.Slice(m.Index, m.Length));
-            return true;
+            if (!automaton.Find(chars, from, chars.Length, anchored: false, out index, out end))
+            {
+                return false;
+            }
         }
-        return false;
+        else
+        {
+            var matches = _regex.EnumerateMatches(chars, from);
+            if (!matches.MoveNext())
+            {
+                return false;
+            }
+            (index, end) = (matches.Current.Index, matches.Current.Index + matches.Current.Length);
+        }
+        matchStart = start + Encoding.UTF8.GetByteCount(chars[from..index]);
+        matchLength = Encoding.UTF8.GetByteCount(chars[index..end]);
+        return true;
     }
 
-    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter);
+    public int LongestMatchWithin(ReadOnlySpan<byte> line, int at, int limit)
+    {
+        var automaton = Longest();
+        if (automaton is null || at > limit || limit > line.Length)
+        {
+            return -1;
+        }
+        while (limit > at && limit < line.Length && (line[limit] & 0xC0) == 0x80)
+        {
+            limit--; // a character cut by the limit is not there (glibc sees an invalid byte)
+        }
+        var chars = Decode(line);
+        var from = Encoding.UTF8.GetCharCount(line[..at]);
+        var found = automaton.Find(chars, from, from + Encoding.UTF8.GetCharCount(line[at..limit]), anchored: true, out _, out var end);
+        return found ? Encoding.UTF8.GetByteCount(chars[from..end]) : -1;
+    }
+
+    /// <summary>Built on first use: line selection never needs it.</summary>
+    private LongestMatchAutomaton? Longest()
+    {
+        if (!_longestBuilt && _tree is not null)
+        {
+            _longest = LongestMatchAutomaton.TryCreate(_tree);
+        }
+        _longestBuilt = true;
+        return _longest;
+    }
+
+    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter, _tree);
 }
