@@ -14,12 +14,23 @@ namespace SysopsFast.Cli;
 /// </summary>
 internal static class ValueRules
 {
+    /// <summary>File options where '' says "none" (push's --config and --hardware-identification: skip the default file).</summary>
+    private static readonly HashSet<Option> EmptyAllowed = [];
+
+    /// <summary>Marks <paramref name="option"/> as one whose empty value means "none" rather than a missing name.</summary>
+    public static T EmptyMeansNone<T>(T option)
+        where T : Option
+    {
+        EmptyAllowed.Add(option);
+        return option;
+    }
+
     public static void AddTo(Command command)
     {
         foreach (var option in command.Options)
         {
             AddNumberParser(option);
-            if (option.HelpName is CompletionCommand.FileValue or CompletionCommand.DirectoryValue)
+            if (option.HelpName is CompletionCommand.FileValue or CompletionCommand.DirectoryValue && !EmptyAllowed.Contains(option))
             {
                 option.Validators.Add(result => RefuseEmpty(result, option.Name, option.HelpName));
             }

@@ -120,4 +120,16 @@ public sealed class CatalogPoisoningTests(ITestOutputHelper output) : IAsyncLife
         var search = await QueryAsync("search", "motd");
         Assert.Contains("600000 key catalog entries ignored", search.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_flooded_dictionary_list_reaches_no_answer_and_fails_no_server()
+    {
+        var truth = await AnswersAsync();
+        // Push lists the dictionaries its records use, so any pusher may ZADD this set: a million
+        // fake ids (past the largest reply a client accepts, when read whole) and long junk.
+        await PoisonAsync(KeyCatalog.Prefix + "dicts", Enumerable.Range(0, 1_100_000).Select(i => i.ToString("x8", System.Globalization.CultureInfo.InvariantCulture)));
+        await PoisonAsync(KeyCatalog.Prefix + "dicts", Enumerable.Range(0, 1_000).Select(i => $"{i:D8}".PadRight(300, 'x')));
+
+        Assert.Equal(truth, await AnswersAsync());
+    }
 }

@@ -7,7 +7,7 @@ internal static class PushCommand
 {
     public static Command Build()
     {
-        var config = new Option<string?>("--config") { HelpName = CompletionCommand.FileValue, Description = $"Agent configuration file (default: {AgentConfigFile.DefaultPath} when it exists; '' for none); options given here override it" };
+        var config = ValueRules.EmptyMeansNone(new Option<string?>("--config") { HelpName = CompletionCommand.FileValue, Description = $"Agent configuration file (default: {AgentConfigFile.DefaultPath} when it exists; '' for none); options given here override it" });
         var dir = new Option<string?>("--dir", "-d") { HelpName = CompletionCommand.DirectoryValue, Description = $"Directory of outgoing objects: files are command outputs, symlinks share the file they point to (default: {PushSettings.DefaultDirectory}, when it exists)" };
         var servers = CommonOptions.Servers("Server of this host's core (repeatable; every one gets the data; default: the configuration's servers, else the servers of the topology's local core)");
         var topologyFile = new Option<string?>("--topology") { HelpName = CompletionCommand.FileValue, Description = "Topology file whose 'local' core receives the push (when no --server is given)" };
@@ -17,7 +17,7 @@ internal static class PushCommand
         var ledger = new Option<string?>("--ledger") { HelpName = CompletionCommand.FileValue, Description = "What was last pushed to each server, so unchanged objects are only refreshed without reading records; the lock file push.lock is kept beside it (default: $STATE_DIRECTORY/pushed.json, else ~/.local/state/sysops-fast/pushed.json)" };
         var commands = new Option<string[]>("--command") { HelpName = "NAME=COMMAND", Description = "A command to run with /bin/sh -c, its output pushed as cmd/NAME (repeatable; replaces the configuration's command of that name)", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
         var commandTimeout = new Option<string?>("--command-timeout") { Description = $"Time a command may run before it is killed with everything it started (default {CommandSpec.DefaultTimeoutSeconds}s)" };
-        var hardware = new Option<string?>("--hardware-identification") { HelpName = CompletionCommand.FileValue, Description = $"JSON file of {{\"name\": \"output\"}} command outputs, each pushed as cmd/name (default: {HardwareIdentificationFile.DefaultPath} when it exists; '' for none)" };
+        var hardware = ValueRules.EmptyMeansNone(new Option<string?>("--hardware-identification") { HelpName = CompletionCommand.FileValue, Description = $"JSON file of {{\"name\": \"output\"}} command outputs, each pushed as cmd/name (default: {HardwareIdentificationFile.DefaultPath} when it exists; '' for none)" });
         var maxSize = new Option<string?>("--max-object-size") { Description = "Objects larger than this are stored as a record that says so, without contents (bytes, or 512K, 10MiB, 1G; default 10MiB)" };
         var jitter = new Option<string?>("--jitter") { Description = "Wait a random time up to this first, so that a fleet's pushes spread out (seconds, or 2m; default 0)" };
         var cache = new Option<string?>("--dictionary-cache") { HelpName = CompletionCommand.DirectoryValue, Description = "Where compression dictionaries fetched from the servers are kept between runs (default: $CACHE_DIRECTORY/dicts, else ~/.cache/sysops-fast/dicts)" };

@@ -27,8 +27,8 @@ internal static partial class DumpTreeWriter
     private const int OCloexec = 0x80000;
 
     // These two differ between architectures (asm/fcntl.h).
-    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
-    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
+    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     /// <summary>timespec.tv_nsec that leaves a time as it is (utimensat(2)).</summary>
     private const long UtimeOmit = (1L << 30) - 2;

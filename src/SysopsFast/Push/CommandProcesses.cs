@@ -58,12 +58,15 @@ internal static partial class CommandProcesses
         // A shell that ended may have been reaped and its number given to another process: its tree
         // is the command's only while the shell carries the marker.
         var shellIsTheCommand = Carries(shell, marker);
+        // Safe even when the shell is gone: Linux does not reuse a number still in use as a process group's.
         _ = KillCall(-shell, SigKill);
         var self = Environment.ProcessId;
         var killed = new HashSet<int>();
         for (var round = 0; round < MaxRounds; round++)
         {
             var table = ProcessTable();
+            // Checked again each round: once killed, the shell is reaped by the runtime and its number may be reused.
+            shellIsTheCommand = shellIsTheCommand && Carries(shell, marker);
             var alive = (shellIsTheCommand ? Descendants(table, shell).Append(shell) : [])
                 .Concat(Descendants(table, self).Where(p => Carries(p, marker)))
                 .Where(p => table.TryGetValue(p, out var e) && !e.Zombie)

@@ -15,9 +15,6 @@ internal interface IQueryServer
 
     Task<bool> KeyExistsAsync(byte[] key);
 
-    /// <summary>Members scored from <paramref name="minScore"/> to +inf (ZRANGE … BYSCORE).</summary>
-    Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore);
-
     /// <summary>
     /// ZSCAN: the members with their scores (matching <paramref name="match"/> if given), a page at
     /// a time, so memory does not grow with the set. Every member present for the whole scan is

@@ -54,24 +54,38 @@ internal static class KeyCatalog
         db.SortedSetAddAsync(HostsKey, host, expiry, SortedSetWhen.GreaterThan),
     ];
 
+    /// <summary>Members of the dictionary list read per ZSCAN round trip.</summary>
+    private const int DictionaryPage = 1000;
+
     /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
     internal static async Task<List<string>> LoadDictionariesAsync(IQueryServer server, Format.CompressionDictionaries into)
     {
         var warnings = new List<string>();
         var oldest = OldestLiveScore();
-        var parsed = new List<uint>();
-        foreach (var member in await server.SortedSetMembersAsync(DictionariesKey, oldest))
+        // Any pusher may ZADD this set (push lists the dictionaries its records use), so it is read a
+        // ZSCAN page at a time, members that cannot be an id never copied, and only ids whose
+        // dictionary exists kept: fake members cost server time, never client memory or an answer.
+        var parsed = new HashSet<uint>();
+        await foreach (var page in server.SortedSetScanAsync(DictionariesKey, null, DictionaryPage, CancellationToken.None, maxMemberLength: 8))
         {
             // A dictionary's id is the hash of its bytes: one already loaded (an earlier query of
             // the same FleetQuery) is the same dictionary and is not fetched again.
-            if (uint.TryParse(Encoding.ASCII.GetString(member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id) && !into.TryGet(id, out _))
+            var ids = page
+                .Where(m => m.Score >= oldest)
+                .Select(m => uint.TryParse(Encoding.ASCII.GetString(m.Member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id) && m.Member.Length == 8 ? id : 0u)
+                .Where(id => id != 0 && !parsed.Contains(id) && !into.TryGet(id, out _))
+                .Distinct()
+                .ToArray();
+            if (ids.Length == 0)
             {
-                parsed.Add(id);
+                continue;
             }
+            var exists = await server.KeysExistAsync([.. ids.Select(id => (byte[])DictionaryKey(id)!)]);
+            parsed.UnionWith(ids.Where((_, i) => exists[i]));
         }
         // A few at a time, each read bounded: however big the values stored as dictionaries, the
         // client holds at most MaxStoredSize bytes of each and a few of them in flight.
-        foreach (var chunk in parsed.Chunk(8))
+        foreach (var chunk in parsed.Order().Chunk(8))
         {
             var values = await server.GetBoundedAsync([.. chunk.Select(id => (byte[])DictionaryKey(id)!)], Format.CompressionDictionary.MaxStoredSize + 1);
             for (var i = 0; i < chunk.Length; i++)

@@ -26,9 +26,6 @@ internal sealed class MultiplexerQueryServer : IQueryServer
 
     public Task<bool> KeyExistsAsync(byte[] key) => _db.KeyExistsAsync(key);
 
-    public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore) =>
-        (await _db.SortedSetRangeByScoreAsync(key, minScore)).Select(v => (byte[])v!).ToList();
-
     public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
         var page = new List<(byte[], double)>(pageSize);

@@ -19,19 +19,6 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return reply.Read().ReadInteger() > 0;
     }
 
-    public async Task<List<byte[]>> SortedSetMembersAsync(byte[] key, long minScore)
-    {
-        using var reply = await connection.SendAsync("ZRANGEBYSCORE"u8, key, Ascii(minScore), "+inf"u8.ToArray());
-        var frame = reply.Read();
-        var count = frame.ReadArrayLength();
-        var members = new List<byte[]>(Math.Max(0, count));
-        for (var i = 0; i < count; i++)
-        {
-            members.Add(frame.TryReadBulk(out var member) ? member.ToArray() : []);
-        }
-        return members;
-    }
-
     public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
     {
         var cursor = "0"u8.ToArray();
