@@ -4,7 +4,7 @@
 # group), and the content query for the same keys (search --contents), with the bytes each moved
 # from Redis (--cost). With MIGRATE=1 it also times `migrate` of the original layout of that fleet.
 # CODEC=lz4 (default zstddictionary) generates the fleet with that codec (push writes LZ4 today).
-# BEFORE_CLI=path times the header-only queries with that binary too, in the same run (a before/after
+# BEFORE_CLI=path times the headline and the header-only queries with that binary too, in the same run (a before/after
 # of a change to header reads: each query's runs alternate between the two binaries).
 #   bench/macro/metadata.sh [HOSTS=24000] [RUNS=5] [OUT=perf-results/<date>-metadata-<hosts>.md]
 set -euo pipefail
@@ -40,7 +40,7 @@ read -r a_med a_min a_max <<<"$(time_runs compareall "$CLI compare-all sysctl.co
 JOIN_TEXT=${JOIN_TEXT:-el9_old}
 before_rows=""
 if [ -n "${BEFORE_CLI:-}" ]; then
-  for q in "md5sum|search sysctl-a --md5sum -H" "stat|search sysctl-a --stat -H" "compareall|compare-all sysctl.conf"; do
+  for q in "headline|grep sysctl-a net.core.netdev_budget --uniq" "md5sum|search sysctl-a --md5sum -H" "stat|search sysctl-a --stat -H" "compareall|compare-all sysctl.conf"; do
     name=${q%%|*}; args=${q#*|}
     : >"$WORK/$name.before.times"; : >"$WORK/$name.after.times"
     for _ in $(seq "$RUNS"); do
