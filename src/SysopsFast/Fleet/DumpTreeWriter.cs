@@ -20,15 +20,7 @@ internal static partial class DumpTreeWriter
     private const int ENotEmpty = 39;
     private const int ELoop = 40;
 
-    private const int ORdOnly = 0;
-    private const int OWrOnly = 1;
-    private const int OCreat = 0x40;
-    private const int OExcl = 0x80;
-    private const int OCloexec = 0x80000;
 
-    // These two differ between architectures (asm/fcntl.h).
-    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
-    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     /// <summary>timespec.tv_nsec that leaves a time as it is (utimensat(2)).</summary>
     private const long UtimeOmit = (1L << 30) - 2;
@@ -43,7 +35,7 @@ internal static partial class DumpTreeWriter
     public static string? Write(string root, IReadOnlyList<string> segments, ReadOnlySpan<byte> content, uint permissions, long mtimeUnixSeconds)
     {
         Directory.CreateDirectory(root);
-        var dir = Check(Open(root, ORdOnly | ODirectory | OCloexec), root);
+        var dir = Check(Open(root, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.CloseOnExec), root);
         try
         {
             for (var i = 0; i < segments.Count - 1; i++)
@@ -52,7 +44,7 @@ internal static partial class DumpTreeWriter
                 {
                     return Problem(segments, i) ?? throw Failure(root, segments, i);
                 }
-                var next = OpenAt(dir, segments[i], ORdOnly | ODirectory | ONoFollow | OCloexec, 0);
+                var next = OpenAt(dir, segments[i], OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NoFollow | OpenFlags.CloseOnExec, 0);
                 if (next < 0)
                 {
                     return Problem(segments, i) ?? throw Failure(root, segments, i);
@@ -73,7 +65,7 @@ internal static partial class DumpTreeWriter
     {
         var last = segments.Count - 1;
         var temporary = ".sysops-fast-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var fd = OpenAt(dir, temporary, OWrOnly | OCreat | OExcl | ONoFollow | OCloexec, permissions == 0 ? 0x1B6u : 0x180u);
+        var fd = OpenAt(dir, temporary, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoFollow | OpenFlags.CloseOnExec, permissions == 0 ? 0x1B6u : 0x180u);
         if (fd < 0)
         {
             throw Failure(root, segments, last);

@@ -21,14 +21,7 @@ internal readonly record struct LocalRead(ObjectContent? Content, FileStat Stat,
 /// </summary>
 internal static partial class RegularFileReader
 {
-    private const int ReadOnly = 0;
-    private const int NoControllingTerminal = 0x100;
-    private const int NonBlocking = 0x800;
-    private const int CloseOnExec = 0x80000;
     private const int ELOOP = 40;
-
-    /// <summary>O_NOFOLLOW: 0100000 on ARM (arch/arm*/include/uapi/asm/fcntl.h), 0400000 elsewhere.</summary>
-    private static int NoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     // open(2) is variadic; its mode argument is only read with O_CREAT, which is never given here.
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -49,7 +42,7 @@ internal static partial class RegularFileReader
         {
             return NotRegular(status);
         }
-        var fd = Open(path, ReadOnly | NoFollow | NonBlocking | NoControllingTerminal | CloseOnExec);
+        var fd = Open(path, OpenFlags.ReadOnly | OpenFlags.NoFollow | OpenFlags.NonBlocking | OpenFlags.NoControllingTerminal | OpenFlags.CloseOnExec);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
