@@ -118,7 +118,7 @@ public sealed class RedisConnections : IAsyncDisposable
         {
             return await ConnectionMultiplexer.ConnectAsync(options);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is not SysopsFastException && RedisFailure.From(server.ToString(), e) is not null)
         {
             if (Volatile.Read(ref refusal) is { } why)
             {
@@ -141,12 +141,12 @@ public sealed class RedisConnections : IAsyncDisposable
             // The client checks each connection with a PING (ToConfiguration): an ACL may refuse it.
             (await probe.SendAsync("PING"u8)).Dispose();
         }
-        catch (SysopsFastException refused) when (refused.IsConfiguration)
+        catch (Exception probeFailure) when (RedisFailure.From(server.ToString(), probeFailure) is { } failure)
         {
-            return refused;
-        }
-        catch (Exception probeFailure) when (Errors.IsServerFailure(probeFailure))
-        {
+            if (failure.Kind == ErrorKind.Configuration)
+            {
+                return failure;
+            }
             // Unreachable for it too: the client's own reason is the one to give.
         }
         return Errors.ServerUnreachable(server.ToString(), e);
