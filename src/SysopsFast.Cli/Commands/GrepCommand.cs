@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -231,15 +232,15 @@ internal static class GrepHandler
             result = r;
             if (args.Json)
             {
-                Output.UniqPrinter.Json(stdout, counts);
+                UniqPrinter.Json(stdout, counts);
             }
             else if (args.Csv)
             {
-                args.Style.Write(stdout, Output.UniqPrinter.Csv(counts));
+                args.Style.Write(stdout, UniqPrinter.Csv(counts));
             }
             else
             {
-                Output.UniqPrinter.Text(stdout, counts, r.Summary.RecordsRead, args.Style);
+                UniqPrinter.Text(stdout, counts, r.Summary.RecordsRead, args.Style);
             }
         }
         else
