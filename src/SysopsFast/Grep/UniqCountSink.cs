@@ -109,6 +109,9 @@ public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
 
     public IReadOnlyList<UniqCount> Result { get; private set; } = [];
 
+    /// <summary>Lines are counted, never shown with their neighbours.</summary>
+    public bool TakesContext => false;
+
     public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts, _limit) : new UniqCountSink(_limit);
 
     public void Complete(IReadOnlyList<IGrepSink> workerSinks)
