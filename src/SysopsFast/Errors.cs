@@ -118,9 +118,6 @@ internal static class Errors
     public static SysopsFastException Bzip2Unavailable(Exception inner) =>
         new($"libbz2 cannot be loaded ({Reason(inner)}); install it (Debian: apt-get install libbz2-1.0) to read the original cache", ErrorKind.Local, inner: inner);
 
-    public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
-        new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port", ErrorKind.Local, ErrorRemedy.Port, inner);
-
     /// <summary>Environment variables that give the password (never the command line).</summary>
     private const string PasswordSources = "SYSOPS_FAST_REDIS_PASSWORD or SYSOPS_FAST_REDIS_PASSWORD_FILE";
 

@@ -65,7 +65,7 @@ internal static class GenerateHandler
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Errors.WriteFailed(file, e);
+                throw CliErrors.WriteFailed(file, e);
             }
         }
         else

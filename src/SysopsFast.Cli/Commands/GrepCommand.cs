@@ -151,7 +151,7 @@ internal static class GrepCommand
         (true, false, false) => RecordLineKind.Count,
         (false, true, false) => RecordLineKind.WithMatch,
         (false, false, true) => RecordLineKind.WithoutMatch,
-        _ => throw Errors.BadArgument("-c, -l and -L cannot be combined; give one"),
+        _ => throw CliErrors.BadArgument("-c, -l and -L cannot be combined; give one"),
     };
 
     /// <summary>The text pattern is given once: as the argument or with -e (with no object pattern either, the parser says what is missing).</summary>
@@ -170,7 +170,7 @@ internal static class GrepCommand
 
     private static SelectionLimits Limits(long? maxCount, int? after, int? before, int? context) =>
         maxCount < 0 || after < 0 || before < 0 || context < 0
-            ? throw Errors.BadArgument("-m, -A, -B and -C take a number of lines, 0 or more")
+            ? throw CliErrors.BadArgument("-m, -A, -B and -C take a number of lines, 0 or more")
             : SelectionLimits.Gnu(maxCount, after, before, context);
 
     /// <summary>--show-hosts N (a count of at least 1) or 'all'.</summary>
@@ -179,7 +179,7 @@ internal static class GrepCommand
         null => 0,
         "all" => int.MaxValue,
         _ when int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 => n,
-        _ => throw Errors.BadArgument($"--show-hosts takes a number of hosts (1 or more) or 'all', not '{value}'"),
+        _ => throw CliErrors.BadArgument($"--show-hosts takes a number of hosts (1 or more) or 'all', not '{value}'"),
     };
 }
 
@@ -189,15 +189,15 @@ internal static class GrepHandler
     {
         if (!args.Uniq && (args.Csv || args.ShowHosts > 0))
         {
-            throw Errors.BadArgument($"{(args.Csv ? "--csv" : "--show-hosts")} needs --uniq");
+            throw CliErrors.BadArgument($"{(args.Csv ? "--csv" : "--show-hosts")} needs --uniq");
         }
         if (args.Json && args.Csv)
         {
-            throw Errors.BadArgument("--json and --csv cannot be combined; give one");
+            throw CliErrors.BadArgument("--json and --csv cannot be combined; give one");
         }
         if (args.Uniq && args.PerRecord is not null)
         {
-            throw Errors.BadArgument("--uniq cannot be combined with -c, -l or -L");
+            throw CliErrors.BadArgument("--uniq cannot be combined with -c, -l or -L");
         }
         var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching, PerRecord = args.PerRecord, Limits = args.Limits };
         if (request.SelectsNothing)

@@ -89,6 +89,25 @@ public sealed class RedisConnections : IAsyncDisposable
         return new MultiplexerQueryServer(await DatabaseAsync(server), server.ToString());
     }
 
+    /// <summary>
+    /// Whether <paramref name="server"/> answers a PING and how fast, or why not (the short reason a
+    /// list of servers shows): a server's failure is the answer here, never thrown.
+    /// </summary>
+    public async Task<ServerProbe> ProbeAsync(ServerAddress server, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var db = await DatabaseAsync(server, cancellationToken);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await db.PingAsync();
+            return new ServerProbe(server, clock.Elapsed, null);
+        }
+        catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null)
+        {
+            return new ServerProbe(server, null, Errors.Brief(e));
+        }
+    }
+
     public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
         (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
 
@@ -172,3 +191,6 @@ public sealed class RedisConnections : IAsyncDisposable
         _muxers.Clear();
     }
 }
+
+/// <summary>What <see cref="RedisConnections.ProbeAsync"/> found: the PING's round trip, or why there was none.</summary>
+public sealed record ServerProbe(ServerAddress Server, TimeSpan? Ping, string? Failure);
