@@ -64,6 +64,15 @@ public sealed partial class ArchitectureTests
         Assert.Equal(KnownCycles.Order(), cycles.Order());
     }
 
+    /// <summary>The CLI is a caller like any other: everything it answers comes from a public library call.</summary>
+    [Fact]
+    public void The_library_shows_no_internals_to_the_cli()
+    {
+        var project = File.ReadAllText(Path.Combine(LibraryDirectory(), "SysopsFast.csproj"));
+        Assert.Contains("InternalsVisibleTo Include=\"SysopsFast.Tests\"", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("InternalsVisibleTo Include=\"sysops-fast\"", project, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_reading_of_uses_sees_a_qualified_name_and_a_using()
     {
