@@ -28,7 +28,7 @@ internal static class ColorOption
             "always" or "yes" or "force" => true,
             "never" or "no" or "none" => false,
             "auto" or "tty" or "if-tty" => terminal && Environment.GetEnvironmentVariable("TERM") != "dumb" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
-            _ => throw Errors.BadArgument($"--color takes never, always or auto, not '{when}'"),
+            _ => throw CliErrors.BadArgument($"--color takes never, always or auto, not '{when}'"),
         };
         return new TextStyle(terminal, colour);
     }

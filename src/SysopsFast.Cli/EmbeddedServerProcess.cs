@@ -28,7 +28,7 @@ internal sealed class EmbeddedServerProcess : IAsyncDisposable
 
     public static async Task<EmbeddedServerProcess> StartAsync(int port, string memory, CancellationToken cancellationToken)
     {
-        var start = Locate() ?? throw Errors.EmbeddedServerFailed(port, new FileNotFoundException(
+        var start = Locate() ?? throw CliErrors.EmbeddedServerFailed(port, new FileNotFoundException(
             $"sysops-fast-server is not installed next to sysops-fast in {AppContext.BaseDirectory}; publish src/SysopsFast.Server there (README, Install)"));
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
@@ -37,7 +37,7 @@ internal sealed class EmbeddedServerProcess : IAsyncDisposable
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
-        var process = Process.Start(start) ?? throw Errors.EmbeddedServerFailed(port, new InvalidOperationException("the process did not start"));
+        var process = Process.Start(start) ?? throw CliErrors.EmbeddedServerFailed(port, new InvalidOperationException("the process did not start"));
         var server = new EmbeddedServerProcess(process, port);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
@@ -48,7 +48,7 @@ internal sealed class EmbeddedServerProcess : IAsyncDisposable
             {
                 await process.WaitForExitAsync(cancellationToken);
                 var why = (await errors).Trim().Split('\n')[^1];
-                throw Errors.EmbeddedServerFailed(port, new InvalidOperationException(why.Length > 0 ? why.Replace("sysops-fast-server: ", "", StringComparison.Ordinal) : "it exited at once"));
+                throw CliErrors.EmbeddedServerFailed(port, new InvalidOperationException(why.Length > 0 ? why.Replace("sysops-fast-server: ", "", StringComparison.Ordinal) : "it exited at once"));
             }
             await EnsureListeningAsync(port, cancellationToken);
             return server;

@@ -27,7 +27,7 @@ internal static class ExtractTranslator
             var (name, inline) = Split(args[i]);
             if (Valued.Contains(name))
             {
-                values[name] = inline ?? (i + 1 < args.Count ? args[++i] : throw Errors.BadArgument($"extract: {name} needs a value"));
+                values[name] = inline ?? (i + 1 < args.Count ? args[++i] : throw CliErrors.BadArgument($"extract: {name} needs a value"));
             }
             else if (name is "--list-files" or "--info" or "--compare-all" or "--hostlist" or "--cost" or "--no-load-balance" or "--prefix-hostnames" or "-H" or "--time-human" or "--time-updated" || DataFlags.Contains(name))
             {
@@ -63,27 +63,27 @@ internal static class ExtractTranslator
         var search = values.ContainsKey("--search");
         if ((values.ContainsKey("--compare") || flags.Contains("--compare-all")) && !search)
         {
-            throw Errors.BadArgument("extract: --compare and --compare-all need --search");
+            throw CliErrors.BadArgument("extract: --compare and --compare-all need --search");
         }
         if (values.ContainsKey("--compare") && flags.Contains("--compare-all"))
         {
-            throw Errors.BadArgument("extract: --compare and --compare-all cannot be combined");
+            throw CliErrors.BadArgument("extract: --compare and --compare-all cannot be combined");
         }
         if (flags.Contains("--hostlist") && !flags.Contains("--compare-all"))
         {
-            throw Errors.BadArgument("extract: --hostlist needs --compare-all");
+            throw CliErrors.BadArgument("extract: --hostlist needs --compare-all");
         }
         if (!search && !flags.Contains("--list-files") && !flags.Contains("--info"))
         {
-            throw Errors.BadArgument("extract: give --search, --list-files or --info");
+            throw CliErrors.BadArgument("extract: give --search, --list-files or --info");
         }
         if (flags.Contains("--time-human") && flags.Contains("--time-updated"))
         {
-            throw Errors.BadArgument("extract: you can only use --time, --time-updated or --time-human; pick one");
+            throw CliErrors.BadArgument("extract: you can only use --time, --time-updated or --time-human; pick one");
         }
         if (DataFlags.Count(f => f != "--time" && flags.Contains(f)) + (flags.Overlaps(["--time", "--time-human", "--time-updated"]) ? 1 : 0) > 1)
         {
-            throw Errors.BadArgument("extract: you can only use --contents, --md5sum, --stat, --wordcount or --time; pick one");
+            throw CliErrors.BadArgument("extract: you can only use --contents, --md5sum, --stat, --wordcount or --time; pick one");
         }
     }
 
@@ -132,7 +132,7 @@ internal static class ExtractTranslator
         var scope = values.GetValueOrDefault("--scope") ?? "local";
         if (scope is not ("local" or "site" or "global"))
         {
-            throw Errors.BadArgument($"extract: --scope must be local, site or global, not '{scope}'");
+            throw CliErrors.BadArgument($"extract: --scope must be local, site or global, not '{scope}'");
         }
         if (values.TryGetValue("--site", out var site))
         {

@@ -40,7 +40,7 @@ internal sealed class FieldOptions
         {
             0 => fallback,
             1 => given[0].Field,
-            _ => throw Errors.BadArgument($"{string.Join(" and ", given.Select(f => f.Option.Name))} cannot be combined; give one of --contents, --md5sum, --stat, --wordcount, --time, --time-human, --time-updated"),
+            _ => throw CliErrors.BadArgument($"{string.Join(" and ", given.Select(f => f.Option.Name))} cannot be combined; give one of --contents, --md5sum, --stat, --wordcount, --time, --time-human, --time-updated"),
         };
     }
 }

@@ -6,14 +6,14 @@ namespace SysopsFast;
 internal static class Errors
 {
     public static SysopsFastException ServerUnreachable(string server, Exception? inner) =>
-        new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check its address and that the server runs", inner, ErrorRemedy.ServerAddress);
+        new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check its address and that the server runs", ErrorKind.ServerUnreachable, ErrorRemedy.ServerAddress, inner);
 
     public static SysopsFastException ServerFailed(string server, Exception inner) =>
-        new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", inner);
+        new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", ErrorKind.ServerFailed, inner: inner);
 
     /// <summary>An error reply, in Redis's own words (NOPERM names the permission missing).</summary>
     public static SysopsFastException ServerRefused(string server, string command, string reply) =>
-        new($"the Redis server {server} refused {command}: {reply}");
+        new($"the Redis server {server} refused {command}: {reply}", ErrorKind.ServerFailed);
 
     public static SysopsFastException BadAddress(string address, string why) =>
         new($"'{address}' is not a Redis address ({why}); write it as redis://host:port[/db] or host:port");
@@ -50,16 +50,16 @@ internal static class Errors
             : $"{file}:{line.ToString(CultureInfo.InvariantCulture)}: {key}: {why}");
 
     public static SysopsFastException RangeFailed(string server, string expression, string why) =>
-        new($"the Range server {server} could not resolve '{expression}' ({why}); check the Range server and the expression", remedy: ErrorRemedy.RangeServer);
+        new($"the Range server {server} could not resolve '{expression}' ({why}); check the Range server and the expression", ErrorKind.ServerFailed, ErrorRemedy.RangeServer);
 
     public static SysopsFastException NothingMatchedAmongHosts(string objectPattern, string filter, IEnumerable<string> servers) =>
         new($"no object matches '{objectPattern}' for {filter} on {string.Join(", ", servers)}; check the host restriction and the object name", remedy: ErrorRemedy.HostRestriction);
 
     public static SysopsFastException CoreUnavailable(string core, IEnumerable<string> failures, Exception? last = null) =>
-        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or accept a partial answer", last, ErrorRemedy.AllowPartial);
+        new($"no server of core {core} answered ({string.Join("; ", failures)}); an answer without it would be incomplete: fix a server, or accept a partial answer", ErrorKind.Unavailable, ErrorRemedy.AllowPartial, last);
 
     public static SysopsFastException ReplicasUnavailable(IEnumerable<string> servers, Exception? last = null) =>
-        new($"cannot verify replicas: a server could not be read ({string.Join("; ", servers)}); its copies cannot be compared: fix the server, or verify the others without it", last, ErrorRemedy.AllowPartial);
+        new($"cannot verify replicas: a server could not be read ({string.Join("; ", servers)}); its copies cannot be compared: fix the server, or verify the others without it", ErrorKind.Unavailable, ErrorRemedy.AllowPartial, last);
 
     public static SysopsFastException NothingToVerify(IEnumerable<string> skipped) =>
         new($"nothing to verify: no core in scope has two servers that answered to compare ({string.Join("; ", skipped)}); verify compares the replicas a topology file lists for a core", remedy: ErrorRemedy.TopologyFile);
@@ -79,7 +79,7 @@ internal static class Errors
 
     /// <summary>Another push holds the lock file: two pushes at once would write the same keys and ledger.</summary>
     public static SysopsFastException PushRunning(string lockFile, string holder) =>
-        new($"another push is running ({holder}; it holds '{lockFile}'); this one stops so that they do not overlap");
+        new($"another push is running ({holder}; it holds '{lockFile}'); this one stops so that they do not overlap", ErrorKind.Local);
 
     public static SysopsFastException HardwareIdentificationInvalid(string file, string why) =>
         new($"cannot read command outputs from '{file}': {why}; fix the file, or give another");
@@ -95,52 +95,49 @@ internal static class Errors
     /// the password file (a <paramref name="configuration"/> problem is the same at every server).
     /// </summary>
     public static SysopsFastException DirectoryNotFile(string what, string path, ErrorRemedy remedy = ErrorRemedy.None, bool configuration = false) =>
-        new($"{what} '{path}' is a directory, not a file", remedy: remedy) { IsConfiguration = configuration };
+        new($"{what} '{path}' is a directory, not a file", configuration ? ErrorKind.Configuration : ErrorKind.InvalidInput, remedy);
 
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 
     public static SysopsFastException WriteFailed(string path, Exception inner) =>
-        new($"cannot write '{path}' ({Reason(inner)}); check free space and permissions", inner);
+        new($"cannot write '{path}' ({Reason(inner)}); check free space and permissions", ErrorKind.Local, inner: inner);
 
     public static SysopsFastException SourceUnreachable(string server, Exception? inner) =>
-        new($"cannot reach the original cache's Redis server {server} ({ConnectReason(inner)}); check its address and that it runs", inner);
+        new($"cannot reach the original cache's Redis server {server} ({ConnectReason(inner)}); check its address and that it runs", ErrorKind.ServerUnreachable, inner: inner);
 
     public static SysopsFastException SourceFailed(string server, Exception inner) =>
-        new($"the original cache's Redis server {server} failed during the migration ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
+        new($"the original cache's Redis server {server} failed during the migration ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", ErrorKind.ServerFailed, inner: inner);
 
     public static SysopsFastException TargetFailed(string server, Exception inner) =>
-        new($"the Redis server {server} failed while records were written to it ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", inner);
+        new($"the Redis server {server} failed while records were written to it ({Reason(inner)}); run the migration again once it answers (keys already written are written again)", ErrorKind.ServerFailed, inner: inner);
 
     public static SysopsFastException SourceIsTarget(string server) =>
         new($"{server} is both the original cache and a target: its lists would be overwritten while they are read; write to another server or database");
 
     public static SysopsFastException Bzip2Unavailable(Exception inner) =>
-        new($"libbz2 cannot be loaded ({Reason(inner)}); install it (Debian: apt-get install libbz2-1.0) to read the original cache", inner);
-
-    public static SysopsFastException EmbeddedServerFailed(int port, Exception inner) =>
-        new($"cannot start the embedded server on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} ({Reason(inner)}); choose another port", inner, ErrorRemedy.Port);
+        new($"libbz2 cannot be loaded ({Reason(inner)}); install it (Debian: apt-get install libbz2-1.0) to read the original cache", ErrorKind.Local, inner: inner);
 
     /// <summary>Environment variables that give the password (never the command line).</summary>
     private const string PasswordSources = "SYSOPS_FAST_REDIS_PASSWORD or SYSOPS_FAST_REDIS_PASSWORD_FILE";
 
     /// <summary>A wrong password, an unknown or disabled user (Redis answers WRONGPASS to all three).</summary>
     public static SysopsFastException AuthenticationFailed(string server, string? user, bool passwordGiven, string serverText) =>
-        new($"authentication failed on the Redis server {server} as user '{user ?? "default"}'{(passwordGiven ? "" : " with no password")} ({serverText}); check the user in the address and the password in {PasswordSources}", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+        new($"authentication failed on the Redis server {server} as user '{user ?? "default"}'{(passwordGiven ? "" : " with no password")} ({serverText}); check the user in the address and the password in {PasswordSources}", ErrorKind.Configuration, ErrorRemedy.Credentials);
 
     /// <summary>The server wants a password and none was given.</summary>
     public static SysopsFastException AuthenticationRequired(string server) =>
-        new($"authentication failed on the Redis server {server}: it requires a password and none was given; set {PasswordSources}", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+        new($"authentication failed on the Redis server {server}: it requires a password and none was given; set {PasswordSources}", ErrorKind.Configuration, ErrorRemedy.Credentials);
 
     public static SysopsFastException PasswordFileTooOpen(string file) =>
-        new($"the password file '{file}' (SYSOPS_FAST_REDIS_PASSWORD_FILE) can be read or written by other users; make it private with chmod 600 '{file}'", remedy: ErrorRemedy.Credentials) { IsConfiguration = true };
+        new($"the password file '{file}' (SYSOPS_FAST_REDIS_PASSWORD_FILE) can be read or written by other users; make it private with chmod 600 '{file}'", ErrorKind.Configuration, ErrorRemedy.Credentials);
 
     public static SysopsFastException PasswordFileUnreadable(string file, Exception inner) =>
-        new($"cannot read the password file '{file}' named by SYSOPS_FAST_REDIS_PASSWORD_FILE ({Reason(inner)}); check its path and permissions", inner, ErrorRemedy.Credentials) { IsConfiguration = true };
+        new($"cannot read the password file '{file}' named by SYSOPS_FAST_REDIS_PASSWORD_FILE ({Reason(inner)}); check its path and permissions", ErrorKind.Configuration, ErrorRemedy.Credentials, inner);
 
     /// <summary>An ACL refusal (NOPERM), worded as Redis states it; <paramref name="command"/> when the caller knows it.</summary>
     public static SysopsFastException NoPermission(string server, string? command, string serverText) =>
-        new($"the Redis server {server} refused {(command is null ? "a command" : command.ToUpperInvariant())} to this user ({serverText}); grant the user that permission (ACL SETUSER) or connect as another user", remedy: ErrorRemedy.Permission) { IsConfiguration = true };
+        new($"the Redis server {server} refused {(command is null ? "a command" : command.ToUpperInvariant())} to this user ({serverText}); grant the user that permission (ACL SETUSER) or connect as another user", ErrorKind.Configuration, ErrorRemedy.Permission);
 
     /// <summary>
     /// What a server's error reply means for the user when it is about credentials or permissions
@@ -163,30 +160,30 @@ internal static class Errors
         {
             switch (x)
             {
-                case SysopsFastException { IsConfiguration: true } s:
+                case SysopsFastException { Kind: ErrorKind.Configuration } s:
                     return s;
-                case StackExchange.Redis.RedisServerException r when FromServerError(server, null, r.Message) is { } mapped:
-                    return new SysopsFastException(mapped.Message, r, mapped.Remedy) { IsConfiguration = true };
+                case StackExchange.Redis.RedisServerException when Redis.RedisFailure.From(server, x) is { Kind: ErrorKind.Configuration } refused:
+                    return refused;
             }
         }
         return null;
     }
 
     public static SysopsFastException TlsFileUnreadable(string what, string file, Exception inner) =>
-        new($"cannot read the TLS {what} '{file}' ({Reason(inner)}); check its path, and that it is PEM", inner, ErrorRemedy.Tls) { IsConfiguration = true };
+        new($"cannot read the TLS {what} '{file}' ({Reason(inner)}); check its path, and that it is PEM", ErrorKind.Configuration, ErrorRemedy.Tls, inner);
 
     public static SysopsFastException TlsKeyWithoutCertificate(string file) =>
-        new($"the TLS client key '{file}' was given without its certificate; give both", remedy: ErrorRemedy.Tls) { IsConfiguration = true };
+        new($"the TLS client key '{file}' was given without its certificate; give both", ErrorKind.Configuration, ErrorRemedy.Tls);
 
     /// <summary>The handshake failed for a reason the validation or the server's alert named.</summary>
     public static SysopsFastException TlsFailed(string server, string why, Exception? inner = null) =>
-        new($"TLS to the Redis server {server} failed: {why}", inner, ErrorRemedy.Tls) { IsConfiguration = true };
+        new($"TLS to the Redis server {server} failed: {why}", ErrorKind.Configuration, ErrorRemedy.Tls, inner);
 
     public static SysopsFastException TlsToPlainPort(string server, Exception? inner = null) =>
-        new($"TLS to the Redis server {server} failed: that port answers without TLS; use redis:// for it, or the server's TLS port", inner, ErrorRemedy.ServerAddress) { IsConfiguration = true };
+        new($"TLS to the Redis server {server} failed: that port answers without TLS; use redis:// for it, or the server's TLS port", ErrorKind.Configuration, ErrorRemedy.ServerAddress, inner);
 
     public static SysopsFastException PlainToTlsPort(string server, Exception? inner = null) =>
-        new($"the Redis server {server} expects TLS on that port and closed the plain connection; use rediss://{server}", inner, ErrorRemedy.ServerAddress) { IsConfiguration = true };
+        new($"the Redis server {server} expects TLS on that port and closed the plain connection; use rediss://{server}", ErrorKind.Configuration, ErrorRemedy.ServerAddress, inner);
 
     /// <summary>The client's connect failure text is long; the socket error under it says what happened.</summary>
     private static string ConnectReason(Exception? e)
@@ -207,14 +204,11 @@ internal static class Errors
         return e is StackExchange.Redis.RedisConnectionException ? "it refused the connection or did not answer" : Reason(e);
     }
 
-    /// <summary>What a server that fails (refuses, drops, times out, answers garbage) throws; anything else is a bug.</summary>
-    public static bool IsServerFailure(Exception e) =>
-        e is StackExchange.Redis.RedisException or TimeoutException or InvalidDataException or IOException or ChannelClosedException or SysopsFastException or AggregateException;
-
     /// <summary>A short reason for lists of failures ("127.0.0.1:6380: connection refused").</summary>
     public static string Brief(Exception e) => e switch
     {
-        SysopsFastException { IsConfiguration: true } s => s.Message,
+        SysopsFastException { Kind: ErrorKind.Configuration } s => s.Message,
+        SysopsFastException { Kind: ErrorKind.ServerFailed, InnerException: { } inner } when inner is not SysopsFastException => Brief(inner),
         SysopsFastException s when s.InnerException is StackExchange.Redis.RedisConnectionException => ConnectReason(s.InnerException),
         SysopsFastException s when s.InnerException is not null => Reason(s.InnerException),
         ChannelClosedException { InnerException: { } inner } => Brief(inner),

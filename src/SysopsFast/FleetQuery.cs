@@ -547,7 +547,7 @@ public sealed class FleetQuery : IAsyncDisposable
                 var db = await _connections.DatabaseAsync(x.Server, cancellationToken);
                 return await DictionaryStore.DescribeAsync(db, x.Core.Id, x.Server.ToString());
             }
-            catch (Exception e) when (Errors.IsServerFailure(e))
+            catch (Exception e) when (RedisFailure.From(x.Server.ToString(), e) is not null)
             {
                 return [new DictionaryEntry(x.Core.Id, x.Server.ToString(), null, 0) { Error = Errors.Brief(e) }];
             }
@@ -567,7 +567,7 @@ public sealed class FleetQuery : IAsyncDisposable
                     ? new ServerInfo(server.ToString(), n.Node, new Dictionary<string, string>(), "not connected")
                     : ServerInfo.Parse(server, n.Node, n.Info)).ToArray();
             }
-            catch (Exception e) when (Errors.IsServerFailure(e))
+            catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null)
             {
                 return [new ServerInfo(server.ToString(), server.ToString(), new Dictionary<string, string>(), Errors.Brief(e))];
             }
@@ -600,7 +600,7 @@ public sealed class FleetQuery : IAsyncDisposable
                 await action(db, server).WaitAsync(PublishTimeout, cancellationToken);
                 return null;
             }
-            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException or TimeoutException)
+            catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null || e is OperationCanceledException)
             {
                 return $"{server}: {Errors.Brief(e)}";
             }

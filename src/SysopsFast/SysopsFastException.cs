@@ -1,19 +1,28 @@
 namespace SysopsFast;
 
 /// <summary>
-/// An error the user can act on: its message is one sentence that says what went wrong and what to do.
-/// Built only by <see cref="Errors"/>, so every message has the same voice.
+/// An error the user can act on: its message is one sentence that says what went wrong and what to
+/// do. The library builds its own in one factory, so every message has the same voice; a front end
+/// builds one for what it detects itself (its own arguments).
 /// </summary>
 public sealed class SysopsFastException : Exception
 {
-    internal SysopsFastException(string message, Exception? inner = null, ErrorRemedy remedy = ErrorRemedy.None) : base(message, inner) => Remedy = remedy;
+    public SysopsFastException(string message, ErrorKind kind = ErrorKind.InvalidInput, ErrorRemedy remedy = ErrorRemedy.None, Exception? inner = null)
+        : base(message, inner)
+    {
+        Kind = kind;
+        Remedy = remedy;
+    }
+
+    /// <summary>What kind of failure: what failover, exit codes and statuses are decided by.</summary>
+    public ErrorKind Kind { get; }
 
     /// <summary>What the user can change; a front end adds how to say it (the CLI names its flag).</summary>
     public ErrorRemedy Remedy { get; }
 
     /// <summary>
-    /// A configuration problem (credentials, permissions, TLS, a port of the other kind), the same on
-    /// every attempt: a query reports it as is rather than as a core without a live server.
+    /// The failure is one server's (or its configuration's): a query tries the core's next server,
+    /// and reports the core when none is left.
     /// </summary>
-    internal bool IsConfiguration { get; init; }
+    public bool IsServerSide => Kind is ErrorKind.ServerUnreachable or ErrorKind.ServerFailed or ErrorKind.Configuration;
 }

@@ -194,4 +194,16 @@ public sealed class AuthTests(PasswordServerFixture fixture) : IClassFixture<Pas
         Assert.DoesNotContain(PasswordServerFixture.ReaderPassword, e.Message, StringComparison.Ordinal);
         Assert.Contains("redis://reader:***@127.0.0.1:6379", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A refusal is configuration, the same at every replica: a caller that embeds the library tells it by the kind.</summary>
+    [Fact]
+    public async Task A_server_that_requires_a_password_is_a_configuration_error_by_kind_not_a_server_down()
+    {
+        Assert.Null(Environment.GetEnvironmentVariable("SYSOPS_FAST_REDIS_PASSWORD"));
+        await using var query = new FleetQuery(Address);
+        var e = await Assert.ThrowsAsync<SysopsFastException>(() => query.GrepUniqAsync(new Grep.GrepRequest("sysctl.conf", "somaxconn")));
+        Assert.Equal(ErrorKind.Configuration, e.Kind);
+        Assert.Equal(ErrorRemedy.Credentials, e.Remedy);
+        Assert.Contains("requires a password", e.Message, StringComparison.Ordinal);
+    }
 }

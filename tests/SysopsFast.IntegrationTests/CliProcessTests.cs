@@ -95,7 +95,7 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         var (exit, stdout, stderr) = await Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--server", $"redis://{redis.Address}/9");
         Assert.Equal(0, exit);
         Assert.Equal("", stderr);
-        Assert.Equal(Grep.UniqCountSinkFactory.Format(fleet.ExpectedUniq()), stdout);
+        Assert.Equal(Output.UniqPrinter.Text(fleet.ExpectedUniq()), stdout);
 
         (exit, _, stderr) = await Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--verbose", "--server", $"redis://{redis.Address}/9");
         Assert.Equal(0, exit);

@@ -1,5 +1,6 @@
 using SysopsFast.Fleet;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using Xunit;
 
 namespace SysopsFast.IntegrationTests;
@@ -11,7 +12,7 @@ public sealed class CliTopologyTests
     public async Task Topology_file_end_to_end()
     {
         await using var spread = await ReplicatedFleet.StartAsync(240, 61);
-        var expected = UniqCountSinkFactory.Format(spread.Fleet.ExpectedUniq());
+        var expected = UniqPrinter.Text(spread.Fleet.ExpectedUniq());
 
         var (exit, stdout, stderr) = await CliProcessTests.Run("grep", "sysctl-a", "net.core.netdev_budget", "--uniq", "--topology", spread.TopologyFile);
         Assert.Equal(0, exit);

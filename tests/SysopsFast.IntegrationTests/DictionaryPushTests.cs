@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using SysopsFast.Pipeline;
 using SysopsFast.Push;
 using SysopsFast.Redis;
@@ -327,7 +328,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         await using var query = new FleetQuery([server]);
         var (counts, result) = await query.GrepUniqAsync(new GrepRequest(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern));
         Assert.Empty(result.Summary.Corrupt);
-        Assert.Equal(UniqCountSinkFactory.Format(_fleet.ExpectedUniq()), UniqCountSinkFactory.Format(counts));
+        Assert.Equal(UniqPrinter.Text(_fleet.ExpectedUniq()), UniqPrinter.Text(counts));
     }
 
     /// <summary>The dictionary's key expires after every record that names it (or never, when one never does), and readers are told of it as long.</summary>

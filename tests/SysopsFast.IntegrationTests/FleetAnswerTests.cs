@@ -3,6 +3,7 @@ using SysopsFast.Cli.Commands;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using SysopsFast.Redis;
 using StackExchange.Redis;
 using Xunit;
@@ -25,7 +26,7 @@ public abstract class FleetAnswerTests
         await FleetGenerator.GenerateAsync(fleet, Server(1), PayloadCodec.Lz4, TimeSpan.FromHours(1), plain: false, CancellationToken.None);
         await using var query = new FleetQuery([Server(1)], new Pipeline.ExtractOptions { TargetBatchBytes = 64 * 1024 });
         var (counts, result) = await query.GrepUniqAsync(new GrepRequest("sysctl-a", "net.core.netdev_budget"));
-        Assert.Equal(UniqCountSinkFactory.Format(fleet.ExpectedUniq()), UniqCountSinkFactory.Format(counts));
+        Assert.Equal(UniqPrinter.Text(fleet.ExpectedUniq()), UniqPrinter.Text(counts));
         Assert.Equal(600, result.Summary.RecordsRead);
         Assert.Empty(result.Summary.Corrupt);
     }

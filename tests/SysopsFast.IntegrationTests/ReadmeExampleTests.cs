@@ -1,6 +1,7 @@
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using SysopsFast.Redis;
 using Xunit;
 
@@ -27,7 +28,7 @@ public sealed class ReadmeExampleTests(RedisServerFixture redis) : IClassFixture
         error.WriteLine($"{result.Summary.RecordsRead} records, {result.Summary.Corrupt.Count} corrupt");
         // --- end ---
 
-        Assert.Equal(UniqCountSinkFactory.Format(fleet.ExpectedUniq()), output.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal(UniqPrinter.Text(fleet.ExpectedUniq()), output.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.Equal("50 records, 0 corrupt", error.ToString().Trim());
     }
 }

@@ -223,6 +223,7 @@ public sealed class TopologyTests
         var e = await Assert.ThrowsAsync<SysopsFastException>(() => strict.GrepUniqAsync(Headline));
         Assert.Contains("lva1/core2", e.Message, StringComparison.Ordinal);
         Assert.Equal(ErrorRemedy.AllowPartial, e.Remedy);
+        Assert.Equal(ErrorKind.Unavailable, e.Kind);
         Assert.DoesNotContain("--", e.Message, StringComparison.Ordinal); // the library names no CLI flag
 
         await using var partial = new FleetQuery(spread.Topology, new QueryTargeting { AllowPartial = true });

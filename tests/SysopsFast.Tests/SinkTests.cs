@@ -1,5 +1,6 @@
 using System.Text;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using Xunit;
 
 namespace SysopsFast.Tests;
@@ -27,9 +28,9 @@ public class SinkTests
     [Fact]
     public void Uniq_format_is_that_of_uniq_c()
     {
-        var text = UniqCountSinkFactory.Format([new UniqCount("net.core.netdev_budget = 300", 23712), new UniqCount("x", 5)]);
+        var text = UniqPrinter.Text([new UniqCount("net.core.netdev_budget = 300", 23712), new UniqCount("x", 5)]);
         Assert.Equal("  23712 net.core.netdev_budget = 300\n      5 x\n", text);
-        var wide = UniqCountSinkFactory.Format([new UniqCount("y", 123456789)]);
+        var wide = UniqPrinter.Text([new UniqCount("y", 123456789)]);
         Assert.Equal("123456789 y\n", wide);
     }
 
@@ -78,7 +79,7 @@ public class SinkTests
             new("net.core.netdev_budget = 300", 23748), new("net.core.netdev_budget_usecs = 8000", 18807),
             new("net.core.netdev_budget_usecs = 2000", 5193), new("net.core.netdev_budget = 600", 208), new("net.core.netdev_budget = 450", 44),
         ];
-        Output.UniqPrinter.Text(output, rows, records: 24000, new Output.TextStyle(terminal: true, colour: false));
+        UniqPrinter.Text(output, rows, records: 24000, new TextStyle(terminal: true, colour: false));
         Assert.Equal(
             "23,748 ███████████████████▊  99.0%  net.core.netdev_budget = 300\n" +
             "18,807 ███████████████▋      78.4%  net.core.netdev_budget_usecs = 8000\n" +

@@ -45,11 +45,11 @@ internal static class AclCommand
         {
             return role is null && user is null && hostsFile is null
                 ? [AclRules.HostPassword(secret, hostPassword)]
-                : throw Errors.BadArgument("--host-password is given alone");
+                : throw CliErrors.BadArgument("--host-password is given alone");
         }
         if (role is not { } r)
         {
-            throw Errors.BadArgument("give --role reader, pusher, trainer or admin");
+            throw CliErrors.BadArgument("give --role reader, pusher, trainer or admin");
         }
         if (hostsFile is null)
         {
@@ -57,7 +57,7 @@ internal static class AclCommand
         }
         if (r != AclRole.Pusher || user is not null)
         {
-            throw Errors.BadArgument("--hosts makes one pusher per host: it goes with --role pusher and no --user");
+            throw CliErrors.BadArgument("--hosts makes one pusher per host: it goes with --role pusher and no --user");
         }
         return HostNames(hostsFile).Select(h => AclRules.HostPusherLine(h, secret));
     }
@@ -71,7 +71,7 @@ internal static class AclCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Errors.BadArgument($"cannot read the host list '{file}' ({e.Message})");
+            throw CliErrors.BadArgument($"cannot read the host list '{file}' ({e.Message})");
         }
         return lines.Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith(';') && !l.StartsWith("//", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal);
     }

@@ -148,7 +148,7 @@ internal static class CompareCommand
         cancellationToken.ThrowIfCancellationRequested();
         if (keys.Items.Count != 1)
         {
-            throw Errors.BadArgument(keys.Items.Count == 0
+            throw CliErrors.BadArgument(keys.Items.Count == 0
                 ? $"the object '{key}' was not found on {string.Join(", ", reference.Summary.Servers)}; give a whole key, host#object, as search prints it"
                 : $"'{key}' matches {keys.Items.Count} objects ({string.Join(", ", keys.Items.Take(5).Select(k => k.Key))}{(keys.Items.Count > 5 ? ", …" : "")}); the reference must be exactly one: narrow it down");
         }
@@ -156,14 +156,14 @@ internal static class CompareCommand
         summaries.Add(reference.Summary);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfCorrupt(reference.Summary, keys.Items[0].Key);
-        return reference.Items.Count > 0 ? reference.Items[0] : throw Errors.BadArgument($"the object '{keys.Items[0].Key}' expired while it was read; run the query again");
+        return reference.Items.Count > 0 ? reference.Items[0] : throw CliErrors.BadArgument($"the object '{keys.Items[0].Key}' expired while it was read; run the query again");
     }
 
     private static void ThrowIfCorrupt(ExtractSummary summary, string key)
     {
         if (summary.Corrupt.Count > 0)
         {
-            throw Errors.BadArgument($"the reference object '{key}' cannot be read: {summary.Corrupt[0].Reason}");
+            throw CliErrors.BadArgument($"the reference object '{key}' cannot be read: {summary.Corrupt[0].Reason}");
         }
     }
 

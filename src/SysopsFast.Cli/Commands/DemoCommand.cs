@@ -4,6 +4,7 @@ using System.Globalization;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -41,11 +42,11 @@ internal static class DemoHandler
         await using var query = new FleetQuery([address]);
         var (counts, result) = await query.GrepUniqAsync(new GrepRequest(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern), cancellationToken);
         clock.Stop();
-        var answer = UniqCountSinkFactory.Format(counts);
+        var answer = UniqPrinter.Text(counts);
         await stdout.WriteAsync(answer);
         await stdout.WriteLineAsync();
 
-        var expected = UniqCountSinkFactory.Format(fleet.ExpectedUniq());
+        var expected = UniqPrinter.Text(fleet.ExpectedUniq());
         await stdout.WriteLineAsync("Expected (computed by the generator from its seeded choices, not by grepping):");
         await stdout.WriteAsync(expected);
         await stdout.WriteLineAsync();

@@ -4,6 +4,7 @@ using System.Text;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -55,7 +56,7 @@ internal static class GenerateHandler
         var result = await FleetGenerator.GenerateAsync(fleet, args.Server, args.Codec, args.Ttl, args.Plain, cancellationToken, args.Shard);
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"sysops-fast: wrote {result.Objects} objects of {result.Hosts} hosts{(args.Shard is { } sh ? $" (shard {sh})" : "")} to {args.Server} ({result.RawBytes / 1e6:F0} MB raw, {result.StoredBytes / 1e6:F0} MB stored, {args.Codec}{(args.Plain ? ", plain" : "")}) in {result.Elapsed.TotalSeconds:F1} s"));
-        var answer = UniqCountSinkFactory.Format(fleet.ExpectedUniq(args.Shard));
+        var answer = UniqPrinter.Text(fleet.ExpectedUniq(args.Shard));
         if (args.ExpectedFile is { } file)
         {
             try
@@ -64,7 +65,7 @@ internal static class GenerateHandler
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Errors.WriteFailed(file, e);
+                throw CliErrors.WriteFailed(file, e);
             }
         }
         else

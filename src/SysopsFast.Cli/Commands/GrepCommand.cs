@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -150,10 +151,9 @@ internal static class GrepCommand
         (true, false, false) => RecordLineKind.Count,
         (false, true, false) => RecordLineKind.WithMatch,
         (false, false, true) => RecordLineKind.WithoutMatch,
-        _ => throw Errors.BadArgument("-c, -l and -L cannot be combined; give one"),
+        _ => throw CliErrors.BadArgument("-c, -l and -L cannot be combined; give one"),
     };
 
-    /// <summary>-m NUM, and context: -C sets both sides, -A/-B override it (as in GNU grep).</summary>
     /// <summary>The text pattern is given once: as the argument or with -e (with no object pattern either, the parser says what is missing).</summary>
     private static void OnePattern(System.CommandLine.Parsing.CommandResult result, Argument<string> objectPattern, Argument<string?> pattern, Option<string?> patternOption)
     {
@@ -168,19 +168,10 @@ internal static class GrepCommand
         }
     }
 
-    private static SelectionLimits Limits(long? maxCount, int? after, int? before, int? context)
-    {
-        if (maxCount < 0 || after < 0 || before < 0 || context < 0)
-        {
-            throw Errors.BadArgument("-m, -A, -B and -C take a number of lines, 0 or more");
-        }
-        return new SelectionLimits
-        {
-            MaxCount = maxCount ?? long.MaxValue,
-            After = after ?? context ?? 0,
-            Before = before ?? context ?? 0,
-        };
-    }
+    private static SelectionLimits Limits(long? maxCount, int? after, int? before, int? context) =>
+        maxCount < 0 || after < 0 || before < 0 || context < 0
+            ? throw CliErrors.BadArgument("-m, -A, -B and -C take a number of lines, 0 or more")
+            : SelectionLimits.Gnu(maxCount, after, before, context);
 
     /// <summary>--show-hosts N (a count of at least 1) or 'all'.</summary>
     internal static int ParseShowHosts(string? value) => value switch
@@ -188,7 +179,7 @@ internal static class GrepCommand
         null => 0,
         "all" => int.MaxValue,
         _ when int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 => n,
-        _ => throw Errors.BadArgument($"--show-hosts takes a number of hosts (1 or more) or 'all', not '{value}'"),
+        _ => throw CliErrors.BadArgument($"--show-hosts takes a number of hosts (1 or more) or 'all', not '{value}'"),
     };
 }
 
@@ -198,30 +189,21 @@ internal static class GrepHandler
     {
         if (!args.Uniq && (args.Csv || args.ShowHosts > 0))
         {
-            throw Errors.BadArgument($"{(args.Csv ? "--csv" : "--show-hosts")} needs --uniq");
+            throw CliErrors.BadArgument($"{(args.Csv ? "--csv" : "--show-hosts")} needs --uniq");
         }
         if (args.Json && args.Csv)
         {
-            throw Errors.BadArgument("--json and --csv cannot be combined; give one");
+            throw CliErrors.BadArgument("--json and --csv cannot be combined; give one");
         }
         if (args.Uniq && args.PerRecord is not null)
         {
-            throw Errors.BadArgument("--uniq cannot be combined with -c, -l or -L");
+            throw CliErrors.BadArgument("--uniq cannot be combined with -c, -l or -L");
         }
-        // GNU grep knows before reading anything that nothing can be selected (-m 0, or -v with an
-        // empty pattern and neither -x nor -w, which every line matches): it prints nothing and exits 1, except for -L.
-        if ((args.Limits.MaxCount == 0 || (args.Invert && args.Pattern.Length == 0 && !args.WholeLine && !args.WholeWord)) && args.PerRecord != RecordLineKind.WithoutMatch)
+        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching, PerRecord = args.PerRecord, Limits = args.Limits };
+        if (request.SelectsNothing)
         {
             return CliRunner.NoMatch;
         }
-        // -l and -L need one selected line per record at most; -c and -l/-L print no context.
-        var limits = args.PerRecord switch
-        {
-            null => args.Limits,
-            RecordLineKind.Count => new SelectionLimits { MaxCount = args.Limits.MaxCount },
-            _ => new SelectionLimits { MaxCount = Math.Min(1, args.Limits.MaxCount) },
-        };
-        var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching && args.PerRecord is null, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
         await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress });
         var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
@@ -231,21 +213,21 @@ internal static class GrepHandler
             result = r;
             if (args.Json)
             {
-                Output.UniqPrinter.Json(stdout, counts);
+                UniqPrinter.Json(stdout, counts);
             }
             else if (args.Csv)
             {
-                args.Style.Write(stdout, Output.UniqPrinter.Csv(counts));
+                args.Style.Write(stdout, UniqPrinter.Csv(counts));
             }
             else
             {
-                Output.UniqPrinter.Text(stdout, counts, r.Summary.RecordsRead, args.Style);
+                UniqPrinter.Text(stdout, counts, r.Summary.RecordsRead, args.Style);
             }
         }
         else
         {
-            var byKey = (args.PrefixHostnames || args.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
-            IGrepSinkFactory sinks = args.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
+            var byKey = (args.PrefixHostnames || request.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
+            IGrepSinkFactory sinks = request.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
                 : args.Json ? new JsonLineSinkFactory(stdout)
                 : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers, args.Style) { NameByKey = byKey, Highlight = args.Style.Colours ? request.CreateMatcher() : null, MatchesOnly = request.OnlyMatching };
             result = await fleet.GrepAsync(request, sinks, cancellationToken);

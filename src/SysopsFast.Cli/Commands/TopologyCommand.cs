@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using SysopsFast.Redis;
 using SysopsFast.Topology;
@@ -55,20 +54,9 @@ internal static class TopologyHandler
 
     private static async Task<(bool Ok, string Text)> ProbeAsync(RedisConnections connections, ServerAddress server, CancellationToken cancellationToken)
     {
-        try
-        {
-            var db = await connections.DatabaseAsync(server, cancellationToken);
-            var clock = Stopwatch.StartNew();
-            await db.PingAsync();
-            return (true, string.Create(CultureInfo.InvariantCulture, $"ok, PING {clock.Elapsed.TotalMilliseconds:F2} ms"));
-        }
-        catch (SysopsFastException e)
-        {
-            return (false, "DOWN: " + Errors.Brief(e));
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return (false, "DOWN: " + Errors.Brief(e));
-        }
+        var probe = await connections.ProbeAsync(server, cancellationToken);
+        return probe.Ping is { } ping
+            ? (true, string.Create(CultureInfo.InvariantCulture, $"ok, PING {ping.TotalMilliseconds:F2} ms"))
+            : (false, "DOWN: " + probe.Failure);
     }
 }

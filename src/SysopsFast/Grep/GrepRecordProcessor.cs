@@ -78,7 +78,8 @@ internal sealed class GrepRecordProcessorFactory : IRecordProcessorFactory
         _invert = invert;
         _sinks = sinks;
         _oldestMs = oldestMs;
-        _limits = limits ?? SelectionLimits.None;
+        var given = limits ?? SelectionLimits.None;
+        _limits = sinks.TakesContext ? given : given.WithoutContext;
     }
 
     public long RecordsWithSelection { get; private set; }

@@ -21,11 +21,41 @@ public sealed record GrepRequest(string ObjectPattern, string Pattern)
     /// <summary><c>-w</c>: a match must be a whole word.</summary>
     public bool WholeWord { get; init; }
 
-    /// <summary><c>-o</c>: the sinks get each non-empty match instead of the line (with --uniq: the matches are counted).</summary>
-    public bool OnlyMatching { get; init; }
+    private readonly bool _onlyMatching;
+    private readonly SelectionLimits _limits = SelectionLimits.None;
 
-    /// <summary><c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: per record, as GNU grep per file.</summary>
-    public SelectionLimits Limits { get; init; } = SelectionLimits.None;
+    /// <summary><c>-c</c>, <c>-l</c> or <c>-L</c>: one line per record instead of its lines (null: the lines).</summary>
+    public RecordLineKind? PerRecord { get; init; }
+
+    /// <summary>
+    /// <c>-o</c>: the sinks get each non-empty match instead of the line (when matching lines are
+    /// counted: the matches are). Never with <see cref="PerRecord"/>, which counts or names lines, as GNU grep does.
+    /// </summary>
+    public bool OnlyMatching { get => _onlyMatching && PerRecord is null; init => _onlyMatching = value; }
+
+    /// <summary>
+    /// <c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: per record, as GNU grep per file; read back as the
+    /// search applies them with <see cref="PerRecord"/>: <c>-c</c> keeps <c>-m</c> and prints no
+    /// context, <c>-l</c> and <c>-L</c> need one selected line per record at most.
+    /// </summary>
+    public SelectionLimits Limits
+    {
+        get => PerRecord switch
+        {
+            null => _limits,
+            RecordLineKind.Count => new SelectionLimits { MaxCount = _limits.MaxCount },
+            _ => new SelectionLimits { MaxCount = Math.Min(1, _limits.MaxCount) },
+        };
+        init => _limits = value;
+    }
+
+    /// <summary>
+    /// GNU grep knows before reading anything that no line can be selected (<c>-m 0</c>, or <c>-v</c>
+    /// of an empty pattern without <c>-x</c> or <c>-w</c>: every line matches that): the answer is
+    /// "no match" without a query, except for <c>-L</c>, which then names every record.
+    /// </summary>
+    public bool SelectsNothing =>
+        (_limits.MaxCount == 0 || (Invert && Pattern.Length == 0 && !WholeLine && !WholeWord)) && PerRecord != RecordLineKind.WithoutMatch;
 
     /// <summary><c>--max-age</c>: records stored longer ago than this are skipped and counted as stale.</summary>
     public TimeSpan? MaxAge { get; init; }

@@ -42,6 +42,9 @@ public interface IGrepSinkFactory
 {
     IGrepSink CreateForWorker();
 
+    /// <summary>Whether the sinks use context lines; when not, the search finds none (the plain searcher is faster).</summary>
+    bool TakesContext => true;
+
     /// <summary>Called once, after every worker has finished, whatever ended the query (cancelled or failed too).</summary>
     void Complete(IReadOnlyList<IGrepSink> workerSinks);
 }

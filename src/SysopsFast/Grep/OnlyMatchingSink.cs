@@ -48,6 +48,8 @@ public sealed class OnlyMatchingSinkFactory(IGrepSinkFactory inner, IMatcher mat
 {
     public IGrepSink CreateForWorker() => new OnlyMatchingSink(inner.CreateForWorker(), matcher.CloneForWorker());
 
+    public bool TakesContext => inner.TakesContext;
+
     public void Complete(IReadOnlyList<IGrepSink> workerSinks) =>
         inner.Complete(workerSinks.Select(s => ((OnlyMatchingSink)s).Inner).ToList());
 }

@@ -15,6 +15,17 @@ public sealed record SelectionLimits
 
     public static SelectionLimits None { get; } = new();
 
+    /// <summary>GNU grep's reading of <c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: <c>-C</c> sets both sides, <c>-A</c> and <c>-B</c> override it.</summary>
+    public static SelectionLimits Gnu(long? maxCount, int? after, int? before, int? context) => new()
+    {
+        MaxCount = maxCount ?? long.MaxValue,
+        After = after ?? context ?? 0,
+        Before = before ?? context ?? 0,
+    };
+
+    /// <summary>The same without context (for sinks that take none).</summary>
+    public SelectionLimits WithoutContext => HasContext ? this with { Before = 0, After = 0 } : this;
+
     /// <summary>Whether the plain searcher (no limit, no context) does the job.</summary>
     public bool IsNone => MaxCount == long.MaxValue && Before == 0 && After == 0;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace SysopsFast.Grep;
@@ -110,6 +109,9 @@ public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
 
     public IReadOnlyList<UniqCount> Result { get; private set; } = [];
 
+    /// <summary>Lines are counted, never shown with their neighbours.</summary>
+    public bool TakesContext => false;
+
     public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts, _limit) : new UniqCountSink(_limit);
 
     public void Complete(IReadOnlyList<IGrepSink> workerSinks)
@@ -132,16 +134,4 @@ public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
     /// <summary>Most frequent first, ties by the line's bytes (what `sort` does with LC_ALL=C).</summary>
     internal static int ByCountThenBytes((byte[] Bytes, long Value) a, (byte[] Bytes, long Value) b) =>
         a.Value != b.Value ? b.Value.CompareTo(a.Value) : a.Bytes.AsSpan().SequenceCompareTo(b.Bytes);
-
-    /// <summary>Formats like <c>uniq -c</c>: the count right-aligned in at least 7 columns, a space, the line.</summary>
-    public static string Format(IReadOnlyList<UniqCount> rows)
-    {
-        var width = Math.Max(7, rows.Count == 0 ? 0 : rows.Max(r => r.Count).ToString(CultureInfo.InvariantCulture).Length);
-        var sb = new StringBuilder();
-        foreach (var r in rows)
-        {
-            sb.Append(r.Count.ToString(CultureInfo.InvariantCulture).PadLeft(width)).Append(' ').Append(r.Line).Append('\n');
-        }
-        return sb.ToString();
-    }
 }

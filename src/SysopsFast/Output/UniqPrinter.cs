@@ -17,14 +17,7 @@ public static class UniqPrinter
     {
         if (!style.Terminal)
         {
-            if (rows.All(r => r.Hosts is null))
-            {
-                Bytes(output, rows);
-            }
-            else
-            {
-                output.Write(Encoding.UTF8.GetBytes(Text(rows)));
-            }
+            Plain(output, rows);
             return;
         }
         var whole = records > 0 ? records : rows.Count == 0 ? 0 : rows.Max(r => r.Count);
@@ -43,10 +36,11 @@ public static class UniqPrinter
     }
 
     /// <summary>
-    /// <see cref="UniqCountSinkFactory.Format"/>'s layout written as bytes, each line as the snapshots
-    /// hold it: no text of a line is made, so a 100 MB line costs no 200 MB string.
+    /// The one <c>uniq -c</c> layout: the count right-aligned in at least 7 columns, a space, the
+    /// line as the snapshots hold it, and with sample hosts a tab and the hosts ("…" when more have
+    /// the line). Written as bytes: no text of a line is made, so a 100 MB line costs no 200 MB string.
     /// </summary>
-    private static void Bytes(Stream output, IReadOnlyList<UniqCount> rows)
+    public static void Plain(Stream output, IReadOnlyList<UniqCount> rows)
     {
         var width = Math.Max(7, rows.Count == 0 ? 0 : rows.Max(r => r.Count).ToString(CultureInfo.InvariantCulture).Length);
         // Many short rows in few writes; a row longer than the buffer goes straight through.
@@ -55,25 +49,21 @@ public static class UniqPrinter
         {
             buffered.Write(Encoding.ASCII.GetBytes(r.Count.ToString(CultureInfo.InvariantCulture).PadLeft(width) + " "));
             buffered.Write(r.LineBytes);
+            if (r.Hosts is not null)
+            {
+                buffered.Write(Encoding.UTF8.GetBytes("\t" + string.Join(' ', r.Hosts) + (r.Hosts.Count < r.Count ? " …" : "")));
+            }
             buffered.WriteByte((byte)'\n');
         }
         buffered.Flush(); // not disposed: that would close the caller's stream
     }
 
+    /// <summary><see cref="Plain"/>'s layout as text (a line that is not UTF-8 with U+FFFD), for comparing answers.</summary>
     public static string Text(IReadOnlyList<UniqCount> rows)
     {
-        if (rows.All(r => r.Hosts is null))
-        {
-            return UniqCountSinkFactory.Format(rows);
-        }
-        var width = Math.Max(7, rows.Count == 0 ? 0 : rows.Max(r => r.Count).ToString(CultureInfo.InvariantCulture).Length);
-        var text = new StringBuilder();
-        foreach (var r in rows)
-        {
-            text.Append(r.Count.ToString(CultureInfo.InvariantCulture).PadLeft(width)).Append(' ').Append(r.Line);
-            text.Append('\t').Append(string.Join(' ', r.Hosts ?? [])).Append(r.Hosts?.Count < r.Count ? " …" : "").Append('\n');
-        }
-        return text.ToString();
+        using var text = new MemoryStream();
+        Plain(text, rows);
+        return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
     }
 
     public static void Json(Stream output, IReadOnlyList<UniqCount> rows)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using StackExchange.Redis;
 using SysopsFast.Pipeline;
 
@@ -6,8 +5,8 @@ namespace SysopsFast.Redis;
 
 /// <summary>
 /// One fetched batch: one MGET reply on a standalone server, or one reply per hash slot on a
-/// cluster (which refuses MGET across slots). Values are handed to the consumer as spans; only a
-/// value that straddles two buffer segments is copied (into a pooled array) to make it contiguous.
+/// cluster (which refuses MGET across slots). Values are handed to the consumer as spans over the
+/// reply's buffer (standalone) or the client's copies (cluster).
 /// </summary>
 internal sealed class MgetRecordBatch : IRecordBatch
 {
@@ -31,12 +30,11 @@ internal sealed class MgetRecordBatch : IRecordBatch
 
     public bool Feed(IRecordConsumer consumer)
     {
-        byte[]? scratch = null;
         try
         {
             foreach (var part in _parts)
             {
-                if (!part.Feed(consumer, _claims, ref scratch))
+                if (!part.Feed(consumer, _claims))
                 {
                     return false;
                 }
@@ -47,13 +45,6 @@ internal sealed class MgetRecordBatch : IRecordBatch
         {
             // A reply of another shape than an MGET's is the server's fault, and is named as such.
             throw Errors.ServerFailed(Server, e);
-        }
-        finally
-        {
-            if (scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
         }
     }
 
@@ -80,72 +71,7 @@ internal interface IMgetPart : IDisposable
 
     long Bytes { get; }
 
-    bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch);
-}
-
-/// <summary>
-/// The zero-copy part: the reply stays in the client's leased receive buffer (ExecuteRespAsync) and
-/// each value is read as a span over it.
-/// </summary>
-internal sealed class RespMgetPart(RespResult reply, byte[][] keys) : IMgetPart
-{
-    /// <summary>The reply, checked in the fetch stage: anything but one value per key is the server's failure (see <see cref="IMgetPart"/>).</summary>
-    public static RespMgetPart Checked(RespResult reply, byte[][] keys)
-    {
-        var reader = reply.Read();
-        if (!reader.IsAggregate || reader.AggregateLength() != keys.Length)
-        {
-            reply.Dispose();
-            throw new InvalidDataException($"MGET of {keys.Length} keys did not return {keys.Length} values");
-        }
-        return new(reply, keys);
-    }
-
-    public byte[][] Keys => keys;
-
-    public long Bytes => reply.Read().ProtocolBytesRemaining;
-
-    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
-    {
-        var reader = reply.Read();
-        var children = reader.AggregateChildren();
-        var i = 0;
-        while (children.MoveNext())
-        {
-            var child = children.Current;
-            var key = keys[i++];
-            if (claims is not null && !claims.TryClaim(key))
-            {
-                continue; // another server of this core already delivered it
-            }
-            if (child.IsNull)
-            {
-                consumer.Missing(key);
-                continue;
-            }
-            if (!child.TryGetSpan(out var value))
-            {
-                var length = child.ScalarLength();
-                if (scratch is null || scratch.Length < length)
-                {
-                    if (scratch is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(scratch);
-                    }
-                    scratch = ArrayPool<byte>.Shared.Rent(length);
-                }
-                var n = child.CopyTo(scratch);
-                value = scratch.AsSpan(0, n);
-            }
-            if (!consumer.Consume(key, value))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public void Dispose() => reply.Dispose();
+    bool Feed(IRecordConsumer consumer, KeyClaims? claims);
 }
 
 /// <summary>
@@ -160,7 +86,7 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 
     public long Bytes => values.Sum(v => v.IsNull ? 0L : v.Length());
 
-    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
+    public bool Feed(IRecordConsumer consumer, KeyClaims? claims)
     {
         for (var i = 0; i < keys.Length; i++)
         {
@@ -238,7 +164,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
 
     public long Bytes => reply.Length;
 
-    public bool Feed(IRecordConsumer consumer, KeyClaims? claims, ref byte[]? scratch)
+    public bool Feed(IRecordConsumer consumer, KeyClaims? claims)
     {
         var frame = reply.Read();
         frame.ReadArrayLength(); // checked when the reply arrived

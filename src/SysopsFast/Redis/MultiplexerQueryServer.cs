@@ -4,20 +4,18 @@ using StackExchange.Redis;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// A server or a whole Redis Cluster through StackExchange.Redis: the path for clusters (it routes by
-/// slot and follows MOVED/ASK), over TLS too. On a cluster every primary is scanned and MGETs go one
-/// per hash slot (a cluster refuses MGET across slots).
+/// A whole Redis Cluster through StackExchange.Redis (it routes by slot and follows MOVED/ASK), over
+/// TLS too: every primary is scanned and MGETs go one per hash slot (a cluster refuses MGET across
+/// slots). A standalone server is read through <see cref="RespQueryServer"/>, never through this.
 /// </summary>
 internal sealed class MultiplexerQueryServer : IQueryServer
 {
     private readonly IDatabase _db;
-    private readonly bool _cluster;
 
     public MultiplexerQueryServer(IDatabase db, string name)
     {
         _db = db;
         Name = name;
-        _cluster = db.Multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
     }
 
     public string Name { get; }
@@ -67,7 +65,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     }
 
     public IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, CancellationToken cancellationToken) =>
-        _cluster ? ScanPrimariesAsync(glob, pageSize, cancellationToken) : ScanServerAsync(glob, pageSize, cancellationToken);
+        ScanPrimariesAsync(glob, pageSize, cancellationToken);
 
     /// <summary>A cluster node must be addressed directly: a keyless SCAN would go to any node.</summary>
     private async IAsyncEnumerable<byte[][]> ScanPrimariesAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -105,46 +103,6 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         return owners.FirstOrDefault(s => !s.IsConnected) is { } lost
             ? throw new IOException($"the cluster's primary {Display(lost.EndPoint)} is not connected, so its keys cannot be listed")
             : owners;
-    }
-
-    private async IAsyncEnumerable<byte[][]> ScanServerAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        RedisKeyOrValue[] args = [(RedisValue)"0", (RedisValue)"MATCH", (RedisValue)glob, (RedisValue)"COUNT", (RedisValue)pageSize];
-        var cursor = "0";
-        do
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            args[0] = (RedisValue)cursor;
-            byte[][] keys;
-            using (var reply = await _db.ExecuteRespAsync("SCAN", args))
-            {
-                (cursor, keys) = ReadPage(reply);
-            }
-            yield return keys;
-        }
-        while (cursor != "0");
-    }
-
-    private static (string Cursor, byte[][] Keys) ReadPage(RespResult reply)
-    {
-        var reader = reply.Read();
-        if (!reader.IsAggregate || reader.AggregateLength() != 2)
-        {
-            throw new InvalidDataException("SCAN did not return [cursor, keys]");
-        }
-        var parts = reader.AggregateChildren();
-        parts.DemandNext();
-        var cursor = parts.Current.ReadString() ?? "0";
-        parts.DemandNext();
-        var list = parts.Current;
-        var keys = new byte[list.AggregateLength()][];
-        var items = list.AggregateChildren();
-        var i = 0;
-        while (items.MoveNext())
-        {
-            keys[i++] = items.Current.ReadByteArray() ?? [];
-        }
-        return (cursor, keys);
     }
 
     /// <summary>Not offered here: a cluster's keys are on several nodes, so not one round trip.</summary>
@@ -186,7 +144,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         // Every primary the client knows of; one it is not connected to is listed without INFO, not left out.
         var nodes = _db.Multiplexer.GetServers().Where(s => !s.IsReplica).OrderBy(s => s.EndPoint.ToString(), StringComparer.Ordinal).ToArray();
         var infos = await Task.WhenAll(nodes.Select(n => n.IsConnected ? n.InfoRawAsync() : Task.FromResult<string?>(null)));
-        return nodes.Select((n, i) => (_cluster ? Display(n.EndPoint) : Name, infos[i])).ToList();
+        return nodes.Select((n, i) => (Display(n.EndPoint), infos[i])).ToList();
     }
 
     private static string Display(System.Net.EndPoint endPoint) => endPoint switch
@@ -202,10 +160,6 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         {
             throw new NotSupportedException("deduplicated fetches need HeadersAsync");
         }
-        if (!_cluster)
-        {
-            return [ZeroCopyMget(keys.ToArray())];
-        }
         var bySlot = new Dictionary<int, List<byte[]>>();
         foreach (var key in keys)
         {
@@ -217,16 +171,6 @@ internal sealed class MultiplexerQueryServer : IQueryServer
             list.Add(key);
         }
         return bySlot.Values.Select(list => ClusterMget(list.ToArray())).ToList();
-    }
-
-    private async Task<IMgetPart> ZeroCopyMget(byte[][] keys)
-    {
-        var args = new RedisKeyOrValue[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            args[i] = (RedisKey)keys[i];
-        }
-        return RespMgetPart.Checked(await _db.ExecuteRespAsync("MGET", args), keys);
     }
 
     private async Task<IMgetPart> ClusterMget(byte[][] keys)

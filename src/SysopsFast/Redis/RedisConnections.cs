@@ -89,6 +89,25 @@ public sealed class RedisConnections : IAsyncDisposable
         return new MultiplexerQueryServer(await DatabaseAsync(server), server.ToString());
     }
 
+    /// <summary>
+    /// Whether <paramref name="server"/> answers a PING and how fast, or why not (the short reason a
+    /// list of servers shows): a server's failure is the answer here, never thrown.
+    /// </summary>
+    public async Task<ServerProbe> ProbeAsync(ServerAddress server, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var db = await DatabaseAsync(server, cancellationToken);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await db.PingAsync();
+            return new ServerProbe(server, clock.Elapsed, null);
+        }
+        catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null)
+        {
+            return new ServerProbe(server, null, Errors.Brief(e));
+        }
+    }
+
     public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
         (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
 
@@ -118,7 +137,7 @@ public sealed class RedisConnections : IAsyncDisposable
         {
             return await ConnectionMultiplexer.ConnectAsync(options);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is not SysopsFastException && RedisFailure.From(server.ToString(), e) is not null)
         {
             if (Volatile.Read(ref refusal) is { } why)
             {
@@ -141,12 +160,12 @@ public sealed class RedisConnections : IAsyncDisposable
             // The client checks each connection with a PING (ToConfiguration): an ACL may refuse it.
             (await probe.SendAsync("PING"u8)).Dispose();
         }
-        catch (SysopsFastException refused) when (refused.IsConfiguration)
+        catch (Exception probeFailure) when (RedisFailure.From(server.ToString(), probeFailure) is { } failure)
         {
-            return refused;
-        }
-        catch (Exception probeFailure) when (Errors.IsServerFailure(probeFailure))
-        {
+            if (failure.Kind == ErrorKind.Configuration)
+            {
+                return failure;
+            }
             // Unreachable for it too: the client's own reason is the one to give.
         }
         return Errors.ServerUnreachable(server.ToString(), e);
@@ -172,3 +191,6 @@ public sealed class RedisConnections : IAsyncDisposable
         _muxers.Clear();
     }
 }
+
+/// <summary>What <see cref="RedisConnections.ProbeAsync"/> found: the PING's round trip, or why there was none.</summary>
+public sealed record ServerProbe(ServerAddress Server, TimeSpan? Ping, string? Failure);

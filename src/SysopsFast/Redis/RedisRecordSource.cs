@@ -54,22 +54,21 @@ public sealed class RedisRecordSource : IRecordBatchSource
     {
         public List<string> Texts { get; } = [];
 
-        private readonly List<Exception> _errors = [];
+        private readonly List<SysopsFastException> _errors = [];
 
         public int Count => Texts.Count;
 
         /// <param name="server">The server that failed; null when any of several may have (its name is then left out).</param>
-        public void Add(ServerAddress? server, Exception e)
+        public void Add(ServerAddress? server, SysopsFastException e)
         {
-            var refusal = Errors.ConfigurationError(server?.ToString() ?? "asked", e);
             // A configuration error's message names the server already.
-            Texts.Add(refusal is not null ? refusal.Message : server is null ? Errors.Brief(e) : $"{server}: {Errors.Brief(e)}");
-            _errors.Add(refusal ?? e);
+            Texts.Add(e.Kind == ErrorKind.Configuration ? e.Message : server is null ? Errors.Brief(e) : $"{server}: {Errors.Brief(e)}");
+            _errors.Add(e);
         }
 
         /// <summary>The error to report when the core has no server left: a configuration error every server gave, told as is.</summary>
         public Exception Final(string core, Exception? last = null) =>
-            _errors.Count > 0 && _errors.All(e => e is SysopsFastException { IsConfiguration: true }) ? _errors[0] : Errors.CoreUnavailable(core, Texts, last);
+            _errors.Count > 0 && _errors.All(e => e.Kind == ErrorKind.Configuration) ? _errors[0] : Errors.CoreUnavailable(core, Texts, last);
     }
 
     private async Task<Chosen> ConnectAsync(CoreTarget target, SourceStatistics statistics, CancellationToken cancellationToken)
@@ -119,7 +118,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
             {
                 await Task.WhenAll(chosen.Servers.Select(s => RunServerAsync(s.Server, s.Db, claims, output, statistics, cancellationToken)));
             }
-            catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (SysopsFastException e) when (e.IsServerSide && !cancellationToken.IsCancellationRequested)
             {
                 var failed = new Failures();
                 failed.Add(chosen.Servers.Count == 1 ? chosen.Servers[0].Server : null, e);
@@ -141,7 +140,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
                 statistics.CoreAnswered(core.Id, server.ToString());
                 return;
             }
-            catch (Exception e) when (Errors.IsServerFailure(e) && !cancellationToken.IsCancellationRequested)
+            catch (SysopsFastException e) when (e.IsServerSide && !cancellationToken.IsCancellationRequested)
             {
                 failures.Add(server, e);
                 var next = await NextLiveAsync(untried, failures, cancellationToken);
@@ -250,12 +249,16 @@ public sealed class RedisRecordSource : IRecordBatchSource
             await fetcher.RunAsync(pages.Reader, output, statistics, token);
             await dictionaries;
         }
-        catch
+        catch (Exception e)
         {
             // The fetcher's error is the one to report. The server's other stages stop because of
             // it, and are waited for: none may still use the lost server once its core moves on.
             await serverStop.CancelAsync();
             await Task.WhenAll(scan, dictionaries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (RedisFailure.From(server.ToString(), e) is { } failure && failure != e)
+            {
+                throw failure;
+            }
             throw;
         }
         await scan;

@@ -131,7 +131,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         {
             return await ReadHeadersAsync(keys);
         }
-        catch (SysopsFastException e) when (e.IsConfiguration)
+        catch (SysopsFastException e) when (e.Kind == ErrorKind.Configuration)
         {
             // GETRANGE refused by an ACL: whole records are fetched instead, from now on.
             _noHeaders = true;

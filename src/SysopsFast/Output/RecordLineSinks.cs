@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using SysopsFast.Grep;
 
-namespace SysopsFast.Grep;
+namespace SysopsFast.Output;
 
 /// <summary>
 /// One output line per record instead of its lines: <c>-c</c> (<c>host:count</c>, every record
@@ -29,24 +30,12 @@ public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink
     public void EndRecord(long selectedLines) => owner.Record(_key.AsSpan(0, _keyLength), selectedLines);
 }
 
-public enum RecordLineKind
-{
-    /// <summary><c>-c</c></summary>
-    Count,
-
-    /// <summary><c>-l</c></summary>
-    WithMatch,
-
-    /// <summary><c>-L</c></summary>
-    WithoutMatch,
-}
-
 /// <param name="nameByKey">Name each record <c>host#object</c> (the pattern selects several objects per host).</param>
 /// <param name="style">Escaping and colour of host names and separators (none for JSON).</param>
-public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false, Output.TextStyle? style = null) : IGrepSinkFactory
+public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false, TextStyle? style = null) : IGrepSinkFactory
 {
-    private readonly Output.TextStyle _style = json ? Output.TextStyle.Plain : style ?? Output.TextStyle.Plain;
-    private readonly SharedOutput _output = new(output, Output.TextStyle.Plain);
+    private readonly TextStyle _style = json ? TextStyle.Plain : style ?? TextStyle.Plain;
+    private readonly SharedOutput _output = new(output, TextStyle.Plain);
 
     public IGrepSink CreateForWorker() => new RecordLineSink(this);
 

@@ -1,7 +1,7 @@
 using System.Buffers;
-using SysopsFast.Output;
+using SysopsFast.Grep;
 
-namespace SysopsFast.Grep;
+namespace SysopsFast.Output;
 
 /// <summary>
 /// Prints selected lines, optionally as <c>host:line</c>. Each worker gathers a record's lines in a

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
+using SysopsFast.Grep;
 
-namespace SysopsFast.Grep;
+namespace SysopsFast.Output;
 
 /// <summary>
 /// <c>grep --json</c>: one NDJSON object per selected line, <c>{host, object, line_number, line}</c>
@@ -72,7 +73,7 @@ public sealed class JsonLineSink : IGrepSink
 
 public sealed class JsonLineSinkFactory(Stream output) : IGrepSinkFactory
 {
-    private readonly SharedOutput _output = new(output, Output.TextStyle.Plain);
+    private readonly SharedOutput _output = new(output, TextStyle.Plain);
 
     public IGrepSink CreateForWorker() => new JsonLineSink(this);
 

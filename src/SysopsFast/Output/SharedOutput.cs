@@ -1,11 +1,11 @@
-namespace SysopsFast.Grep;
+namespace SysopsFast.Output;
 
 /// <summary>
 /// The one stream every worker's printing sink writes to: a record's bytes at a time, under one
 /// lock, so lines of different hosts never interleave; with context output, "--" goes between
 /// records' groups as GNU grep puts it between files' (never before the very first output).
 /// </summary>
-internal sealed class SharedOutput(Stream output, Output.TextStyle style)
+internal sealed class SharedOutput(Stream output, TextStyle style)
 {
     private readonly Lock _lock = new();
     private bool _written;
