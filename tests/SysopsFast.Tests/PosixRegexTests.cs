@@ -199,6 +199,24 @@ public partial class PosixRegexTests(ITestOutputHelper output)
     public void Whole_word_tries_shorter_matches_as_gnu_grep(string pattern, string line, string expected) =>
         Assert.Equal(expected, OnlyMatching(pattern, line, wholeWord: true));
 
+    [Theory]
+    // GNU looks on one byte after a match that is no whole word: inside a multi-byte character that
+    // is no word character, an empty match (with no anchor to hold) is one.
+    [InlineData("", "a😀A", true)]
+    [InlineData("x*", "a😀A", true)]
+    [InlineData("(b*)*", "a×A", true)]
+    [InlineData("😀?", "a😀b", true)]
+    [InlineData("x*", "aéA", false)]
+    [InlineData("x*", "a-A", false)]
+    [InlineData("\\B", "a😀A", false)]
+    [InlineData("$", "a😀A", false)]
+    public void Whole_word_finds_empty_matches_inside_non_word_characters_as_gnu_grep(string pattern, string line, bool selected)
+    {
+        var matcher = MatcherFactory.Create(pattern, regex: true, ignoreCase: false, wholeWord: true);
+        Assert.Equal(selected ? 1 : 0, LineSearcher.Search(Encoding.UTF8.GetBytes(line + "\n"), matcher, false, new CollectingSink()));
+        Assert.Equal("", OnlyMatching(pattern, line, wholeWord: true));
+    }
+
     [Fact]
     public void Every_valid_pattern_selects_what_gnu_grep_selects()
     {

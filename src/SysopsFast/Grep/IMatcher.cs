@@ -27,6 +27,12 @@ public interface IMatcher
     /// </summary>
     int LongestMatchWithin(ReadOnlySpan<byte> line, int at, int limit) => -1;
 
+    /// <summary>
+    /// Whether the pattern matches the empty string where no anchor and no word boundary holds:
+    /// inside a multi-byte character, where GNU grep -w looks one byte after a match it rejects.
+    /// </summary>
+    bool MatchesEmptyInsideCharacter => false;
+
     /// <summary>A matcher is stateless between calls but may keep scratch space: one per worker.</summary>
     IMatcher CloneForWorker();
 }

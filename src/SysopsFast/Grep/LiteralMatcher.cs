@@ -115,5 +115,7 @@ public sealed class LiteralMatcher : IMatcher
     internal bool IsWholeLine(ReadOnlySpan<byte> line) =>
         _ignoreCase ? System.Text.Ascii.EqualsIgnoreCase(line, _needle) : line.SequenceEqual(_needle);
 
+    public bool MatchesEmptyInsideCharacter => _needle.Length == 0 && !IgnoreCase; // glibc's -i is never byte-wise
+
     public IMatcher CloneForWorker() => this;
 }

@@ -5,7 +5,9 @@ namespace SysopsFast.Grep;
 /// the line or after a character that is not a word constituent, and at the end or before one.
 /// Word constituents are what GNU's are: letters and digits ([[:alnum:]]) and '_'. When a match
 /// fails the test, GNU's search goes on: first a shorter match at the same start, then the next
-/// match one character further.
+/// match one byte further: inside a multi-byte character that is no word constituent, an empty
+/// match there is a whole word (the byte before belongs to that character, the byte after is no
+/// character).
 /// </summary>
 internal sealed class WordMatcher(IMatcher inner) : IMatcher
 {
@@ -28,6 +30,15 @@ internal sealed class WordMatcher(IMatcher inner) : IMatcher
 
     public bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength)
     {
+        if (InsideCharacter(line, start, out var characterStart))
+        {
+            if (EmptyWordInside(line, characterStart))
+            {
+                (matchStart, matchLength) = (start, 0);
+                return true;
+            }
+            start = LineBounds.AfterCharacter(line, characterStart);
+        }
         var found = inner.FindInLine(line, start, out matchStart, out matchLength);
         while (found && !IsWholeWord(line, matchStart, matchLength))
         {
@@ -36,6 +47,11 @@ internal sealed class WordMatcher(IMatcher inner) : IMatcher
             {
                 matchLength = shorter;
                 continue;
+            }
+            if (InsideCharacter(line, matchStart + 1, out _) && EmptyWordInside(line, matchStart))
+            {
+                (matchStart, matchLength) = (matchStart + 1, 0);
+                return true;
             }
             found = matchStart < line.Length && inner.FindInLine(line, LineBounds.AfterCharacter(line, matchStart), out matchStart, out matchLength);
         }
@@ -52,6 +68,21 @@ internal sealed class WordMatcher(IMatcher inner) : IMatcher
         var limit = matchStart + matchLength - 1 - searchStart;
         return limit < matchStart ? -1 : inner.LongestMatchWithin(line, matchStart, limit);
     }
+
+    /// <summary>Whether <paramref name="at"/> is inside a multi-byte character, and where that starts.</summary>
+    private static bool InsideCharacter(ReadOnlySpan<byte> line, int at, out int characterStart)
+    {
+        characterStart = at;
+        while (characterStart > 0 && characterStart < line.Length && (line[characterStart] & 0xC0) == 0x80)
+        {
+            characterStart--;
+        }
+        return characterStart < at && line[characterStart] >= 0xC0;
+    }
+
+    /// <summary>Whether an empty match inside the character at <paramref name="characterStart"/> is a whole word.</summary>
+    private bool EmptyWordInside(ReadOnlySpan<byte> line, int characterStart) =>
+        inner.MatchesEmptyInsideCharacter && !IsWord(System.Text.Rune.DecodeFromUtf8(line[characterStart..], out var rune, out _), rune);
 
     private static bool IsWholeWord(ReadOnlySpan<byte> line, int start, int length)
     {

@@ -188,9 +188,10 @@ internal static class PosixRegex
                     _pos++;
                     return inner with { Text = "(" + inner.Text + ")", Atomic = true };
                 case '[':
+                    var bracketStart = _pos;
                     var bracket = PosixBracket.Parse(ere, ref _pos, ignoreCase, Fail);
                     NeedsRegexReading |= bracket.NeedsRegexReading;
-                    return Set(bracket.Set, bracket.Negated, bracket.WordOnly);
+                    return Set(bracket.Set, bracket.Negated, bracket.WordOnly, wide: bracket.Negated || IsMultiByteBracket(ere[bracketStart.._pos]));
                 case '.':
                     return Set(new CodePointSet(), negated: true);
                 case '^':
@@ -219,7 +220,7 @@ internal static class PosixRegex
                 case 'w' or 'W':
                     return WordClass(negated: c == 'W');
                 case 's' or 'S':
-                    return Set(CodePointSet.Class("space"), negated: c == 'S');
+                    return Set(CodePointSet.Class("space"), negated: c == 'S', wide: true);
                 // In a group: RegexLiteral would read the letters after \b as its argument.
                 case 'b' or 'B':
                     return Anchor("(\\" + c + ")", c == 'b' ? Assertion.WordBoundary : Assertion.NotWordBoundary);
@@ -248,11 +249,22 @@ internal static class PosixRegex
         {
             var set = CodePointSet.Class("alnum");
             set.Add('_', '_');
-            return Set(set, negated, word: !negated);
+            return Set(set, negated, word: !negated, wide: true);
         }
 
-        private static Piece Set(CodePointSet set, bool negated, bool word = false) =>
-            new(set.ToDotNet(negated), new CharacterNode(set, negated), true, word, word);
+        private static Piece Set(CodePointSet set, bool negated, bool word = false, bool wide = false) =>
+            new(set.ToDotNet(negated), new CharacterNode(set, negated, wide), true, word, word);
+
+        /// <summary>
+        /// Whether glibc keeps this bracket's body (after '[' or "[^") as a multi-byte set in UTF-8:
+        /// one with a class, [=c=], [.c.], a range or a non-ASCII character.
+        /// </summary>
+        private static bool IsMultiByteBracket(string body)
+        {
+            var inner = body.TrimEnd(']');
+            return inner.Any(ch => ch >= 0x80) || inner.Contains("[:", StringComparison.Ordinal) || inner.Contains("[=", StringComparison.Ordinal)
+                || inner.Contains("[.", StringComparison.Ordinal) || inner.Length > 2 && inner[1..^1].Contains('-', StringComparison.Ordinal);
+        }
 
         private static Piece Anchor(string text, Assertion kind) => new(text, new AssertionNode(kind), false, Anchor: true);
 
@@ -287,10 +299,10 @@ internal static class PosixRegex
                 set.AddCaseCounterparts();
                 if (!set.IsSingleCodePoint)
                 {
-                    return Set(set, negated: false, word);
+                    return Set(set, negated: false, word, wide: true);
                 }
             }
-            var node = new CharacterNode(set, Negated: false);
+            var node = new CharacterNode(set, Negated: false, Wide: ignoreCase); // glibc's -i is never byte-wise
             if (c > 0xFFFF)
             {
                 return new Piece(char.ConvertFromUtf32(c), node, false);

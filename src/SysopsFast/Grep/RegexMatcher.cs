@@ -189,5 +189,7 @@ public sealed class RegexMatcher : IMatcher
         return _longest;
     }
 
+    public bool MatchesEmptyInsideCharacter => _tree?.MatchesEmptyInsideCharacter() ?? false;
+
     public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter, _tree);
 }

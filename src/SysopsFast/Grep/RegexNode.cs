@@ -8,10 +8,36 @@ namespace SysopsFast.Grep;
 internal abstract record RegexNode
 {
     public static readonly RegexNode Empty = new SequenceNode([]);
+
+    /// <summary>
+    /// Whether glibc matches it byte by byte in UTF-8 (no multi-byte set, no word boundary, no -i),
+    /// which lets an empty match start inside a multi-byte character (GNU grep -w looks there),
+    /// and it matches the empty string where no anchor holds.
+    /// </summary>
+    public bool MatchesEmptyInsideCharacter() => MatchesEmptyWithoutAnchors() && !Nodes().Any(n => n is CharacterNode { Wide: true } or AssertionNode { Kind: Assertion.WordBoundary or Assertion.NotWordBoundary });
+
+    private IEnumerable<RegexNode> Nodes() => this switch
+    {
+        SequenceNode s => s.Items.SelectMany(i => i.Nodes()),
+        ChoiceNode c => c.Branches.SelectMany(b => b.Nodes()),
+        RepeatNode r => r.Body.Nodes(),
+        _ => [this],
+    };
+
+    private bool MatchesEmptyWithoutAnchors() => this switch
+    {
+        SequenceNode s => s.Items.All(i => i.MatchesEmptyWithoutAnchors()),
+        ChoiceNode c => c.Branches.Any(b => b.MatchesEmptyWithoutAnchors()),
+        RepeatNode r => r.Min == 0 || r.Body.MatchesEmptyWithoutAnchors(),
+        _ => false,
+    };
 }
 
-/// <summary>One character of the set (negated: any character but these and a newline).</summary>
-internal sealed record CharacterNode(CodePointSet Set, bool Negated) : RegexNode;
+/// <summary>
+/// One character of the set (negated: any character but these and a newline). Wide: glibc reads
+/// it as a multi-byte set (a class, range, negated or non-ASCII bracket, \w \s, any -i character).
+/// </summary>
+internal sealed record CharacterNode(CodePointSet Set, bool Negated, bool Wide = false) : RegexNode;
 
 internal sealed record SequenceNode(IReadOnlyList<RegexNode> Items) : RegexNode;
 
