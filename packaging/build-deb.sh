@@ -120,21 +120,13 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } | gzip -9n >"$stage/usr/share/doc/sysops-fast/$(case "$version" in *-*) echo changelog.Debian.gz ;; *) echo changelog.gz ;; esac)" # a version without a revision is a native package's
 
-# copyright: ours, then every NuGet package compiled in or shipped (from the publishes' deps.json),
-# with the license its package metadata states.
+# copyright (Debian's machine-readable format, packaging/deb/copyright): ours, Apache-2.0, then every
+# NuGet package compiled in or shipped (from the publishes' deps.json), with the license its package
+# metadata states.
 packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')
 runtime=$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$work/server/sysops-fast-server.runtimeconfig.json" | head -1)
 {
-  cat <<EOF
-sysops-fast: ask a question about every machine of a fleet, answered from Redis in about a second.
-
-Copyright $(date -u -d "@$SOURCE_DATE_EPOCH" +%Y) the SysopsFast authors.
-License: the project has not chosen a license yet; until it states one, none is granted.
-
-Bundled third-party software (compiled into /usr/bin/sysops-fast, or in /usr/lib/sysops-fast):
-
-  .NET runtime $runtime (Native AOT in sysops-fast, self-contained in sysops-fast-server): MIT
-EOF
+  echo "  .NET runtime $runtime (Native AOT in sysops-fast, self-contained in sysops-fast-server): MIT"
   grep -ho '"path": "[^"]*"' src/SysopsFast.Cli/bin/Release/net10.0/linux-x64/sysops-fast.deps.json "$work/server/sysops-fast-server.deps.json" |
     sed 's/"path": "//; s/"$//' | sort -u | while read -r p; do
       nuspec=$(ls "$packages/$p"/*.nuspec 2>/dev/null | head -1)
@@ -143,9 +135,11 @@ EOF
       license=$(sed -n 's:.*<license type="expression">\(.*\)</license>.*:\1:p' "$nuspec" | head -1)
       printf '  %s %s: %s\n' "$id" "${p#*/}" "${license:-not stated as an SPDX expression in its NuGet metadata}"
     done
-  echo
-  echo "The Apache-2.0 license's text is in /usr/share/common-licenses/Apache-2.0."
-} >"$stage/usr/share/doc/sysops-fast/copyright"
+} >"$work/bundled"
+year=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y)
+# Every bundled line is a continuation line of the header's Comment (one leading space).
+sed -e "s/@YEAR@/$year/" -e "/^@BUNDLED@\$/{r $work/bundled" -e 'd}' packaging/deb/copyright >"$stage/usr/share/doc/sysops-fast/copyright"
+grep -q '^License: Apache-2.0$' "$stage/usr/share/doc/sysops-fast/copyright" || fail "the copyright file names no Apache-2.0 license"
 
 # Depends: what the package's programs are linked against (every ELF file's NEEDED), libc6 at the
 # newest glibc symbol version they use; plus libssl3, which .NET opens at run time (dlopen, so no

@@ -4,13 +4,35 @@
 fail() { echo "$NAME: FAILED: $*" >&2; exit 1; }
 
 # apt_install PACKAGE...: Debian's packages, installed only when some are missing (the caller checks).
+# It needs root (or sudo) and the network, and says so first; another apt (unattended-upgrades, a
+# second terminal) holding its lock is waited for, up to APT_LOCK_WAIT seconds (default 600).
 apt_install() {
   [ "$#" -gt 0 ] || return 0
-  echo "$NAME: installing Debian's $* package(s)" >&2
+  echo "$NAME: installing Debian's $* package(s): this needs root (or sudo) and the network" >&2
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  apt_locked $sudo apt-get update -qq
+  apt_locked $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# apt_locked COMMAND...: runs an apt-get command, waiting for a lock another apt holds rather than
+# failing at once. DPkg::Lock::Timeout makes apt wait for dpkg's lock itself; the package lists'
+# and archives' locks it does not cover, so a run that could not get one is retried.
+apt_locked() {
+  local wait=${APT_LOCK_WAIT:-600} start=$SECONDS out said=""
+  while :; do
+    if out=$("$@" -o "DPkg::Lock::Timeout=$wait" 2>&1); then
+      [ -z "$out" ] || printf '%s\n' "$out"
+      return 0
+    fi
+    if ! grep -q 'Could not get lock' <<<"$out" || [ $((SECONDS - start)) -ge "$wait" ]; then
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    [ -n "$said" ] || echo "$NAME: another apt holds its lock; waiting for it (up to ${wait} s)" >&2
+    said=1
+    sleep 5
+  done
 }
 
 # A loopback port nothing listens on (other builds share this machine, so no fixed port).

@@ -67,6 +67,15 @@ else
   echo "$NAME: not root: unpacked with dpkg -x; the maintainer scripts were not run"
 fi
 
+# The licence: Debian's machine-readable copyright file, Apache-2.0 by the system's copy of its text.
+copyright=$root/usr/share/doc/sysops-fast/copyright
+[ -f "$copyright" ] || fail "/usr/share/doc/sysops-fast/copyright is not installed"
+head -1 "$copyright" | grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/$' || fail "the copyright file is not in Debian's copyright format (no Format: line first)"
+grep -q '^License: Apache-2.0$' "$copyright" || fail "the copyright file gives no License: Apache-2.0"
+grep -q '/usr/share/common-licenses/Apache-2.0' "$copyright" || fail "the copyright file does not point to /usr/share/common-licenses/Apache-2.0"
+! grep -q '@[A-Z]*@' "$copyright" || fail "the copyright file has an unfilled placeholder: $(grep -m1 '@[A-Z]*@' "$copyright")"
+ok "copyright: Debian format, Apache-2.0 (/usr/share/common-licenses/Apache-2.0)"
+
 # 3. The installed programs.
 cli=$root/usr/bin/sysops-fast
 said=$("$cli" --version) || fail "sysops-fast --version exits $?"
@@ -86,7 +95,7 @@ printf 'net.core.somaxconn = 4096\n' >"$work/outgoing/sysctl-a"
 [ "$("$cli" grep sysctl-a somaxconn -H --server "$server/1")" = "deb.example.com:net.core.somaxconn = 4096" ] || fail "grep of what the installed binary pushed"
 ok "--version, --help, push --help; the headline query over 50 generated hosts matches the generator's answer; push then grep"
 port=$(free_port)
-"$cli" demo --hosts 50 --port "$port" >"$work/demo.log" 2>&1 || { tail -5 "$work/demo.log" >&2; fail "demo (the embedded server through /usr/bin/sysops-fast-server)"; }
+"$cli" demo --hosts 50 --port "$port" --check-only >"$work/demo.log" 2>&1 || { tail -5 "$work/demo.log" >&2; fail "demo (the embedded server through /usr/bin/sysops-fast-server)"; }
 grep -q 'Answer checked: exact match' "$work/demo.log" || fail "demo did not check its answer"
 ok "demo: the embedded server (self-contained, through the /usr/bin symlink) answered exactly"
 

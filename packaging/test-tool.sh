@@ -3,7 +3,8 @@
 # `dotnet tool install` from that folder alone (a generated nuget.config that lists nothing else;
 # as root, inside a network namespace with no network at all, so it proves the install is offline)
 # into a throwaway tool path, and the installed tool runs: --version, and the headline query over a
-# generated fleet on a redis-server this script starts, checked against the generator's answer.
+# generated fleet on a redis-server this script starts, checked against the generator's answer; and
+# the package's metadata states its license (Apache-2.0).
 #   packaging/test-tool.sh [OUT-DIR]     (default: artifacts)
 # Exits 1 at the first failure, with one line saying which.
 set -euo pipefail
@@ -19,6 +20,7 @@ rm -f "$out/sysops-fast.$version.nupkg"
 dotnet pack src/SysopsFast.Cli -c Release -o "$out" -v q -nologo >/dev/null || fail "dotnet pack src/SysopsFast.Cli"
 nupkg=$out/sysops-fast.$version.nupkg
 [ -f "$nupkg" ] || fail "dotnet pack made no $nupkg"
+unzip -p "$nupkg" sysops-fast.nuspec | grep -q '<license type="expression">Apache-2.0</license>' || fail "the package's metadata states no Apache-2.0 license"
 
 work=$(mktemp -d)
 REDIS_PID=""

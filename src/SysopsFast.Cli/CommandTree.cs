@@ -49,6 +49,7 @@ internal static class CommandTree
             if (help.Action is HelpAction action)
             {
                 action.MaxWidth = columns ?? int.MaxValue;
+                help.Action = new HelpCommandList(action);
             }
         }
     }

@@ -8,14 +8,16 @@ internal sealed class HostJoinOptions
 {
     public Option<string[]> Having { get; } = new("--having")
     {
-        Description = "Only hosts whose OBJECT has a line containing TEXT: --having OBJECT TEXT (repeatable; a host without OBJECT does not qualify)",
+        HelpName = "OBJECT TEXT",
+        Description = "Only hosts whose OBJECT has a line containing TEXT (repeatable; a host without OBJECT does not qualify)",
         Arity = new ArgumentArity(2, 2),
         AllowMultipleArgumentsPerToken = true,
     };
 
     public Option<string[]> Lacking { get; } = new("--lacking")
     {
-        Description = "Only hosts whose OBJECT has no line containing TEXT: --lacking OBJECT TEXT (repeatable; a host without OBJECT qualifies)",
+        HelpName = "OBJECT TEXT",
+        Description = "Only hosts whose OBJECT has no line containing TEXT (repeatable; a host without OBJECT qualifies)",
         Arity = new ArgumentArity(2, 2),
         AllowMultipleArgumentsPerToken = true,
     };

@@ -49,16 +49,18 @@ public sealed class PushSettingsTests : IDisposable
         Assert.Equal([new ConfiguredCommand("sysctl-a", "sysctl -a", "30s"), new ConfiguredCommand("packages", "dpkg-query -W", null)], v.ConfiguredCommands);
     }
 
-    /// <summary>The README's example (The push agent) is the schema, with its comments.</summary>
+    /// <summary>docs/AGENT.md's example (the configuration file) is the schema, with its comments.</summary>
     [Fact]
-    public void The_readme_example_parses_without_warnings()
+    public void The_agent_page_example_parses_without_warnings()
     {
-        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md"));
-        var start = readme.IndexOf("```toml\n", StringComparison.Ordinal) + "```toml\n".Length;
-        var example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
-        var config = AgentConfigFile.Parse(example, "README.md");
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "AGENT.md"));
+        var start = page.IndexOf("```toml\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/AGENT.md has no ```toml example");
+        start += "```toml\n".Length;
+        var example = page[start..page.IndexOf("```", start, StringComparison.Ordinal)];
+        var config = AgentConfigFile.Parse(example, "AGENT.md");
         Assert.Empty(config.Warnings);
-        Assert.Equal(Describe(AgentConfigFile.Parse(Schema, "README.md").Values), Describe(config.Values));
+        Assert.Equal(Describe(AgentConfigFile.Parse(Schema, "AGENT.md").Values), Describe(config.Values));
     }
 
     /// <summary>Every value a file gives, lists included (a record compares lists by reference).</summary>

@@ -84,7 +84,7 @@ internal static class GrepCommand
         var lineNumbers = new Option<bool>("--line-number", "-n") { Description = "Print each line's number in its object (host:N:line with -H)" };
         var showHosts = new Option<string?>("--show-hosts") { HelpName = "N|all", Description = "With --uniq: N sample hosts per line, or 'all'" };
         showHosts.CompletionSources.Add("all");
-        var maxAge = new Option<string?>("--max-age") { Description = "Skip records stored longer ago than this (6h, 30m, 2d); they are counted as stale on stderr" };
+        var maxAge = new Option<string?>("--max-age") { HelpName = "DURATION", Description = "Skip records stored longer ago than DURATION (6h, 30m, 2d); they are counted as stale on stderr" };
         var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
         var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };
         var wholeWord = new Option<bool>("--word-regexp", "-w") { Description = "Select lines where the pattern matches a whole word" };
@@ -93,10 +93,10 @@ internal static class GrepCommand
         var count = new Option<bool>("--count", "-c") { Description = "Print host:count of selected lines for every object searched (0 included)" };
         var withMatch = new Option<bool>("--files-with-matches", "-l") { Description = "Print the hosts whose object has a selected line" };
         var withoutMatch = new Option<bool>("--files-without-match", "-L") { Description = "Print the hosts whose object has no selected line" };
-        var maxCount = new Option<long?>("--max-count", "-m") { Description = "Stop reading an object after NUM selected lines" };
-        var after = new Option<int?>("--after-context", "-A") { Description = "Print NUM lines of trailing context (host-line), groups separated by --" };
-        var before = new Option<int?>("--before-context", "-B") { Description = "Print NUM lines of leading context" };
-        var context = new Option<int?>("--context", "-C") { Description = "Print NUM lines of context before and after" };
+        var maxCount = new Option<long?>("--max-count", "-m") { HelpName = "NUM", Description = "Stop reading an object after NUM selected lines" };
+        var after = new Option<int?>("--after-context", "-A") { HelpName = "NUM", Description = "Print NUM lines of trailing context (host-line), groups separated by --" };
+        var before = new Option<int?>("--before-context", "-B") { HelpName = "NUM", Description = "Print NUM lines of leading context" };
+        var context = new Option<int?>("--context", "-C") { HelpName = "NUM", Description = "Print NUM lines of context before and after" };
         var targeting = new TargetingOptions();
         var joins = new HostJoinOptions();
 
