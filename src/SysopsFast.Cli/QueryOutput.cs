@@ -102,7 +102,7 @@ internal sealed class QueryOutput
             Bytes = summaries.Sum(s => s.BytesFetched),
             Seconds = summaries.Sum(s => s.Elapsed.TotalSeconds),
         };
-        foreach (var refusal in await fleet.AuditAsync(entry, servers))
+        foreach (var refusal in await fleet.Audit.AppendAsync(entry, servers))
         {
             await stderr.WriteLineAsync($"sysops-fast: the query was not recorded in the audit stream of {refusal}");
         }
@@ -113,6 +113,6 @@ internal sealed class QueryOutput
     {
         await stderr.WriteAsync(CostReport.Table(costs, elapsed));
         var message = CostReport.Json(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
-        await fleet.PublishAsync(CostReport.Channel, message, costs.Select(c => c.Server));
+        await fleet.Audit.PublishAsync(CostReport.Channel, message, costs.Select(c => c.Server));
     }
 }

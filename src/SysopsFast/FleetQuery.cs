@@ -18,7 +18,7 @@ public sealed class FleetQuery : IAsyncDisposable
     /// Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs
     /// several). Never pruned: a long-lived FleetQuery holds every dictionary it has met (≤ 64 KiB each).
     /// </summary>
-    private readonly Format.CompressionDictionaries _dictionaries = new();
+    private readonly Format.CompressionDictionaries _loadedDictionaries = new();
 
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
@@ -41,11 +41,29 @@ public sealed class FleetQuery : IAsyncDisposable
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
         _connections = new RedisConnections(Options.CommandTimeout);
+        Replicas = new ReplicaVerifier(this);
+        Md5Groups = new Md5Sampler(this);
+        Dictionaries = new DictionaryKeeper(this);
+        Audit = new AuditRecorder(this);
     }
 
+    /// <summary>The fleet's cores and their servers, as given.</summary>
     public FleetTopology Topology { get; }
 
+    /// <summary>Which of the topology's cores and hosts this query reads, and how (scope, site, hosts, partial answers).</summary>
     public QueryTargeting Targeting { get; }
+
+    /// <summary>Replica verification: each key's copies compared across the servers of its core.</summary>
+    public ReplicaVerifier Replicas { get; }
+
+    /// <summary>The matching records grouped by md5, and one sample fetched per group.</summary>
+    public Md5Sampler Md5Groups { get; }
+
+    /// <summary>The fleet's compression dictionaries: listed, trained and published.</summary>
+    public DictionaryKeeper Dictionaries { get; }
+
+    /// <summary>The audit trail (appended after each answer, read back) and the cost channel.</summary>
+    public AuditRecorder Audit { get; }
 
     /// <summary>The cores in scope.</summary>
     public IReadOnlyList<Core> Cores { get; }
@@ -56,6 +74,7 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>Every server of the cores in scope.</summary>
     public IReadOnlyList<ServerAddress> Servers { get; }
 
+    /// <summary>How records are read (workers, batch sizes, timeouts, progress counters).</summary>
     public ExtractOptions Options { get; }
 
     internal RedisConnections Connections => _connections;
@@ -177,12 +196,13 @@ public sealed class FleetQuery : IAsyncDisposable
     /// each as its mode says. Finding nothing is not an error here: the summary says how many keys.
     /// </summary>
     public Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
-        RunAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
+        RunOnTargetsAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
 
-    private async Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken)
+    /// <summary>Runs a selection over the given targets (each server as the plan says), not the query's own plan.</summary>
+    internal async Task<ExtractSummary> RunOnTargetsAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _dictionaries);
+        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _loadedDictionaries);
         return await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
     }
 
@@ -256,304 +276,9 @@ public sealed class FleetQuery : IAsyncDisposable
         return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
-    /// <summary>
-    /// Two phases: the headers of the matching records grouped by md5 (largest group first), then one
-    /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched instead.
-    /// </summary>
-    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleEachAsync"/> stream them.</remarks>
-    public async Task<Md5Grouping> GroupByMd5Async(string objectPattern, CancellationToken cancellationToken = default)
-    {
-        var grouping = await GroupAsync(objectPattern, cancellationToken);
-        var fetches = new List<ExtractSummary>();
-        var sampled = new List<Md5Group>(grouping.Groups.Count);
-        await SampleEachAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
-        return grouping with { Groups = sampled, Fetches = fetches };
-    }
-
-    /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample yet.</summary>
-    public async Task<Md5Grouping> GroupAsync(string objectPattern, CancellationToken cancellationToken = default)
-    {
-        var headers = await ReadMetadataAsync(objectPattern, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-        return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []);
-    }
-
-    /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the fleet.</summary>
-    private const long SampleBatchBytes = 64L << 20;
-
-    /// <summary>Members tried per group before its sample is given up (all re-pushed, or expired).</summary>
-    private const int SampleTries = 8;
-
-    /// <summary>
-    /// Phase 2: each group with its sample, handed to <paramref name="use"/> in the order given,
-    /// fetched a batch of groups at a time (each batch's fetch summary is added to
-    /// <paramref name="fetches"/>). A fetched record whose md5 is no longer its group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched, up to 8; a group
-    /// left without a sample is handed over with <c>Sample</c> null. Nothing here keeps a sample
-    /// once <paramref name="use"/> returns (an async iterator would keep its last item as Current
-    /// while the next batch is fetched).
-    /// </summary>
-    public async Task SampleEachAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(use);
-        foreach (var batch in Batches(groups))
-        {
-            var sampled = await SampleBatchAsync(batch, fetches, cancellationToken);
-            for (var i = 0; i < sampled.Length; i++)
-            {
-                use(sampled[i]);
-                sampled[i] = null!;
-            }
-            ReleaseBatch(batch.Sum(g => g.Length));
-        }
-    }
-
-    /// <summary>The groups cut into runs of at most <see cref="SampleBatchBytes"/> (a larger group alone).</summary>
-    private static IEnumerable<List<Md5Group>> Batches(IReadOnlyList<Md5Group> groups)
-    {
-        var batch = new List<Md5Group>();
-        long bytes = 0;
-        foreach (var group in groups)
-        {
-            if (batch.Count > 0 && bytes + group.Length > SampleBatchBytes)
-            {
-                yield return batch;
-                batch = [];
-                bytes = 0;
-            }
-            batch.Add(group);
-            bytes += group.Length;
-        }
-        yield return batch;
-    }
-
-    /// <summary>
-    /// A batch's samples (and its decoders' buffers) are garbage once used; when they were large,
-    /// they are collected now. Left to itself the GC, seeing free memory, let 28 samples of 120 MB
-    /// each pile up to 2 GB, where a query may take 300 MB.
-    /// </summary>
-    private static void ReleaseBatch(long bytes)
-    {
-        if (bytes >= SampleBatchBytes / 2)
-        {
-            GC.Collect();
-        }
-    }
-
-    private async Task<Md5Group[]> SampleBatchAsync(IReadOnlyList<Md5Group> batch, ICollection<ExtractSummary> fetches, CancellationToken cancellationToken)
-    {
-        var groups = batch.ToArray();
-        var next = new int[groups.Length];
-        for (var tries = 1; ; tries = Math.Min(tries * 2, SampleTries))
-        {
-            var wanted = Enumerable.Range(0, groups.Length)
-                .Where(i => groups[i].Sample is null && next[i] < Math.Min(groups[i].Count, SampleTries))
-                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(Math.Min(tries, SampleTries - next[i])).Select(m => (Group: i, Key: m.KeyBytes)))
-                .ToList();
-            if (wanted.Count == 0)
-            {
-                return groups;
-            }
-            var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
-            // The decoders' buffers are garbage now: gone before the caller diffs the samples.
-            ReleaseBatch(batch.Sum(g => g.Length));
-            fetches.Add(fetched.Summary);
-            cancellationToken.ThrowIfCancellationRequested();
-            var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
-            foreach (var (group, key) in wanted)
-            {
-                next[group]++;
-                var g = groups[group];
-                if (g.Sample is null && byKey.TryGetValue(key, out var record) && record.Header.Md5 == g.Md5 && record.Header.RawLength == g.Length)
-                {
-                    groups[group] = g with { Sample = record };
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Replica drift: for each core in scope (in order of its id), the records matching
-    /// <paramref name="objectPattern"/> are read from every server of the core on its own (headers
-    /// only, each server's own key catalog or SCAN), and each key's copies are compared by md5. A key
-    /// some servers lack is a <see cref="ReplicaProblem.Missing"/> row; copies whose md5s differ, or
-    /// a copy whose header is corrupt, a <see cref="ReplicaProblem.Different"/> row. A core with one
-    /// server, or a Redis Cluster, is yielded as skipped. Cores are read one after the other, so
-    /// memory holds one core's keys × servers.
-    /// </summary>
-    /// <remarks>
-    /// Every server to compare is connected before anything is read: one that does not answer is an
-    /// error unless the targeting allows partial answers, which leaves it out (with the others of its
-    /// core still compared, if two remain). A server lost during its read is treated the same way.
-    /// Ends with an error when no core could be compared, or when no key matched on any compared one.
-    /// </remarks>
-    public async IAsyncEnumerable<CoreVerification> VerifyReplicasAsync(string objectPattern, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var cores = Cores.OrderBy(c => c.Id, StringComparer.Ordinal).ToArray();
-        var failed = await ConnectReplicasAsync(cores.Where(Comparable).SelectMany(c => c.Servers.Select(s => (c, s))), cancellationToken);
-        var selection = Select(objectPattern, RecordReadMode.Header);
-        var skipped = new List<string>();
-        var compared = 0;
-        long keys = 0;
-        foreach (var core in cores)
-        {
-            var verification = await VerifyCoreAsync(core, selection, failed, cancellationToken);
-            if (verification.Skipped is { } why)
-            {
-                skipped.Add($"{core.Id}: {why}");
-            }
-            else
-            {
-                compared++;
-                keys += verification.Keys;
-            }
-            yield return verification;
-        }
-        if (compared == 0)
-        {
-            throw Errors.NothingToVerify(skipped);
-        }
-        if (keys == 0)
-        {
-            var asked = cores.Where(Comparable).SelectMany(c => c.Servers).Select(s => s.ToString());
-            throw selection.Hosts is null ? Errors.NothingMatched(objectPattern, asked) : Errors.NothingMatchedAmongHosts(objectPattern, selection.Hosts.Description, asked);
-        }
-    }
-
-    /// <summary>A core whose servers are replicas to compare: two or more, and not one cluster.</summary>
-    private static bool Comparable(Core core) => !core.IsCluster && core.Servers.Count > 1;
-
-    /// <summary>Connects to every server at once; returns those that did not answer, with the reason. Throws for them unless partial answers are allowed.</summary>
-    private async Task<Dictionary<ServerAddress, string>> ConnectReplicasAsync(IEnumerable<(Core Core, ServerAddress Server)> servers, CancellationToken cancellationToken)
-    {
-        var attempts = servers.Select(async x =>
-        {
-            try
-            {
-                await _connections.QueryServerAsync(x.Server, cancellationToken);
-                return (x.Core, x.Server, Failure: (SysopsFastException?)null);
-            }
-            catch (SysopsFastException e)
-            {
-                return (x.Core, x.Server, Failure: e);
-            }
-        }).ToArray();
-        var failed = (await Task.WhenAll(attempts)).Where(a => a.Failure is not null).ToArray();
-        if (failed.Length > 0 && !Targeting.AllowPartial)
-        {
-            throw Errors.ReplicasUnavailable(failed.Select(f => $"{f.Core.Id} ({f.Server}: {Errors.Brief(f.Failure!)})"), failed[0].Failure);
-        }
-        return failed.ToDictionary(f => f.Server, f => Errors.Brief(f.Failure!));
-    }
-
-    private async Task<CoreVerification> VerifyCoreAsync(Core core, RecordSelection selection, Dictionary<ServerAddress, string> failed, CancellationToken cancellationToken)
-    {
-        if (core.IsCluster)
-        {
-            return CoreVerification.Skip(core, "it is a Redis Cluster, whose primaries hold different keys (its own replication keeps their replicas)", []);
-        }
-        if (core.Servers.Count < 2)
-        {
-            return CoreVerification.Skip(core, "it has one server, nothing to compare", []);
-        }
-        var leftOut = core.Servers.Where(failed.ContainsKey).Select(s => $"{s}: {failed[s]}").ToList();
-        var servers = core.Servers.Where(s => !failed.ContainsKey(s)).ToArray();
-        if (servers.Length < 2)
-        {
-            return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut);
-        }
-        var names = servers.Select(s => s.ToString()).ToArray();
-        var table = new ReplicaKeyTable(servers.Length);
-        // Each server on its own: no failover to a twin, no claims; a failure is seen in its summary.
-        var summaries = await Task.WhenAll(servers.Select((server, i) =>
-            RunAsync(selection, table.Collector(i), [new CoreTarget(core with { Servers = [server] }, [server])], allowPartial: true, cancellationToken)));
-        cancellationToken.ThrowIfCancellationRequested();
-        var lost = Enumerable.Range(0, servers.Length).Where(i => summaries[i].CoresMissing.Count > 0).ToArray();
-        if (lost.Length > 0 && !Targeting.AllowPartial)
-        {
-            throw Errors.ReplicasUnavailable(lost.SelectMany(i => summaries[i].CoresMissing));
-        }
-        // Each entry is "core (server: reason)", the core being this one narrowed to the server.
-        leftOut.AddRange(lost.SelectMany(i => summaries[i].CoresMissing).Select(m => m.StartsWith(core.Id + " (", StringComparison.Ordinal) && m.EndsWith(')') ? m[(core.Id.Length + 2)..^1] : m));
-        var kept = Enumerable.Range(0, servers.Length).Except(lost).ToArray();
-        // The servers were read at once: the core took as long as the slowest, not their sum.
-        var combined = ExtractSummary.Combine(summaries) with { Elapsed = summaries.Max(x => x.Elapsed) };
-        if (kept.Length < 2)
-        {
-            return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut) with { Summary = Reported(combined, core, [], leftOut) };
-        }
-        var rows = table.Compare(core.Id, names, kept, out var keys);
-        var comparedNames = kept.Select(i => names[i]).ToArray();
-        return new CoreVerification(core, comparedNames, keys, rows, Reported(combined, core, comparedNames, leftOut)) { LeftOut = leftOut };
-    }
-
-    /// <summary>
-    /// The servers' read summaries as one core's: corrupt copies are rows (not errors); the core
-    /// answered from the servers compared, and one compared without a server left out is a partial
-    /// answer (a core none of whose servers could be compared is missing).
-    /// </summary>
-    private static ExtractSummary Reported(ExtractSummary combined, Core core, IReadOnlyList<string> compared, IReadOnlyList<string> leftOut) => combined with
-    {
-        Corrupt = [],
-        CoresAnswered = compared.Count > 0 ? [$"{core.Id}: {string.Join(", ", compared)}"] : [],
-        CoresMissing = compared.Count == 0 ? CoreVerification.Missing(core, leftOut) : [],
-        Warnings = compared.Count > 0 && leftOut.Count > 0
-            ? [.. combined.Warnings, $"PARTIAL ANSWER: core {core.Id} compared without {(leftOut.Count == 1 ? "a server" : "servers")} ({string.Join("; ", leftOut)})"]
-            : combined.Warnings,
-    };
-
-    /// <summary>
-    /// `dict train`: for each core in scope (in order of its id), a compression dictionary trained per
-    /// object matching <paramref name="objectPattern"/> from the records of up to
-    /// <see cref="Fleet.DictionaryTrainer.SamplesPerObject"/> of its hosts, published on every server
-    /// of the core when it saves enough over the current one (docs/FORMAT.md). One row per object, as
-    /// each is done; what was read is added to <paramref name="reads"/>.
-    /// </summary>
-    public async IAsyncEnumerable<Fleet.DictionaryTrainingRow> TrainDictionariesAsync(string objectPattern, ICollection<ExtractSummary> reads, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(reads);
-        var rows = 0;
-        foreach (var core in Cores.OrderBy(c => c.Id, StringComparer.Ordinal))
-        {
-            await foreach (var row in new Fleet.CoreDictionaryTrainer(this, core).RunAsync(objectPattern, reads, cancellationToken))
-            {
-                rows++;
-                yield return row;
-            }
-        }
-        if (rows == 0 && reads.All(r => r.CoresMissing.Count == 0 && !r.Partial))
-        {
-            throw Errors.NothingMatched(objectPattern, Servers.Select(s => s.ToString()));
-        }
-    }
-
     /// <summary>Runs a selection over one core only (its servers as any query picks them).</summary>
     internal Task<ExtractSummary> RunOnCoreAsync(Core core, RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
-        RunAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
-
-    /// <summary>
-    /// `dict list`: the dictionaries of every server of the cores in scope (a cluster: its first
-    /// seed), each object's current one first, then those still listed for readers; a server that
-    /// cannot be read is a row with its error.
-    /// </summary>
-    public async Task<IReadOnlyList<DictionaryEntry>> ListDictionariesAsync(CancellationToken cancellationToken = default)
-    {
-        var servers = Cores.OrderBy(c => c.Id, StringComparer.Ordinal).SelectMany(c => (c.IsCluster ? c.Servers.Take(1) : c.Servers).Select(s => (Core: c, Server: s)));
-        var perServer = await Task.WhenAll(servers.Select(async x =>
-        {
-            try
-            {
-                var db = await _connections.DatabaseAsync(x.Server, cancellationToken);
-                return await DictionaryStore.DescribeAsync(db, x.Core.Id, x.Server.ToString());
-            }
-            catch (Exception e) when (Errors.IsServerFailure(e))
-            {
-                return [new DictionaryEntry(x.Core.Id, x.Server.ToString(), null, 0) { Error = Errors.Brief(e) }];
-            }
-        }));
-        return [.. perServer.SelectMany(e => e)];
-    }
+        RunOnTargetsAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
 
     /// <summary>INFO of every server of the cores in scope (each primary of a cluster); one that cannot be reached is reported, not thrown.</summary>
     public async Task<IReadOnlyList<ServerInfo>> InfoAsync(CancellationToken cancellationToken = default)
@@ -575,73 +300,9 @@ public sealed class FleetQuery : IAsyncDisposable
         return answers.SelectMany(a => a).ToArray();
     }
 
-    /// <summary>
-    /// Publishes <paramref name="message"/> on <paramref name="channel"/> of every server asked, as the
-    /// original did with each query's cost; a server that refuses is skipped (the answer is already given).
-    /// </summary>
-    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>); others are not contacted.</param>
-    public Task PublishAsync(string channel, string message, IEnumerable<string> servers, CancellationToken cancellationToken = default) =>
-        // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
-        AfterAnswerAsync(servers, (db, _) => db.PublishAsync(channel, message), cancellationToken);
-
-    /// <summary>
-    /// Runs <paramref name="action"/> on each of <paramref name="servers"/> (those that answered) at
-    /// once, each bounded by a short wait: the answer is already printed and must not wait on this.
-    /// </summary>
-    /// <returns>"server: why" for each server where it failed.</returns>
-    private async Task<IReadOnlyList<string>> AfterAnswerAsync(IEnumerable<string> servers, Func<IQueryServer, ServerAddress, Task> action, CancellationToken cancellationToken)
-    {
-        var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
-        var failures = await Task.WhenAll(asked.Select(async server =>
-        {
-            try
-            {
-                var db = await _connections.QueryServerAsync(server, cancellationToken);
-                await action(db, server).WaitAsync(PublishTimeout, cancellationToken);
-                return null;
-            }
-            catch (Exception e) when (Errors.IsServerFailure(e) || e is OperationCanceledException or TimeoutException)
-            {
-                return $"{server}: {Errors.Brief(e)}";
-            }
-        }));
-        return [.. failures.OfType<string>()];
-    }
-
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Appends <paramref name="entry"/> on each server touched to the audit stream of the user it was
-    /// reached as (the only one that user may append to). The answer is already given, so a server
-    /// that refuses does not fail the query.
-    /// </summary>
-    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>).</param>
-    /// <returns>"server: why" for each server that did not record it.</returns>
-    public Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var fields = entry.Fields();
-        return AfterAnswerAsync(servers, (db, server) => db.AppendToStreamAsync(AuditTrail.StreamOf(server.User ?? "default"), fields, AuditTrail.MaxLength), cancellationToken);
-    }
-
-    /// <summary>
-    /// Every audit entry since <paramref name="since"/> of every user on the servers in scope, in the
-    /// order the servers added them (stream ids), read and merged a page per stream at a time.
-    /// </summary>
-    public async IAsyncEnumerable<AuditEntry> ReadAuditAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var after = Math.Max(0, since.ToUnixTimeMilliseconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "-18446744073709551615";
-        var perServer = await Task.WhenAll(Servers.Select(async server =>
-            await AuditStreamMerge.CursorsAsync(await _connections.QueryServerAsync(server, cancellationToken), server.ToString(), after, cancellationToken)));
-        await foreach (var entry in AuditStreamMerge.MergeAsync([.. perServer.SelectMany(c => c)], cancellationToken))
-        {
-            yield return entry;
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
-        _dictionaries.Dispose();
+        _loadedDictionaries.Dispose();
         return _connections.DisposeAsync();
     }
 }

@@ -46,14 +46,14 @@ internal static class CompareCommand
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             IComparePrinter printer = parse.GetValue(output.Json) ? new JsonComparePrinter(stdout) : new TextComparePrinter(stdout);
-            var grouping = await fleet.GroupAsync(parse.GetValue(pattern)!, ct);
+            var grouping = await fleet.Md5Groups.GroupAsync(parse.GetValue(pattern)!, ct);
             var fetches = new List<ExtractSummary>();
             var unread = new List<Md5Group>();
             FetchedRecord? majority = null;
             var index = 0;
             var search = new DiffSearch(parse.GetValue(minimal), ct);
             // Samples arrive a batch of groups at a time; only the majority's is kept.
-            await fleet.SampleEachAsync(grouping.Groups, fetches, group =>
+            await fleet.Md5Groups.SampleEachAsync(grouping.Groups, fetches, group =>
             {
                 majority = index == 0 ? group.Sample : majority;
                 if (group.Sample is null)
@@ -94,13 +94,13 @@ internal static class CompareCommand
         }
         else
         {
-            var grouping = await fleet.GroupAsync(pattern, cancellationToken);
+            var grouping = await fleet.Md5Groups.GroupAsync(pattern, cancellationToken);
             summaries.Add(listing = grouping.Headers);
             // One diff per distinct contents (the reference's own needs none), relabelled per key.
             var others = grouping.Groups.Where(g => g.Md5 != mine.Header.Md5 || g.Length != mine.Header.RawLength).ToArray();
             var diffs = new Dictionary<(UInt128, long), (byte[]? Diff, string Sample)>();
             var budget = new DiffBudget();
-            await fleet.SampleEachAsync(others, summaries, group =>
+            await fleet.Md5Groups.SampleEachAsync(others, summaries, group =>
             {
                 if (group.Sample is null)
                 {
