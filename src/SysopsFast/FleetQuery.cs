@@ -10,15 +10,37 @@ namespace SysopsFast;
 /// The library's entry point: the same calls the CLI makes. Create one per process (it owns the
 /// connections) and run any number of queries on it.
 /// </summary>
+/// <remarks>
+/// <para>Cancellation: every call that takes a <see cref="CancellationToken"/> throws
+/// <see cref="OperationCanceledException"/> when it is cancelled, whatever it had read by then
+/// (an answer cut short never returns as if complete).</para>
+/// <para>Audit: every call that answers from the fleet's records appends one entry to the audit
+/// stream of the Redis user on each server it read (<see cref="AuditPolicy"/>; on unless the
+/// program sets <see cref="AuditPolicy.Off"/>).</para>
+/// </remarks>
 public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections;
+
+    /// <summary>Whether disposing this query closes the connections (a narrowed query shares its parent's).</summary>
+    private readonly bool _ownsConnections = true;
 
     /// <summary>
     /// Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs
     /// several). Never pruned: a long-lived FleetQuery holds every dictionary it has met (≤ 64 KiB each).
     /// </summary>
-    private readonly Format.CompressionDictionaries _loadedDictionaries = new();
+    private readonly Format.CompressionDictionaries _loadedDictionaries;
+
+    /// <summary>The hosts a join narrowed this query to (<see cref="NarrowToHostsAsync"/>); null: the targeting's.</summary>
+    private readonly HostFilter? _joined;
+
+    /// <summary>Whether this query is the answer of a join (then finding no key is an answer, not a typo).</summary>
+    private readonly bool _isJoin;
+
+    /// <summary>What the join that made this query read: audited with its first answer.</summary>
+    private IReadOnlyList<ExtractSummary> _joinReads = [];
+
+    private FleetQuery? _unaudited;
 
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
@@ -41,11 +63,45 @@ public sealed class FleetQuery : IAsyncDisposable
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
         _connections = new RedisConnections(Options.CommandTimeout);
+        _loadedDictionaries = new();
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
         Audit = new AuditRecorder(this);
     }
+
+    /// <summary>A query narrowed from <paramref name="parent"/>: its connections and dictionaries, its targeting, hosts of its own.</summary>
+    private FleetQuery(FleetQuery parent, HostFilter? joined, IReadOnlyList<ExtractSummary> joinReads, AuditPolicy audit)
+    {
+        Topology = parent.Topology;
+        Targeting = parent.Targeting;
+        Cores = parent.Cores;
+        Servers = parent.Servers;
+        Options = parent.Options;
+        _connections = parent._connections;
+        _loadedDictionaries = parent._loadedDictionaries;
+        _ownsConnections = false;
+        _joined = joined;
+        _isJoin = parent._isJoin || joinReads.Count > 0;
+        _joinReads = joinReads;
+        AuditPolicy = audit;
+        Replicas = new ReplicaVerifier(this);
+        Md5Groups = new Md5Sampler(this);
+        Dictionaries = new DictionaryKeeper(this);
+        Audit = new AuditRecorder(this);
+    }
+
+    /// <summary>
+    /// Whether and how answers are recorded in the audit trail: <see cref="AuditPolicy.On"/> unless
+    /// the program says otherwise (<c>new FleetQuery(servers) { AuditPolicy = AuditPolicy.Off }</c>).
+    /// </summary>
+    public AuditPolicy AuditPolicy { get; init; } = AuditPolicy.On;
+
+    /// <summary>The same query with auditing off: for the library's own reads inside a call that is audited once.</summary>
+    internal FleetQuery Unaudited => _unaudited ??= AuditPolicy.Enabled ? new FleetQuery(this, _joined, [], AuditPolicy.Off) : this;
+
+    /// <summary>The join's reads not yet audited (empty after the first answer).</summary>
+    internal IReadOnlyList<ExtractSummary> TakeJoinReads() => Interlocked.Exchange(ref _joinReads, []);
 
     /// <summary>The fleet's cores and their servers, as given.</summary>
     public FleetTopology Topology { get; }
@@ -83,6 +139,13 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var result = await GrepUnauditedAsync(request, sinks, cancellationToken);
+        await Audit.RecordAsync("grep", request.ObjectPattern, request.Pattern, [result.Summary], cancellationToken);
+        return result;
+    }
+
+    private async Task<GrepResult> GrepUnauditedAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken)
+    {
         var matcher = request.CreateMatcher();
         sinks = request.OnlyMatching ? new OnlyMatchingSinkFactory(sinks, matcher) : sinks;
         var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
@@ -123,6 +186,7 @@ public sealed class FleetQuery : IAsyncDisposable
         // Only contents are read: records with the same md5 may be fetched once (each key is still counted).
         var summary = await RunAsync(request.ObjectPattern, collector, Options.DeduplicateIdenticalContents, cancellationToken);
         var rows = request.OnlyDrift ? collector.Rows.Where(r => r.Drifts).ToList() : collector.Rows;
+        await Audit.RecordAsync("kv", request.ObjectPattern, request.KeyGlob ?? "", [summary], cancellationToken);
         return new(rows, summary);
     }
 
@@ -144,8 +208,6 @@ public sealed class FleetQuery : IAsyncDisposable
             try
             {
                 await GrepAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token);
-                // Cancelled by the caller, the query returns what it read: that is not the whole answer.
-                cancellationToken.ThrowIfCancellationRequested();
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -173,16 +235,20 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
     /// Each record comes with its own header (dump needs each host's mode and mtime), so nothing is
     /// deduplicated; its contents are handed on whole, so they are checked against its md5.
-    public Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
-        RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
+    public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    {
+        var summary = await RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
+        await Audit.RecordAsync("run", objectPattern, "", [summary], cancellationToken);
+        return summary;
+    }
 
     private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken, bool checkMd5 = false)
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate, CheckMd5 = checkMd5 };
-        var summary = await RunAsync(selection, processors, cancellationToken);
+        var summary = await ReadAsync(selection, processors, cancellationToken);
         // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
         // core missing (allowed partial) the keys may be there: its warning says so.
-        if (summary.KeysDiscovered == 0 && !summary.Partial && summary.CoresMissing.Count == 0 && _joined is null)
+        if (summary.KeysDiscovered == 0 && summary.CoresMissing.Count == 0 && !_isJoin)
         {
             throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)
@@ -195,7 +261,16 @@ public sealed class FleetQuery : IAsyncDisposable
     /// Runs any processor over the records <paramref name="selection"/> names, reading as much of
     /// each as its mode says. Finding nothing is not an error here: the summary says how many keys.
     /// </summary>
-    public Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
+    public async Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var summary = await ReadAsync(selection, processors, cancellationToken);
+        await Audit.RecordAsync("run", selection.KeyGlob, "", [summary], cancellationToken);
+        return summary;
+    }
+
+    /// <summary>A selection read with the query's own plan; not audited (the caller's answer is).</summary>
+    internal Task<ExtractSummary> ReadAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
         RunOnTargetsAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
 
     /// <summary>Runs a selection over the given targets (each server as the plan says), not the query's own plan.</summary>
@@ -203,7 +278,10 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _loadedDictionaries);
-        return await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        // The pipeline returns what it read when cancelled; the API's one contract is to throw.
+        cancellationToken.ThrowIfCancellationRequested();
+        return summary;
     }
 
     /// <summary>The selection of an object pattern under this query's targeting (host restrictions, --scan).</summary>
@@ -215,19 +293,22 @@ public sealed class FleetQuery : IAsyncDisposable
         Scan = Targeting.Scan,
     };
 
-    /// <summary>The targeting's hosts narrowed by <see cref="RestrictToHostsAsync"/>; null until then.</summary>
-    private HostFilter? _joined;
-
     /// <summary>
     /// Joins by host: computes, for each condition, the hosts whose object matches (one pass over
-    /// that object, through the same pipeline and matchers as grep), and from then on every query of
-    /// this FleetQuery covers only the hosts that satisfy all of them. A host that does not hold the
-    /// condition's object does not satisfy "having" and does satisfy "lacking".
+    /// that object, through the same pipeline and matchers as grep), and returns a new query
+    /// (<see cref="HostJoin.Query"/>) that covers only the hosts in this one's scope that satisfy
+    /// all of them; this query keeps its meaning. A host that does not hold the condition's object
+    /// does not satisfy "having" and does satisfy "lacking".
     /// </summary>
-    public async Task<HostJoin> RestrictToHostsAsync(IReadOnlyList<HostCondition> conditions, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The narrowed query shares this one's connections: this one owns them. Disposing the narrowed
+    /// query closes nothing; use it only while this one is not disposed. The join's reads are
+    /// audited with the narrowed query's first answer (one entry for the join and the answer).
+    /// </remarks>
+    public async Task<HostJoin> NarrowToHostsAsync(IReadOnlyList<HostCondition> conditions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conditions);
-        var filter = Targeting.Hosts?.Clone() ?? new HostFilter();
+        var filter = _joined?.Clone() ?? Targeting.Hosts?.Clone() ?? new HostFilter();
         var results = new List<(HostCondition, int)>();
         var summaries = new List<ExtractSummary>();
         foreach (var condition in conditions)
@@ -235,20 +316,20 @@ public sealed class FleetQuery : IAsyncDisposable
             var collector = new MatchingHostCollector(MatcherFactory.Create(condition.Text, condition.Regex, condition.IgnoreCase));
             // Only the hosts already in scope are read; identical contents are read once.
             var selection = Select(condition.ObjectPattern, RecordReadMode.Contents) with { Deduplicate = Options.DeduplicateIdenticalContents };
-            summaries.Add(await RunAsync(selection, collector, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            summaries.Add(await ReadAsync(selection, collector, cancellationToken));
             _ = condition.Having ? filter.RequireOneOf(collector.Hosts) : filter.Exclude(collector.Hosts);
             results.Add((condition, collector.Hosts.Count));
         }
-        _joined = filter.IsEmpty ? null : filter;
-        return new HostJoin(results, summaries);
+        var narrowed = conditions.Count == 0 ? _joined : filter.IsEmpty ? null : filter;
+        return new HostJoin(results, summaries, new FleetQuery(this, narrowed, [.. TakeJoinReads(), .. summaries], AuditPolicy));
     }
 
     /// <summary>The keys matching <paramref name="objectPattern"/>, sorted (ordinal); no value is read.</summary>
     public async Task<QueryListing<string>> SearchAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
         var keys = RecordCollectors.Keys();
-        var summary = await RunAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
+        var summary = await ReadAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
+        await Audit.RecordAsync("search", objectPattern, "", [summary], cancellationToken);
         return new(keys.Items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -256,7 +337,8 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<QueryListing<RecordMetadata>> ReadMetadataAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
         var headers = RecordCollectors.Metadata();
-        var summary = await RunAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
+        var summary = await ReadAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
+        await Audit.RecordAsync("list-files", objectPattern, "", [summary], cancellationToken);
         return new(headers.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -272,7 +354,8 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var records = RecordCollectors.Records();
         var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
-        var summary = await RunAsync(selection, records, cancellationToken);
+        var summary = await ReadAsync(selection, records, cancellationToken);
+        await Audit.RecordAsync("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary], cancellationToken);
         return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -300,8 +383,13 @@ public sealed class FleetQuery : IAsyncDisposable
         return answers.SelectMany(a => a).ToArray();
     }
 
+    /// <summary>Closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>), whose they are.</summary>
     public ValueTask DisposeAsync()
     {
+        if (!_ownsConnections)
+        {
+            return ValueTask.CompletedTask;
+        }
         _loadedDictionaries.Dispose();
         return _connections.DisposeAsync();
     }

@@ -222,8 +222,8 @@ internal static class GrepHandler
             _ => new SelectionLimits { MaxCount = Math.Min(1, args.Limits.MaxCount) },
         };
         var request = new GrepRequest(args.ObjectPattern, args.Pattern) { Regex = args.Regex, IgnoreCase = args.IgnoreCase, Invert = args.Invert, MaxAge = args.MaxAge, WholeLine = args.WholeLine, WholeWord = args.WholeWord, OnlyMatching = args.OnlyMatching && args.PerRecord is null, Limits = args.Uniq ? args.Limits with { Before = 0, After = 0 } : limits };
-        await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress });
-        var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
+        await using var all = QueryOutput.OpenFleet(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress }, stderr);
+        var (fleet, joined) = await HostJoinOptions.ApplyAsync(all, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)
         {
@@ -275,7 +275,6 @@ internal static class GrepHandler
         {
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: {result.Omitted} object(s) too large to store were not searched: first {string.Join(", ", result.OmittedKeys)}"));
         }
-        await QueryOutput.AuditAsync(fleet, args.ObjectPattern, args.Pattern, [.. joined, result.Summary], stderr);
         // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
     }

@@ -21,22 +21,29 @@ public sealed class Md5Sampler
     /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleEachAsync"/> stream them.</remarks>
     public async Task<Md5Grouping> GroupAndSampleAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var grouping = await GroupAsync(objectPattern, cancellationToken);
+        var grouping = await GroupUnauditedAsync(objectPattern, cancellationToken);
         var fetches = new List<ExtractSummary>();
         var sampled = new List<Md5Group>(grouping.Groups.Count);
-        await SampleEachAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
+        await SampleEachUnauditedAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
+        await _fleet.Audit.RecordAsync("md5-groups", objectPattern, "", [grouping.Headers, .. fetches], cancellationToken);
         return grouping with { Groups = sampled, Fetches = fetches };
     }
 
     /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample yet.</summary>
     public async Task<Md5Grouping> GroupAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var headers = await _fleet.ReadMetadataAsync(objectPattern, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
+        var grouping = await GroupUnauditedAsync(objectPattern, cancellationToken);
+        await _fleet.Audit.RecordAsync("md5-groups", objectPattern, "", [grouping.Headers], cancellationToken);
+        return grouping;
+    }
+
+    internal async Task<Md5Grouping> GroupUnauditedAsync(string objectPattern, CancellationToken cancellationToken)
+    {
+        var headers = await _fleet.Unaudited.ReadMetadataAsync(objectPattern, cancellationToken);
         return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []);
     }
 
-    /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the _fleet.</summary>
+    /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the fleet.</summary>
     private const long SampleBatchBytes = 64L << 20;
 
     /// <summary>Members tried per group before its sample is given up (all re-pushed, or expired).</summary>
@@ -52,6 +59,18 @@ public sealed class Md5Sampler
     /// while the next batch is fetched).
     /// </summary>
     public async Task SampleEachAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        var these = new List<ExtractSummary>();
+        await SampleEachUnauditedAsync(groups, these, use, cancellationToken);
+        foreach (var fetch in these)
+        {
+            fetches.Add(fetch);
+        }
+        await _fleet.Audit.RecordAsync("md5-samples", "", "", these, cancellationToken);
+    }
+
+    internal async Task SampleEachUnauditedAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(use);
         foreach (var batch in Batches(groups))
@@ -112,7 +131,7 @@ public sealed class Md5Sampler
             {
                 return groups;
             }
-            var fetched = await _fleet.FetchAsync(wanted.Select(w => w.Key), cancellationToken);
+            var fetched = await _fleet.Unaudited.FetchAsync(wanted.Select(w => w.Key), cancellationToken);
             // The decoders' buffers are garbage now: gone before the caller diffs the samples.
             ReleaseBatch(batch.Sum(g => g.Length));
             fetches.Add(fetched.Summary);

@@ -35,11 +35,13 @@ public sealed class ReplicaVerifier
         var failed = await ConnectReplicasAsync(cores.Where(Comparable).SelectMany(c => c.Servers.Select(s => (c, s))), cancellationToken);
         var selection = _fleet.Select(objectPattern, RecordReadMode.Header);
         var skipped = new List<string>();
+        var summaries = new List<ExtractSummary>();
         var compared = 0;
         long keys = 0;
         foreach (var core in cores)
         {
             var verification = await VerifyCoreAsync(core, selection, failed, cancellationToken);
+            summaries.Add(verification.Summary);
             if (verification.Skipped is { } why)
             {
                 skipped.Add($"{core.Id}: {why}");
@@ -60,6 +62,7 @@ public sealed class ReplicaVerifier
             var asked = cores.Where(Comparable).SelectMany(c => c.Servers).Select(s => s.ToString());
             throw selection.Hosts is null ? Errors.NothingMatched(objectPattern, asked) : Errors.NothingMatchedAmongHosts(objectPattern, selection.Hosts.Description, asked);
         }
+        await _fleet.Audit.RecordAsync("verify", objectPattern, "", summaries, cancellationToken);
     }
 
     /// <summary>A core whose servers are replicas to compare: two or more, and not one cluster.</summary>
