@@ -68,6 +68,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
         Audit = new AuditRecorder(this);
+        Comparison = new FleetComparison(this);
     }
 
     /// <summary>A query narrowed from <paramref name="parent"/>: its connections and dictionaries, its targeting, hosts of its own.</summary>
@@ -89,6 +90,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
         Audit = new AuditRecorder(this);
+        Comparison = new FleetComparison(this);
     }
 
     /// <summary>
@@ -120,6 +122,9 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>The audit trail (appended after each answer, read back) and the cost channel.</summary>
     public AuditRecorder Audit { get; }
+
+    /// <summary><c>compare</c> and <c>compare-all</c>: one object against the others, or md5 groups against the majority.</summary>
+    public FleetComparison Comparison { get; }
 
     /// <summary>The cores in scope.</summary>
     public IReadOnlyList<Core> Cores { get; }

@@ -31,14 +31,14 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>The entries whose text pattern carries <paramref name="tag"/>.</summary>
+    /// <summary>The entries whose text pattern or description carries <paramref name="tag"/>.</summary>
     private async Task<List<AuditEntry>> EntriesAsync(string tag)
     {
         await using var reader = new FleetQuery([ServerAddress.Parse(Url)]);
         var entries = new List<AuditEntry>();
         await foreach (var e in reader.Audit.ReadAsync(DateTimeOffset.UtcNow.AddMinutes(-5)))
         {
-            if (e.TextPattern.Contains(tag, StringComparison.Ordinal))
+            if (e.TextPattern.Contains(tag, StringComparison.Ordinal) || e.Command.Contains(tag, StringComparison.Ordinal))
             {
                 entries.Add(e);
             }
@@ -85,6 +85,25 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
         var entry = Assert.Single(await EntriesAsync(tag));
         Assert.Equal("my tool " + tag, entry.Command);
         Assert.Equal(4 + 2, entry.Keys); // the join read 4 package lists, the answer 2 motds
+    }
+
+    [Fact]
+    public async Task Compare_and_compare_all_are_library_calls_of_one_entry_each()
+    {
+        var tag = Tag();
+        var compared = new List<Output.Comparison>();
+        var groups = new List<Output.GroupComparison>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "compare " + tag } })
+        {
+            var one = await query.Comparison.CompareAsync("la0.example.org#motd", "motd", new CompareOptions(), (_, c) => compared.Add(c));
+            Assert.Equal((3, 0), (one.Compared, one.Unread.Count));
+            var all = await query.Comparison.CompareAllAsync("motd", new CompareOptions(), (g, _, _) => groups.Add(g));
+            Assert.Equal(4, all.Compared);
+        }
+        Assert.Equal(["la1.example.org#motd", "la2.example.org#motd", "la3.example.org#motd"], compared.Select(c => c.Record.Key));
+        Assert.All(compared, c => Assert.Contains("+hello from la", System.Text.Encoding.UTF8.GetString(c.Diff!), StringComparison.Ordinal));
+        Assert.Equal([true, false, false, false], groups.Select(g => g.Majority));
+        Assert.Equal(2, (await EntriesAsync(tag)).Count);
     }
 
     [Fact]
