@@ -364,6 +364,32 @@ public sealed class FleetQuery : IAsyncDisposable
         return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
+    /// <summary>
+    /// <c>search --contents</c>: the whole records matching <paramref name="objectPattern"/>, in key
+    /// order, each handed to <paramref name="use"/>: headers first (120 bytes a key), then the
+    /// records a chunk at a time, so memory holds a chunk, never the fleet's contents. One audit entry.
+    /// </summary>
+    public async Task<ContentsListing> ReadContentsAsync(string objectPattern, Action<FetchedRecord> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        var keys = await Unaudited.ReadMetadataAsync(objectPattern, cancellationToken);
+        var summaries = new List<ExtractSummary> { keys.Summary };
+        var stored = keys.Items.Where(k => !ContentsListing.IsOmitted(k)).ToArray();
+        long read = 0;
+        foreach (var chunk in ContentsListing.Chunks(stored))
+        {
+            var records = await Unaudited.FetchAsync(chunk.Select(k => k.KeyBytes), cancellationToken);
+            summaries.Add(records.Summary);
+            foreach (var record in records.Items)
+            {
+                use(record);
+            }
+            read += records.Items.Count;
+        }
+        await Audit.RecordAsync("search --contents", objectPattern, "", summaries, cancellationToken);
+        return new ContentsListing(read, [.. keys.Items.Where(ContentsListing.IsOmitted).Select(k => k.Key)], stored.Length - read, summaries);
+    }
+
     /// <summary>Runs a selection over one core only (its servers as any query picks them).</summary>
     internal Task<ExtractSummary> RunOnCoreAsync(Core core, RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
         RunOnTargetsAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);

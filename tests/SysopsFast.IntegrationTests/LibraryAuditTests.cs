@@ -107,6 +107,20 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task Reading_contents_is_one_entry_for_the_headers_and_every_chunk()
+    {
+        var tag = Tag();
+        var read = new List<string>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "contents " + tag } })
+        {
+            var listing = await query.ReadContentsAsync("motd", r => read.Add(r.Key));
+            Assert.Equal((4, 0, 0), (listing.Read, listing.Omitted.Count, listing.Expired));
+        }
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => $"la{i}.example.org#motd"), read);
+        Assert.Single(await EntriesAsync(tag));
+    }
+
+    [Fact]
     public async Task Every_call_throws_when_cancelled_grep_included()
     {
         await using var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.Off };
