@@ -141,7 +141,7 @@ internal sealed class PushStorm : IAsyncDisposable
     /// <summary>`dict train` through the library, as the timer of production runs it; the objects it gives a new dictionary are all written again in <paramref name="nextRound"/>.</summary>
     private async Task TrainAsync(FleetQuery query, int nextRound, TextWriter log, CancellationToken cancellationToken)
     {
-        await foreach (var row in query.TrainDictionariesAsync("*#*", new List<Pipeline.ExtractSummary>(), cancellationToken))
+        await foreach (var row in query.Dictionaries.TrainAsync("*#*", new List<Pipeline.ExtractSummary>(), cancellationToken))
         {
             _training.Add(row);
             await log.WriteLineAsync("push-storm: dict train: " + Output.DictionaryPrinter.Text(row));

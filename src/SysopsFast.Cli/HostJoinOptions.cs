@@ -35,14 +35,17 @@ internal sealed class HostJoinOptions
     private static IEnumerable<HostCondition> Pairs(string[]? values, bool having) =>
         (values ?? []).Chunk(2).Where(p => p.Length == 2).Select(p => new HostCondition(p[0], p[1], having));
 
-    /// <summary>Restricts <paramref name="fleet"/> to the hosts that satisfy the conditions; the summaries of the join's reads, for the report.</summary>
-    public static async Task<IReadOnlyList<Pipeline.ExtractSummary>> ApplyAsync(FleetQuery fleet, IReadOnlyList<HostCondition> conditions, bool verbose, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>
+    /// The query narrowed to the hosts that satisfy the conditions (<paramref name="fleet"/> itself
+    /// when there are none; it owns the connections either way), and the join's reads for the report.
+    /// </summary>
+    public static async Task<(FleetQuery Query, IReadOnlyList<Pipeline.ExtractSummary> Summaries)> ApplyAsync(FleetQuery fleet, IReadOnlyList<HostCondition> conditions, bool verbose, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (conditions.Count == 0)
         {
-            return [];
+            return (fleet, []);
         }
-        var join = await fleet.RestrictToHostsAsync(conditions, cancellationToken);
+        var join = await fleet.NarrowToHostsAsync(conditions, cancellationToken);
         if (verbose)
         {
             foreach (var (condition, hosts) in join.Conditions)
@@ -50,6 +53,6 @@ internal sealed class HostJoinOptions
                 await stderr.WriteLineAsync($"sysops-fast: {condition}: {hosts} host(s) matched");
             }
         }
-        return join.Summaries;
+        return (join.Query, join.Summaries);
     }
 }

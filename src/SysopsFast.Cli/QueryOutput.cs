@@ -5,8 +5,8 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Cli;
 
 /// <summary>
-/// What every query command shares: targeting, <c>--json</c> and <c>--cost</c>, and the way a query
-/// ends (cost table and publication, stderr report, exit code). Defined once.
+/// What every query command shares: targeting, <c>--json</c> and <c>--cost</c>, the query (audited by
+/// the library), and the way a query ends (cost table, stderr report, exit code). Defined once.
 /// </summary>
 internal sealed class QueryOutput
 {
@@ -45,11 +45,9 @@ internal sealed class QueryOutput
         {
             var (topology, targeting) = await Targeting.ResolveAsync(parse, Console.Error, cancellationToken);
             await using var progress = ProgressDisplay.Start();
-            await using var fleet = new FleetQuery(topology, targeting, new ExtractOptions { Progress = progress.Counters });
-            if (Joins is not null)
-            {
-                _joinSummaries = await HostJoinOptions.ApplyAsync(fleet, Joins.Parse(parse), parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
-            }
+            await using var all = OpenFleet(topology, targeting, new ExtractOptions { Progress = progress.Counters }, Console.Error);
+            var (fleet, joinSummaries) = await HostJoinOptions.ApplyAsync(all, Joins?.Parse(parse) ?? [], parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
+            _joinSummaries = joinSummaries;
             await using var stdout = CommonOptions.OpenStandardOutput();
             try
             {
@@ -60,6 +58,20 @@ internal sealed class QueryOutput
                 await stdout.FlushAsync(CancellationToken.None);
             }
         }, Console.Error, parse.GetValue(CommonOptions.Verbose));
+
+    /// <summary>
+    /// The query every command runs: audited as the library audits every caller, its entries naming
+    /// this command line (secrets removed); a server that does not record one is said on stderr.
+    /// </summary>
+    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr) =>
+        new(topology, targeting, options)
+        {
+            AuditPolicy = Query.AuditPolicy.On with
+            {
+                Description = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),
+                Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
+            },
+        };
 
     /// <summary>
     /// After the answer: the cost (when asked), then each phase's report (corrupt records, failovers,
@@ -74,45 +86,13 @@ internal sealed class QueryOutput
             costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : _joinSummaries.SelectMany(s => s.Costs)));
             await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
-        var arguments = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().Select(a => string.Join(' ', a.Tokens.Select(t => t.Value))).ToArray();
-        await AuditAsync(fleet, arguments.FirstOrDefault() ?? "", arguments.Skip(1).FirstOrDefault() ?? "", summaries, Console.Error);
         return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);
-    }
-
-    /// <summary>
-    /// Records the query in the user's audit stream of every server it read (who, what, when, cost); a
-    /// server that does not record it is named on stderr, the answer stands.
-    /// </summary>
-    public static async Task AuditAsync(FleetQuery fleet, string objectPattern, string textPattern, IReadOnlyList<ExtractSummary> summaries, TextWriter stderr)
-    {
-        var servers = summaries.SelectMany(s => s.Costs).Select(c => c.Server).Distinct(StringComparer.Ordinal).ToArray();
-        if (servers.Length == 0)
-        {
-            return;
-        }
-        var entry = new Query.AuditEntry
-        {
-            OsUser = Environment.UserName,
-            ClientHost = Environment.MachineName,
-            Command = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),
-            Scope = fleet.Targeting.Site is { } site ? $"{fleet.Targeting.Scope} {site}".ToLowerInvariant() : fleet.Targeting.Scope.ToString().ToLowerInvariant(),
-            ObjectPattern = objectPattern,
-            TextPattern = textPattern,
-            Keys = summaries.Sum(s => s.KeysDiscovered),
-            Bytes = summaries.Sum(s => s.BytesFetched),
-            Seconds = summaries.Sum(s => s.Elapsed.TotalSeconds),
-        };
-        foreach (var refusal in await fleet.AuditAsync(entry, servers))
-        {
-            await stderr.WriteLineAsync($"sysops-fast: the query was not recorded in the audit stream of {refusal}");
-        }
     }
 
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
     public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, TextWriter stderr)
     {
         await stderr.WriteAsync(CostReport.Table(costs, elapsed));
-        var message = CostReport.Json(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed, DateTimeOffset.UtcNow);
-        await fleet.PublishAsync(CostReport.Channel, message, costs.Select(c => c.Server));
+        await fleet.Audit.PublishCostAsync(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed);
     }
 }

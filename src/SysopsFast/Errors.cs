@@ -227,4 +227,8 @@ internal static class Errors
         var firstLine = message.Split('\n', 2)[0].Trim();
         return firstLine.Length > 200 ? firstLine[..200] + "…" : firstLine;
     }
+
+    /// <summary>The audit trail cannot be read from a server without streams (the embedded Garnet server).</summary>
+    public static SysopsFastException AuditUnavailable(string server, string reason) =>
+        new($"auditing is not available on {server} (the server has no streams: {reason}); queries there are not recorded, so there is no audit trail to show");
 }

@@ -10,15 +10,37 @@ namespace SysopsFast;
 /// The library's entry point: the same calls the CLI makes. Create one per process (it owns the
 /// connections) and run any number of queries on it.
 /// </summary>
+/// <remarks>
+/// <para>Cancellation: every call that takes a <see cref="CancellationToken"/> throws
+/// <see cref="OperationCanceledException"/> when it is cancelled, whatever it had read by then
+/// (an answer cut short never returns as if complete).</para>
+/// <para>Audit: every call that answers from the fleet's records appends one entry to the audit
+/// stream of the Redis user on each server it read (<see cref="AuditPolicy"/>; on unless the
+/// program sets <see cref="AuditPolicy.Off"/>).</para>
+/// </remarks>
 public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections;
+
+    /// <summary>Whether disposing this query closes the connections (a narrowed query shares its parent's).</summary>
+    private readonly bool _ownsConnections = true;
 
     /// <summary>
     /// Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs
     /// several). Never pruned: a long-lived FleetQuery holds every dictionary it has met (≤ 64 KiB each).
     /// </summary>
-    private readonly Format.CompressionDictionaries _dictionaries = new();
+    private readonly Format.CompressionDictionaries _loadedDictionaries;
+
+    /// <summary>The hosts a join narrowed this query to (<see cref="NarrowToHostsAsync"/>); null: the targeting's.</summary>
+    private readonly HostFilter? _joined;
+
+    /// <summary>Whether this query is the answer of a join (then finding no key is an answer, not a typo).</summary>
+    private readonly bool _isJoin;
+
+    /// <summary>What the join that made this query read: audited with its first answer.</summary>
+    private IReadOnlyList<ExtractSummary> _joinReads = [];
+
+    private FleetQuery? _unaudited;
 
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
@@ -41,11 +63,68 @@ public sealed class FleetQuery : IAsyncDisposable
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
         _connections = new RedisConnections(Options.CommandTimeout);
+        _loadedDictionaries = new();
+        Replicas = new ReplicaVerifier(this);
+        Md5Groups = new Md5Sampler(this);
+        Dictionaries = new DictionaryKeeper(this);
+        Audit = new AuditRecorder(this);
+        Comparison = new FleetComparison(this);
     }
 
+    /// <summary>A query narrowed from <paramref name="parent"/>: its connections and dictionaries, its targeting, hosts of its own.</summary>
+    private FleetQuery(FleetQuery parent, HostFilter? joined, IReadOnlyList<ExtractSummary> joinReads, AuditPolicy audit)
+    {
+        Topology = parent.Topology;
+        Targeting = parent.Targeting;
+        Cores = parent.Cores;
+        Servers = parent.Servers;
+        Options = parent.Options;
+        _connections = parent._connections;
+        _loadedDictionaries = parent._loadedDictionaries;
+        _ownsConnections = false;
+        _joined = joined;
+        _isJoin = parent._isJoin || joinReads.Count > 0;
+        _joinReads = joinReads;
+        AuditPolicy = audit;
+        Replicas = new ReplicaVerifier(this);
+        Md5Groups = new Md5Sampler(this);
+        Dictionaries = new DictionaryKeeper(this);
+        Audit = new AuditRecorder(this);
+        Comparison = new FleetComparison(this);
+    }
+
+    /// <summary>
+    /// Whether and how answers are recorded in the audit trail: <see cref="AuditPolicy.On"/> unless
+    /// the program says otherwise (<c>new FleetQuery(servers) { AuditPolicy = AuditPolicy.Off }</c>).
+    /// </summary>
+    public AuditPolicy AuditPolicy { get; init; } = AuditPolicy.On;
+
+    /// <summary>The same query with auditing off: for the library's own reads inside a call that is audited once.</summary>
+    internal FleetQuery Unaudited => _unaudited ??= AuditPolicy.Enabled ? new FleetQuery(this, _joined, [], AuditPolicy.Off) : this;
+
+    /// <summary>The join's reads not yet audited (empty after the first answer).</summary>
+    internal IReadOnlyList<ExtractSummary> TakeJoinReads() => Interlocked.Exchange(ref _joinReads, []);
+
+    /// <summary>The fleet's cores and their servers, as given.</summary>
     public FleetTopology Topology { get; }
 
+    /// <summary>Which of the topology's cores and hosts this query reads, and how (scope, site, hosts, partial answers).</summary>
     public QueryTargeting Targeting { get; }
+
+    /// <summary>Replica verification: each key's copies compared across the servers of its core.</summary>
+    public ReplicaVerifier Replicas { get; }
+
+    /// <summary>The matching records grouped by md5, and one sample fetched per group.</summary>
+    public Md5Sampler Md5Groups { get; }
+
+    /// <summary>The fleet's compression dictionaries: listed, trained and published.</summary>
+    public DictionaryKeeper Dictionaries { get; }
+
+    /// <summary>The audit trail (appended after each answer, read back) and the cost channel.</summary>
+    public AuditRecorder Audit { get; }
+
+    /// <summary><c>compare</c> and <c>compare-all</c>: one object against the others, or md5 groups against the majority.</summary>
+    public FleetComparison Comparison { get; }
 
     /// <summary>The cores in scope.</summary>
     public IReadOnlyList<Core> Cores { get; }
@@ -56,6 +135,7 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>Every server of the cores in scope.</summary>
     public IReadOnlyList<ServerAddress> Servers { get; }
 
+    /// <summary>How records are read (workers, batch sizes, timeouts, progress counters).</summary>
     public ExtractOptions Options { get; }
 
     internal RedisConnections Connections => _connections;
@@ -64,6 +144,13 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var result = await GrepUnauditedAsync(request, sinks, cancellationToken);
+        await Audit.RecordAsync("grep", request.ObjectPattern, request.Pattern, [result.Summary], cancellationToken);
+        return result;
+    }
+
+    private async Task<GrepResult> GrepUnauditedAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken)
+    {
         var matcher = request.CreateMatcher();
         sinks = request.OnlyMatching ? new OnlyMatchingSinkFactory(sinks, matcher) : sinks;
         var oldest = request.MaxAge is { } age ? DateTimeOffset.UtcNow.Add(-age).ToUnixTimeMilliseconds() : long.MinValue;
@@ -104,6 +191,7 @@ public sealed class FleetQuery : IAsyncDisposable
         // Only contents are read: records with the same md5 may be fetched once (each key is still counted).
         var summary = await RunAsync(request.ObjectPattern, collector, Options.DeduplicateIdenticalContents, cancellationToken);
         var rows = request.OnlyDrift ? collector.Rows.Where(r => r.Drifts).ToList() : collector.Rows;
+        await Audit.RecordAsync("kv", request.ObjectPattern, request.KeyGlob ?? "", [summary], cancellationToken);
         return new(rows, summary);
     }
 
@@ -125,8 +213,6 @@ public sealed class FleetQuery : IAsyncDisposable
             try
             {
                 await GrepAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token);
-                // Cancelled by the caller, the query returns what it read: that is not the whole answer.
-                cancellationToken.ThrowIfCancellationRequested();
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -154,16 +240,20 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>Runs any record processor over the records whose key matches <paramref name="objectPattern"/>.</summary>
     /// Each record comes with its own header (dump needs each host's mode and mtime), so nothing is
     /// deduplicated; its contents are handed on whole, so they are checked against its md5.
-    public Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
-        RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
+    public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
+    {
+        var summary = await RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
+        await Audit.RecordAsync("run", objectPattern, "", [summary], cancellationToken);
+        return summary;
+    }
 
     private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken, bool checkMd5 = false)
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate, CheckMd5 = checkMd5 };
-        var summary = await RunAsync(selection, processors, cancellationToken);
+        var summary = await ReadAsync(selection, processors, cancellationToken);
         // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
         // core missing (allowed partial) the keys may be there: its warning says so.
-        if (summary.KeysDiscovered == 0 && !summary.Partial && summary.CoresMissing.Count == 0 && _joined is null)
+        if (summary.KeysDiscovered == 0 && summary.CoresMissing.Count == 0 && !_isJoin)
         {
             throw selection.Hosts is null
                 ? Errors.NothingMatched(objectPattern, summary.Servers)
@@ -176,14 +266,27 @@ public sealed class FleetQuery : IAsyncDisposable
     /// Runs any processor over the records <paramref name="selection"/> names, reading as much of
     /// each as its mode says. Finding nothing is not an error here: the summary says how many keys.
     /// </summary>
-    public Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default) =>
-        RunAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
-
-    private async Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken)
+    public async Task<ExtractSummary> RunAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _dictionaries);
-        return await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        var summary = await ReadAsync(selection, processors, cancellationToken);
+        await Audit.RecordAsync("run", selection.KeyGlob, "", [summary], cancellationToken);
+        return summary;
+    }
+
+    /// <summary>A selection read with the query's own plan; not audited (the caller's answer is).</summary>
+    internal Task<ExtractSummary> ReadAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
+        RunOnTargetsAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
+
+    /// <summary>Runs a selection over the given targets (each server as the plan says), not the query's own plan.</summary>
+    internal async Task<ExtractSummary> RunOnTargetsAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _loadedDictionaries);
+        var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
+        // The pipeline returns what it read when cancelled; the API's one contract is to throw.
+        cancellationToken.ThrowIfCancellationRequested();
+        return summary;
     }
 
     /// <summary>The selection of an object pattern under this query's targeting (host restrictions, --scan).</summary>
@@ -195,19 +298,22 @@ public sealed class FleetQuery : IAsyncDisposable
         Scan = Targeting.Scan,
     };
 
-    /// <summary>The targeting's hosts narrowed by <see cref="RestrictToHostsAsync"/>; null until then.</summary>
-    private HostFilter? _joined;
-
     /// <summary>
     /// Joins by host: computes, for each condition, the hosts whose object matches (one pass over
-    /// that object, through the same pipeline and matchers as grep), and from then on every query of
-    /// this FleetQuery covers only the hosts that satisfy all of them. A host that does not hold the
-    /// condition's object does not satisfy "having" and does satisfy "lacking".
+    /// that object, through the same pipeline and matchers as grep), and returns a new query
+    /// (<see cref="HostJoin.Query"/>) that covers only the hosts in this one's scope that satisfy
+    /// all of them; this query keeps its meaning. A host that does not hold the condition's object
+    /// does not satisfy "having" and does satisfy "lacking".
     /// </summary>
-    public async Task<HostJoin> RestrictToHostsAsync(IReadOnlyList<HostCondition> conditions, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The narrowed query shares this one's connections: this one owns them. Disposing the narrowed
+    /// query closes nothing; use it only while this one is not disposed. The join's reads are
+    /// audited with the narrowed query's first answer (one entry for the join and the answer).
+    /// </remarks>
+    public async Task<HostJoin> NarrowToHostsAsync(IReadOnlyList<HostCondition> conditions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conditions);
-        var filter = Targeting.Hosts?.Clone() ?? new HostFilter();
+        var filter = _joined?.Clone() ?? Targeting.Hosts?.Clone() ?? new HostFilter();
         var results = new List<(HostCondition, int)>();
         var summaries = new List<ExtractSummary>();
         foreach (var condition in conditions)
@@ -215,20 +321,20 @@ public sealed class FleetQuery : IAsyncDisposable
             var collector = new MatchingHostCollector(MatcherFactory.Create(condition.Text, condition.Regex, condition.IgnoreCase));
             // Only the hosts already in scope are read; identical contents are read once.
             var selection = Select(condition.ObjectPattern, RecordReadMode.Contents) with { Deduplicate = Options.DeduplicateIdenticalContents };
-            summaries.Add(await RunAsync(selection, collector, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            summaries.Add(await ReadAsync(selection, collector, cancellationToken));
             _ = condition.Having ? filter.RequireOneOf(collector.Hosts) : filter.Exclude(collector.Hosts);
             results.Add((condition, collector.Hosts.Count));
         }
-        _joined = filter.IsEmpty ? null : filter;
-        return new HostJoin(results, summaries);
+        var narrowed = conditions.Count == 0 ? _joined : filter.IsEmpty ? null : filter;
+        return new HostJoin(results, summaries, new FleetQuery(this, narrowed, [.. TakeJoinReads(), .. summaries], AuditPolicy));
     }
 
     /// <summary>The keys matching <paramref name="objectPattern"/>, sorted (ordinal); no value is read.</summary>
     public async Task<QueryListing<string>> SearchAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
         var keys = RecordCollectors.Keys();
-        var summary = await RunAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
+        var summary = await ReadAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
+        await Audit.RecordAsync("search", objectPattern, "", [summary], cancellationToken);
         return new(keys.Items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -236,7 +342,8 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<QueryListing<RecordMetadata>> ReadMetadataAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
         var headers = RecordCollectors.Metadata();
-        var summary = await RunAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
+        var summary = await ReadAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
+        await Audit.RecordAsync("list-files", objectPattern, "", [summary], cancellationToken);
         return new(headers.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -252,308 +359,40 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var records = RecordCollectors.Records();
         var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
-        var summary = await RunAsync(selection, records, cancellationToken);
+        var summary = await ReadAsync(selection, records, cancellationToken);
+        await Audit.RecordAsync("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary], cancellationToken);
         return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
     /// <summary>
-    /// Two phases: the headers of the matching records grouped by md5 (largest group first), then one
-    /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched instead.
+    /// <c>search --contents</c>: the whole records matching <paramref name="objectPattern"/>, in key
+    /// order, each handed to <paramref name="use"/>: headers first (120 bytes a key), then the
+    /// records a chunk at a time, so memory holds a chunk, never the fleet's contents. One audit entry.
     /// </summary>
-    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleEachAsync"/> stream them.</remarks>
-    public async Task<Md5Grouping> GroupByMd5Async(string objectPattern, CancellationToken cancellationToken = default)
-    {
-        var grouping = await GroupAsync(objectPattern, cancellationToken);
-        var fetches = new List<ExtractSummary>();
-        var sampled = new List<Md5Group>(grouping.Groups.Count);
-        await SampleEachAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
-        return grouping with { Groups = sampled, Fetches = fetches };
-    }
-
-    /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample yet.</summary>
-    public async Task<Md5Grouping> GroupAsync(string objectPattern, CancellationToken cancellationToken = default)
-    {
-        var headers = await ReadMetadataAsync(objectPattern, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-        return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []);
-    }
-
-    /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the fleet.</summary>
-    private const long SampleBatchBytes = 64L << 20;
-
-    /// <summary>Members tried per group before its sample is given up (all re-pushed, or expired).</summary>
-    private const int SampleTries = 8;
-
-    /// <summary>
-    /// Phase 2: each group with its sample, handed to <paramref name="use"/> in the order given,
-    /// fetched a batch of groups at a time (each batch's fetch summary is added to
-    /// <paramref name="fetches"/>). A fetched record whose md5 is no longer its group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched, up to 8; a group
-    /// left without a sample is handed over with <c>Sample</c> null. Nothing here keeps a sample
-    /// once <paramref name="use"/> returns (an async iterator would keep its last item as Current
-    /// while the next batch is fetched).
-    /// </summary>
-    public async Task SampleEachAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken = default)
+    public async Task<ContentsListing> ReadContentsAsync(string objectPattern, Action<FetchedRecord> use, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(use);
-        foreach (var batch in Batches(groups))
+        var keys = await Unaudited.ReadMetadataAsync(objectPattern, cancellationToken);
+        var summaries = new List<ExtractSummary> { keys.Summary };
+        var stored = keys.Items.Where(k => !ContentsListing.IsOmitted(k)).ToArray();
+        long read = 0;
+        foreach (var chunk in ContentsListing.Chunks(stored))
         {
-            var sampled = await SampleBatchAsync(batch, fetches, cancellationToken);
-            for (var i = 0; i < sampled.Length; i++)
+            var records = await Unaudited.FetchAsync(chunk.Select(k => k.KeyBytes), cancellationToken);
+            summaries.Add(records.Summary);
+            foreach (var record in records.Items)
             {
-                use(sampled[i]);
-                sampled[i] = null!;
+                use(record);
             }
-            ReleaseBatch(batch.Sum(g => g.Length));
+            read += records.Items.Count;
         }
-    }
-
-    /// <summary>The groups cut into runs of at most <see cref="SampleBatchBytes"/> (a larger group alone).</summary>
-    private static IEnumerable<List<Md5Group>> Batches(IReadOnlyList<Md5Group> groups)
-    {
-        var batch = new List<Md5Group>();
-        long bytes = 0;
-        foreach (var group in groups)
-        {
-            if (batch.Count > 0 && bytes + group.Length > SampleBatchBytes)
-            {
-                yield return batch;
-                batch = [];
-                bytes = 0;
-            }
-            batch.Add(group);
-            bytes += group.Length;
-        }
-        yield return batch;
-    }
-
-    /// <summary>
-    /// A batch's samples (and its decoders' buffers) are garbage once used; when they were large,
-    /// they are collected now. Left to itself the GC, seeing free memory, let 28 samples of 120 MB
-    /// each pile up to 2 GB, where a query may take 300 MB.
-    /// </summary>
-    private static void ReleaseBatch(long bytes)
-    {
-        if (bytes >= SampleBatchBytes / 2)
-        {
-            GC.Collect();
-        }
-    }
-
-    private async Task<Md5Group[]> SampleBatchAsync(IReadOnlyList<Md5Group> batch, ICollection<ExtractSummary> fetches, CancellationToken cancellationToken)
-    {
-        var groups = batch.ToArray();
-        var next = new int[groups.Length];
-        for (var tries = 1; ; tries = Math.Min(tries * 2, SampleTries))
-        {
-            var wanted = Enumerable.Range(0, groups.Length)
-                .Where(i => groups[i].Sample is null && next[i] < Math.Min(groups[i].Count, SampleTries))
-                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(Math.Min(tries, SampleTries - next[i])).Select(m => (Group: i, Key: m.KeyBytes)))
-                .ToList();
-            if (wanted.Count == 0)
-            {
-                return groups;
-            }
-            var fetched = await FetchAsync(wanted.Select(w => w.Key), cancellationToken);
-            // The decoders' buffers are garbage now: gone before the caller diffs the samples.
-            ReleaseBatch(batch.Sum(g => g.Length));
-            fetches.Add(fetched.Summary);
-            cancellationToken.ThrowIfCancellationRequested();
-            var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
-            foreach (var (group, key) in wanted)
-            {
-                next[group]++;
-                var g = groups[group];
-                if (g.Sample is null && byKey.TryGetValue(key, out var record) && record.Header.Md5 == g.Md5 && record.Header.RawLength == g.Length)
-                {
-                    groups[group] = g with { Sample = record };
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Replica drift: for each core in scope (in order of its id), the records matching
-    /// <paramref name="objectPattern"/> are read from every server of the core on its own (headers
-    /// only, each server's own key catalog or SCAN), and each key's copies are compared by md5. A key
-    /// some servers lack is a <see cref="ReplicaProblem.Missing"/> row; copies whose md5s differ, or
-    /// a copy whose header is corrupt, a <see cref="ReplicaProblem.Different"/> row. A core with one
-    /// server, or a Redis Cluster, is yielded as skipped. Cores are read one after the other, so
-    /// memory holds one core's keys × servers.
-    /// </summary>
-    /// <remarks>
-    /// Every server to compare is connected before anything is read: one that does not answer is an
-    /// error unless the targeting allows partial answers, which leaves it out (with the others of its
-    /// core still compared, if two remain). A server lost during its read is treated the same way.
-    /// Ends with an error when no core could be compared, or when no key matched on any compared one.
-    /// </remarks>
-    public async IAsyncEnumerable<CoreVerification> VerifyReplicasAsync(string objectPattern, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var cores = Cores.OrderBy(c => c.Id, StringComparer.Ordinal).ToArray();
-        var failed = await ConnectReplicasAsync(cores.Where(Comparable).SelectMany(c => c.Servers.Select(s => (c, s))), cancellationToken);
-        var selection = Select(objectPattern, RecordReadMode.Header);
-        var skipped = new List<string>();
-        var compared = 0;
-        long keys = 0;
-        foreach (var core in cores)
-        {
-            var verification = await VerifyCoreAsync(core, selection, failed, cancellationToken);
-            if (verification.Skipped is { } why)
-            {
-                skipped.Add($"{core.Id}: {why}");
-            }
-            else
-            {
-                compared++;
-                keys += verification.Keys;
-            }
-            yield return verification;
-        }
-        if (compared == 0)
-        {
-            throw Errors.NothingToVerify(skipped);
-        }
-        if (keys == 0)
-        {
-            var asked = cores.Where(Comparable).SelectMany(c => c.Servers).Select(s => s.ToString());
-            throw selection.Hosts is null ? Errors.NothingMatched(objectPattern, asked) : Errors.NothingMatchedAmongHosts(objectPattern, selection.Hosts.Description, asked);
-        }
-    }
-
-    /// <summary>A core whose servers are replicas to compare: two or more, and not one cluster.</summary>
-    private static bool Comparable(Core core) => !core.IsCluster && core.Servers.Count > 1;
-
-    /// <summary>Connects to every server at once; returns those that did not answer, with the reason. Throws for them unless partial answers are allowed.</summary>
-    private async Task<Dictionary<ServerAddress, string>> ConnectReplicasAsync(IEnumerable<(Core Core, ServerAddress Server)> servers, CancellationToken cancellationToken)
-    {
-        var attempts = servers.Select(async x =>
-        {
-            try
-            {
-                await _connections.QueryServerAsync(x.Server, cancellationToken);
-                return (x.Core, x.Server, Failure: (SysopsFastException?)null);
-            }
-            catch (SysopsFastException e)
-            {
-                return (x.Core, x.Server, Failure: e);
-            }
-        }).ToArray();
-        var failed = (await Task.WhenAll(attempts)).Where(a => a.Failure is not null).ToArray();
-        if (failed.Length > 0 && !Targeting.AllowPartial)
-        {
-            throw Errors.ReplicasUnavailable(failed.Select(f => $"{f.Core.Id} ({f.Server}: {Errors.Brief(f.Failure!)})"), failed[0].Failure);
-        }
-        return failed.ToDictionary(f => f.Server, f => Errors.Brief(f.Failure!));
-    }
-
-    private async Task<CoreVerification> VerifyCoreAsync(Core core, RecordSelection selection, Dictionary<ServerAddress, string> failed, CancellationToken cancellationToken)
-    {
-        if (core.IsCluster)
-        {
-            return CoreVerification.Skip(core, "it is a Redis Cluster, whose primaries hold different keys (its own replication keeps their replicas)", []);
-        }
-        if (core.Servers.Count < 2)
-        {
-            return CoreVerification.Skip(core, "it has one server, nothing to compare", []);
-        }
-        var leftOut = core.Servers.Where(failed.ContainsKey).Select(s => $"{s}: {failed[s]}").ToList();
-        var servers = core.Servers.Where(s => !failed.ContainsKey(s)).ToArray();
-        if (servers.Length < 2)
-        {
-            return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut);
-        }
-        var names = servers.Select(s => s.ToString()).ToArray();
-        var table = new ReplicaKeyTable(servers.Length);
-        // Each server on its own: no failover to a twin, no claims; a failure is seen in its summary.
-        var summaries = await Task.WhenAll(servers.Select((server, i) =>
-            RunAsync(selection, table.Collector(i), [new CoreTarget(core with { Servers = [server] }, [server])], allowPartial: true, cancellationToken)));
-        cancellationToken.ThrowIfCancellationRequested();
-        var lost = Enumerable.Range(0, servers.Length).Where(i => summaries[i].CoresMissing.Count > 0).ToArray();
-        if (lost.Length > 0 && !Targeting.AllowPartial)
-        {
-            throw Errors.ReplicasUnavailable(lost.SelectMany(i => summaries[i].CoresMissing));
-        }
-        // Each entry is "core (server: reason)", the core being this one narrowed to the server.
-        leftOut.AddRange(lost.SelectMany(i => summaries[i].CoresMissing).Select(m => m.StartsWith(core.Id + " (", StringComparison.Ordinal) && m.EndsWith(')') ? m[(core.Id.Length + 2)..^1] : m));
-        var kept = Enumerable.Range(0, servers.Length).Except(lost).ToArray();
-        // The servers were read at once: the core took as long as the slowest, not their sum.
-        var combined = ExtractSummary.Combine(summaries) with { Elapsed = summaries.Max(x => x.Elapsed) };
-        if (kept.Length < 2)
-        {
-            return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut) with { Summary = Reported(combined, core, [], leftOut) };
-        }
-        var rows = table.Compare(core.Id, names, kept, out var keys);
-        var comparedNames = kept.Select(i => names[i]).ToArray();
-        return new CoreVerification(core, comparedNames, keys, rows, Reported(combined, core, comparedNames, leftOut)) { LeftOut = leftOut };
-    }
-
-    /// <summary>
-    /// The servers' read summaries as one core's: corrupt copies are rows (not errors); the core
-    /// answered from the servers compared, and one compared without a server left out is a partial
-    /// answer (a core none of whose servers could be compared is missing).
-    /// </summary>
-    private static ExtractSummary Reported(ExtractSummary combined, Core core, IReadOnlyList<string> compared, IReadOnlyList<string> leftOut) => combined with
-    {
-        Corrupt = [],
-        CoresAnswered = compared.Count > 0 ? [$"{core.Id}: {string.Join(", ", compared)}"] : [],
-        CoresMissing = compared.Count == 0 ? CoreVerification.Missing(core, leftOut) : [],
-        Warnings = compared.Count > 0 && leftOut.Count > 0
-            ? [.. combined.Warnings, $"PARTIAL ANSWER: core {core.Id} compared without {(leftOut.Count == 1 ? "a server" : "servers")} ({string.Join("; ", leftOut)})"]
-            : combined.Warnings,
-    };
-
-    /// <summary>
-    /// `dict train`: for each core in scope (in order of its id), a compression dictionary trained per
-    /// object matching <paramref name="objectPattern"/> from the records of up to
-    /// <see cref="Fleet.DictionaryTrainer.SamplesPerObject"/> of its hosts, published on every server
-    /// of the core when it saves enough over the current one (docs/FORMAT.md). One row per object, as
-    /// each is done; what was read is added to <paramref name="reads"/>.
-    /// </summary>
-    public async IAsyncEnumerable<Fleet.DictionaryTrainingRow> TrainDictionariesAsync(string objectPattern, ICollection<ExtractSummary> reads, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(reads);
-        var rows = 0;
-        foreach (var core in Cores.OrderBy(c => c.Id, StringComparer.Ordinal))
-        {
-            await foreach (var row in new Fleet.CoreDictionaryTrainer(this, core).RunAsync(objectPattern, reads, cancellationToken))
-            {
-                rows++;
-                yield return row;
-            }
-        }
-        if (rows == 0 && reads.All(r => r.CoresMissing.Count == 0 && !r.Partial))
-        {
-            throw Errors.NothingMatched(objectPattern, Servers.Select(s => s.ToString()));
-        }
+        await Audit.RecordAsync("search --contents", objectPattern, "", summaries, cancellationToken);
+        return new ContentsListing(read, [.. keys.Items.Where(ContentsListing.IsOmitted).Select(k => k.Key)], stored.Length - read, summaries);
     }
 
     /// <summary>Runs a selection over one core only (its servers as any query picks them).</summary>
     internal Task<ExtractSummary> RunOnCoreAsync(Core core, RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
-        RunAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
-
-    /// <summary>
-    /// `dict list`: the dictionaries of every server of the cores in scope (a cluster: its first
-    /// seed), each object's current one first, then those still listed for readers; a server that
-    /// cannot be read is a row with its error.
-    /// </summary>
-    public async Task<IReadOnlyList<DictionaryEntry>> ListDictionariesAsync(CancellationToken cancellationToken = default)
-    {
-        var servers = Cores.OrderBy(c => c.Id, StringComparer.Ordinal).SelectMany(c => (c.IsCluster ? c.Servers.Take(1) : c.Servers).Select(s => (Core: c, Server: s)));
-        var perServer = await Task.WhenAll(servers.Select(async x =>
-        {
-            try
-            {
-                var db = await _connections.DatabaseAsync(x.Server, cancellationToken);
-                return await DictionaryStore.DescribeAsync(db, x.Core.Id, x.Server.ToString());
-            }
-            catch (Exception e) when (RedisFailure.From(x.Server.ToString(), e) is not null)
-            {
-                return [new DictionaryEntry(x.Core.Id, x.Server.ToString(), null, 0) { Error = Errors.Brief(e) }];
-            }
-        }));
-        return [.. perServer.SelectMany(e => e)];
-    }
+        RunOnTargetsAsync(selection, processors, CoreTarget.Plan([core], Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
 
     /// <summary>INFO of every server of the cores in scope (each primary of a cluster); one that cannot be reached is reported, not thrown.</summary>
     public async Task<IReadOnlyList<ServerInfo>> InfoAsync(CancellationToken cancellationToken = default)
@@ -575,73 +414,14 @@ public sealed class FleetQuery : IAsyncDisposable
         return answers.SelectMany(a => a).ToArray();
     }
 
-    /// <summary>
-    /// Publishes <paramref name="message"/> on <paramref name="channel"/> of every server asked, as the
-    /// original did with each query's cost; a server that refuses is skipped (the answer is already given).
-    /// </summary>
-    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>); others are not contacted.</param>
-    public Task PublishAsync(string channel, string message, IEnumerable<string> servers, CancellationToken cancellationToken = default) =>
-        // Publishing the cost is a courtesy to subscribers; the query's answer does not depend on it.
-        AfterAnswerAsync(servers, (db, _) => db.PublishAsync(channel, message), cancellationToken);
-
-    /// <summary>
-    /// Runs <paramref name="action"/> on each of <paramref name="servers"/> (those that answered) at
-    /// once, each bounded by a short wait: the answer is already printed and must not wait on this.
-    /// </summary>
-    /// <returns>"server: why" for each server where it failed.</returns>
-    private async Task<IReadOnlyList<string>> AfterAnswerAsync(IEnumerable<string> servers, Func<IQueryServer, ServerAddress, Task> action, CancellationToken cancellationToken)
-    {
-        var asked = Servers.Where(s => servers.Contains(s.ToString(), StringComparer.Ordinal)).ToArray();
-        var failures = await Task.WhenAll(asked.Select(async server =>
-        {
-            try
-            {
-                var db = await _connections.QueryServerAsync(server, cancellationToken);
-                await action(db, server).WaitAsync(PublishTimeout, cancellationToken);
-                return null;
-            }
-            catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null || e is OperationCanceledException)
-            {
-                return $"{server}: {Errors.Brief(e)}";
-            }
-        }));
-        return [.. failures.OfType<string>()];
-    }
-
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Appends <paramref name="entry"/> on each server touched to the audit stream of the user it was
-    /// reached as (the only one that user may append to). The answer is already given, so a server
-    /// that refuses does not fail the query.
-    /// </summary>
-    /// <param name="servers">The servers that answered (<see cref="ServerCost.Server"/>).</param>
-    /// <returns>"server: why" for each server that did not record it.</returns>
-    public Task<IReadOnlyList<string>> AuditAsync(AuditEntry entry, IEnumerable<string> servers, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var fields = entry.Fields();
-        return AfterAnswerAsync(servers, (db, server) => db.AppendToStreamAsync(AuditTrail.StreamOf(server.User ?? "default"), fields, AuditTrail.MaxLength), cancellationToken);
-    }
-
-    /// <summary>
-    /// Every audit entry since <paramref name="since"/> of every user on the servers in scope, in the
-    /// order the servers added them (stream ids), read and merged a page per stream at a time.
-    /// </summary>
-    public async IAsyncEnumerable<AuditEntry> ReadAuditAsync(DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var after = Math.Max(0, since.ToUnixTimeMilliseconds() - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "-18446744073709551615";
-        var perServer = await Task.WhenAll(Servers.Select(async server =>
-            await AuditStreamMerge.CursorsAsync(await _connections.QueryServerAsync(server, cancellationToken), server.ToString(), after, cancellationToken)));
-        await foreach (var entry in AuditStreamMerge.MergeAsync([.. perServer.SelectMany(c => c)], cancellationToken))
-        {
-            yield return entry;
-        }
-    }
-
+    /// <summary>Closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>), whose they are.</summary>
     public ValueTask DisposeAsync()
     {
-        _dictionaries.Dispose();
+        if (!_ownsConnections)
+        {
+            return ValueTask.CompletedTask;
+        }
+        _loadedDictionaries.Dispose();
         return _connections.DisposeAsync();
     }
 }

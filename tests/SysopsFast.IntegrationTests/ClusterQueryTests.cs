@@ -94,7 +94,7 @@ public sealed class ClusterQueryTests(RedisClusterFixture cluster) : IClassFixtu
             await QueryFleet.PutGroupFleetAsync(mux.GetDatabase(), "cg-");
         }
         await using var query = new FleetQuery([Seed(2)]);
-        var grouping = await query.GroupByMd5Async("cg-*#/etc/group.conf");
+        var grouping = await query.Md5Groups.GroupAndSampleAsync("cg-*#/etc/group.conf");
         Assert.Equal([6, 3, 1], grouping.Groups.Select(g => g.Count));
         byte[][] contents = [QueryFleet.GroupA, QueryFleet.GroupB, QueryFleet.GroupC];
         int[][] members = [[0, 1, 2, 3, 4, 5], [6, 7, 8], [9]];

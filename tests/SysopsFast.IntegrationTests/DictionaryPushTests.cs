@@ -207,7 +207,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         await AssertExactAnswerAsync(Server);
         await using (var query = new FleetQuery([Server]))
         {
-            var listed = await query.ListDictionariesAsync();
+            var listed = await query.Dictionaries.ListAsync();
             Assert.Contains(listed, e => e.Object is null && e.Id == old && e.Bytes > 0);
             Assert.Contains(listed, e => e.Object == "cmd/sysctl-a" && e.Id == fresh && e.ExpiresIn > days);
         }
@@ -312,7 +312,7 @@ public sealed class DictionaryPushTests : IAsyncLifetime
     {
         var rows = new List<DictionaryTrainingRow>();
         var reads = new List<ExtractSummary>();
-        await foreach (var row in query.TrainDictionariesAsync("*#*", reads))
+        await foreach (var row in query.Dictionaries.TrainAsync("*#*", reads))
         {
             rows.Add(row);
         }

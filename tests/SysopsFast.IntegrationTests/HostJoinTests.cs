@@ -41,8 +41,22 @@ public sealed class HostJoinTests(RedisServerFixture redis) : IClassFixture<Redi
     private async Task<IReadOnlyList<UniqCount>> Uniq(params HostCondition[] conditions)
     {
         await using var query = new FleetQuery([ServerAddress.Parse(Url)]);
-        await query.RestrictToHostsAsync(conditions);
-        return (await query.GrepUniqAsync(new GrepRequest("sysctl-a", "netdev_budget"))).Counts;
+        var join = await query.NarrowToHostsAsync(conditions);
+        await using var narrowed = join.Query;
+        return (await narrowed.GrepUniqAsync(new GrepRequest("sysctl-a", "netdev_budget"))).Counts;
+    }
+
+    [Fact]
+    public async Task A_join_returns_a_narrowed_query_and_the_parent_still_answers_for_every_host()
+    {
+        await using var query = new FleetQuery([ServerAddress.Parse(Url)]);
+        var request = new GrepRequest("sysctl-a", "netdev_budget");
+        var join = await query.NarrowToHostsAsync([new HostCondition("rpm-qa", "openssl-3.0.7-24", Having: true)]);
+        Assert.Equal(3, (await join.Query.GrepUniqAsync(request)).Counts.Sum(c => c.Count));
+        // Disposing the narrowed query closes nothing of the parent's: the parent answers for all six.
+        await join.Query.DisposeAsync();
+        Assert.Equal(6, (await query.GrepUniqAsync(request)).Counts.Sum(c => c.Count));
+        Assert.Equal(Budgets.Length, (await query.SearchAsync("sysctl-a")).Items.Count);
     }
 
     [Fact]

@@ -349,7 +349,7 @@ public abstract class QueryCommandTests : IDisposable
     {
         await WithDb(4, db => QueryFleet.PutGroupFleetAsync(db, ""));
         await using var query = new FleetQuery([Server(4)]);
-        var grouping = await query.GroupByMd5Async("/etc/group.conf");
+        var grouping = await query.Md5Groups.GroupAndSampleAsync("/etc/group.conf");
 
         Assert.Equal([6, 3, 1], grouping.Groups.Select(g => g.Count));
         Assert.Same(grouping.Groups[0], grouping.Majority);
@@ -392,7 +392,7 @@ public abstract class QueryCommandTests : IDisposable
         });
 
         await using var query = new FleetQuery([ServerAddress.Parse($"redis://{proxy.Address}/5")]);
-        var grouping = await query.GroupByMd5Async("/etc/group.conf");
+        var grouping = await query.Md5Groups.GroupAndSampleAsync("/etc/group.conf");
         Assert.True(proxy.Fired);
 
         // Phase 1's groups stand; B's first member no longer has B's contents: the next is the sample.
@@ -554,7 +554,7 @@ public abstract class QueryCommandTests : IDisposable
         var record = Assert.Single((await query.FetchAsync([metadata.KeyBytes])).Items);
         Assert.Equal("latin\n"u8.ToArray(), record.Contents);
         // compare-all's second phase fetches by the stored bytes: the group has its sample.
-        Assert.NotNull(Assert.Single((await query.GroupByMd5Async("motd")).Groups).Sample);
+        Assert.NotNull(Assert.Single((await query.Md5Groups.GroupAndSampleAsync("motd")).Groups).Sample);
     }
 }
 

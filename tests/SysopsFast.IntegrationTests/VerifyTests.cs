@@ -81,7 +81,7 @@ public sealed class VerifyTests
 
         // The library: one verified core, every key counted once, both servers compared.
         await using var query = new FleetQuery(TopologyFile.Load(core.TopologyFile), new QueryTargeting());
-        var cores = await ToListAsync(query.VerifyReplicasAsync("sysctl-a"));
+        var cores = await ToListAsync(query.Replicas.VerifyAsync("sysctl-a"));
         var verified = Assert.Single(cores);
         Assert.Null(verified.Skipped);
         Assert.Equal(ReplicaCore.Hosts, verified.Keys);

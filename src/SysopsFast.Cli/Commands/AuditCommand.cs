@@ -17,7 +17,7 @@ internal static class AuditCommand
             var window = CommonOptions.ParseTtl(parse.GetValue(since)!);
             var from = window is { } w ? DateTimeOffset.UtcNow - w : DateTimeOffset.FromUnixTimeMilliseconds(0);
             var printed = false;
-            await foreach (var e in fleet.ReadAuditAsync(from, ct))
+            await foreach (var e in fleet.Audit.ReadAsync(from, ct))
             {
                 AuditPrinter.Write(stdout, e, parse.GetValue(output.Json));
                 printed = true;

@@ -26,7 +26,7 @@ internal static class DictCommand
             var json = parse.GetValue(output.Json);
             var reads = new List<ExtractSummary>();
             var failures = new List<string>();
-            await foreach (var row in fleet.TrainDictionariesAsync(parse.GetValue(pattern)!, reads, ct))
+            await foreach (var row in fleet.Dictionaries.TrainAsync(parse.GetValue(pattern)!, reads, ct))
             {
                 DictionaryPrinter.Write(stdout, row, json);
                 await stdout.FlushAsync(ct);
@@ -49,7 +49,7 @@ internal static class DictCommand
         output.AddTo(command, cost: false);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
-            var entries = await fleet.ListDictionariesAsync(ct);
+            var entries = await fleet.Dictionaries.ListAsync(ct);
             foreach (var entry in entries)
             {
                 DictionaryPrinter.Write(stdout, entry, parse.GetValue(output.Json));

@@ -18,7 +18,7 @@ internal static class DumpCommand
         {
             var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
             await using var progress = ProgressDisplay.Start();
-            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, new FleetQuery(topology, scope, new Pipeline.ExtractOptions { Progress = progress.Counters }), Console.Error, ct, parse.GetValue(cost));
+            return await DumpHandler.RunAsync(parse.GetValue(dir)!, parse.GetValue(pattern)!, QueryOutput.OpenFleet(topology, scope, new Pipeline.ExtractOptions { Progress = progress.Counters }, Console.Error), Console.Error, ct, parse.GetValue(cost));
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
@@ -41,7 +41,6 @@ internal static class DumpHandler
         {
             await QueryOutput.ReportCostAsync(fleet, "dump", summary.Costs, summary.Elapsed, stderr);
         }
-        await QueryOutput.AuditAsync(fleet, pattern, "", [summary], stderr);
         return await SummaryReport.WriteAsync(summary, stderr) ?? (dumper.Refused.Count > 0 ? CliRunner.Error : CliRunner.Matched);
     }
 }

@@ -204,8 +204,8 @@ internal static class GrepHandler
         {
             return CliRunner.NoMatch;
         }
-        await using var fleet = new FleetQuery(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress });
-        var joined = await HostJoinOptions.ApplyAsync(fleet, args.Conditions, args.Verbose, stderr, cancellationToken);
+        await using var all = QueryOutput.OpenFleet(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress }, stderr);
+        var (fleet, joined) = await HostJoinOptions.ApplyAsync(all, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)
         {
@@ -257,7 +257,6 @@ internal static class GrepHandler
         {
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sysops-fast: {result.Omitted} object(s) too large to store were not searched: first {string.Join(", ", result.OmittedKeys)}"));
         }
-        await QueryOutput.AuditAsync(fleet, args.ObjectPattern, args.Pattern, [.. joined, result.Summary], stderr);
         // The join's reads are reported with the answer (corrupt records, failovers), not in the statistics above.
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
     }

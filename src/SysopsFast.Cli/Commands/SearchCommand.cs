@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SysopsFast.Output;
-using SysopsFast.Format;
 using SysopsFast.Pipeline;
 using SysopsFast.Query;
 
@@ -9,9 +8,6 @@ namespace SysopsFast.Cli.Commands;
 /// <summary><c>search PATTERN [field flag] [-H]</c>: matching keys, or one field of each.</summary>
 internal static class SearchCommand
 {
-    /// <summary>Contents are fetched this many records at a time, in key order, so memory stays bounded.</summary>
-    private const int ContentsChunk = 256;
-
     public static Command Build()
     {
         var pattern = new Argument<string>("pattern") { Description = "Objects to find: a name such as sysctl-a (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
@@ -66,61 +62,20 @@ internal static class SearchCommand
         return await output.FinishAsync(parse, fleet, stdout, summaries, costs) ?? (printed > 0 ? CliRunner.Matched : CliRunner.NoMatch);
     }
 
-    /// <summary>Raw bytes of the records fetched at once: memory holds a chunk, never the fleet's contents.</summary>
-    private const long ContentsChunkBytes = 64L << 20;
-
-    /// <summary>
-    /// Headers first (120 bytes a key: the sorted keys as stored, and each record's size), then the
-    /// records a chunk at a time, in key order. Objects over the size cap (stored without contents)
-    /// and keys gone before they were fetched are said on stderr, not printed as empty.
-    /// </summary>
+    /// <summary>The records, in key order; objects over the size cap (stored without contents) and keys gone before they were fetched are said on stderr, not printed as empty.</summary>
     private static async Task<long> PrintContentsAsync(FleetQuery fleet, string pattern, ISearchPrinter printer, List<ExtractSummary> summaries, CancellationToken cancellationToken)
     {
-        var keys = await fleet.ReadMetadataAsync(pattern, cancellationToken);
-        summaries.Add(keys.Summary);
-        var omitted = keys.Items.Where(k => (k.Header.Flags & RecordFlags.Omitted) != 0).Select(k => k.Key).ToArray();
-        var stored = keys.Items.Where(k => (k.Header.Flags & RecordFlags.Omitted) == 0).ToArray();
-        long printed = 0;
-        foreach (var chunk in Chunks(stored))
+        var listing = await fleet.ReadContentsAsync(pattern, printer.Contents, cancellationToken);
+        summaries.AddRange(listing.Summaries);
+        var omitted = listing.Omitted;
+        if (omitted.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var records = await fleet.FetchAsync(chunk.Select(k => k.KeyBytes), cancellationToken);
-            summaries.Add(records.Summary);
-            foreach (var record in records.Items)
-            {
-                printer.Contents(record);
-            }
-            printed += records.Items.Count;
+            await Console.Error.WriteLineAsync($"sysops-fast: {omitted.Count} object(s) were over the size cap when pushed; their contents were not stored: {string.Join(", ", omitted.Take(5))}{(omitted.Count > 5 ? ", …" : "")}");
         }
-        if (omitted.Length > 0)
+        if (listing.Expired > 0)
         {
-            await Console.Error.WriteLineAsync($"sysops-fast: {omitted.Length} object(s) were over the size cap when pushed; their contents were not stored: {string.Join(", ", omitted.Take(5))}{(omitted.Length > 5 ? ", …" : "")}");
+            await Console.Error.WriteLineAsync($"sysops-fast: {listing.Expired} object(s) listed expired before their contents were read");
         }
-        if (stored.Length > printed)
-        {
-            await Console.Error.WriteLineAsync($"sysops-fast: {stored.Length - printed} object(s) listed expired before their contents were read");
-        }
-        return printed + omitted.Length;
-    }
-
-    private static IEnumerable<RecordMetadata[]> Chunks(IEnumerable<RecordMetadata> records)
-    {
-        var chunk = new List<RecordMetadata>();
-        long bytes = 0;
-        foreach (var r in records)
-        {
-            if (chunk.Count > 0 && (chunk.Count == ContentsChunk || bytes + r.Header.RawLength > ContentsChunkBytes))
-            {
-                yield return chunk.ToArray();
-                chunk.Clear();
-                bytes = 0;
-            }
-            chunk.Add(r);
-            bytes += r.Header.RawLength;
-        }
-        if (chunk.Count > 0)
-        {
-            yield return chunk.ToArray();
-        }
+        return listing.Read + omitted.Count;
     }
 }

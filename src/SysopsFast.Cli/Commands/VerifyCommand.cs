@@ -23,7 +23,7 @@ internal static class VerifyCommand
             var summaries = new List<ExtractSummary>();
             long keys = 0, problems = 0;
             var cores = 0;
-            await foreach (var core in fleet.VerifyReplicasAsync(parse.GetValue(pattern)!, ct))
+            await foreach (var core in fleet.Replicas.VerifyAsync(parse.GetValue(pattern)!, ct))
             {
                 summaries.Add(core.Summary);
                 if (core.Skipped is { } why)

@@ -30,6 +30,9 @@ public sealed class RecordDecoder : IDisposable
     private const int Lz4MaxRatio = 255;
 
     private byte[] _scratch = [];
+
+    /// <summary>Whether <see cref="_scratch"/> was handed over (<see cref="TakeContent"/>): never written or pooled again.</summary>
+    private bool _scratchTaken;
     private int _lastLength = -1;
     private bool _lastInRecord;
     private RecordHeader _lastHeader;
@@ -226,9 +229,24 @@ public sealed class RecordDecoder : IDisposable
     /// </summary>
     private const int PooledBytes = 16 << 20;
 
+    /// <summary>
+    /// The contents the last decode gave, as an array of their own: this decoder's buffer itself
+    /// when they fill it exactly (a large record, whose buffer is not pooled), handed over instead of
+    /// copied so that a kept record is held once; else a copy.
+    /// </summary>
+    internal byte[] TakeContent(ReadOnlySpan<byte> content)
+    {
+        if (!_lastInRecord && content.Length == _lastLength && _lastLength == _scratch.Length && _scratch.Length > PooledBytes)
+        {
+            _scratchTaken = true;
+            return _scratch;
+        }
+        return content.ToArray();
+    }
+
     private Span<byte> Scratch(int length)
     {
-        if (_scratch.Length < length)
+        if (_scratchTaken || _scratch.Length < length)
         {
             ReturnScratch();
             _scratch = length > PooledBytes ? new byte[length] : ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
@@ -239,11 +257,12 @@ public sealed class RecordDecoder : IDisposable
 
     private void ReturnScratch()
     {
-        if (_scratch.Length is > 0 and <= PooledBytes)
+        if (_scratch.Length is > 0 and <= PooledBytes && !_scratchTaken)
         {
             ArrayPool<byte>.Shared.Return(_scratch);
         }
         _scratch = [];
+        _scratchTaken = false;
     }
 
     public void Dispose()

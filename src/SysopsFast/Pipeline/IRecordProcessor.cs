@@ -24,6 +24,16 @@ public interface IRecordProcessor
     ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
+/// <summary>
+/// A processor that keeps whole contents (a fetch): handed each record's contents as an array of
+/// its own, the decoder's buffer when it can be given up, so a large record is held once, not twice.
+/// </summary>
+internal interface IContentKeeper
+{
+    /// <summary>As <see cref="IRecordProcessor.Process"/>, with contents the processor may keep.</summary>
+    bool Keep(ReadOnlySpan<byte> key, in RecordHeader header, byte[] content);
+}
+
 public interface IRecordProcessorFactory
 {
     IRecordProcessor CreateForWorker();

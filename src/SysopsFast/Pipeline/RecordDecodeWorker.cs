@@ -115,7 +115,7 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         {
             _tally.Decoded += content.Length;
         }
-        return _processor.Process(key, header, content);
+        return Hand(key, header, content);
     }
 
     private static bool Pass(out RecordHeader header, out string? error)
@@ -143,8 +143,12 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         {
             _tally.Decoded += content.Length;
         }
-        return _processor.Process(key, header, content);
+        return Hand(key, header, content);
     }
+
+    /// <summary>To the processor; one that keeps contents is given the decoder's buffer where it can be.</summary>
+    private bool Hand(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content) =>
+        _processor is IContentKeeper keeper ? keeper.Keep(key, header, _decoder.TakeContent(content)) : _processor.Process(key, header, content);
 
     public void Dispose() => _decoder.Dispose();
 }

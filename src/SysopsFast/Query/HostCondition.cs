@@ -19,8 +19,14 @@ public sealed record HostCondition(string ObjectPattern, string Text, bool Havin
     public override string ToString() => $"{(Having ? "having" : "lacking")} {ObjectPattern} '{Text}'";
 }
 
-/// <summary>What a join computed: per condition, the hosts whose object matched, and what reading it cost.</summary>
-public sealed record HostJoin(IReadOnlyList<(HostCondition Condition, int HostsMatching)> Conditions, IReadOnlyList<ExtractSummary> Summaries);
+/// <summary>What a join computed (<see cref="FleetQuery.NarrowToHostsAsync"/>).</summary>
+/// <param name="Conditions">Per condition, how many hosts' object matched.</param>
+/// <param name="Summaries">What reading each condition's object cost.</param>
+/// <param name="Query">
+/// The query narrowed to the hosts that satisfy every condition. It shares the connections of the
+/// query it was narrowed from, which owns them: disposing it closes nothing.
+/// </param>
+public sealed record HostJoin(IReadOnlyList<(HostCondition Condition, int HostsMatching)> Conditions, IReadOnlyList<ExtractSummary> Summaries, FleetQuery Query);
 
 /// <summary>Collects the hosts of records with at least one line the matcher finds (one pass, first match per record).</summary>
 internal sealed class MatchingHostCollector(IMatcher matcher) : IRecordProcessorFactory

@@ -8,11 +8,12 @@ namespace SysopsFast.Query;
 /// end. For answers that are printed sorted and are small: keys and headers of a fleet, or a few
 /// whole records; not for the contents of a whole fleet.
 /// </summary>
-internal sealed class RecordCollector<T>(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select) : IRecordProcessorFactory
+/// <remarks>With <c>keep</c>, whole contents are kept as the decoder hands them over (<see cref="IContentKeeper"/>), not copied.</remarks>
+internal sealed class RecordCollector<T>(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select, Func<byte[], RecordHeader, byte[], T>? keep = null) : IRecordProcessorFactory
 {
     public List<T> Items { get; } = [];
 
-    public IRecordProcessor CreateForWorker() => new Worker(select);
+    public IRecordProcessor CreateForWorker() => keep is null ? new Worker(select) : new KeepingWorker(select, keep);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {
@@ -22,13 +23,22 @@ internal sealed class RecordCollector<T>(Func<byte[], RecordHeader, ReadOnlySpan
         }
     }
 
-    private sealed class Worker(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select) : IRecordProcessor
+    private class Worker(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select) : IRecordProcessor
     {
         public List<T> Items { get; } = [];
 
         public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
         {
             Items.Add(select(key.ToArray(), header, content));
+            return true;
+        }
+    }
+
+    private sealed class KeepingWorker(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select, Func<byte[], RecordHeader, byte[], T> keep) : Worker(select), IContentKeeper
+    {
+        public bool Keep(ReadOnlySpan<byte> key, in RecordHeader header, byte[] content)
+        {
+            Items.Add(keep(key.ToArray(), header, content));
             return true;
         }
     }
@@ -41,5 +51,7 @@ internal static class RecordCollectors
 
     public static RecordCollector<RecordMetadata> Metadata() => new((key, header, _) => new RecordMetadata(ObjectKey.Display(key), header) { KeyBytes = key });
 
-    public static RecordCollector<FetchedRecord> Records() => new((key, header, content) => new FetchedRecord(ObjectKey.Display(key), header, content.ToArray()) { KeyBytes = key });
+    public static RecordCollector<FetchedRecord> Records() => new((key, header, content) => Record(key, header, content.ToArray()), Record);
+
+    private static FetchedRecord Record(byte[] key, RecordHeader header, byte[] content) => new(ObjectKey.Display(key), header, content) { KeyBytes = key };
 }

@@ -1,0 +1,180 @@
+using StackExchange.Redis;
+using SysopsFast.Grep;
+using SysopsFast.Query;
+using SysopsFast.Redis;
+using Xunit;
+
+namespace SysopsFast.IntegrationTests;
+
+/// <summary>
+/// Audit as a policy of the query object: a program that embeds the library is audited as the CLI
+/// is (one entry per answer on each server read), unless it says <see cref="AuditPolicy.Off"/> in
+/// code; a join and its answer are one entry; cancellation is thrown by every call.
+/// </summary>
+public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private const int Db = 13;
+    private string Url => $"redis://{redis.Address}/{Db}";
+
+    public async Task InitializeAsync()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var db = mux.GetDatabase(Db);
+        for (var i = 0; i < 4; i++)
+        {
+            await QueryFleet.PutAsync(db, $"la{i}.example.org", "motd", System.Text.Encoding.UTF8.GetBytes($"hello from la{i}\n"));
+            await QueryFleet.PutAsync(db, $"la{i}.example.org", "cmd/rpm-qa", System.Text.Encoding.UTF8.GetBytes(i < 2 ? "openssl-3\n" : "bash\n"));
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static string Tag() => Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>The entries whose text pattern or description carries <paramref name="tag"/>.</summary>
+    private async Task<List<AuditEntry>> EntriesAsync(string tag)
+    {
+        await using var reader = new FleetQuery([ServerAddress.Parse(Url)]);
+        var entries = new List<AuditEntry>();
+        await foreach (var e in reader.Audit.ReadAsync(DateTimeOffset.UtcNow.AddMinutes(-5)))
+        {
+            if (e.TextPattern.Contains(tag, StringComparison.Ordinal) || e.Command.Contains(tag, StringComparison.Ordinal))
+            {
+                entries.Add(e);
+            }
+        }
+        return entries;
+    }
+
+    [Fact]
+    public async Task An_embedding_program_is_audited_once_per_answer_by_default()
+    {
+        var tag = Tag();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]))
+        {
+            await query.GrepUniqAsync(new GrepRequest("motd", $"hello|{tag}") { Regex = true });
+        }
+        var entry = Assert.Single(await EntriesAsync(tag));
+        Assert.Equal($"grep motd hello|{tag}", entry.Command);
+        Assert.Equal("motd", entry.ObjectPattern);
+        Assert.Equal(Environment.UserName, entry.OsUser);
+        Assert.Equal(4, entry.Keys);
+    }
+
+    [Fact]
+    public async Task A_program_that_turns_auditing_off_says_so_in_code_and_nothing_is_recorded()
+    {
+        var tag = Tag();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.Off })
+        {
+            await query.GrepUniqAsync(new GrepRequest("motd", $"hello|{tag}") { Regex = true });
+        }
+        Assert.Empty(await EntriesAsync(tag));
+    }
+
+    [Fact]
+    public async Task A_join_and_its_answer_are_one_entry_described_as_the_caller_says()
+    {
+        var tag = Tag();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "my tool " + tag } })
+        {
+            var join = await query.NarrowToHostsAsync([new HostCondition("rpm-qa", "openssl", Having: true)]);
+            var (counts, _) = await join.Query.GrepUniqAsync(new GrepRequest("motd", $"hello|{tag}") { Regex = true });
+            Assert.Equal(2, counts.Count);
+        }
+        var entry = Assert.Single(await EntriesAsync(tag));
+        Assert.Equal("my tool " + tag, entry.Command);
+        Assert.Equal(4 + 2, entry.Keys); // the join read 4 package lists, the answer 2 motds
+    }
+
+    [Fact]
+    public async Task Compare_and_compare_all_are_library_calls_of_one_entry_each()
+    {
+        var tag = Tag();
+        var compared = new List<Output.Comparison>();
+        var groups = new List<Output.GroupComparison>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "compare " + tag } })
+        {
+            var one = await query.Comparison.CompareAsync("la0.example.org#motd", "motd", new CompareOptions(), (_, c) => compared.Add(c));
+            Assert.Equal((3, 0), (one.Compared, one.Unread.Count));
+            var all = await query.Comparison.CompareAllAsync("motd", new CompareOptions(), (g, _, _) => groups.Add(g));
+            Assert.Equal(4, all.Compared);
+        }
+        Assert.Equal(["la1.example.org#motd", "la2.example.org#motd", "la3.example.org#motd"], compared.Select(c => c.Record.Key));
+        Assert.All(compared, c => Assert.Contains("+hello from la", System.Text.Encoding.UTF8.GetString(c.Diff!), StringComparison.Ordinal));
+        Assert.Equal([true, false, false, false], groups.Select(g => g.Majority));
+        Assert.Equal(2, (await EntriesAsync(tag)).Count);
+    }
+
+    [Fact]
+    public async Task Reading_contents_is_one_entry_for_the_headers_and_every_chunk()
+    {
+        var tag = Tag();
+        var read = new List<string>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "contents " + tag } })
+        {
+            var listing = await query.ReadContentsAsync("motd", r => read.Add(r.Key));
+            Assert.Equal((4, 0, 0), (listing.Read, listing.Omitted.Count, listing.Expired));
+        }
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => $"la{i}.example.org#motd"), read);
+        Assert.Single(await EntriesAsync(tag));
+    }
+
+    [Fact]
+    public async Task Every_call_throws_when_cancelled_grep_included()
+    {
+        await using var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.Off };
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var request = new GrepRequest("motd", "hello");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.GrepUniqAsync(request, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.SearchAsync("motd", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.KeyValuesAsync(new KeyValueRequest("motd"), cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.Md5Groups.GroupAsync("motd", cancelled.Token));
+    }
+}
+
+/// <summary>
+/// The embedded Garnet server has no streams: the product says once that auditing is off there,
+/// and <c>audit</c> says so in one line (exit 2) instead of failing or answering nothing.
+/// </summary>
+public sealed class GarnetAuditTests(GarnetServerFixture garnet) : IClassFixture<GarnetServerFixture>, IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(garnet.Address);
+        await QueryFleet.PutAsync(mux.GetDatabase(), "g1.example.org", "motd", "hello\n"u8.ToArray());
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_library_query_is_told_once_per_process_that_auditing_is_not_available()
+    {
+        var refusals = new List<AuditRefusal>();
+        var policy = AuditPolicy.On with { Refused = refusals.Add };
+        for (var i = 0; i < 2; i++)
+        {
+            await using var query = new FleetQuery([ServerAddress.Parse(garnet.Address)]) { AuditPolicy = policy };
+            await query.GrepUniqAsync(new GrepRequest("motd", "hello"));
+            await query.SearchAsync("motd");
+        }
+        var refusal = Assert.Single(refusals);
+        Assert.True(refusal.Unavailable);
+        Assert.StartsWith($"auditing is not available on {garnet.Address}", refusal.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_says_it_once_and_audit_exits_2_with_one_line()
+    {
+        var (exit, _, stderr) = await CliProcessTests.Run("grep", "motd", "hello", "--server", garnet.Address);
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("was not recorded", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n'), l => l.Contains("auditing is not available", StringComparison.Ordinal));
+
+        (exit, var stdout, stderr) = await CliProcessTests.Run("audit", "--server", garnet.Address);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Matches(@"^sysops-fast: auditing is not available on [^\n]+\n$", stderr);
+    }
+}
