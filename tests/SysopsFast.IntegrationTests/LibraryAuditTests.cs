@@ -47,6 +47,22 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_published_cost_names_no_password_the_arguments_carried()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var messages = new System.Collections.Concurrent.BlockingCollection<string>();
+        await mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Output.CostReport.Channel), (_, m) => messages.Add(m!));
+        await using var query = new FleetQuery([ServerAddress.Parse(Url)]);
+        var server = query.Servers[0].ToString();
+
+        await query.Audit.PublishCostAsync("grep", ["grep", "motd", "x", "--server", "redis://u:hunter2@h:1", "--tls-key-password", "hunter3", "--secret=hunter4"], [new Pipeline.ServerCost(server, 1, 2, 3, TimeSpan.FromMilliseconds(5))], TimeSpan.FromMilliseconds(5));
+
+        Assert.True(messages.TryTake(out var message, TimeSpan.FromSeconds(10)), "no cost message");
+        Assert.DoesNotContain("hunter", message, StringComparison.Ordinal);
+        Assert.Contains("redis://u:***@h:1", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_embedding_program_is_audited_once_per_answer_by_default()
     {
         var tag = Tag();

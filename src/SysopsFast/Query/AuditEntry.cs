@@ -73,8 +73,12 @@ public sealed partial record AuditEntry
     /// The command line as recorded: a value that follows an option naming a password, secret or
     /// key file's contents, and a password written into a URL, are replaced by "***".
     /// </summary>
-    public static string Redact(IReadOnlyList<string> args)
+    public static string Redact(IReadOnlyList<string> args) => string.Join(' ', RedactEach(args).Select(Quote));
+
+    /// <summary>The arguments one by one, each secret in them replaced by "***" as <see cref="Redact"/> does.</summary>
+    public static IReadOnlyList<string> RedactEach(IReadOnlyList<string> args)
     {
+        ArgumentNullException.ThrowIfNull(args);
         var shown = new List<string>(args.Count);
         var hideNext = false;
         foreach (var arg in args)
@@ -94,7 +98,7 @@ public sealed partial record AuditEntry
             hideNext = secretOption;
             shown.Add(UrlPassword().Replace(arg, "${1}***@"));
         }
-        return string.Join(' ', shown.Select(Quote));
+        return shown;
     }
 
     /// <summary>As a shell would need it: single quotes around anything but plain characters.</summary>

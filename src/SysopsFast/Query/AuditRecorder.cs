@@ -99,14 +99,15 @@ public sealed class AuditRecorder
     /// did with each query's cost. A server that refuses is skipped (the answer is already given).
     /// </summary>
     /// <param name="command">The command's name (grep, compare, …).</param>
-    /// <param name="arguments">Its arguments, as the message lists them.</param>
+    /// <param name="arguments">Its arguments; the message lists them with every secret replaced by "***" (<see cref="AuditEntry.RedactEach"/>).</param>
     /// <param name="costs">Per server (<see cref="ServerCost.Merge"/>); the servers to publish on.</param>
     /// <param name="elapsed">How long the command read.</param>
     /// <param name="cancellationToken">Stops waiting for the servers.</param>
     public async Task PublishCostAsync(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(costs);
-        var message = CostReport.Json(command, arguments, costs, elapsed, DateTimeOffset.UtcNow);
+        // Subscribers see the arguments as the audit trail does: never a password.
+        var message = CostReport.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow);
         // A courtesy to subscribers; the query's answer does not depend on it.
         await AfterAnswerAsync(costs.Select(c => c.Server), (db, _) => db.PublishAsync(CostReport.Channel, message), cancellationToken);
     }
