@@ -129,6 +129,10 @@ internal static class Errors
     public static SysopsFastException AuthenticationRequired(string server) =>
         new($"authentication failed on the Redis server {server}: it requires a password and none was given; set {PasswordSources}", ErrorKind.Configuration, ErrorRemedy.Credentials);
 
+    /// <summary>An environment variable whose value is not what it must be.</summary>
+    public static SysopsFastException BadSetting(string variable, string value, string expected) =>
+        new($"{variable}='{value}' is not {expected}; fix or unset it", ErrorKind.Configuration);
+
     public static SysopsFastException PasswordFileTooOpen(string file) =>
         new($"the password file '{file}' (SYSOPS_FAST_REDIS_PASSWORD_FILE) can be read or written by other users; make it private with chmod 600 '{file}'", ErrorKind.Configuration, ErrorRemedy.Credentials);
 

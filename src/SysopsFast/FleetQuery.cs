@@ -62,7 +62,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Cores = topology.Select(targeting.Scope, targeting.Site);
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
-        _connections = new RedisConnections(Options.CommandTimeout);
+        _connections = new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout);
         _loadedDictionaries = new();
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);

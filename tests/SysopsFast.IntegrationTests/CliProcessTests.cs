@@ -61,6 +61,19 @@ public sealed class CliProcessTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>The connect deadline's setting, when it is not a number of seconds, is one line naming it.</summary>
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("1e9")]
+    [InlineData("NaN")]
+    public async Task A_bad_connect_timeout_setting_is_one_line_naming_it(string value)
+    {
+        var (exit, _, stderr) = await RunWithEnvironment(new Dictionary<string, string?> { ["SYSOPS_FAST_CONNECT_TIMEOUT"] = value }, "grep", "sysctl-a", "x", "--server", redis.Address);
+        Assert.Equal(2, exit);
+        Assert.Equal($"sysops-fast: SYSOPS_FAST_CONNECT_TIMEOUT='{value}' is not a number of seconds from 0.1 to 600; fix or unset it\n", stderr);
+    }
+
     [Fact]
     public async Task Demo_runs_the_embedded_server_as_a_child_process_and_checks_its_answer()
     {

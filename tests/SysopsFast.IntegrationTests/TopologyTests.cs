@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Pipeline;
 using SysopsFast.Redis;
 using SysopsFast.Topology;
 using Xunit;
@@ -279,7 +280,7 @@ public sealed class TopologyTests
         });
         await using var spread = await ReplicatedFleet.StartAsync(150, 37, addressOverride: (c, r) => c == 1 && r == 0 ? $"127.0.0.1:{holePort}" : null!);
         var plan = Enumerable.Range(0, 1000).First(seed => CoreTarget.Plan(spread.Topology.Cores, false, new Random(seed))[1].Candidates[0].Port == holePort);
-        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = new Random(plan) });
+        await using var query = new FleetQuery(spread.Topology, new QueryTargeting { Random = new Random(plan) }, new ExtractOptions { ConnectTimeout = TimeSpan.FromSeconds(3) });
         var (counts, result) = await query.GrepUniqAsync(Headline);
         Assert.Equal(spread.Fleet.ExpectedUniq(), counts);
         Assert.Contains(result.Summary.Warnings, w => w.Contains($"127.0.0.1:{holePort}", StringComparison.Ordinal));

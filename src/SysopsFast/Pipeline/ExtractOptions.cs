@@ -23,6 +23,9 @@ public sealed record ExtractOptions
     /// </summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long each connect may take; null: 3 s, or the seconds SYSOPS_FAST_CONNECT_TIMEOUT gives.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
     /// <summary>
     /// grep: read each page's record headers first and fetch one record per distinct md5, when that
     /// saves bytes (it turns itself off for a server where it does not). Standalone servers only (a

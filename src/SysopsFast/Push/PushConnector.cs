@@ -15,7 +15,7 @@ public static class PushConnector
     {
         ArgumentNullException.ThrowIfNull(connections);
         RedisConnections.CheckCredentials(servers);
-        var wait = timeout < RedisConnections.ConnectTimeout ? timeout : RedisConnections.ConnectTimeout;
+        var wait = timeout < connections.ConnectTimeout ? timeout : connections.ConnectTimeout;
         var tried = await Task.WhenAll(servers.Distinct().Select(async s => (Server: s, Failure: await TryConnectAsync(connections, s, wait, cancellationToken))));
         return ([.. tried.Where(t => t.Failure is null).Select(t => t.Server)], [.. tried.Where(t => t.Failure is not null).Select(t => (t.Server, t.Failure!))]);
     }

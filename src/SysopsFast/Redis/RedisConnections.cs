@@ -17,10 +17,15 @@ public sealed class RedisConnections : IAsyncDisposable
     private readonly ConcurrentDictionary<ServerAddress, Lazy<Task<IQueryServer>>> _queryServers = new();
 
     /// <summary>How long a connect (and the handshake after it) may take.</summary>
-    internal static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+    public TimeSpan ConnectTimeout { get; }
 
     /// <param name="commandTimeout">Per-command timeout; writers (import, generate) keep the default minute.</param>
-    public RedisConnections(TimeSpan? commandTimeout = null) => _commandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60);
+    /// <param name="connectTimeout">Per connect; by default 3 s, or the seconds SYSOPS_FAST_CONNECT_TIMEOUT gives.</param>
+    public RedisConnections(TimeSpan? commandTimeout = null, TimeSpan? connectTimeout = null)
+    {
+        _commandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60);
+        ConnectTimeout = connectTimeout ?? ConnectTimeoutSetting.Read();
+    }
 
     /// <summary>
     /// Reads the password and the TLS files <paramref name="servers"/> need, so that a password file
@@ -37,7 +42,7 @@ public sealed class RedisConnections : IAsyncDisposable
 
     public async Task<ConnectionMultiplexer> GetAsync(ServerAddress server, CancellationToken cancellationToken = default)
     {
-        var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s, _commandTimeout)));
+        var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s, _commandTimeout, ConnectTimeout)));
         try
         {
             return await lazy.Value.WaitAsync(cancellationToken);
@@ -111,11 +116,11 @@ public sealed class RedisConnections : IAsyncDisposable
     public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
         (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
 
-    private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server, TimeSpan commandTimeout)
+    private static async Task<ConnectionMultiplexer> ConnectAsync(ServerAddress server, TimeSpan commandTimeout, TimeSpan connectTimeout)
     {
         var options = server.ToConfiguration();
         options.AsyncTimeout = options.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
-        options.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        options.ConnectTimeout = (int)connectTimeout.TotalMilliseconds;
         string? refusal = null;
         if (server.Tls)
         {
@@ -143,7 +148,7 @@ public sealed class RedisConnections : IAsyncDisposable
             {
                 throw Errors.TlsFailed(server.ToString(), why, e);
             }
-            throw await DiagnoseAsync(server, e);
+            throw await DiagnoseAsync(server, connectTimeout, e);
         }
     }
 
@@ -152,11 +157,11 @@ public sealed class RedisConnections : IAsyncDisposable
     /// our own connection is tried once and says it (authentication, TLS, a port of the other kind),
     /// else the server is unreachable.
     /// </summary>
-    private static async Task<SysopsFastException> DiagnoseAsync(ServerAddress server, Exception e)
+    private static async Task<SysopsFastException> DiagnoseAsync(ServerAddress server, TimeSpan connectTimeout, Exception e)
     {
         try
         {
-            await using var probe = await RespConnection.ConnectAsync(server, ConnectTimeout, TimeSpan.FromSeconds(10), CancellationToken.None);
+            await using var probe = await RespConnection.ConnectAsync(server, connectTimeout, TimeSpan.FromSeconds(10), CancellationToken.None);
             // The client checks each connection with a PING (ToConfiguration): an ACL may refuse it.
             (await probe.SendAsync("PING"u8)).Dispose();
         }
