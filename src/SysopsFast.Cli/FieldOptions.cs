@@ -1,3 +1,4 @@
+using SysopsFast.Query;
 using System.CommandLine;
 using SysopsFast.Output;
 

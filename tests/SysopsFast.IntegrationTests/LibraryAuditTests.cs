@@ -51,7 +51,7 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
     {
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
         var messages = new System.Collections.Concurrent.BlockingCollection<string>();
-        await mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Output.CostReport.Channel), (_, m) => messages.Add(m!));
+        await mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Query.CostMessage.Channel), (_, m) => messages.Add(m!));
         await using var query = new FleetQuery([ServerAddress.Parse(Url)]);
         var server = query.Servers[0].ToString();
 
@@ -107,8 +107,8 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
     public async Task Compare_and_compare_all_are_library_calls_of_one_entry_each()
     {
         var tag = Tag();
-        var compared = new List<Output.Comparison>();
-        var groups = new List<Output.GroupComparison>();
+        var compared = new List<Comparison>();
+        var groups = new List<GroupComparison>();
         await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "compare " + tag } })
         {
             var one = await query.Comparison.CompareAsync("la0.example.org#motd", "motd", new CompareOptions(), (_, c) => compared.Add(c));

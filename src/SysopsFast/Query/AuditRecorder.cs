@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SysopsFast.Output;
 using SysopsFast.Pipeline;
 using SysopsFast.Redis;
 
@@ -94,8 +93,8 @@ public sealed class AuditRecorder
     private static bool NoStreams(string reason) => reason.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// <c>--cost</c>'s publication: the cost of a command as one JSON message (<see cref="CostReport.Json"/>)
-    /// on the <see cref="CostReport.Channel"/> channel of every server that answered, as the original
+    /// <c>--cost</c>'s publication: the cost of a command as one JSON message (<see cref="CostMessage.Json"/>)
+    /// on the <see cref="CostMessage.Channel"/> channel of every server that answered, as the original
     /// did with each query's cost. A server that refuses is skipped (the answer is already given).
     /// </summary>
     /// <param name="command">The command's name (grep, compare, …).</param>
@@ -107,9 +106,9 @@ public sealed class AuditRecorder
     {
         ArgumentNullException.ThrowIfNull(costs);
         // Subscribers see the arguments as the audit trail does: never a password.
-        var message = CostReport.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow);
+        var message = CostMessage.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow);
         // A courtesy to subscribers; the query's answer does not depend on it.
-        await AfterAnswerAsync(costs.Select(c => c.Server), (db, _) => db.PublishAsync(CostReport.Channel, message), cancellationToken);
+        await AfterAnswerAsync(costs.Select(c => c.Server), (db, _) => db.PublishAsync(CostMessage.Channel, message), cancellationToken);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using SysopsFast.Compare;
-using SysopsFast.Output;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Query;

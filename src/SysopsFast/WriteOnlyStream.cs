@@ -1,4 +1,4 @@
-namespace SysopsFast.Output;
+namespace SysopsFast;
 
 /// <summary>
 /// A write-only stream whose every way of writing ends in <see cref="Write(ReadOnlySpan{byte})"/>,

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using SysopsFast.Compare;
 
-namespace SysopsFast.Output;
+namespace SysopsFast.Compare;
 
 /// <summary>
 /// The bytes of diff one answer may hold before it is printed (compare holds every distinct diff

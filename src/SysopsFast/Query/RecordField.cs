@@ -1,4 +1,4 @@
-namespace SysopsFast.Output;
+namespace SysopsFast.Query;
 
 /// <summary>What <c>search</c> and <c>compare</c> print of each record (the original's field flags).</summary>
 public enum RecordField

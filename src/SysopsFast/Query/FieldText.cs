@@ -1,7 +1,6 @@
 using System.Globalization;
-using SysopsFast.Query;
 
-namespace SysopsFast.Output;
+namespace SysopsFast.Query;
 
 /// <summary>
 /// A header field as one line of text (docs/OUTPUT.md): md5 hex; stat as

@@ -1,0 +1,65 @@
+using System.Text;
+using System.Text.Json;
+using SysopsFast.Pipeline;
+
+namespace SysopsFast.Query;
+
+/// <summary>
+/// The cost of one command as the one-line JSON message published on <see cref="Channel"/>, as the
+/// original published every query's cost (fields in docs/OUTPUT.md).
+/// </summary>
+public static class CostMessage
+{
+    /// <summary>The pub/sub channel the original published every query's cost on.</summary>
+    public const string Channel = "sysops-api";
+
+    /// <summary>One JSON object: who asked what, per-server costs and the total (docs/OUTPUT.md).</summary>
+    public static string Json(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> servers, TimeSpan elapsed, DateTimeOffset now)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartObject();
+            json.WriteString("tool", "sysops-fast");
+            json.WriteString("command", command);
+            json.WriteStartArray("arguments");
+            foreach (var a in arguments)
+            {
+                json.WriteStringValue(a);
+            }
+            json.WriteEndArray();
+            json.WriteString("user", Environment.UserName);
+            json.WriteString("client", Environment.MachineName);
+            json.WriteNumber("time", now.ToUnixTimeMilliseconds() / 1000.0);
+            json.WriteStartArray("servers");
+            foreach (var c in servers)
+            {
+                json.WriteStartObject();
+                Write(json, c);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartObject("total");
+            Write(json, ServerCost.Total(servers, elapsed));
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter json, ServerCost c)
+    {
+        json.WriteString("server", c.Server);
+        json.WriteNumber("keys", c.Keys);
+        json.WriteNumber("bytes_fetched", c.BytesFetched);
+        json.WriteNumber("bytes_decoded", c.BytesDecoded);
+        json.WriteNumber("seconds", Math.Round(c.Elapsed.TotalSeconds, 6));
+        json.WriteNumber("mb_per_second", Math.Round(c.MegabytesPerSecond, 3));
+    }
+
+    /// <summary>Non-ASCII text stays readable; control characters (escape sequences) are escaped, as in every JSON line printed.</summary>
+    private static readonly JsonWriterOptions Options = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}
