@@ -48,10 +48,14 @@ public sealed class GrepLinesFlowTests(RedisServerFixture redis) : IClassFixture
         var lines = query.GrepLinesAsync(Request).GetAsyncEnumerator();
         Assert.True(await lines.MoveNextAsync());
         // Paused: the channel is full (it and the one line read took the lines of at least this
-        // many records), and every worker has decoded the batch it cannot hand on. Until then the
-        // probe below could run on a thread a worker has not yet reached its wait on.
-        var paused = ((FleetQuery.LineChannelCapacity + 1) / LinesPerHost) + workers;
-        Assert.True(await WaitUntilAsync(() => progress.RecordsDone >= paused, TimeSpan.FromSeconds(60)), $"the query decoded {progress.RecordsDone} records, not the {paused} that fill it");
+        // many records, the last of them in part), and each worker has decoded at most one batch it
+        // cannot hand on. How many workers had a batch in hand varies (11 and 12 records were seen),
+        // so the count is waited on until it stays still; until then the probe below could run on a
+        // thread a worker has not yet reached its wait on.
+        var full = ((FleetQuery.LineChannelCapacity + 1) / LinesPerHost) + 1;
+        Assert.True(await WaitUntilAsync(() => progress.RecordsDone >= full, TimeSpan.FromSeconds(60)), $"the query decoded {progress.RecordsDone} records, not the {full} that fill it");
+        Assert.True(await WaitUntilStillAsync(() => progress.RecordsDone, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), "the paused query kept decoding");
+        Assert.InRange(progress.RecordsDone, full, full - 1 + workers);
 
         ThreadPool.GetMaxThreads(out var maxWorkers, out var maxIo);
         bool ran;
@@ -87,6 +91,28 @@ public sealed class GrepLinesFlowTests(RedisServerFixture redis) : IClassFixture
                 return false;
             }
             await Task.Delay(10);
+        }
+        return true;
+    }
+
+    /// <summary>Polls <paramref name="value"/> until it has not changed for <paramref name="still"/>; false after <paramref name="timeout"/>.</summary>
+    private static async Task<bool> WaitUntilStillAsync(Func<long> value, TimeSpan still, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = value();
+        var since = clock.Elapsed;
+        while (clock.Elapsed - since < still)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+            await Task.Delay(10);
+            var now = value();
+            if (now != last)
+            {
+                (last, since) = (now, clock.Elapsed);
+            }
         }
         return true;
     }
