@@ -234,5 +234,5 @@ internal static class Errors
 
     /// <summary>The audit trail cannot be read from a server without streams (the embedded Garnet server).</summary>
     public static SysopsFastException AuditUnavailable(string server, string reason) =>
-        new($"auditing is not available on {server} (the server has no streams: {reason}); queries there are not recorded, so there is no audit trail to show");
+        new($"auditing is not available on {server} (the server has no streams: {reason}); queries there are not recorded, so there is no audit trail to show", ErrorKind.Unavailable);
 }

@@ -20,7 +20,7 @@ public sealed class DemoNextCommandsTests
         var cli = Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll");
         // Its output goes to a file, read while it runs; exec keeps the demo's PID the one Ctrl-C is sent to.
         var start = new ProcessStartInfo("bash");
-        foreach (var a in new[] { "-c", "exec \"$@\" >\"$0\" 2>&1", output, "dotnet", cli, "demo", "--hosts", "200", "--port", port })
+        foreach (var a in new[] { "-c", "exec \"$@\" >\"$0\" 2>&1", output }.Concat(InterruptibleCommand.Prefix).Concat(["dotnet", cli, "demo", "--hosts", "200", "--port", port]))
         {
             start.ArgumentList.Add(a);
         }

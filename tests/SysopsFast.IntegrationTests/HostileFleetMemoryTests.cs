@@ -192,11 +192,8 @@ public sealed class HostileFleetMemoryTests(RedisServerFixture redis, ITestOutpu
             await PutWhole(db, "b.example.org", "cmd/lines", Shuffled(300_000, 2));
         });
         // --minimal: the shortest diff of 300,000 shuffled lines takes hours, so the signal comes mid-search.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), "compare", "a.example.org#cmd/lines", "cmd/lines", "--minimal", "--server", Url(5) })
-        {
-            start.ArgumentList.Add(a);
-        }
+        var start = InterruptibleCommand.Start("dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), "compare", "a.example.org#cmd/lines", "cmd/lines", "--minimal", "--server", Url(5));
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
         using var compare = Process.Start(start)!;
         var stdout = compare.StandardOutput.ReadToEndAsync();
         var stderr = compare.StandardError.ReadToEndAsync();

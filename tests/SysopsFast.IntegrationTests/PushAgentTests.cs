@@ -385,11 +385,9 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
 
     private Process StartPush(int db, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll") }.Concat(PushArgs(Url(db), Ledger, args)))
-        {
-            start.ArgumentList.Add(a);
-        }
+        var start = InterruptibleCommand.Start(["dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), .. PushArgs(Url(db), Ledger, args)]);
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         return Process.Start(start)!;
     }
 

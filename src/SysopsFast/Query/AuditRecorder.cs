@@ -128,7 +128,7 @@ public sealed class AuditRecorder
                 await action(db, server).WaitAsync(PublishTimeout, cancellationToken);
                 return ((string, string)?)null;
             }
-            catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null || e is OperationCanceledException)
+            catch (Exception e) when (RedisFailure.From(server.ToString(), e) is not null)
             {
                 return (server.ToString(), Errors.Brief(e));
             }
