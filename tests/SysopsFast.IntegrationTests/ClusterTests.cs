@@ -256,6 +256,14 @@ public sealed class ClusterFailureTests
     /// The other primaries keep answering for their slots (full coverage not required), so leaving
     /// the dead one out of SCAN would answer short; the core must fail instead, or be reported missing.
     /// </summary>
+    /// <summary>
+    /// The dead primary by its address while the client still has it in the cluster's slot map; once
+    /// the cluster has marked it failed, it leaves the map (seen under load), and the slots it served
+    /// are what is named.
+    /// </summary>
+    private static void NamesTheLoss(string message, string dead) =>
+        Assert.True(message.Contains(dead, StringComparison.Ordinal) || message.Contains("of its 16384 slots (a primary failed or left", StringComparison.Ordinal), message);
+
     [Fact]
     public async Task A_dead_primary_fails_the_cluster_core_instead_of_answering_short()
     {
@@ -272,12 +280,12 @@ public sealed class ClusterFailureTests
             {
                 var e = await Assert.ThrowsAsync<SysopsFastException>(() => strict.SearchAsync(SyntheticFleet.HeadlineObject));
                 Assert.Equal(ErrorRemedy.AllowPartial, e.Remedy);
-                Assert.Contains(cluster.Addresses[2], e.Message, StringComparison.Ordinal);
+                NamesTheLoss(e.Message, cluster.Addresses[2]);
             }
             await using (var partial = new FleetQuery(FleetTopology.FromServers([seed]), new QueryTargeting { Scan = true, AllowPartial = true }))
             {
                 var found = await partial.SearchAsync(SyntheticFleet.HeadlineObject);
-                Assert.Contains(cluster.Addresses[2], Assert.Single(found.Summary.CoresMissing), StringComparison.Ordinal);
+                NamesTheLoss(Assert.Single(found.Summary.CoresMissing), cluster.Addresses[2]);
             }
             await using (var viaCatalog = new FleetQuery(FleetTopology.FromServers([seed]), new QueryTargeting()))
             {

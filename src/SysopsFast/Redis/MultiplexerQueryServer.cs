@@ -89,6 +89,9 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         }
     }
 
+    /// <summary>Hash slots of every Redis Cluster.</summary>
+    private const int ClusterSlots = 16384;
+
     /// <summary>
     /// The primaries that serve slots, from the cluster's own slot map. Each holds keys no other
     /// node has, so one the client cannot reach fails the scan (and the core fails over, or is
@@ -99,7 +102,17 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         var mux = _db.Multiplexer;
         var map = mux.GetServers().FirstOrDefault(s => s.IsConnected)?.ClusterConfiguration
             ?? throw new IOException("no node of the cluster is connected");
-        var owners = map.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0).Select(n => mux.GetServer(n.EndPoint!)).ToArray();
+        var primaries = map.Nodes.Where(n => !n.IsReplica && n.Slots.Count > 0).ToArray();
+        // A primary the cluster has marked failed may leave the map, its slots with it: slots no
+        // node serves are keys nobody lists, so the map must cover them all.
+        var covered = primaries.Sum(n => n.Slots.Sum(r => (long)r.To - r.From + 1));
+        if (covered < ClusterSlots)
+        {
+            var unreachable = map.Nodes.Where(n => n.EndPoint is not null && !mux.GetServer(n.EndPoint).IsConnected).Select(n => Display(n.EndPoint!)).ToArray();
+            var named = unreachable.Length > 0 ? $"; not connected: {string.Join(", ", unreachable)}" : "";
+            throw new IOException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the cluster's slot map serves {covered} of its {ClusterSlots} slots (a primary failed or left{named}), so its keys cannot all be listed"));
+        }
+        var owners = primaries.Select(n => mux.GetServer(n.EndPoint!)).ToArray();
         return owners.FirstOrDefault(s => !s.IsConnected) is { } lost
             ? throw new IOException($"the cluster's primary {Display(lost.EndPoint)} is not connected, so its keys cannot be listed")
             : owners;
