@@ -21,7 +21,7 @@ public sealed class JsonLineSink : IGrepSink
     internal JsonLineSink(JsonLineSinkFactory owner)
     {
         _owner = owner;
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _json = new Utf8JsonWriter(_buffer, JsonLineOptions.Writer);
     }
 
     public bool NeedsLineNumbers => true;

@@ -52,7 +52,7 @@ public static class RecordJson
     /// <summary>One object on one line: <paramref name="body"/> writes its properties.</summary>
     public static void WriteLine(Stream output, Action<Utf8JsonWriter> body)
     {
-        using (var json = new Utf8JsonWriter(output, Options))
+        using (var json = new Utf8JsonWriter(output, JsonLineOptions.Writer))
         {
             json.WriteStartObject();
             body(json);
@@ -60,11 +60,4 @@ public static class RecordJson
         }
         output.WriteByte((byte)'\n');
     }
-
-    /// <summary>Non-ASCII text stays readable; control characters (escape sequences) are always escaped.</summary>
-    private static readonly JsonWriterOptions Options = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = false,
-    };
 }

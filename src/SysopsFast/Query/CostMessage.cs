@@ -17,7 +17,7 @@ public static class CostMessage
     public static string Json(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> servers, TimeSpan elapsed, DateTimeOffset now)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, Options))
+        using (var json = new Utf8JsonWriter(buffer, JsonLineOptions.Writer))
         {
             json.WriteStartObject();
             json.WriteString("tool", "sysops-fast");
@@ -56,10 +56,4 @@ public static class CostMessage
         json.WriteNumber("seconds", Math.Round(c.Elapsed.TotalSeconds, 6));
         json.WriteNumber("mb_per_second", Math.Round(c.MegabytesPerSecond, 3));
     }
-
-    /// <summary>Non-ASCII text stays readable; control characters (escape sequences) are escaped, as in every JSON line printed.</summary>
-    private static readonly JsonWriterOptions Options = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 }
