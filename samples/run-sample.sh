@@ -111,7 +111,8 @@ for p in "${projects[@]}"; do
 done
 echo "$NAME: ok: $(basename "$nupkg") packed; ${projects[*]} restored $where and built"
 
-run() { dotnet "$work/samples/$1/bin/Release/net10.0/$2.dll" "${@:3}"; }
+# run PROJECT ASSEMBLY ARGS...: a built sample, stopped after 2 minutes should it hang.
+run() { timeout 120 dotnet "$work/samples/$1/bin/Release/net10.0/$2.dll" "${@:3}"; }
 for p in "${projects[@]:1}"; do
   run "$p" "$p" >"$work/answer" 2>"$work/said" || fail "the $p example exits $?: $(head -3 "$work/said")"
   cmp -s "$work/answer" "$work/expected" || fail "the $p example's answer is not the generator's: $(diff "$work/expected" "$work/answer" | head -3 | tr '\n' ' ')"
@@ -121,9 +122,10 @@ echo "$NAME: ok: the README examples (${projects[*]:1}) compiled against the pac
 
 said=$(run DriftWatcher drift-watcher --server "$server" --object sysctl-a --interval 0 2>&1) && fail "drift-watcher took --interval 0"
 [[ $said == "drift-watcher: --interval takes a whole number above 0, not '0'"$'\n'usage:* ]] || fail "drift-watcher's answer to --interval 0: $said"
-run DriftWatcher drift-watcher --server "redis://$server/1" --object sysctl-a --key-glob 'net.*' --interval 3 --rounds 2 >"$work/watch" 2>&1 &
+# Started without the function, so that $! is timeout's own PID (a function would run in a subshell).
+timeout 120 dotnet "$work/samples/DriftWatcher/bin/Release/net10.0/drift-watcher.dll" --server "redis://$server/1" --object sysctl-a --key-glob 'net.*' --interval 3 --rounds 2 >"$work/watch" 2>&1 &
 WATCHER_PID=$!
-for _ in $(seq 300); do
+for _ in $(seq 600); do
   grep -q '^round 1 ' "$work/watch" && break
   kill -0 "$WATCHER_PID" 2>/dev/null || break
   sleep 0.1
