@@ -168,6 +168,8 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary><c>grep --uniq</c>: identical selected lines counted across the fleet, most frequent first.</summary>
     /// <param name="sampleHosts">Hosts to keep per line (<see cref="UniqCount.Hosts"/>); <see cref="int.MaxValue"/> for all.</param>
+    /// <param name="request">What to select, as for <see cref="GrepAsync(GrepRequest, IGrepSinkFactory, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Stops the query; it then throws <see cref="OperationCanceledException"/>.</param>
     public async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> GrepUniqAsync(GrepRequest request, CancellationToken cancellationToken = default, int sampleHosts = 0)
     {
         var sink = new UniqCountSinkFactory(sampleHosts);

@@ -14,8 +14,10 @@ public sealed class DiffBudget(long bytes = DiffBudget.DefaultBytes)
     /// <summary>32 MiB: several hundred ordinary diffs, and a JSON copy of all of them, fit in the 300 MB a query may take.</summary>
     public const long DefaultBytes = 32L << 20;
 
+    /// <summary>The bytes of diff the whole answer may hold.</summary>
     public long Limit { get; } = bytes;
 
+    /// <summary>What is left of <see cref="Limit"/> after the diffs held so far.</summary>
     public long Remaining { get; private set; } = bytes;
 
     /// <summary>The diff's bytes (null when the texts are equal), or the one-line notice when they do not fit.</summary>

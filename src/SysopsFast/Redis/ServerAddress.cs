@@ -11,6 +11,7 @@ namespace SysopsFast.Redis;
 /// </summary>
 public sealed record ServerAddress(string Host, int Port, int Database = 0, bool Tls = false, string? User = null)
 {
+    /// <summary>Redis's port, when an address names none.</summary>
     public const int DefaultPort = 6379;
 
     /// <summary>The CA and client certificate files of a TLS address (null: the defaults); ignored without TLS.</summary>
@@ -19,8 +20,10 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
     /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
     public ServerAddress WithTls(TlsFiles? files) => !Tls || files is null || files.IsEmpty ? this : this with { TlsFiles = files.Over(TlsFiles) };
 
+    /// <summary><c>127.0.0.1:6379</c>, database 0.</summary>
     public static ServerAddress Default { get; } = new("127.0.0.1", DefaultPort);
 
+    /// <summary>Reads an address as a user writes it; throws <see cref="SysopsFastException"/> for one that is not.</summary>
     public static ServerAddress Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -82,6 +85,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
         return new ServerAddress(host, port, db, tls, user);
     }
 
+    /// <summary><c>host:port</c>, with <c>/db</c> when not 0: how messages name the server.</summary>
     public override string ToString()
     {
         var hostPart = Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host;

@@ -8,6 +8,7 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
     /// <summary>Problems that do not stop the tool (unknown keys), to print as warnings.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>The site of this machine's core; null when it has none.</summary>
     public string? LocalSite => LocalCore?.Split('/')[0];
 
     /// <summary>The same topology whose TLS servers use <paramref name="files"/> (each file given replaces theirs).</summary>
@@ -48,7 +49,10 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
 /// <summary><c>--scope</c>: my core, all cores of a site, or everything.</summary>
 public enum QueryScope
 {
+    /// <summary>This machine's own core.</summary>
     Local,
+    /// <summary>Every core of one site.</summary>
     Site,
+    /// <summary>Every core.</summary>
     Global,
 }
