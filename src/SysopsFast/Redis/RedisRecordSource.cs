@@ -18,6 +18,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
 
+    /// <summary>Where reading headers first did not pay lately (a long-lived query's); null: tried on every server.</summary>
+    internal DeduplicationMemo? Deduplication { get; init; }
+
     public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, RecordSelection selection, ExtractOptions options, bool allowPartial = false, Format.CompressionDictionaries? dictionaries = null)
     {
         ArgumentNullException.ThrowIfNull(selection);
@@ -229,7 +232,10 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             RecordReadMode.KeyOnly => new KeyOnlyForwarder(db, claims),
             RecordReadMode.Header => new HeaderBatchFetcher(db, _options, claims),
-            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate),
+            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate && (Deduplication?.ShouldTry(db.Name, _selection.KeyGlob) ?? true))
+            {
+                DeduplicationDidNotPay = Deduplication is { } memo ? () => memo.DidNotPay(db.Name, _selection.KeyGlob) : null,
+            },
         };
         var scan = Task.Run(async () =>
         {
