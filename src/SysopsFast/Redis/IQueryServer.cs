@@ -22,7 +22,8 @@ internal interface IQueryServer
     /// <paramref name="maxMemberLength"/> is returned empty, never copied (what a writer adds cannot
     /// grow the client's memory).
     /// </summary>
-    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue);
+    /// <param name="memberSuffix">Appended to each member as it is copied (the catalog builds keys host#object from the reply, without a copy of each host).</param>
+    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null);
 
     /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
     void RemoveMembers(byte[] key, byte[][] members);
