@@ -5,11 +5,14 @@ namespace SysopsFast.Cli;
 
 /// <summary>
 /// What every query command says on stderr after its output: corrupt records, failovers, which
-/// cores answered, a partial answer. One place, so grep and dump cannot disagree.
+/// cores answered, an answer with a core missing. One place, so grep and dump cannot disagree.
 /// </summary>
 internal static class SummaryReport
 {
-    /// <summary>Writes the report; returns the exit code it forces (interrupted, error), or null.</summary>
+    /// <summary>
+    /// Writes the report; returns the exit code it forces (corrupt records: error), or null. An
+    /// interrupted query never gets here: the library throws OperationCanceledException.
+    /// </summary>
     public static async Task<int?> WriteAsync(ExtractSummary summary, TextWriter stderr)
     {
         foreach (var c in summary.Corrupt)
@@ -28,12 +31,6 @@ internal static class SummaryReport
         if (summary.CoresMissing.Count > 0)
         {
             await stderr.WriteLineAsync("sysops-fast: warning: PARTIAL ANSWER (--allow-partial): missing " + string.Join("; ", summary.CoresMissing));
-        }
-        if (summary.Partial)
-        {
-            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: interrupted after reading {summary.RecordsRead} records ({summary.KeysDiscovered} keys found so far); the output above is partial"));
-            return CliRunner.Interrupted;
         }
         if (summary.Corrupt.Count > 0)
         {

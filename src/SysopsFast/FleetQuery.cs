@@ -16,7 +16,8 @@ namespace SysopsFast;
 /// (an answer cut short never returns as if complete).</para>
 /// <para>Audit: every call that answers from the fleet's records appends one entry to the audit
 /// stream of the Redis user on each server it read (<see cref="AuditPolicy"/>; on unless the
-/// program sets <see cref="AuditPolicy.Off"/>).</para>
+/// program sets <see cref="AuditPolicy.Off"/>), written after the answer returns and before the
+/// query is disposed.</para>
 /// </remarks>
 public sealed class FleetQuery : IAsyncDisposable
 {
@@ -31,6 +32,9 @@ public sealed class FleetQuery : IAsyncDisposable
     /// </summary>
     private readonly Format.CompressionDictionaries _loadedDictionaries;
 
+    /// <summary>Where reading headers first did not pay lately: later queries skip that round trip.</summary>
+    private readonly DeduplicationMemo _deduplication;
+
     /// <summary>The hosts a join narrowed this query to (<see cref="NarrowToHostsAsync"/>); null: the targeting's.</summary>
     private readonly HostFilter? _joined;
 
@@ -41,6 +45,9 @@ public sealed class FleetQuery : IAsyncDisposable
     private IReadOnlyList<ExtractSummary> _joinReads = [];
 
     private FleetQuery? _unaudited;
+
+    /// <summary>Audit entries being written after their answers; shared with the queries narrowed from this one.</summary>
+    internal AuditWrites AuditWrites { get; }
 
     /// <summary>Each server is a core of its own (no topology).</summary>
     public FleetQuery(IEnumerable<ServerAddress> servers, ExtractOptions? options = null)
@@ -64,6 +71,8 @@ public sealed class FleetQuery : IAsyncDisposable
         Options = options ?? new ExtractOptions();
         _connections = new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout);
         _loadedDictionaries = new();
+        _deduplication = new();
+        AuditWrites = new();
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
@@ -81,6 +90,8 @@ public sealed class FleetQuery : IAsyncDisposable
         Options = parent.Options;
         _connections = parent._connections;
         _loadedDictionaries = parent._loadedDictionaries;
+        _deduplication = parent._deduplication;
+        AuditWrites = parent.AuditWrites;
         _ownsConnections = false;
         _joined = joined;
         _isJoin = parent._isJoin || joinReads.Count > 0;
@@ -145,11 +156,31 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = await GrepUnauditedAsync(request, sinks, cancellationToken);
-        await Audit.RecordAsync("grep", request.ObjectPattern, request.Pattern, [result.Summary], cancellationToken);
+        Audit.Record("grep", request.ObjectPattern, request.Pattern, [result.Summary]);
         return result;
     }
 
-    private async Task<GrepResult> GrepUnauditedAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="GrepAsync(GrepRequest, IGrepSinkFactory, CancellationToken)"/>, with the sinks
+    /// made once the matching keys are listed (no value read): <paramref name="sinks"/> is told
+    /// whether the object pattern selects more than one object of some host, when a printer should
+    /// name each record host#object as GNU grep names files (<c>-H</c>, <c>-c</c>, <c>-l</c>, <c>-L</c>).
+    /// The listing and the grep are one query: one audit entry.
+    /// </summary>
+    public async Task<GrepResult> GrepAsync(GrepRequest request, Func<bool, IGrepSinkFactory> sinks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(sinks);
+        var keys = await Unaudited.SearchAsync(request.ObjectPattern, cancellationToken);
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        var severalPerHost = keys.Items.Any(k => !hosts.Add(ObjectKey.Split(k).Host));
+        var result = await GrepUnauditedAsync(request, sinks(severalPerHost), cancellationToken);
+        Audit.Record("grep", request.ObjectPattern, request.Pattern, [keys.Summary, result.Summary]);
+        return result;
+    }
+
+    /// <summary>The grep itself, not audited; unless told to throw, a cancelled grep returns what it read (its summary says Partial).</summary>
+    private async Task<GrepResult> GrepUnauditedAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken, bool throwIfCancelled = true)
     {
         var matcher = request.CreateMatcher();
         sinks = request.OnlyMatching ? new OnlyMatchingSinkFactory(sinks, matcher) : sinks;
@@ -157,7 +188,7 @@ public sealed class FleetQuery : IAsyncDisposable
         var processors = new GrepRecordProcessorFactory(matcher, request.Invert, sinks, oldest, request.Limits);
         // Grep reads only contents, so records with the same md5 may be fetched once (the header
         // fields that differ, such as mtime, are not looked at) — unless the age of each counts.
-        var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents && request.MaxAge is null, cancellationToken);
+        var summary = await RunAsync(request.ObjectPattern, processors, Options.DeduplicateIdenticalContents && request.MaxAge is null, cancellationToken, throwIfCancelled: throwIfCancelled);
         return new GrepResult(summary, processors.RecordsWithSelection, processors.SelectedLines)
         {
             Stale = processors.Stale,
@@ -193,7 +224,7 @@ public sealed class FleetQuery : IAsyncDisposable
         // Only contents are read: records with the same md5 may be fetched once (each key is still counted).
         var summary = await RunAsync(request.ObjectPattern, collector, Options.DeduplicateIdenticalContents, cancellationToken);
         var rows = request.OnlyDrift ? collector.Rows.Where(r => r.Drifts).ToList() : collector.Rows;
-        await Audit.RecordAsync("kv", request.ObjectPattern, request.KeyGlob ?? "", [summary], cancellationToken);
+        Audit.Record("kv", request.ObjectPattern, request.KeyGlob ?? "", [summary]);
         return new(rows, summary);
     }
 
@@ -204,6 +235,8 @@ public sealed class FleetQuery : IAsyncDisposable
     /// The selected lines as they are found, in no particular order across hosts. Breaking out of the
     /// loop stops the query. Errors (unreachable server, …) are thrown from the enumeration, and so
     /// is cancellation (OperationCanceledException): an answer cut short never ends as if complete.
+    /// Audited once when the enumeration ends, also when the consumer stopped early (what was read
+    /// by then), not when cancelled.
     /// </summary>
     public async IAsyncEnumerable<GrepLine> GrepLinesAsync(GrepRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -214,12 +247,16 @@ public sealed class FleetQuery : IAsyncDisposable
         {
             try
             {
-                await GrepAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token);
+                // Not thrown when stopped: a consumer that stopped early read lines, and is audited.
+                var result = await GrepUnauditedAsync(request, new ChannelSinkFactory(channel.Writer), stop.Token, throwIfCancelled: false);
+                cancellationToken.ThrowIfCancellationRequested();
                 channel.Writer.TryComplete();
+                return result.Summary;
             }
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e);
+                return null;
             }
         }, CancellationToken.None);
         try
@@ -235,7 +272,10 @@ public sealed class FleetQuery : IAsyncDisposable
             // The caller stopped early (or finished): end the query and let blocked workers go.
             await stop.CancelAsync();
             channel.Writer.TryComplete();
-            await query;
+            if (await query is { } read && !cancellationToken.IsCancellationRequested)
+            {
+                Audit.Record("grep", request.ObjectPattern, request.Pattern, [read]);
+            }
         }
     }
 
@@ -245,14 +285,14 @@ public sealed class FleetQuery : IAsyncDisposable
     public async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, CancellationToken cancellationToken = default)
     {
         var summary = await RunAsync(objectPattern, processors, deduplicate: false, cancellationToken, checkMd5: true);
-        await Audit.RecordAsync("run", objectPattern, "", [summary], cancellationToken);
+        Audit.Record("run", objectPattern, "", [summary]);
         return summary;
     }
 
-    private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken, bool checkMd5 = false)
+    private async Task<ExtractSummary> RunAsync(string objectPattern, IRecordProcessorFactory processors, bool deduplicate, CancellationToken cancellationToken, bool checkMd5 = false, bool throwIfCancelled = true)
     {
         var selection = Select(objectPattern, RecordReadMode.Contents) with { Deduplicate = deduplicate, CheckMd5 = checkMd5 };
-        var summary = await ReadAsync(selection, processors, cancellationToken);
+        var summary = await ReadAsync(selection, processors, cancellationToken, throwIfCancelled);
         // After a join, no key is a possible answer ("no host satisfies it"), not a typo; and with a
         // core missing (allowed partial) the keys may be there: its warning says so.
         if (summary.KeysDiscovered == 0 && summary.CoresMissing.Count == 0 && !_isJoin)
@@ -272,22 +312,28 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         var summary = await ReadAsync(selection, processors, cancellationToken);
-        await Audit.RecordAsync("run", selection.KeyGlob, "", [summary], cancellationToken);
+        Audit.Record("run", selection.KeyGlob, "", [summary]);
         return summary;
     }
 
     /// <summary>A selection read with the query's own plan; not audited (the caller's answer is).</summary>
-    internal Task<ExtractSummary> ReadAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken) =>
-        RunOnTargetsAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken);
+    internal Task<ExtractSummary> ReadAsync(RecordSelection selection, IRecordProcessorFactory processors, CancellationToken cancellationToken, bool throwIfCancelled = true) =>
+        RunOnTargetsAsync(selection, processors, CoreTarget.Plan(Cores, Targeting.NoLoadBalance, Targeting.Random), Targeting.AllowPartial, cancellationToken, throwIfCancelled);
 
-    /// <summary>Runs a selection over the given targets (each server as the plan says), not the query's own plan.</summary>
-    internal async Task<ExtractSummary> RunOnTargetsAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a selection over the given targets (each server as the plan says), not the query's own
+    /// plan; unless told to throw, a cancelled read returns its summary (Partial).
+    /// </summary>
+    internal async Task<ExtractSummary> RunOnTargetsAsync(RecordSelection selection, IRecordProcessorFactory processors, IReadOnlyList<CoreTarget> targets, bool allowPartial, CancellationToken cancellationToken, bool throwIfCancelled = true)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _loadedDictionaries);
+        var source = new RedisRecordSource(_connections, targets, selection, Options, allowPartial, _loadedDictionaries) { Deduplication = _deduplication };
         var summary = await ExtractPipeline.RunAsync(source, processors, Options, cancellationToken);
         // The pipeline returns what it read when cancelled; the API's one contract is to throw.
-        cancellationToken.ThrowIfCancellationRequested();
+        if (throwIfCancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         return summary;
     }
 
@@ -336,7 +382,7 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var keys = RecordCollectors.Keys();
         var summary = await ReadAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
-        await Audit.RecordAsync("search", objectPattern, "", [summary], cancellationToken);
+        Audit.Record("search", objectPattern, "", [summary]);
         return new(keys.Items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -345,7 +391,7 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var headers = RecordCollectors.Metadata();
         var summary = await ReadAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
-        await Audit.RecordAsync("list-files", objectPattern, "", [summary], cancellationToken);
+        Audit.Record("list-files", objectPattern, "", [summary]);
         return new(headers.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
     }
 
@@ -375,7 +421,7 @@ public sealed class FleetQuery : IAsyncDisposable
         var records = RecordCollectors.Records();
         var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
         var summary = await ReadAsync(selection, records, cancellationToken);
-        await Audit.RecordAsync("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary], cancellationToken);
+        Audit.Record("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary]);
         AddSorted(records, into);
         return summary;
     }
@@ -410,7 +456,7 @@ public sealed class FleetQuery : IAsyncDisposable
             }
             read += records.Items.Count;
         }
-        await Audit.RecordAsync("search --contents", objectPattern, "", summaries, cancellationToken);
+        Audit.Record("search --contents", objectPattern, "", summaries);
         return new ContentsListing(read, [.. keys.Items.Where(ContentsListing.IsOmitted).Select(k => k.Key)], stored.Length - read, summaries);
     }
 
@@ -438,14 +484,18 @@ public sealed class FleetQuery : IAsyncDisposable
         return answers.SelectMany(a => a).ToArray();
     }
 
-    /// <summary>Closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>), whose they are.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Waits for the audit entries of the answers given (<see cref="AuditRecorder.WhenWrittenAsync"/>),
+    /// then closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>), whose they are.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
+        await AuditWrites.WhenAllAsync();
         if (!_ownsConnections)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
         _loadedDictionaries.Dispose();
-        return _connections.DisposeAsync();
+        await _connections.DisposeAsync();
     }
 }

@@ -137,6 +137,119 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_published_cost_names_who_asked_and_from_where_as_the_querys_audit_policy_says()
+    {
+        var tag = Tag();
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var messages = new System.Collections.Concurrent.BlockingCollection<string>();
+        await mux.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Query.CostMessage.Channel), (_, m) => messages.Add(m!));
+        await using var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { OsUser = "alice-" + tag, ClientHost = "box-" + tag } };
+
+        await query.Audit.PublishCostAsync("grep", ["grep", "motd", tag], [new Pipeline.ServerCost(query.Servers[0].ToString(), 1, 2, 3, TimeSpan.FromMilliseconds(5))], TimeSpan.FromMilliseconds(5));
+
+        Assert.True(messages.TryTake(out var message, TimeSpan.FromSeconds(10)), "no cost message");
+        using var json = System.Text.Json.JsonDocument.Parse(message);
+        Assert.Equal("alice-" + tag, json.RootElement.GetProperty("user").GetString());
+        Assert.Equal("box-" + tag, json.RootElement.GetProperty("client").GetString());
+    }
+
+    [Theory]
+    [InlineData("-H")]
+    [InlineData("-c")]
+    [InlineData("-l")]
+    [InlineData("-L")]
+    public async Task Grep_naming_hosts_or_records_is_one_query_of_one_entry(string option)
+    {
+        var tag = Tag();
+        var (exit, stdout, stderr) = await CliProcessTests.Run("grep", "motd", $"from la0|{tag}", option, "--server", Url);
+        Assert.True(exit is 0 or 1, stderr);
+        Assert.NotEqual("", stdout);
+        Assert.Single(await EntriesAsync(tag));
+    }
+
+    [Fact]
+    public async Task The_library_says_whether_a_host_has_several_matching_objects_before_the_sinks_are_made()
+    {
+        var tag = Tag();
+        var told = new List<bool>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "naming " + tag } })
+        {
+            foreach (var pattern in new[] { "motd", "la0.example.org#*" })
+            {
+                var result = await query.GrepAsync(new GrepRequest(pattern, "hello|openssl"), several =>
+                {
+                    told.Add(several);
+                    return new Grep.UniqCountSinkFactory(0);
+                });
+                Assert.True(result.SelectedLines > 0);
+            }
+        }
+        Assert.Equal([false, true], told);
+        Assert.Equal(2, (await EntriesAsync(tag)).Count);
+    }
+
+    [Fact]
+    public async Task A_consumer_that_stops_reading_lines_early_is_audited_once()
+    {
+        var tag = Tag();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "lines " + tag } })
+        {
+            await foreach (var line in query.GrepLinesAsync(new GrepRequest("motd", "hello")))
+            {
+                Assert.StartsWith("hello from la", line.Line, StringComparison.Ordinal);
+                break;
+            }
+        }
+        var entry = Assert.Single(await EntriesAsync(tag));
+        Assert.Equal("motd", entry.ObjectPattern);
+    }
+
+    [Fact]
+    public async Task Md5_groups_streamed_with_their_samples_are_one_entry()
+    {
+        var tag = Tag();
+        var samples = new List<string>();
+        await using (var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "md5 " + tag } })
+        {
+            var grouping = await query.Md5Groups.GroupAndSampleAsync("rpm-qa", g => samples.Add(System.Text.Encoding.UTF8.GetString(g.Sample!.Contents)));
+            Assert.Equal(2, grouping.Groups.Count);
+            Assert.NotEmpty(grouping.Fetches);
+        }
+        Assert.Equal(["bash\n", "openssl-3\n"], samples.Order(StringComparer.Ordinal));
+        Assert.Single(await EntriesAsync(tag));
+    }
+
+    /// <summary>
+    /// The audit server holds writes (CLIENT PAUSE WRITE: reads go on, XADD waits): the answer comes
+    /// back while its entry is still unwritten and unrefused, and the entry is in the stream once
+    /// the query is disposed.
+    /// </summary>
+    [Fact]
+    public async Task The_answer_does_not_wait_for_a_slow_audit_write_which_is_done_before_dispose_returns()
+    {
+        var tag = Tag();
+        var refusals = new System.Collections.Concurrent.ConcurrentQueue<AuditRefusal>();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { redis.Address }, AllowAdmin = true });
+        var server = admin.GetServer(redis.Address);
+        var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.On with { Description = "slow " + tag, Refused = refusals.Enqueue } };
+        try
+        {
+            await server.ExecuteAsync("CLIENT", "PAUSE", "60000", "WRITE");
+            var (counts, _) = await query.GrepUniqAsync(new GrepRequest("motd", "hello"));
+            Assert.Equal(4, counts.Count);
+            Assert.Empty(refusals); // the write is under way, not given up on
+            Assert.Empty(await EntriesAsync(tag));
+        }
+        finally
+        {
+            await server.ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+        await query.DisposeAsync();
+        Assert.Single(await EntriesAsync(tag));
+        Assert.Empty(refusals);
+    }
+
+    [Fact]
     public async Task Every_call_throws_when_cancelled_grep_included()
     {
         await using var query = new FleetQuery([ServerAddress.Parse(Url)]) { AuditPolicy = AuditPolicy.Off };

@@ -204,4 +204,32 @@ public class MatcherTests
         Assert.Equal(-1, LineSearcher.Search("a\na\na\n"u8, new LiteralMatcher("a"), false, sink));
         Assert.Single(sink.Lines);
     }
+
+    /// <summary>A long-lived process pays once per pattern: a regex is built once (megabytes), each caller gets a clone.</summary>
+    [Fact]
+    public void A_pattern_asked_again_is_not_built_again_and_each_caller_gets_a_clone_of_its_own()
+    {
+        var pattern = "net.core.netdev_" + Guid.NewGuid().ToString("N")[..8];
+        var first = MatcherFactory.Create(pattern, regex: true, ignoreCase: false);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = MatcherFactory.Create(pattern, regex: true, ignoreCase: false);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var folded = MatcherFactory.Create(pattern, regex: true, ignoreCase: true);
+
+        Assert.True(allocated < 4096, $"a cached matcher cost {allocated} bytes");
+        Assert.NotSame(first, again);
+        Assert.True(again.FindNextLine(System.Text.Encoding.UTF8.GetBytes(pattern.ToUpperInvariant() + "\n" + pattern + "\n"), 0, out var start, out _));
+        Assert.True(start > 0); // case matters without -i
+        Assert.True(folded.FindNextLine(System.Text.Encoding.UTF8.GetBytes(pattern.ToUpperInvariant() + "\n"), 0, out _, out _));
+    }
+
+    [Fact]
+    public void The_matcher_cache_is_bounded()
+    {
+        for (var i = 0; i < MatcherFactory.CachedMatchers + 10; i++)
+        {
+            MatcherFactory.Create("bounded-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "[0-9]", regex: true, ignoreCase: false);
+        }
+        Assert.InRange(MatcherFactory.Cache.Count, 1, MatcherFactory.CachedMatchers);
+    }
 }

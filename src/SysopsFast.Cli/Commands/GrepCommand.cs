@@ -226,11 +226,13 @@ internal static class GrepHandler
         }
         else
         {
-            var byKey = (args.PrefixHostnames || request.PerRecord is not null) && !args.Json && await SeveralObjectsPerHostAsync(fleet, args.ObjectPattern, cancellationToken);
-            IGrepSinkFactory sinks = request.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
+            IGrepSinkFactory Sinks(bool byKey) => request.PerRecord is { } kind ? new RecordLineSinkFactory(stdout, kind, args.Json, byKey, args.Style)
                 : args.Json ? new JsonLineSinkFactory(stdout)
                 : new PrintSinkFactory(stdout, args.PrefixHostnames, args.LineNumbers, args.Style) { NameByKey = byKey, Highlight = args.Style.Colours ? request.CreateMatcher() : null, MatchesOnly = request.OnlyMatching };
-            result = await fleet.GrepAsync(request, sinks, cancellationToken);
+            // Naming records host#object when a host has several: the library lists the keys first (one query, one audit entry).
+            result = (args.PrefixHostnames || request.PerRecord is not null) && !args.Json
+                ? await fleet.GrepAsync(request, Sinks, cancellationToken)
+                : await fleet.GrepAsync(request, Sinks(byKey: false), cancellationToken);
         }
         await stdout.FlushAsync(CancellationToken.None);
         if (args.Cost)
@@ -261,18 +263,7 @@ internal static class GrepHandler
         return await Report(joined.Count > 0 ? result with { Summary = Pipeline.ExtractSummary.Combine([.. joined, result.Summary]) } : result, stderr);
     }
 
-    /// <summary>
-    /// Whether the pattern selects more than one object of some host: then output names records
-    /// host#object, or two objects' lines would look like one host's. Costs a key listing (no values).
-    /// </summary>
-    private static async Task<bool> SeveralObjectsPerHostAsync(FleetQuery fleet, string objectPattern, CancellationToken cancellationToken)
-    {
-        var keys = await fleet.SearchAsync(objectPattern, cancellationToken);
-        var hosts = new HashSet<string>(StringComparer.Ordinal);
-        return keys.Items.Any(k => !hosts.Add(ObjectKey.Split(k).Host));
-    }
-
-    /// <summary>Corrupt records, failovers and interruptions go to stderr after the answer; the exit code says which.</summary>
+    /// <summary>Corrupt records and failovers go to stderr after the answer; the exit code says which.</summary>
     internal static async Task<int> Report(GrepResult result, TextWriter stderr) =>
         await SummaryReport.WriteAsync(result.Summary, stderr) ?? (result.SelectedLines > 0 ? CliRunner.Matched : CliRunner.NoMatch);
 }

@@ -21,16 +21,31 @@ public static class MatcherFactory
     /// <param name="pattern">The pattern as the user wrote it.</param>
     /// <param name="regex">Read it as a GNU extended regular expression (<c>grep -E</c>); false: literal text (<c>-F</c>).</param>
     /// <param name="ignoreCase"><c>-i</c>: fold case as GNU grep does.</param>
+    /// <remarks>
+    /// Built once per pattern and options in a process (<see cref="MatcherCache"/>, up to
+    /// <see cref="CachedMatchers"/>); each call returns a clone of its own (scratch space), sharing
+    /// the built expression.
+    /// </remarks>
     public static IMatcher Create(string pattern, bool regex, bool ignoreCase, bool wholeLine = false, bool wholeWord = false)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        if (pattern.Contains('\n'))
+        return Cache.GetOrAdd(new MatcherKey(pattern, regex, ignoreCase, wholeLine, wholeWord), Build).CloneForWorker();
+    }
+
+    /// <summary>Matchers a process keeps built (a few dozen patterns asked again and again, as a service's).</summary>
+    internal const int CachedMatchers = 64;
+
+    internal static readonly MatcherCache Cache = new(CachedMatchers);
+
+    private static IMatcher Build(MatcherKey key)
+    {
+        if (key.Pattern.Contains('\n'))
         {
             throw Errors.PatternHasNewline();
         }
-        var matcher = Plain(pattern, regex, ignoreCase, wholeLine);
+        var matcher = Plain(key.Pattern, key.Regex, key.IgnoreCase, key.WholeLine);
         // -x wins over -w, as in GNU grep (a whole line is a whole word too).
-        return wholeWord && !wholeLine ? new WordMatcher(matcher) : matcher;
+        return key.WholeWord && !key.WholeLine ? new WordMatcher(matcher) : matcher;
     }
 
     /// <summary>Whether the pattern, read as a regular expression, is just its own text.</summary>

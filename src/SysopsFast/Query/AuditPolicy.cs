@@ -30,8 +30,9 @@ public sealed record AuditPolicy
     public string ClientHost { get; init; } = Environment.MachineName;
 
     /// <summary>
-    /// Told of each server that did not record an entry (the answer stands); null: not told. Runs on
-    /// the query's thread before the answering call returns.
+    /// Told of each server that did not record an entry (the answer stands); null: not told. The
+    /// entry is written after the answer returns, so this runs on a thread-pool thread, at the latest
+    /// before disposing the query (or <see cref="AuditRecorder.WhenWrittenAsync"/>) ends.
     /// </summary>
     public Action<AuditRefusal>? Refused { get; init; }
 }

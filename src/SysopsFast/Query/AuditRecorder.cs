@@ -26,9 +26,11 @@ public sealed class AuditRecorder
     /// <summary>
     /// Records an answer as the query's policy says: one entry (who, what, scope, keys, bytes,
     /// seconds) on every server that <paramref name="summaries"/> read; each refusal is handed to
-    /// <see cref="AuditPolicy.Refused"/>.
+    /// <see cref="AuditPolicy.Refused"/>. Returns at once: the entry is written while the caller
+    /// uses the answer (a slow server must not hold it back), and the query waits for it before
+    /// its connections close (<see cref="WhenWrittenAsync"/>).
     /// </summary>
-    internal async Task RecordAsync(string operation, string objectPattern, string textPattern, IReadOnlyList<ExtractSummary> summaries, CancellationToken cancellationToken)
+    internal void Record(string operation, string objectPattern, string textPattern, IReadOnlyList<ExtractSummary> summaries)
     {
         var policy = _fleet.AuditPolicy;
         if (!policy.Enabled)
@@ -54,11 +56,36 @@ public sealed class AuditRecorder
             Bytes = summaries.Sum(s => s.BytesFetched),
             Seconds = summaries.Sum(s => s.Elapsed.TotalSeconds),
         };
-        foreach (var refusal in await AppendAsync(entry, servers, cancellationToken))
+        _fleet.AuditWrites.Add(Task.Run(() => WriteAsync(entry, servers, policy)));
+    }
+
+    /// <summary>
+    /// The write of <see cref="Record"/>, after the answer: not cancelled by the caller (whose token
+    /// may be gone by then), each server bounded by a short wait; what fails is a refusal, never an exception.
+    /// </summary>
+    private async Task WriteAsync(AuditEntry entry, string[] servers, AuditPolicy policy)
+    {
+        IReadOnlyList<AuditRefusal> refusals;
+        try
+        {
+            refusals = await AppendAsync(entry, servers, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            refusals = [.. servers.Select(s => new AuditRefusal(s, Errors.Brief(e), Unavailable: false))];
+        }
+        foreach (var refusal in refusals)
         {
             policy.Refused?.Invoke(refusal);
         }
     }
+
+    /// <summary>
+    /// Ends when the audit entries of every answer this query (and those narrowed from it) returned
+    /// so far are written or refused: an answer returns before its entry is written. Disposing the
+    /// query waits for them too; a long-lived program need not call this.
+    /// </summary>
+    public Task WhenWrittenAsync() => _fleet.AuditWrites.WhenAllAsync();
 
     /// <summary>
     /// Appends <paramref name="entry"/> on each of <paramref name="servers"/> to the audit stream of
@@ -106,7 +133,8 @@ public sealed class AuditRecorder
     {
         ArgumentNullException.ThrowIfNull(costs);
         // Subscribers see the arguments as the audit trail does: never a password.
-        var message = CostMessage.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow);
+        var policy = _fleet.AuditPolicy;
+        var message = CostMessage.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow, policy.OsUser, policy.ClientHost);
         // A courtesy to subscribers; the query's answer does not depend on it.
         await AfterAnswerAsync(costs.Select(c => c.Server), (db, _) => db.PublishAsync(CostMessage.Channel, message), cancellationToken);
     }

@@ -14,7 +14,14 @@ public static class CostMessage
     public const string Channel = "sysops-api";
 
     /// <summary>One JSON object: who asked what, per-server costs and the total (docs/OUTPUT.md).</summary>
-    public static string Json(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> servers, TimeSpan elapsed, DateTimeOffset now)
+    /// <param name="command">The query command (grep, search, …).</param>
+    /// <param name="arguments">Its arguments, secrets among them replaced.</param>
+    /// <param name="servers">Each server's cost.</param>
+    /// <param name="elapsed">The whole query's time.</param>
+    /// <param name="now">When it ended.</param>
+    /// <param name="user">Who asked (the query's <see cref="AuditPolicy.OsUser"/>, as its audit entry names them).</param>
+    /// <param name="client">Where they asked from (<see cref="AuditPolicy.ClientHost"/>).</param>
+    public static string Json(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> servers, TimeSpan elapsed, DateTimeOffset now, string user, string client)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, JsonLineOptions.Writer))
@@ -28,8 +35,8 @@ public static class CostMessage
                 json.WriteStringValue(a);
             }
             json.WriteEndArray();
-            json.WriteString("user", Environment.UserName);
-            json.WriteString("client", Environment.MachineName);
+            json.WriteString("user", user);
+            json.WriteString("client", client);
             json.WriteNumber("time", now.ToUnixTimeMilliseconds() / 1000.0);
             json.WriteStartArray("servers");
             foreach (var c in servers)

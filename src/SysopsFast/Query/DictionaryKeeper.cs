@@ -36,7 +36,7 @@ public sealed class DictionaryKeeper
         {
             throw Errors.NothingMatched(objectPattern, _fleet.Servers.Select(s => s.ToString()));
         }
-        await _fleet.Audit.RecordAsync("dict train", objectPattern, "", [.. reads], cancellationToken);
+        _fleet.Audit.Record("dict train", objectPattern, "", [.. reads]);
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public sealed class FleetComparison
                 compared++;
             }
         }
-        await _fleet.Audit.RecordAsync("compare", key, pattern, summaries, cancellationToken);
+        _fleet.Audit.Record("compare", key, pattern, summaries);
         return new ComparisonResult(compared, unread, summaries, ServerCost.Phases(listing, summaries.Where(s => !ReferenceEquals(s, listing))));
     }
 
@@ -131,7 +131,7 @@ public sealed class FleetComparison
             use(new GroupComparison(group, index == 0, diff), index, grouping.Groups.Count);
             index++;
         }, cancellationToken);
-        await _fleet.Audit.RecordAsync("compare-all", pattern, "", [grouping.Headers, .. fetches], cancellationToken);
+        _fleet.Audit.Record("compare-all", pattern, "", [grouping.Headers, .. fetches]);
         return new ComparisonResult(grouping.Groups.Count, unread, [grouping.Headers, .. fetches], ServerCost.Phases(grouping.Headers, fetches));
     }
 

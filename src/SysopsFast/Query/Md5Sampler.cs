@@ -16,24 +16,39 @@ public sealed class Md5Sampler
     /// <summary>
     /// Two phases: the headers of the matching records grouped by md5 (largest group first), then one
     /// record per group fetched as its sample. A sample whose md5 is no longer the group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched instead.
+    /// pushed again in between) is not used: the group's next member is fetched instead. One audit entry.
     /// </summary>
-    /// <remarks>Holds every group's sample at once; <see cref="GroupAsync"/> and <see cref="SampleEachAsync"/> stream them.</remarks>
+    /// <remarks>Holds every group's sample at once; the overload with a callback streams them.</remarks>
     public async Task<Md5Grouping> GroupAndSampleAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var grouping = await GroupUnauditedAsync(objectPattern, cancellationToken);
-        var fetches = new List<ExtractSummary>();
-        var sampled = new List<Md5Group>(grouping.Groups.Count);
-        await SampleEachUnauditedAsync(grouping.Groups, fetches, sampled.Add, cancellationToken);
-        await _fleet.Audit.RecordAsync("md5-groups", objectPattern, "", [grouping.Headers, .. fetches], cancellationToken);
-        return grouping with { Groups = sampled, Fetches = fetches };
+        var sampled = new List<Md5Group>();
+        var grouping = await GroupAndSampleAsync(objectPattern, sampled.Add, cancellationToken);
+        return grouping with { Groups = sampled };
     }
 
-    /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample yet.</summary>
+    /// <summary>
+    /// As <see cref="GroupAndSampleAsync(string, CancellationToken)"/>, each group handed to
+    /// <paramref name="use"/> with its sample (<c>Sample</c> null when none could be read) as it is
+    /// fetched, a batch of groups at a time, so memory holds a batch of samples, not every one.
+    /// Nothing here keeps a sample once <paramref name="use"/> returns. One query: one audit entry
+    /// for the headers and every fetch.
+    /// </summary>
+    /// <returns>The groups (without samples), the headers' summary and each fetch's (<see cref="Md5Grouping.Fetches"/>).</returns>
+    public async Task<Md5Grouping> GroupAndSampleAsync(string objectPattern, Action<Md5Group> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        var grouping = await GroupUnauditedAsync(objectPattern, cancellationToken);
+        var fetches = new List<ExtractSummary>();
+        await SampleEachUnauditedAsync(grouping.Groups, fetches, use, cancellationToken);
+        _fleet.Audit.Record("md5-groups", objectPattern, "", [grouping.Headers, .. fetches]);
+        return grouping with { Fetches = fetches };
+    }
+
+    /// <summary>Phase 1 alone: the headers of the matching records grouped by md5, largest group first; no sample (one audit entry).</summary>
     public async Task<Md5Grouping> GroupAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
         var grouping = await GroupUnauditedAsync(objectPattern, cancellationToken);
-        await _fleet.Audit.RecordAsync("md5-groups", objectPattern, "", [grouping.Headers], cancellationToken);
+        _fleet.Audit.Record("md5-groups", objectPattern, "", [grouping.Headers]);
         return grouping;
     }
 
@@ -50,26 +65,14 @@ public sealed class Md5Sampler
     private const int SampleTries = 8;
 
     /// <summary>
-    /// Phase 2: each group with its sample, handed to <paramref name="use"/> in the order given,
-    /// fetched a batch of groups at a time (each batch's fetch summary is added to
-    /// <paramref name="fetches"/>). A fetched record whose md5 is no longer its group's (its host
-    /// pushed again in between) is not used: the group's next member is fetched, up to 8; a group
-    /// left without a sample is handed over with <c>Sample</c> null. Nothing here keeps a sample
-    /// once <paramref name="use"/> returns (an async iterator would keep its last item as Current
-    /// while the next batch is fetched).
+    /// Phase 2, not audited (the caller's answer is): each group with its sample, handed to
+    /// <paramref name="use"/> in the order given, fetched a batch of groups at a time (each batch's
+    /// fetch summary is added to <paramref name="fetches"/>). A fetched record whose md5 is no longer
+    /// its group's (its host pushed again in between) is not used: the group's next member is
+    /// fetched, up to 8; a group left without a sample is handed over with <c>Sample</c> null.
+    /// Nothing here keeps a sample once <paramref name="use"/> returns (an async iterator would keep
+    /// its last item as Current while the next batch is fetched).
     /// </summary>
-    public async Task SampleEachAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(fetches);
-        var these = new List<ExtractSummary>();
-        await SampleEachUnauditedAsync(groups, these, use, cancellationToken);
-        foreach (var fetch in these)
-        {
-            fetches.Add(fetch);
-        }
-        await _fleet.Audit.RecordAsync("md5-samples", "", "", these, cancellationToken);
-    }
-
     internal async Task SampleEachUnauditedAsync(IReadOnlyList<Md5Group> groups, ICollection<ExtractSummary> fetches, Action<Md5Group> use, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(use);

@@ -62,7 +62,7 @@ public sealed class ReplicaVerifier
             var asked = cores.Where(Comparable).SelectMany(c => c.Servers).Select(s => s.ToString());
             throw selection.Hosts is null ? Errors.NothingMatched(objectPattern, asked) : Errors.NothingMatchedAmongHosts(objectPattern, selection.Hosts.Description, asked);
         }
-        await _fleet.Audit.RecordAsync("verify", objectPattern, "", summaries, cancellationToken);
+        _fleet.Audit.Record("verify", objectPattern, "", summaries);
     }
 
     /// <summary>A core whose servers are replicas to compare: two or more, and not one cluster.</summary>

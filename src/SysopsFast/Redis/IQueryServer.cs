@@ -20,9 +20,10 @@ internal interface IQueryServer
     /// a time, so memory does not grow with the set. Every member present for the whole scan is
     /// returned; one may be returned twice (the caller drops repeats). A member longer than
     /// <paramref name="maxMemberLength"/> is returned empty, never copied (what a writer adds cannot
-    /// grow the client's memory).
+    /// grow the client's memory). A member suffix is appended to each member as it is copied (the
+    /// catalog builds keys host#object from the reply, without a copy of each host).
     /// </summary>
-    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue);
+    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null);
 
     /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
     void RemoveMembers(byte[] key, byte[][] members);

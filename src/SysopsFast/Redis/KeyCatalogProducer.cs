@@ -103,13 +103,30 @@ internal sealed class KeyCatalogProducer
     {
         var setKey = KeyCatalog.HostsOf(name);
         // ZSCAN may repeat a member.
-        var seen = new HashSet<UInt128>();
-        long listed = 0;
-        await foreach (var hosts in _server.SortedSetScanAsync(setKey, null, _pageSize, cancellationToken, ObjectKey.MaxHostNameBytes))
+        var seen = HashSetPool.Rent();
+        try
         {
-            var stale = new List<(byte[] Host, byte[] Key)>();
-            foreach (var (host, score) in hosts)
+            return await ReadHostsAsync(name, setKey, seen, selection, oldest, output, statistics, cancellationToken);
+        }
+        finally
+        {
+            HashSetPool.Return(seen);
+        }
+    }
+
+    private async Task<long> ReadHostsAsync(byte[] name, byte[] setKey, HashSet<UInt128> seen, HostSelection selection, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
+        long listed = 0;
+        // Each member comes as its key, host#object: one copy per host, not a host and then a key.
+        var suffix = ObjectKey.Make([], name);
+        await foreach (var keys in _server.SortedSetScanAsync(setKey, null, _pageSize, cancellationToken, ObjectKey.MaxHostNameBytes, suffix))
+        {
+            seen.EnsureCapacity(seen.Count + keys.Count);
+            List<(byte[] Host, byte[] Key)>? stale = null;
+            foreach (var (key, score) in keys)
             {
+                // A member too long to be a host name comes empty, without the suffix.
+                var host = key.AsSpan(0, Math.Max(0, key.Length - suffix.Length));
                 // An empty host would make a key of the catalog's own form, which SCAN leaves out.
                 if (!ObjectKey.CanBeHostPart(host))
                 {
@@ -121,14 +138,13 @@ internal sealed class KeyCatalogProducer
                     continue;
                 }
                 listed++;
-                var key = ObjectKey.Make(host, name);
                 if (!Wanted(selection, host, key))
                 {
                     continue;
                 }
                 if (score < oldest)
                 {
-                    stale.Add((host, key));
+                    (stale ??= []).Add((host.ToArray(), key));
                     continue;
                 }
                 await AddAsync(key, output, statistics, cancellationToken);
@@ -142,9 +158,9 @@ internal sealed class KeyCatalogProducer
     /// Entries scored before now − grace: expired, or re-scored by a writer to hide them. Those whose
     /// key exists are listed; the others are removed (not waited for; an admin's query does it).
     /// </summary>
-    private async Task AddStaleAsync(byte[] setKey, List<(byte[] Host, byte[] Key)> stale, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task AddStaleAsync(byte[] setKey, List<(byte[] Host, byte[] Key)>? stale, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        if (stale.Count == 0)
+        if (stale is null)
         {
             return;
         }
@@ -167,12 +183,12 @@ internal sealed class KeyCatalogProducer
         }
     }
 
-    private bool Wanted(HostSelection selection, byte[] host, byte[] key) =>
+    private bool Wanted(HostSelection selection, ReadOnlySpan<byte> host, byte[] key) =>
         selection switch
         {
             HostSelection.All => true,
             // The host's own name holds the text (Redis would have matched it with *text*).
-            HostSelection.NamedHosts => host.AsSpan().IndexOf(_glob.Literal) >= 0,
+            HostSelection.NamedHosts => host.IndexOf(_glob.Literal) >= 0,
             HostSelection.HostGlob => RedisGlob.IsMatch(_glob.HostPart, host),
             _ => RedisGlob.IsMatch(_glob.Whole, key),
         } && (_hosts is null || _hosts.Allows(key));

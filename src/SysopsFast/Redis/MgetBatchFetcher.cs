@@ -19,6 +19,9 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
     private readonly List<byte[]> _unconfirmed = [];
     private double _bytesPerKey = 16 * 1024; // a first guess; corrected by every reply
 
+    /// <summary>Told when reading headers first is turned off because it saved too little.</summary>
+    public Action? DeduplicationDidNotPay { get; init; }
+
     /// <param name="readyToForward">Batches wait for it before going to the workers (the compression dictionaries).</param>
     /// <param name="deduplicate">
     /// Read each page's headers first and fetch one record per distinct md5 (the others are fed with
@@ -107,7 +110,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             _deduplicate = false;
             return (keys, null);
         }
-        var first = new Dictionary<(UInt128 Md5, long Length), int>();
+        var first = new Dictionary<(UInt128 Md5, long Length), int>(keys.Length);
         var fetch = new List<byte[]>(keys.Length);
         var identities = new List<(UInt128 Md5, long Length)>(keys.Length);
         var others = new List<List<byte[]>?>(keys.Length);
@@ -135,6 +138,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         if (saved < 2L * keys.Length * RecordHeader.Size)
         {
             _deduplicate = false;
+            DeduplicationDidNotPay?.Invoke();
         }
         return (fetch.ToArray(), others.Select((o, i) => o is null ? null : new DuplicateGroup([.. o], identities[i].Md5, identities[i].Length)).ToArray());
     }

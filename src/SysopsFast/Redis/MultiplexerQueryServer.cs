@@ -24,13 +24,13 @@ internal sealed class MultiplexerQueryServer : IQueryServer
 
     public Task<bool> KeyExistsAsync(byte[] key) => _db.KeyExistsAsync(key);
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
         var page = new List<(byte[], double)>(pageSize);
         await foreach (var entry in _db.SortedSetScanAsync(key, match is null ? default : (RedisValue)match, pageSize).WithCancellation(cancellationToken))
         {
             var member = (byte[])entry.Element!;
-            page.Add((member.Length <= maxMemberLength ? member : [], entry.Score));
+            page.Add((member.Length > maxMemberLength ? [] : memberSuffix is null ? member : [.. member, .. memberSuffix], entry.Score));
             if (page.Count == pageSize)
             {
                 yield return page;

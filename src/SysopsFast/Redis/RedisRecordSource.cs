@@ -18,6 +18,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
 
+    /// <summary>Where reading headers first did not pay lately (a long-lived query's); null: tried on every server.</summary>
+    internal DeduplicationMemo? Deduplication { get; init; }
+
     /// <summary>Reads <paramref name="selection"/> from each core of <paramref name="targets"/>; with <paramref name="allowPartial"/>, a core with no live server is left out instead of failing the query.</summary>
     public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, RecordSelection selection, ExtractOptions options, bool allowPartial = false, Format.CompressionDictionaries? dictionaries = null)
     {
@@ -236,7 +239,10 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             RecordReadMode.KeyOnly => new KeyOnlyForwarder(db, claims),
             RecordReadMode.Header => new HeaderBatchFetcher(db, _options, claims),
-            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate),
+            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate && (Deduplication?.ShouldTry(db.Name, _selection.KeyGlob) ?? true))
+            {
+                DeduplicationDidNotPay = Deduplication is { } memo ? () => memo.DidNotPay(db.Name, _selection.KeyGlob) : null,
+            },
         };
         var scan = Task.Run(async () =>
         {

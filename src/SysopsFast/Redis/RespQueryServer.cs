@@ -19,14 +19,14 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return reply.Read().ReadInteger() > 0;
     }
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue)
+    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
         var cursor = "0"u8.ToArray();
         byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var members = new List<(byte[], double)>();
+            List<(byte[], double)> members;
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
                 var frame = reply.Read();
@@ -35,10 +35,12 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
                     throw new InvalidDataException("ZSCAN did not return [cursor, members]");
                 }
                 cursor = next.ToArray();
-                for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
+                var n = frame.ReadArrayLength() / 2;
+                members = new(n);
+                for (; n > 0; n--)
                 {
                     frame.TryReadBulk(out var member);
-                    var copy = member.Length <= maxMemberLength ? member.ToArray() : [];
+                    var copy = member.Length > maxMemberLength ? [] : memberSuffix is null ? member.ToArray() : [.. member, .. memberSuffix];
                     frame.TryReadBulk(out var score);
                     members.Add((copy, KeyCatalog.ParseScore(score)));
                 }

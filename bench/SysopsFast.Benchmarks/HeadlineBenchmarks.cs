@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Attributes;
+using SysopsFast.Fleet;
+using SysopsFast.Format;
+using SysopsFast.Grep;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Benchmarks;
+
+/// <summary>
+/// The headline (<c>grep sysctl-a net.core.netdev_budget --uniq</c>) as a long-lived embedding
+/// program runs it: one <see cref="FleetQuery"/>, warm (connections open, dictionaries loaded,
+/// matcher built by an earlier query), through the public API only, against a real redis-server
+/// holding a generated fleet of <see cref="Hosts"/> hosts (ZstdDictionary, as <c>fleet generate</c>
+/// writes it). Audited as any embedded query is. What it allocates per query is the figure
+/// (issue 17: ≤ 1 MB); every answer is checked against the generator's.
+/// </summary>
+[MemoryDiagnoser]
+public class HeadlineBenchmarks
+{
+    public const int Hosts = 4000;
+
+    private static readonly GrepRequest Request = new(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern);
+
+    private BenchRedis? _redis;
+    private FleetQuery? _query;
+    private Dictionary<string, long> _expected = [];
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _redis = await BenchRedis.StartAsync();
+        var server = ServerAddress.Parse($"127.0.0.1:{_redis.Port}");
+        var fleet = new SyntheticFleet(Hosts, 1);
+        await FleetGenerator.GenerateAsync(fleet, server, PayloadCodec.ZstdDictionary, null, plain: false, CancellationToken.None);
+        _expected = fleet.ExpectedUniq().ToDictionary(c => c.Line, c => c.Count, StringComparer.Ordinal);
+        _query = new FleetQuery([server]);
+        await HeadlineAsync(); // warm: connect, load dictionaries, build the matcher
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _query!.DisposeAsync();
+        await _redis!.DisposeAsync();
+    }
+
+    /// <summary>One warm headline query; throws when its answer is not the generator's.</summary>
+    [Benchmark]
+    public async Task<int> HeadlineAsync()
+    {
+        var (counts, result) = await _query!.GrepUniqAsync(Request);
+        var right = result.Summary.Corrupt.Count == 0 && counts.Count == _expected.Count
+            && counts.All(c => _expected.GetValueOrDefault(c.Line) == c.Count);
+        return right ? counts.Count : throw new InvalidOperationException("the headline's answer is not the generator's");
+    }
+}
