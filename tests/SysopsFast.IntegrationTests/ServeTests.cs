@@ -273,6 +273,17 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
         }
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("HEAD")]
+    public async Task A_query_answers_get_only(string method)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(serve.Open, "/api/v1/list-files"));
+        using var response = await serve.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("GET", response.Content.Headers.Allow.Single());
+    }
+
     [Fact]
     public async Task Healthz_answers_ok()
     {

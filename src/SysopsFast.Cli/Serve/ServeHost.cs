@@ -53,9 +53,11 @@ internal static class ServeHost
     private static Task DispatchAsync(HttpContext context, ServeSettings settings, QueryEndpoint queries, ServeMetrics metrics, byte[] openApi)
     {
         var path = context.Request.Path.Value ?? "/";
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        var query = path.StartsWith("/api/v1/", StringComparison.Ordinal);
+        // HEAD only where it costs nothing: a query is run for its answer, never for its headers.
+        if (!HttpMethods.IsGet(context.Request.Method) && (query || !HttpMethods.IsHead(context.Request.Method)))
         {
-            context.Response.Headers.Allow = "GET, HEAD";
+            context.Response.Headers.Allow = query ? "GET" : "GET, HEAD";
             return Problem.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not served; every endpoint answers GET");
         }
         if (path == "/healthz")
@@ -63,7 +65,7 @@ internal static class ServeHost
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("ok\n", context.RequestAborted);
         }
-        if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
+        if (query)
         {
             if (settings.Basic && !ServeAuth.TryAccept(context, out var refusal))
             {
