@@ -273,6 +273,49 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
         }
     }
 
+    /// <summary>A core with no live server: 503 with the CLI's message; allow-partial answers, says so in the end line and in /metrics.</summary>
+    [Fact]
+    public async Task A_core_without_a_live_server_is_503_or_a_partial_answer_that_says_so()
+    {
+        await using var partial = await ServeProcess.StartAsync("--server", "127.0.0.1:1", "--server", serve.Redis.Address);
+        var down = await GetAsync(serve.Http, new Uri(partial.Url, "/api/v1/list-files"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+        Assert.Contains("no server of core 127.0.0.1:1 answered", down.Body, StringComparison.Ordinal);
+
+        var (status, _, body) = await GetAsync(serve.Http, new Uri(partial.Url, "/api/v1/list-files?allow-partial=true"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var (records, end) = Split(body);
+        Assert.NotEmpty(records);
+        Assert.Contains(end.GetProperty("messages").EnumerateArray(), m => m.GetString()!.StartsWith("warning: PARTIAL ANSWER", StringComparison.Ordinal));
+        Assert.Contains("sysops_fast_cores_down 1", (await GetAsync(serve.Http, new Uri(partial.Url, "/metrics"))).Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>--tls-cert/--tls-key: HTTPS that a client trusting the CA reaches, with Basic users as Redis users; plain HTTP gets nothing.</summary>
+    [Fact]
+    public async Task Https_with_the_given_certificate_carries_basic_credentials()
+    {
+        using var certs = TestCertificates.Create();
+        await using var https = await ServeProcess.StartAsync("--auth", "basic", "--tls-cert", certs.Server.Cert, "--tls-key", certs.Server.Key, "--server", serve.Redis.Address);
+        Assert.Equal("https", https.Url.Scheme);
+        using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certs.CaFile));
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(certificate);
+            },
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        var (status, _, body) = await GetAsync(client, new Uri(https.Url, "/api/v1/query?q=" + Uri.EscapeDataString(Headline)), Basic("reader", ServeFixture.Password));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("matched", Split(body).End.GetProperty("outcome").GetString());
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => serve.Http.GetStringAsync(new UriBuilder(https.Url) { Scheme = "http" }.Uri));
+    }
+
     [Theory]
     [InlineData("POST")]
     [InlineData("HEAD")]
