@@ -6,6 +6,7 @@ namespace SysopsFast;
 /// </summary>
 public enum ErrorRemedy
 {
+    /// <summary>Nothing the user could change would help (or the message says it all).</summary>
     None,
 
     /// <summary>Check the Redis server addresses given.</summary>

@@ -168,6 +168,8 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary><c>grep --uniq</c>: identical selected lines counted across the fleet, most frequent first.</summary>
     /// <param name="sampleHosts">Hosts to keep per line (<see cref="UniqCount.Hosts"/>); <see cref="int.MaxValue"/> for all.</param>
+    /// <param name="request">What to select, as for <see cref="GrepAsync(GrepRequest, IGrepSinkFactory, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Stops the query; it then throws <see cref="OperationCanceledException"/>.</param>
     public async Task<(IReadOnlyList<UniqCount> Counts, GrepResult Result)> GrepUniqAsync(GrepRequest request, CancellationToken cancellationToken = default, int sampleHosts = 0)
     {
         var sink = new UniqCountSinkFactory(sampleHosts);
@@ -357,11 +359,33 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>As <see cref="FetchAsync(IEnumerable{string}, CancellationToken)"/>, by the keys' stored bytes (<see cref="RecordMetadata.KeyBytes"/>).</summary>
     public async Task<QueryListing<FetchedRecord>> FetchAsync(IEnumerable<byte[]> keys, CancellationToken cancellationToken = default)
     {
+        var records = new List<FetchedRecord>();
+        var summary = await FetchIntoAsync(keys, records, cancellationToken);
+        return new(records, summary);
+    }
+
+    /// <summary>
+    /// As <see cref="FetchAsync(IEnumerable{byte[]}, CancellationToken)"/>, into the caller's list,
+    /// which is then all that holds them. The caller's code runs on in the pipeline's last worker's
+    /// stack (await continuations run inline), whose frames reach this call's state and a task's
+    /// result: a 120 MB record held there outlives the caller's use of it.
+    /// </summary>
+    internal async Task<ExtractSummary> FetchIntoAsync(IEnumerable<byte[]> keys, List<FetchedRecord> into, CancellationToken cancellationToken)
+    {
         var records = RecordCollectors.Records();
         var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
         var summary = await ReadAsync(selection, records, cancellationToken);
         await Audit.RecordAsync("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary], cancellationToken);
-        return new(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+        AddSorted(records, into);
+        return summary;
+    }
+
+    /// <summary>A method of its own: the sort's temporaries die with its frame, not with the async method's.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddSorted(RecordCollector<FetchedRecord> records, List<FetchedRecord> into)
+    {
+        into.AddRange(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal));
+        records.Clear();
     }
 
     /// <summary>

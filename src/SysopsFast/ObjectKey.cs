@@ -5,6 +5,7 @@ namespace SysopsFast;
 /// <summary>The key grammar of the original sysops-api: <c>&lt;host&gt;#&lt;object&gt;</c>.</summary>
 public static class ObjectKey
 {
+    /// <summary>Between the host and the object in a key.</summary>
     public const char Separator = '#';
 
     /// <summary>
@@ -20,6 +21,7 @@ public static class ObjectKey
         return objectPattern.Contains(Separator, StringComparison.Ordinal) ? objectPattern : "*" + objectPattern + "*";
     }
 
+    /// <summary>The key of <paramref name="objectName"/> on <paramref name="host"/>.</summary>
     public static string Make(string host, string objectName) => host + Separator + objectName;
 
     /// <summary>The one rule for a host name a writer may store (<see cref="HostNameProblem"/>).</summary>
@@ -49,6 +51,7 @@ public static class ObjectKey
     public static bool CanBeHostPart(ReadOnlySpan<byte> host) =>
         host.Length is > 0 and <= MaxHostNameBytes && !host.Contains((byte)Separator);
 
+    /// <summary>The key of <paramref name="objectName"/> on <paramref name="host"/>, as UTF-8 bytes.</summary>
     public static byte[] Make(ReadOnlySpan<byte> host, ReadOnlySpan<byte> objectName) => [.. host, (byte)Separator, .. objectName];
 
     /// <summary>Splits at the first <c>#</c>; a key without one has the whole key as host and an empty object.</summary>

@@ -7,6 +7,7 @@ namespace SysopsFast;
 /// </summary>
 public sealed class SysopsFastException : Exception
 {
+    /// <summary>An error saying <paramref name="message"/>, of <paramref name="kind"/>, with what the user can change.</summary>
     public SysopsFastException(string message, ErrorKind kind = ErrorKind.InvalidInput, ErrorRemedy remedy = ErrorRemedy.None, Exception? inner = null)
         : base(message, inner)
     {

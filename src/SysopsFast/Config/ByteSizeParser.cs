@@ -23,6 +23,7 @@ public static class ByteSizeParser
             : throw Errors.BadArgument($"'{text}' is over {RecordDecoder.MaxRawLength >> 20} MiB, the largest object a reader takes; give a smaller size");
     }
 
+    /// <summary>A size as written by a user (<c>10MiB</c>, <c>512k</c>, a plain number of bytes); throws <see cref="SysopsFastException"/> for anything else.</summary>
     public static long Parse(string text)
     {
         var t = text.Trim().ToLowerInvariant();

@@ -21,17 +21,22 @@ public enum DictionaryVerdict
 /// </summary>
 public sealed record DictionaryTrainingRow(string Core, string Object, int Hosts, DictionaryVerdict Verdict)
 {
+    /// <summary>Sample records read for training and measuring.</summary>
     public int Samples { get; init; }
 
+    /// <summary>Samples kept out of training, to measure both dictionaries on data neither was trained on.</summary>
     public int HeldOut { get; init; }
 
     /// <summary>The current dictionary's id; 0 when there is none (the object is stored with LZ4).</summary>
     public uint CurrentId { get; init; }
 
+    /// <summary>The held-out samples' bytes compressed with the current dictionary (LZ4 when there is none).</summary>
     public long CurrentBytes { get; init; }
 
+    /// <summary>The new dictionary's id.</summary>
     public uint NewId { get; init; }
 
+    /// <summary>The held-out samples' bytes compressed with the new dictionary.</summary>
     public long NewBytes { get; init; }
 
     /// <summary>"server: why" for each server of the core the kept or published dictionary could not be written to.</summary>

@@ -18,17 +18,22 @@ public sealed class FleetDumper : IRecordProcessorFactory
     private readonly ConcurrentQueue<string> _refused = new();
     private long _files;
 
+    /// <summary>Dumps into <paramref name="directory"/> (created when missing).</summary>
     public FleetDumper(string directory)
     {
         _root = Path.GetFullPath(directory);
     }
 
+    /// <summary>Keys not written, each with the reason (unsafe name, a link on the way, a clash).</summary>
     public IReadOnlyList<string> Refused => _refused.ToArray();
 
+    /// <summary>Files written so far.</summary>
     public long Files => Interlocked.Read(ref _files);
 
+    /// <inheritdoc/>
     public IRecordProcessor CreateForWorker() => new Worker(this);
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IRecordProcessor> processors) { }
 
     /// <summary>The path segments (host, then tree path) a key is dumped to (<see cref="ObjectPath.ToTreePath"/>), or null with a reason when it has none.</summary>

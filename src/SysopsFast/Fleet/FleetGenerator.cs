@@ -10,6 +10,7 @@ public sealed record GenerateResult(int Hosts, long Objects, long RawBytes, long
 /// <summary>Writes a <see cref="SyntheticFleet"/> into one server: contents built and encoded on every core, SETs pipelined.</summary>
 public static class FleetGenerator
 {
+    /// <summary>Writes every host of <paramref name="fleet"/> (or those of <paramref name="shard"/>) into <paramref name="server"/> as records (<paramref name="plain"/>: the raw contents, as a cache of something else would hold them), with <paramref name="ttl"/> on each key when given.</summary>
     public static async Task<GenerateResult> GenerateAsync(
         SyntheticFleet fleet,
         ServerAddress server,

@@ -6,12 +6,16 @@ using SysopsFast.Redis;
 namespace SysopsFast.Fleet;
 
 /// <param name="Skipped">Files skipped for a problem (unreadable, a path that names no object): the run exits 2.</param>
-/// <param name="LinksNotFollowed">Symlinks not followed (or leading out of the directory), each with the reason.</param>
-/// <param name="NotRegular">FIFOs, devices and sockets: never opened.</param>
+/// <param name="Hosts">Host directories imported.</param>
+/// <param name="Objects">Records written.</param>
+/// <param name="StoredBytes">Bytes of the records written.</param>
+/// <param name="Elapsed">How long the import took.</param>
 public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IReadOnlyList<string> Skipped, TimeSpan Elapsed)
 {
+    /// <summary>Symlinks not followed (or leading out of the directory), each with the reason.</summary>
     public IReadOnlyList<string> LinksNotFollowed { get; init; } = [];
 
+    /// <summary>FIFOs, devices and sockets: never opened.</summary>
     public IReadOnlyList<string> NotRegular { get; init; } = [];
 }
 
@@ -29,6 +33,7 @@ public sealed record ImportOptions(bool AllowSensitive = false, bool FollowSymli
 /// </summary>
 public static class FleetImporter
 {
+    /// <summary>Imports the tree <paramref name="directory"/> (<c>DIR/&lt;host&gt;/&lt;tree path&gt;</c>, as <see cref="FleetDumper"/> writes it) into <paramref name="server"/> as records, with the key catalog and, for <see cref="PayloadCodec.ZstdDictionary"/>, trained dictionaries.</summary>
     public static async Task<ImportResult> ImportAsync(string directory, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken, ImportOptions? options = null)
     {
         options ??= new ImportOptions();

@@ -18,6 +18,7 @@ public sealed record BadKey(string Key, string Reason);
 /// <param name="FirstBadKeys">The first <see cref="OriginalCacheMigrator.BadKeysNamed"/> of them.</param>
 /// <param name="Vanished">Keys that expired or were deleted while the migration ran.</param>
 /// <param name="WithoutInsertionTime">Records of the original's four-element layout (no insertion time): stored as inserted when migrated.</param>
+/// <param name="Elapsed">How long the migration took.</param>
 public sealed record MigrateResult(long Keys, int Hosts, long StoredBytes, int Dictionaries, long BadKeys, IReadOnlyList<BadKey> FirstBadKeys, long Vanished, TimeSpan Elapsed, long WithoutInsertionTime = 0);
 
 /// <summary>
@@ -29,6 +30,7 @@ public sealed record MigrateResult(long Keys, int Hosts, long StoredBytes, int D
 /// </summary>
 public static class OriginalCacheMigrator
 {
+    /// <summary>Bad keys named in <see cref="MigrateResult.FirstBadKeys"/>; the rest are only counted.</summary>
     public const int BadKeysNamed = 10;
 
     /// <summary>
@@ -40,6 +42,7 @@ public static class OriginalCacheMigrator
 
     private static int Workers => Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>Copies every original record of <paramref name="source"/> into each of <paramref name="targets"/>, encoded with <paramref name="codec"/>.</summary>
     public static async Task<MigrateResult> MigrateAsync(ServerAddress source, IReadOnlyList<ServerAddress> targets, PayloadCodec codec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -158,6 +161,10 @@ public static class OriginalCacheMigrator
 
     /// <summary>Decode workers, one per core, each with its own decoder; a bad key is logged and skipped.</summary>
     /// <param name="started">When the migration began: the insertion time of records that have none.</param>
+    /// <param name="input">Batches of original entries fetched.</param>
+    /// <param name="consume">Takes each decoded object (its contents are valid only during the call).</param>
+    /// <param name="bad">Where keys that do not decode are named; null to only skip them.</param>
+    /// <param name="cancellationToken">Stops every worker.</param>
     private static Task DecodeAllAsync(long started, ChannelReader<OriginalEntry[]> input, Func<OriginalEntry, OriginalObject, CancellationToken, ValueTask> consume, BadKeyLog? bad, CancellationToken cancellationToken) =>
         RunStagesAsync(cancellationToken, Enumerable.Repeat<Func<CancellationToken, Task>>(async token =>
         {

@@ -7,6 +7,9 @@ namespace SysopsFast.Fleet;
 
 /// <summary>An original record decoded: its contents (valid until the decoder's next call) and metadata.</summary>
 /// <param name="TimeUnknown">The record had no insertion time (the four-element layout); <paramref name="InsertedUnixMs"/> is the migration's.</param>
+/// <param name="Contents">The decompressed contents.</param>
+/// <param name="Stat">Mode, owner, size and mtime from the original's stat string.</param>
+/// <param name="InsertedUnixMs">When the original was inserted, in Unix milliseconds.</param>
 internal readonly record struct OriginalObject(ReadOnlyMemory<byte> Contents, FileStat Stat, long InsertedUnixMs, bool TimeUnknown = false);
 
 /// <summary>

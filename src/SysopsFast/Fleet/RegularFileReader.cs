@@ -36,6 +36,7 @@ internal static partial class RegularFileReader
     /// <param name="status">What lstat said of it: anything but a regular file (a FIFO, a device) is not even opened.</param>
     /// <exception cref="IOException">It could not be opened or read.</exception>
     /// <exception cref="UnauthorizedAccessException">It may not be read.</exception>
+    /// <param name="sizeCap">Contents past this many bytes are not kept, only counted and hashed (the object is stored omitted).</param>
     public static LocalRead Read(string path, string realPath, FileStatus status, long sizeCap)
     {
         if (!status.IsRegular)

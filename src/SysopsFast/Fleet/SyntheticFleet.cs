@@ -12,13 +12,16 @@ namespace SysopsFast.Fleet;
 /// </summary>
 public sealed class SyntheticFleet
 {
+    /// <summary>The ten objects every synthetic host has.</summary>
     public static readonly string[] ObjectNames =
     [
         "cmd/sysctl-a", "cmd/uname-a", "cmd/rpm-qa", "cmd/netstat-anp", "cmd/df-h",
         "/etc/passwd", "/etc/resolv.conf", "/etc/sysctl.conf", "/etc/hosts", "/etc/fstab",
     ];
 
+    /// <summary>The object of the headline query (<c>grep sysctl-a net.core.netdev_budget --uniq</c>).</summary>
     public const string HeadlineObject = "sysctl-a";
+    /// <summary>The text of the headline query.</summary>
     public const string HeadlinePattern = "net.core.netdev_budget";
 
     private static readonly string[] Sites = ["eat1", "lva1", "ltx1"];
@@ -28,6 +31,7 @@ public sealed class SyntheticFleet
     private readonly SysctlTemplate _sysctl;
     private readonly string[] _packages;
 
+    /// <summary>The fleet of <paramref name="hosts"/> hosts that <paramref name="seed"/> makes: the same pair always makes the same contents.</summary>
     public SyntheticFleet(int hosts, ulong seed)
     {
         if (hosts < 1)
@@ -40,10 +44,13 @@ public sealed class SyntheticFleet
         _packages = MakePackages(seed);
     }
 
+    /// <summary>Hosts in the fleet.</summary>
     public int Hosts { get; }
 
+    /// <summary>The seed every choice is drawn from.</summary>
     public ulong Seed => _seed;
 
+    /// <summary>The name of host <paramref name="index"/> (<c>eat1-app00000.example.com</c>), spread over three sites.</summary>
     public static string HostName(int index) =>
         string.Create(CultureInfo.InvariantCulture, $"{Sites[index % Sites.Length]}-app{index:D5}.example.com");
 
@@ -249,6 +256,7 @@ public sealed class SyntheticFleet
 /// </summary>
 public readonly record struct FleetShard(int Index, int Count)
 {
+    /// <summary>Reads <c>I/N</c> (<c>0/3</c>); throws <see cref="SysopsFastException"/> for anything else.</summary>
     public static FleetShard Parse(string text)
     {
         var parts = text.Split('/');
@@ -260,5 +268,6 @@ public readonly record struct FleetShard(int Index, int Count)
         return new FleetShard(i, n);
     }
 
+    /// <summary><c>I/N</c>, as <see cref="Parse"/> reads it.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
 }

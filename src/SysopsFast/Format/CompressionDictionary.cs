@@ -20,10 +20,12 @@ public sealed class CompressionDictionary : IDisposable
     /// </summary>
     public const int MaxStoredSize = 1 << 20;
 
+    /// <summary>The zstd level records are compressed at with a dictionary.</summary>
     public const int CompressionLevel = 3;
 
     private readonly ThreadLocal<ZstdSharp.Compressor> _compressors;
 
+    /// <summary>A dictionary of <paramref name="bytes"/>, its id their hash (<see cref="IdOf"/>).</summary>
     public CompressionDictionary(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -37,8 +39,10 @@ public sealed class CompressionDictionary : IDisposable
         }, trackAllValues: true);
     }
 
+    /// <summary>The id headers name it by (<see cref="IdOf"/>).</summary>
     public uint Id { get; }
 
+    /// <summary>The dictionary as zstd trained it.</summary>
     public byte[] Bytes { get; }
 
     /// <summary>The id never is 0: 0 in a header means "no dictionary".</summary>
@@ -72,6 +76,8 @@ public sealed class CompressionDictionary : IDisposable
     /// and zstd refuses some that hash to their id (tables that do not parse).
     /// </summary>
     /// <param name="storedLength">The value's length on the server, when only its first bytes were read.</param>
+    /// <param name="id">The id the bytes were stored under.</param>
+    /// <param name="bytes">The stored bytes (or their first part).</param>
     public static string? Fault(uint id, ReadOnlySpan<byte> bytes, long storedLength = -1)
     {
         var length = Math.Max(storedLength, bytes.Length);
@@ -108,6 +114,7 @@ public sealed class CompressionDictionary : IDisposable
         return d;
     }
 
+    /// <summary>Frees the native compressors made for each thread.</summary>
     public void Dispose()
     {
         foreach (var c in _compressors.Values)
@@ -134,6 +141,7 @@ public sealed class CompressionDictionaries : IDisposable
     private readonly ConcurrentDictionary<uint, string> _refused = new();
     private long _totalBytes;
 
+    /// <summary>Dictionaries loaded.</summary>
     public int Count => _byId.Count;
 
     /// <summary>
@@ -141,6 +149,8 @@ public sealed class CompressionDictionaries : IDisposable
     /// unusable (<see cref="CompressionDictionary.Fault"/>) or over <see cref="MaxTotalBytes"/>.
     /// </summary>
     /// <param name="storedLength">The value's length on the server, when only its first bytes were read.</param>
+    /// <param name="id">The id the bytes were stored under.</param>
+    /// <param name="bytes">The stored bytes.</param>
     public bool TryAdd(uint id, byte[] bytes, long storedLength = -1)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -171,11 +181,13 @@ public sealed class CompressionDictionaries : IDisposable
     /// <summary>Keeps why dictionary <paramref name="id"/> is not used, for the records that need it.</summary>
     public void Refuse(uint id, string reason) => _refused[id] = reason;
 
+    /// <summary>The dictionary loaded as <paramref name="id"/>; false when there is none.</summary>
     public bool TryGet(uint id, out CompressionDictionary dictionary) => _byId.TryGetValue(id, out dictionary!);
 
     /// <summary>Why dictionary <paramref name="id"/> was not loaded; null when it was never seen.</summary>
     public string? RefusalOf(uint id) => _refused.GetValueOrDefault(id);
 
+    /// <summary>Frees every dictionary loaded.</summary>
     public void Dispose()
     {
         foreach (var d in _byId.Values)

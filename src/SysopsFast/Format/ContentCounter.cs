@@ -25,6 +25,7 @@ public sealed class ContentCounter : IDisposable
     /// <param name="hash">Whether to compute the md5 too.</param>
     public ContentCounter(bool hash = true) => _md5 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
 
+    /// <summary>Counts (and hashes) the next piece of the contents.</summary>
     public void Add(ReadOnlySpan<byte> piece)
     {
         _length += piece.Length;
@@ -58,6 +59,7 @@ public sealed class ContentCounter : IDisposable
         return words;
     }
 
+    /// <summary>Frees the md5 state.</summary>
     public void Dispose() => _md5?.Dispose();
 
     /// <summary>

@@ -265,6 +265,7 @@ public sealed class RecordDecoder : IDisposable
         _scratchTaken = false;
     }
 
+    /// <summary>Frees the decompressors.</summary>
     public void Dispose()
     {
         ReturnScratch();

@@ -30,6 +30,7 @@ public static class RecordEncoder
         }
     }
 
+    /// <summary>The most payload bytes <paramref name="rawLength"/> bytes can take encoded with <paramref name="codec"/>: what to allocate.</summary>
     public static int MaxPayloadLength(int rawLength, PayloadCodec codec) => codec switch
     {
         PayloadCodec.Lz4 => LZ4Codec.MaximumOutputSize(rawLength),
@@ -39,6 +40,12 @@ public static class RecordEncoder
 
     /// <summary>Encodes into <paramref name="dest"/> (at least Size + MaxPayloadLength bytes); returns the record length.</summary>
     /// <param name="dictionary">Required for <see cref="PayloadCodec.ZstdDictionary"/>, ignored otherwise.</param>
+    /// <param name="content">The raw contents.</param>
+    /// <param name="stat">The file's stat (<see cref="FileStat.None"/> for a command's output).</param>
+    /// <param name="insertedUnixMs">When the snapshot was taken, in Unix milliseconds.</param>
+    /// <param name="codec">How to store the payload.</param>
+    /// <param name="dest">Where the record goes.</param>
+    /// <param name="sizeCap">Contents over this many bytes are stored header-only, flagged omitted.</param>
     public static int EncodeInto(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, Span<byte> dest, long sizeCap = DefaultSizeCap, CompressionDictionary? dictionary = null)
     {
         var omitted = content.Length > sizeCap;
@@ -98,6 +105,7 @@ public static class RecordEncoder
         return RecordHeader.Size + payloadLength;
     }
 
+    /// <summary>The MD5 of <paramref name="content"/> as the header stores it.</summary>
     public static UInt128 Md5Of(ReadOnlySpan<byte> content)
     {
         Span<byte> md5 = stackalloc byte[16];

@@ -4,6 +4,7 @@ namespace SysopsFast.Format;
 [Flags]
 public enum RecordFlags : ushort
 {
+    /// <summary>No flag.</summary>
     None = 0,
 
     /// <summary>The object was over the size cap; the payload is empty and RawLength is its real size.</summary>

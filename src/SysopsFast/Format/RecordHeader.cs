@@ -10,25 +10,39 @@ namespace SysopsFast.Format;
 /// </summary>
 public readonly record struct RecordHeader
 {
+    /// <summary>Bytes of the header.</summary>
     public const int Size = 120;
+    /// <summary>The format version this library writes.</summary>
     public const byte CurrentVersion = 1;
+    /// <summary>The four bytes every record starts with.</summary>
     public static ReadOnlySpan<byte> Magic => "SFRC"u8;
 
     /// <summary>Bytes that a metadata-only query needs to GETRANGE.</summary>
     public const int MetadataLength = Size;
 
+    /// <summary>The format version of the record.</summary>
     public byte Version { get; init; }
+    /// <summary>How the payload is stored.</summary>
     public PayloadCodec Codec { get; init; }
+    /// <summary>What else is true of the record (omitted contents, …).</summary>
     public RecordFlags Flags { get; init; }
+    /// <summary>Bytes of the payload after the header.</summary>
     public int PayloadLength { get; init; }
+    /// <summary>Bytes of the contents once decoded.</summary>
     public long RawLength { get; init; }
     /// <summary>MD5 of the raw contents, big-endian so that <c>ToString("x32")</c> prints the usual hex.</summary>
     public UInt128 Md5 { get; init; }
+    /// <summary>When the snapshot was taken, in Unix milliseconds.</summary>
     public long InsertedUnixMs { get; init; }
+    /// <summary>Characters in the contents (<c>wc -m</c>).</summary>
     public long Characters { get; init; }
+    /// <summary>Lines in the contents (<c>wc -l</c>).</summary>
     public long Lines { get; init; }
+    /// <summary>Words in the contents (<c>wc -w</c>).</summary>
     public long Words { get; init; }
+    /// <summary>The file's mode, owner, size and mtime when it was read.</summary>
     public FileStat Stat { get; init; }
+    /// <summary>XXH3 of the payload: a damaged payload is found before it is decoded.</summary>
     public ulong PayloadChecksum { get; init; }
 
     /// <summary>The <see cref="CompressionDictionary.Id"/> of a <see cref="PayloadCodec.ZstdDictionary"/> record; 0 otherwise.</summary>

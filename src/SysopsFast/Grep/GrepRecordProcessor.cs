@@ -12,6 +12,10 @@ internal sealed class GrepRecordProcessor : IRecordProcessor
     private readonly SelectionLimits _limits;
 
     /// <param name="oldestMs">Records stored before this (Unix ms) are stale: skipped, counted.</param>
+    /// <param name="matcher">Finds the selected lines (this worker's own).</param>
+    /// <param name="invert">Select the lines that do not match (<c>-v</c>).</param>
+    /// <param name="sink">This worker's sink.</param>
+    /// <param name="limits">Per-record limits and context; null for none.</param>
     public GrepRecordProcessor(IMatcher matcher, bool invert, IGrepSink sink, long oldestMs = long.MinValue, SelectionLimits? limits = null)
     {
         _matcher = matcher;

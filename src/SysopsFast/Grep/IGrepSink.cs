@@ -6,7 +6,7 @@ namespace SysopsFast.Grep;
 /// </summary>
 public interface IGrepSink
 {
-    /// <summary>A record of <paramref name="host"/> starts; <paramref name="key"/> is its full key (UTF-8).</summary>
+    /// <summary>A record starts; <paramref name="key"/> is its full key (UTF-8), <c>host#object</c>.</summary>
     void BeginRecord(ReadOnlySpan<byte> key);
 
     /// <summary>A selected line (without its '\n'). Returns false to stop the whole query.</summary>
@@ -27,7 +27,7 @@ public interface IGrepSink
     /// <summary>A group of context output starts that does not touch the previous one (GNU prints <c>--</c>).</summary>
     void GroupBreak() { }
 
-    /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched"/>.</summary>
+    /// <summary>The record is done; <paramref name="selectedLines"/> lines were passed to <see cref="Matched(ReadOnlySpan{byte})"/>.</summary>
     void EndRecord(long selectedLines);
 
     /// <summary>
@@ -40,6 +40,7 @@ public interface IGrepSink
 /// <summary>Makes one sink per worker and combines them when the query ends.</summary>
 public interface IGrepSinkFactory
 {
+    /// <summary>One sink for one worker; called once per worker before the query reads.</summary>
     IGrepSink CreateForWorker();
 
     /// <summary>Whether the sinks use context lines; when not, the search finds none (the plain searcher is faster).</summary>

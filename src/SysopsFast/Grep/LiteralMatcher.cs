@@ -16,6 +16,7 @@ public sealed class LiteralMatcher : IMatcher
     private readonly SearchValues<byte>? _anchor;
     private readonly int _anchorOffset;
 
+    /// <summary>Finds <paramref name="needle"/> as bytes (UTF-8); <paramref name="ignoreCase"/> folds ASCII letters only.</summary>
     public LiteralMatcher(string needle, bool ignoreCase = false)
     {
         ArgumentNullException.ThrowIfNull(needle);
@@ -56,10 +57,12 @@ public sealed class LiteralMatcher : IMatcher
         return best;
     }
 
+    /// <summary>Whether ASCII case is ignored.</summary>
     public bool IgnoreCase => _ignoreCase;
 
     internal string Needle => Encoding.UTF8.GetString(_needle);
 
+    /// <inheritdoc/>
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
         var at = from < buffer.Length ? IndexOf(buffer, from) : -1;
@@ -104,6 +107,7 @@ public sealed class LiteralMatcher : IMatcher
         return -1;
     }
 
+    /// <inheritdoc/>
     public bool FindInLine(ReadOnlySpan<byte> line, int start, out int matchStart, out int matchLength)
     {
         matchStart = start <= line.Length ? IndexOf(line, start) : -1;
@@ -115,7 +119,9 @@ public sealed class LiteralMatcher : IMatcher
     internal bool IsWholeLine(ReadOnlySpan<byte> line) =>
         _ignoreCase ? System.Text.Ascii.EqualsIgnoreCase(line, _needle) : line.SequenceEqual(_needle);
 
+    /// <inheritdoc/>
     public bool MatchesEmptyInsideCharacter => _needle.Length == 0 && !IgnoreCase; // glibc's -i is never byte-wise
 
+    /// <inheritdoc/>
     public IMatcher CloneForWorker() => this;
 }

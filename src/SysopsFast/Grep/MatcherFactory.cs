@@ -2,6 +2,7 @@ using System.Buffers;
 
 namespace SysopsFast.Grep;
 
+/// <summary>Picks the fastest matcher that selects GNU grep's lines for a pattern and its options.</summary>
 public static class MatcherFactory
 {
     /// <summary>Characters that make a GNU extended regular expression more than its own text.</summary>
@@ -17,6 +18,9 @@ public static class MatcherFactory
     /// </summary>
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
     /// <param name="wholeWord"><c>-w</c>: a match must be a whole word.</param>
+    /// <param name="pattern">The pattern as the user wrote it.</param>
+    /// <param name="regex">Read it as a GNU extended regular expression (<c>grep -E</c>); false: literal text (<c>-F</c>).</param>
+    /// <param name="ignoreCase"><c>-i</c>: fold case as GNU grep does.</param>
     public static IMatcher Create(string pattern, bool regex, bool ignoreCase, bool wholeLine = false, bool wholeWord = false)
     {
         ArgumentNullException.ThrowIfNull(pattern);

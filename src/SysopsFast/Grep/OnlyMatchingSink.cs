@@ -46,10 +46,13 @@ internal sealed class OnlyMatchingSink(IGrepSink inner, IMatcher matcher) : IGre
 /// <summary>Wraps each worker's sink of <paramref name="inner"/> with its own matcher.</summary>
 public sealed class OnlyMatchingSinkFactory(IGrepSinkFactory inner, IMatcher matcher) : IGrepSinkFactory
 {
+    /// <inheritdoc/>
     public IGrepSink CreateForWorker() => new OnlyMatchingSink(inner.CreateForWorker(), matcher.CloneForWorker());
 
+    /// <inheritdoc/>
     public bool TakesContext => inner.TakesContext;
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IGrepSink> workerSinks) =>
         inner.Complete(workerSinks.Select(s => ((OnlyMatchingSink)s).Inner).ToList());
 }

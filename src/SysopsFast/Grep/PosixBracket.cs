@@ -16,6 +16,9 @@ internal static class PosixBracket
     /// <param name="pos">Just after the '['; on return, just after the closing ']'.</param>
     /// <returns>The set (folded for -i), whether it is negated, and whether it holds only ASCII word characters.</returns>
     /// <remarks>NeedsRegexReading: GNU grep's DFA leaves this bracket to glibc's regex (see PosixRegex).</remarks>
+    /// <param name="ere">The whole expression.</param>
+    /// <param name="ignoreCase">Fold the set's letters as GNU grep -i does.</param>
+    /// <param name="fail">Makes the error for a malformed bracket.</param>
     public static (CodePointSet Set, bool Negated, bool WordOnly, bool NeedsRegexReading) Parse(string ere, ref int pos, bool ignoreCase, Func<string, Exception> fail)
     {
         var start0 = pos;

@@ -24,6 +24,7 @@ internal static class PosixRegex
     public static string ToDotNet(string ere) => ToDotNet(ere, ignoreCase: false);
 
     /// <param name="ignoreCase">Fold case as GNU grep -i does; the result is then matched case-sensitively.</param>
+    /// <param name="ere">A GNU extended regular expression.</param>
     public static string ToDotNet(string ere, bool ignoreCase) => Parse(ere, ignoreCase).DotNet;
 
     /// <summary>

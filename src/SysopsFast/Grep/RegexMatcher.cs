@@ -31,12 +31,17 @@ public sealed class RegexMatcher : IMatcher
     private char[] _chars = [];
 
     /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
+    /// <param name="pattern">A .NET regular expression.</param>
+    /// <param name="ignoreCase">Let the engine fold case.</param>
     public RegexMatcher(string pattern, bool ignoreCase = false, bool wholeLine = false)
         : this(pattern, ignoreCase, shownPattern: pattern, wholeLine)
     {
     }
 
     /// <param name="shownPattern">The pattern as the user wrote it, for errors (a translated one differs).</param>
+    /// <param name="pattern">A .NET regular expression.</param>
+    /// <param name="ignoreCase">Let the engine fold case.</param>
+    /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
     internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine = false)
         : this(pattern, ignoreCase, shownPattern, wholeLine, Prefilter(RegexLiteral.Required(pattern, ignoreCase), ignoreCase: false))
     {
@@ -44,6 +49,10 @@ public sealed class RegexMatcher : IMatcher
 
     /// <param name="prefilter">Finds text every matching line holds (what p needs, ^(?:p)$ needs too).</param>
     /// <param name="tree">The pattern's tree, for where matches are (without it, the engine's first match).</param>
+    /// <param name="pattern">A .NET regular expression.</param>
+    /// <param name="ignoreCase">Let the engine fold case.</param>
+    /// <param name="shownPattern">The pattern as the user wrote it, for errors.</param>
+    /// <param name="wholeLine"><c>-x</c>: the pattern must match a whole line.</param>
     internal RegexMatcher(string pattern, bool ignoreCase, string shownPattern, bool wholeLine, LiteralMatcher? prefilter, RegexNode? tree = null)
     {
         ArgumentNullException.ThrowIfNull(pattern);
@@ -86,6 +95,7 @@ public sealed class RegexMatcher : IMatcher
     /// <summary>Whether the literal is searched with ASCII case folding (for tests).</summary>
     internal bool PrefilterIgnoresCase => _prefilter?.IgnoreCase ?? false;
 
+    /// <inheritdoc/>
     public bool FindNextLine(ReadOnlySpan<byte> buffer, int from, out int lineStart, out int lineEnd)
     {
         var start = from;
@@ -161,6 +171,7 @@ public sealed class RegexMatcher : IMatcher
         return true;
     }
 
+    /// <inheritdoc/>
     public int LongestMatchWithin(ReadOnlySpan<byte> line, int at, int limit)
     {
         var automaton = Longest();
@@ -189,7 +200,9 @@ public sealed class RegexMatcher : IMatcher
         return _longest;
     }
 
+    /// <inheritdoc/>
     public bool MatchesEmptyInsideCharacter => _tree?.MatchesEmptyInsideCharacter() ?? false;
 
+    /// <inheritdoc/>
     public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter, _tree);
 }

@@ -7,12 +7,16 @@ namespace SysopsFast.Grep;
 /// </summary>
 public sealed record SelectionLimits
 {
+    /// <summary>Selected lines per record before it stops (<c>-m</c>); no limit by default.</summary>
     public long MaxCount { get; init; } = long.MaxValue;
 
+    /// <summary>Context lines before each selected line (<c>-B</c>).</summary>
     public int Before { get; init; }
 
+    /// <summary>Context lines after each selected line (<c>-A</c>).</summary>
     public int After { get; init; }
 
+    /// <summary>No limit and no context.</summary>
     public static SelectionLimits None { get; } = new();
 
     /// <summary>GNU grep's reading of <c>-m</c>, <c>-A</c>, <c>-B</c>, <c>-C</c>: <c>-C</c> sets both sides, <c>-A</c> and <c>-B</c> override it.</summary>
@@ -29,5 +33,6 @@ public sealed record SelectionLimits
     /// <summary>Whether the plain searcher (no limit, no context) does the job.</summary>
     public bool IsNone => MaxCount == long.MaxValue && Before == 0 && After == 0;
 
+    /// <summary>Whether any context line is asked for.</summary>
     public bool HasContext => Before > 0 || After > 0;
 }

@@ -14,6 +14,7 @@ public sealed class UniqCountSink : IGrepSink
     private readonly DistinctTableLimit? _limit;
     private readonly RecordKeyBuffer _record = new();
 
+    /// <summary>A table of its own, with no limit on its size (one the query's workers share is internal).</summary>
     public UniqCountSink()
         : this(null)
     {
@@ -28,8 +29,10 @@ public sealed class UniqCountSink : IGrepSink
 
     internal Dictionary<byte[], long> Counts => _counts;
 
+    /// <inheritdoc/>
     public void BeginRecord(ReadOnlySpan<byte> key) => _record.Set(key);
 
+    /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line)
     {
         _limit?.CheckLength(line.Length, "line", _record.Key);
@@ -42,6 +45,7 @@ public sealed class UniqCountSink : IGrepSink
         return true;
     }
 
+    /// <inheritdoc/>
     public void EndRecord(long selectedLines) { }
 
     internal void MergeFrom(UniqCountSink other)
@@ -59,6 +63,7 @@ public readonly record struct UniqCount
     private readonly string? _line;
     private readonly byte[]? _bytes;
 
+    /// <summary><paramref name="line"/> seen <paramref name="count"/> times.</summary>
     public UniqCount(string line, long count)
     {
         _line = line;
@@ -81,14 +86,17 @@ public readonly record struct UniqCount
     /// <summary>The line's bytes as the snapshots hold them.</summary>
     public ReadOnlySpan<byte> LineBytes => _bytes ?? (_line is null ? [] : Encoding.UTF8.GetBytes(_line));
 
+    /// <summary>Selected lines equal to this one, over the fleet.</summary>
     public long Count { get; init; }
 
     /// <summary>Sample hosts that have the line (<c>--show-hosts</c>), in the order met; null when none were asked for.</summary>
     public IReadOnlyList<string>? Hosts { get; init; }
 
+    /// <summary>Equal when the count, the line's bytes and the sampled hosts are.</summary>
     public bool Equals(UniqCount other) =>
         Count == other.Count && LineBytes.SequenceEqual(other.LineBytes) && EqualityComparer<IReadOnlyList<string>?>.Default.Equals(Hosts, other.Hosts);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Count, Hosts, (int)System.IO.Hashing.XxHash3.HashToUInt64(LineBytes));
 
     private bool PrintMembers(StringBuilder builder)
@@ -107,13 +115,16 @@ public sealed class UniqCountSinkFactory(int sampleHosts = 0) : IGrepSinkFactory
 {
     private readonly DistinctTableLimit _limit = new("counting identical lines");
 
+    /// <summary>The merged table, most frequent first; empty until <see cref="Complete"/>.</summary>
     public IReadOnlyList<UniqCount> Result { get; private set; } = [];
 
     /// <summary>Lines are counted, never shown with their neighbours.</summary>
     public bool TakesContext => false;
 
+    /// <inheritdoc/>
     public IGrepSink CreateForWorker() => sampleHosts > 0 ? new UniqSampleSink(sampleHosts, _limit) : new UniqCountSink(_limit);
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IGrepSink> workerSinks)
     {
         if (sampleHosts > 0)

@@ -10,9 +10,11 @@ namespace SysopsFast.Output;
 /// </summary>
 public static class AuditPrinter
 {
+    /// <summary>One entry as one line of text.</summary>
     public static string Text(AuditEntry e) => string.Create(CultureInfo.InvariantCulture,
         $"{e.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {e.Server}  {e.RedisUser}  {e.OsUser}@{e.ClientHost}  keys={e.Keys} bytes={e.Bytes} {e.Seconds:F3}s  {e.Command}\n");
 
+    /// <summary>One entry as one NDJSON line.</summary>
     public static void Json(Stream output, AuditEntry e) =>
         RecordJson.WriteLine(output, j =>
         {
@@ -30,6 +32,7 @@ public static class AuditPrinter
             j.WriteNumber("seconds", e.Seconds);
         });
 
+    /// <summary>One entry, as text or NDJSON.</summary>
     public static void Write(Stream output, AuditEntry e, bool json)
     {
         if (json)

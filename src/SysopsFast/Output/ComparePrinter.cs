@@ -4,16 +4,20 @@ using SysopsFast.Query;
 
 namespace SysopsFast.Output;
 
+/// <summary>Prints compare's and compare-all's answers as they are made (text or NDJSON).</summary>
 public interface IComparePrinter
 {
+    /// <summary>One key compared with the reference on <paramref name="field"/>.</summary>
     void Compared(RecordMetadata reference, Comparison comparison, RecordField field);
 
+    /// <summary>One md5 group of compare-all (<paramref name="index"/> of <paramref name="groups"/>), its hosts listed when <paramref name="hostList"/>.</summary>
     void Group(GroupComparison group, int index, int groups, bool hostList);
 }
 
 /// <summary>Text: "… of K1 and K2 are identical" or the diff; compare-all's group lines then the diff.</summary>
 public sealed class TextComparePrinter(Stream output) : IComparePrinter
 {
+    /// <inheritdoc/>
     public void Compared(RecordMetadata reference, Comparison comparison, RecordField field)
     {
         if (comparison.Diff is { } diff)
@@ -26,6 +30,7 @@ public sealed class TextComparePrinter(Stream output) : IComparePrinter
         }
     }
 
+    /// <inheritdoc/>
     public void Group(GroupComparison group, int index, int groups, bool hostList)
     {
         var g = group.Group;
@@ -48,6 +53,7 @@ public sealed class TextComparePrinter(Stream output) : IComparePrinter
 /// <summary>NDJSON (docs/OUTPUT.md): one object per compared key, or per md5 group.</summary>
 public sealed class JsonComparePrinter(Stream output) : IComparePrinter
 {
+    /// <inheritdoc/>
     public void Compared(RecordMetadata reference, Comparison comparison, RecordField field) =>
         RecordJson.WriteLine(output, json =>
         {
@@ -57,6 +63,7 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
             WriteDiff(json, comparison.Diff);
         });
 
+    /// <inheritdoc/>
     public void Group(GroupComparison group, int index, int groups, bool hostList) =>
         RecordJson.WriteLine(output, json =>
         {

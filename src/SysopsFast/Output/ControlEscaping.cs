@@ -25,6 +25,8 @@ public static class ControlEscaping
     /// <summary>Writes <paramref name="input"/> escaped.</summary>
     /// <param name="more">More input follows: a trailing 0xC2 is left unconsumed (it may start a C1 control).</param>
     /// <returns>How many bytes of <paramref name="input"/> were consumed.</returns>
+    /// <param name="to">Where the escaped bytes go.</param>
+    /// <param name="input">Bytes that may hold control characters.</param>
     public static int Write(IBufferWriter<byte> to, ReadOnlySpan<byte> input, bool more = false)
     {
         var start = 0;

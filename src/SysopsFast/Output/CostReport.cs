@@ -10,6 +10,7 @@ namespace SysopsFast.Output;
 /// </summary>
 public static class CostReport
 {
+    /// <summary>The table for <paramref name="servers"/>, with a total line for the query's <paramref name="elapsed"/> time.</summary>
     public static string Table(IReadOnlyList<ServerCost> servers, TimeSpan elapsed)
     {
         var text = new StringBuilder();

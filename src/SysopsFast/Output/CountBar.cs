@@ -8,10 +8,12 @@ namespace SysopsFast.Output;
 /// </summary>
 public static class CountBar
 {
+    /// <summary>Cells of a bar.</summary>
     public const int Width = 20;
 
     private static readonly string[] Eighths = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 
+    /// <summary>The count with thousands separators (<c>23,748</c>).</summary>
     public static string Count(long count) => count.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>Exactly <see cref="Width"/> cells; a count over the whole draws a full bar.</summary>
@@ -26,7 +28,7 @@ public static class CountBar
         return bar + new string(' ', Width - (full + (bar.Length > full ? 1 : 0)));
     }
 
-    /// <summary>"99.0%", one decimal; "<0.1%" for a small non-zero share.</summary>
+    /// <summary>"99.0%", one decimal; "&lt;0.1%" for a small non-zero share.</summary>
     public static string Percent(long count, long whole)
     {
         if (whole <= 0)

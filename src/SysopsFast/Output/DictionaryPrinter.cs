@@ -12,6 +12,7 @@ namespace SysopsFast.Output;
 /// </summary>
 public static class DictionaryPrinter
 {
+    /// <summary>One row of <c>dict train</c>, as text or NDJSON.</summary>
     public static void Write(Stream output, DictionaryTrainingRow row, bool json)
     {
         if (json)
@@ -40,6 +41,7 @@ public static class DictionaryPrinter
         output.Write(Encoding.UTF8.GetBytes(Text(row) + "\n"));
     }
 
+    /// <summary>One dictionary of <c>dict list</c>, as text or NDJSON.</summary>
     public static void Write(Stream output, DictionaryEntry entry, bool json)
     {
         if (json)

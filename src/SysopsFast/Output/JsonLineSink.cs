@@ -24,16 +24,20 @@ public sealed class JsonLineSink : IGrepSink
         _json = new Utf8JsonWriter(_buffer, JsonLineOptions.Writer);
     }
 
+    /// <inheritdoc/>
     public bool NeedsLineNumbers => true;
 
+    /// <inheritdoc/>
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
         // Names as text (a byte that is not UTF-8 shows as U+FFFD), once per record.
         (_host, _object) = ObjectKey.Split(ObjectKey.Display(key));
     }
 
+    /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line) => Matched(line, 0);
 
+    /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line, long lineNumber)
     {
         _json.Reset();
@@ -59,6 +63,7 @@ public sealed class JsonLineSink : IGrepSink
         return true;
     }
 
+    /// <inheritdoc/>
     public void EndRecord(long selectedLines) => Flush();
 
     private void Flush()
@@ -71,13 +76,16 @@ public sealed class JsonLineSink : IGrepSink
     }
 }
 
+/// <summary>grep's NDJSON: one object per selected line (host, object, line number, line) on <paramref name="output"/>, each record's lines written together.</summary>
 public sealed class JsonLineSinkFactory(Stream output) : IGrepSinkFactory
 {
     private readonly SharedOutput _output = new(output, TextStyle.Plain);
 
+    /// <inheritdoc/>
     public IGrepSink CreateForWorker() => new JsonLineSink(this);
 
     internal void Write(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }

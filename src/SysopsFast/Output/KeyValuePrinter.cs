@@ -7,6 +7,7 @@ namespace SysopsFast.Output;
 /// <summary>Prints what <c>kv</c> finds, one key at a time.</summary>
 public interface IKeyValuePrinter
 {
+    /// <summary>One key and its values.</summary>
     void Key(KeyValueRow row);
 }
 
@@ -20,6 +21,7 @@ public sealed class TextKeyValuePrinter(Stream output, bool terminal = false) : 
 {
     private bool _first = true;
 
+    /// <inheritdoc/>
     public void Key(KeyValueRow row)
     {
         var text = new StringBuilder();
@@ -73,6 +75,7 @@ public sealed class TextKeyValuePrinter(Stream output, bool terminal = false) : 
 /// <summary>NDJSON: <c>{"key", "values": [{"value", "count", "hosts"}]}</c> per key; an absent key's value is null.</summary>
 public sealed class JsonKeyValuePrinter(Stream output) : IKeyValuePrinter
 {
+    /// <inheritdoc/>
     public void Key(KeyValueRow row) =>
         RecordJson.WriteLine(output, json =>
         {

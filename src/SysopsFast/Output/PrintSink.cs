@@ -26,6 +26,7 @@ public sealed class PrintSink : IGrepSink
         _highlight = owner.Style.Colours ? owner.Highlight?.CloneForWorker() : null;
     }
 
+    /// <inheritdoc/>
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
         // The whole key when the pattern selects several objects per host (host#object:line).
@@ -38,8 +39,10 @@ public sealed class PrintSink : IGrepSink
         _hostLength = host.Length;
     }
 
+    /// <inheritdoc/>
     public bool NeedsLineNumbers => _owner.LineNumbers;
 
+    /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line) => Matched(line, 0);
 
     /// <summary><c>host:N:line</c>, as GNU grep prints a line of one of many files with <c>-n</c>.</summary>
@@ -51,6 +54,7 @@ public sealed class PrintSink : IGrepSink
     /// <summary>The record's first group: "--" first if another record's output came before (under the output's lock).</summary>
     public void GroupStart() => _startsAfterOthers = true;
 
+    /// <inheritdoc/>
     public void GroupBreak() => _buffer.Write(_style.GroupSeparator);
 
     private bool _startsAfterOthers;
@@ -102,6 +106,7 @@ public sealed class PrintSink : IGrepSink
         _style.Write(_buffer, line[written..]);
     }
 
+    /// <inheritdoc/>
     public void EndRecord(long selectedLines) => Flush();
 
     private void Flush()
@@ -116,10 +121,12 @@ public sealed class PrintSink : IGrepSink
     }
 }
 
+/// <summary>grep's text output: selected lines as GNU grep prints them for many files (<c>host:line</c>), each record's lines written together.</summary>
 public sealed class PrintSinkFactory : IGrepSinkFactory
 {
     private readonly SharedOutput _output;
 
+    /// <summary>Prints to <paramref name="output"/>, each line after its host when <paramref name="prefixHostnames"/>, with its number when <paramref name="lineNumbers"/>.</summary>
     public PrintSinkFactory(Stream output, bool prefixHostnames, bool lineNumbers = false, TextStyle? style = null)
     {
         Style = style ?? TextStyle.Plain;
@@ -128,6 +135,7 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
         LineNumbers = lineNumbers;
     }
 
+    /// <summary>Escaping and colour (plain for pipes and files).</summary>
     public TextStyle Style { get; }
 
     /// <summary>Finds the matches to colour in each printed line (with a colouring <see cref="Style"/>); <see cref="GrepRequest.CreateMatcher"/>.</summary>
@@ -136,6 +144,7 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
     /// <summary><c>-o</c>: each printed text is a match.</summary>
     public bool MatchesOnly { get; init; }
 
+    /// <summary>Each line after its host name (<c>-H</c>, the default for a fleet).</summary>
     public bool PrefixHostnames { get; }
 
     /// <summary><c>-n</c>: each line's number in its record.</summary>
@@ -144,9 +153,11 @@ public sealed class PrintSinkFactory : IGrepSinkFactory
     /// <summary>Name each record <c>host#object</c> instead of <c>host</c> (the pattern selects several objects per host).</summary>
     public bool NameByKey { get; init; }
 
+    /// <inheritdoc/>
     public IGrepSink CreateForWorker() => new PrintSink(this);
 
     internal void Write(ReadOnlySpan<byte> bytes, bool separated = false) => _output.Write(bytes, separated);
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }

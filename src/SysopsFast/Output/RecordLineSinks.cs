@@ -15,6 +15,7 @@ public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink
     private byte[] _key = [];
     private int _keyLength;
 
+    /// <inheritdoc/>
     public void BeginRecord(ReadOnlySpan<byte> key)
     {
         if (_key.Length < key.Length)
@@ -25,18 +26,24 @@ public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink
         _keyLength = key.Length;
     }
 
+    /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line) => true;
 
+    /// <inheritdoc/>
     public void EndRecord(long selectedLines) => owner.Record(_key.AsSpan(0, _keyLength), selectedLines);
 }
 
 /// <param name="nameByKey">Name each record <c>host#object</c> (the pattern selects several objects per host).</param>
 /// <param name="style">Escaping and colour of host names and separators (none for JSON).</param>
+/// <param name="output">Where the lines go.</param>
+/// <param name="kind">What each record's line says (its count, or its name when it has a selected line or none).</param>
+/// <param name="json">NDJSON instead of text.</param>
 public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bool json = false, bool nameByKey = false, TextStyle? style = null) : IGrepSinkFactory
 {
     private readonly TextStyle _style = json ? TextStyle.Plain : style ?? TextStyle.Plain;
     private readonly SharedOutput _output = new(output, TextStyle.Plain);
 
+    /// <inheritdoc/>
     public IGrepSink CreateForWorker() => new RecordLineSink(this);
 
     internal void Record(ReadOnlySpan<byte> key, long selected)
@@ -80,5 +87,6 @@ public sealed class RecordLineSinkFactory(Stream output, RecordLineKind kind, bo
         return buffer.ToArray();
     }
 
+    /// <inheritdoc/>
     public void Complete(IReadOnlyList<IGrepSink> workerSinks) => _output.Flush();
 }

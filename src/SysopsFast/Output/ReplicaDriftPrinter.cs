@@ -6,6 +6,7 @@ namespace SysopsFast.Output;
 /// <summary>Prints what <c>verify</c> finds, one row at a time (rows come sorted by core, then key).</summary>
 public interface IReplicaDriftPrinter
 {
+    /// <summary>One key whose copies differ between a core's servers.</summary>
     void Row(ReplicaDriftRow row);
 }
 
@@ -18,6 +19,7 @@ public sealed class TextReplicaDriftPrinter(Stream output) : IReplicaDriftPrinte
     /// <summary>Hex digits of an md5 shown: enough to tell copies apart on a line (the JSON has all 32).</summary>
     public const int Md5Prefix = 8;
 
+    /// <inheritdoc/>
     public void Row(ReplicaDriftRow row)
     {
         var text = new StringBuilder().Append(row.Core).Append(' ').Append(row.Key);
@@ -39,6 +41,7 @@ public sealed class TextReplicaDriftPrinter(Stream output) : IReplicaDriftPrinte
 /// </summary>
 public sealed class JsonReplicaDriftPrinter(Stream output) : IReplicaDriftPrinter
 {
+    /// <inheritdoc/>
     public void Row(ReplicaDriftRow row) =>
         RecordJson.WriteLine(output, json =>
         {

@@ -6,10 +6,13 @@ namespace SysopsFast.Output;
 /// <summary>Prints what <c>search</c> finds: keys, one header field per key, or contents.</summary>
 public interface ISearchPrinter
 {
+    /// <summary>A key found (nothing fetched).</summary>
     void Key(string key);
 
+    /// <summary>One header field of a record.</summary>
     void Field(RecordMetadata record, RecordField field);
 
+    /// <summary>A record's contents.</summary>
     void Contents(FetchedRecord record);
 }
 
@@ -18,16 +21,22 @@ public interface ISearchPrinter
 /// padded to 100 columns); contents as stored (with <c>-H</c>, every line after its key).
 /// </summary>
 /// <param name="original">The original tool's own texts (extract): Python's stat and word-count strings, contents stripped.</param>
+/// <param name="output">Where the answer goes.</param>
+/// <param name="prefixKeys">Each line after its key (<c>-H</c>).</param>
+/// <param name="now">What ages (time updated) are counted from.</param>
 public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOffset now, bool original = false) : ISearchPrinter
 {
+    /// <inheritdoc/>
     public void Key(string key) => Line(key);
 
+    /// <inheritdoc/>
     public void Field(RecordMetadata record, RecordField field)
     {
         var value = original ? FieldText.FormatOriginal(field, record, now) : FieldText.Format(field, record, now);
         Line(prefixKeys ? FieldText.Prefix(record.Key) + value : value);
     }
 
+    /// <inheritdoc/>
     public void Contents(FetchedRecord record)
     {
         var contents = record.Contents.AsSpan();
@@ -69,6 +78,7 @@ public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOf
 /// <summary>NDJSON: one object per key (docs/OUTPUT.md).</summary>
 public sealed class JsonSearchPrinter(Stream output) : ISearchPrinter
 {
+    /// <inheritdoc/>
     public void Key(string key)
     {
         var (host, objectName) = ObjectKey.Split(key);
@@ -80,9 +90,11 @@ public sealed class JsonSearchPrinter(Stream output) : ISearchPrinter
         });
     }
 
+    /// <inheritdoc/>
     public void Field(RecordMetadata record, RecordField field) =>
         RecordJson.WriteLine(output, json => RecordJson.WriteRecord(json, record, fields: true));
 
+    /// <inheritdoc/>
     public void Contents(FetchedRecord record) =>
         RecordJson.WriteLine(output, json =>
         {

@@ -11,6 +11,7 @@ internal sealed class SharedOutput(Stream output, TextStyle style)
     private bool _written;
 
     /// <param name="separated">A context group starts here: "--" first, unless nothing was written yet.</param>
+    /// <param name="bytes">A whole record's output.</param>
     public void Write(ReadOnlySpan<byte> bytes, bool separated = false)
     {
         lock (_lock)

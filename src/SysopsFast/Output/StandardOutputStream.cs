@@ -17,6 +17,7 @@ public sealed partial class StandardOutputStream : WriteOnlyStream
 
     private readonly int _descriptor;
 
+    /// <summary>Standard output (descriptor 1).</summary>
     public StandardOutputStream()
         : this(1)
     {
@@ -25,6 +26,7 @@ public sealed partial class StandardOutputStream : WriteOnlyStream
     /// <summary>Another descriptor written the same way: standard error (2), or in tests a pipe whose reader is gone.</summary>
     public StandardOutputStream(int descriptor) => _descriptor = descriptor;
 
+    /// <summary>Writes all of <paramref name="buffer"/>; a reader that left is an <see cref="IOException"/> (EPIPE).</summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (!buffer.IsEmpty)

@@ -15,6 +15,7 @@ public sealed class TerminalSafeStream(Stream inner) : WriteFilterStream(inner)
     /// <summary>A UTF-8 lead byte 0xC2 held back until the next byte says whether it starts a C1 control.</summary>
     private bool _pendingC2;
 
+    /// <summary>Writes <paramref name="buffer"/> with its control characters escaped.</summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ReadOnlySpan<byte> input = _pendingC2 ? [0xc2, .. buffer] : buffer;
@@ -23,6 +24,7 @@ public sealed class TerminalSafeStream(Stream inner) : WriteFilterStream(inner)
         Inner.Write(_escaped.WrittenSpan);
     }
 
+    /// <summary>Writes a held-back 0xC2 byte, then flushes the inner stream.</summary>
     public override void Flush()
     {
         if (_pendingC2)

@@ -5,9 +5,13 @@ namespace SysopsFast.Output;
 /// <summary>What a printer colours, with GNU grep's names (GREP_COLORS fn, se, ln, mt).</summary>
 public enum TextRole
 {
+    /// <summary>Host names (GREP_COLORS fn).</summary>
     Host,
+    /// <summary>Separators such as ':' (se).</summary>
     Separator,
+    /// <summary>Line numbers (ln).</summary>
     LineNumber,
+    /// <summary>Matched text (mt).</summary>
     Match,
 }
 
@@ -20,11 +24,13 @@ public enum TextRole
 /// </summary>
 public sealed class TextStyle(bool terminal, bool colour)
 {
+    /// <summary>For pipes and files: no escaping, no colour.</summary>
     public static TextStyle Plain { get; } = new(terminal: false, colour: false);
 
     /// <summary>The reader is a terminal: control characters are escaped.</summary>
     public bool Terminal => terminal;
 
+    /// <summary>Host names, separators, line numbers and matches are coloured.</summary>
     public bool Colours => colour;
 
     /// <summary>Text of a snapshot or a key name.</summary>

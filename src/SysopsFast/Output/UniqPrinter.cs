@@ -13,6 +13,9 @@ public static class UniqPrinter
 {
     /// <summary>The text shape for <paramref name="style"/>: bars on a terminal, <c>uniq -c</c> elsewhere.</summary>
     /// <param name="records">Records searched: what the percentages are of.</param>
+    /// <param name="output">Where the table goes.</param>
+    /// <param name="rows">The counted lines, most frequent first.</param>
+    /// <param name="style">Plain, or a terminal's (bars, escaping, colour).</param>
     public static void Text(Stream output, IReadOnlyList<UniqCount> rows, long records, TextStyle style)
     {
         if (!style.Terminal)
@@ -66,6 +69,7 @@ public static class UniqPrinter
         return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
     }
 
+    /// <summary>The NDJSON shape: one <c>{count, line, hosts}</c> object per row.</summary>
     public static void Json(Stream output, IReadOnlyList<UniqCount> rows)
     {
         foreach (var r in rows)

@@ -6,10 +6,13 @@ namespace SysopsFast.Output;
 /// </summary>
 public abstract class WriteFilterStream(Stream inner) : WriteOnlyStream
 {
+    /// <summary>The stream written to.</summary>
     protected Stream Inner => inner;
 
+    /// <inheritdoc/>
     public override void Flush() => inner.Flush();
 
+    /// <summary>Flushes, then disposes the inner stream.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

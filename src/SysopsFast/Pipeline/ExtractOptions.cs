@@ -12,8 +12,10 @@ public sealed record ExtractOptions
     /// </summary>
     public int TargetBatchBytes { get; init; } = 1 << 20;
 
+    /// <summary>Keys per MGET at most, however small their records.</summary>
     public int MaxKeysPerBatch { get; init; } = 512;
 
+    /// <summary>MGETs a server has in flight at once: one being answered while the next is sent.</summary>
     public int MaxBatchesInFlightPerServer { get; init; } = 2;
 
     /// <summary>

@@ -12,6 +12,7 @@ namespace SysopsFast.Pipeline;
 /// </summary>
 public static class ExtractPipeline
 {
+    /// <summary>Runs <paramref name="source"/>'s batches through one worker per core, each with a processor of <paramref name="processors"/>, and says what was read.</summary>
     public static async Task<ExtractSummary> RunAsync(
         IRecordBatchSource source,
         IRecordProcessorFactory processors,

@@ -3,13 +3,21 @@ namespace SysopsFast.Pipeline;
 /// <summary>What a query did: enough for the stderr summary, exit codes and --cost later.</summary>
 public sealed record ExtractSummary
 {
+    /// <summary>The servers read, as <c>host:port</c>.</summary>
     public required IReadOnlyList<string> Servers { get; init; }
+    /// <summary>Keys the query found for its pattern.</summary>
     public long KeysDiscovered { get; init; }
+    /// <summary>Records decoded and handed to the processors.</summary>
     public long RecordsRead { get; init; }
+    /// <summary>Keys found that had no value when fetched (expired or deleted meanwhile).</summary>
     public long RecordsMissing { get; init; }
+    /// <summary>Bytes fetched from the servers.</summary>
     public long BytesFetched { get; init; }
+    /// <summary>Bytes of contents once decoded.</summary>
     public long RawBytes { get; init; }
+    /// <summary>Records that could not be read, skipped.</summary>
     public required IReadOnlyList<CorruptRecord> Corrupt { get; init; }
+    /// <summary>How long the query took.</summary>
     public TimeSpan Elapsed { get; init; }
 
     /// <summary>The query was cancelled (Ctrl-C) and the answer covers only part of the fleet.</summary>

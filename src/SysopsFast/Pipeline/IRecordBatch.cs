@@ -26,6 +26,7 @@ public interface IRecordBatch : IDisposable
     /// <summary>The server the batch came from, for messages.</summary>
     string Server { get; }
 
+    /// <summary>Records in the batch.</summary>
     int Count { get; }
 
     /// <summary>Feeds every record to <paramref name="consumer"/>; false if the consumer asked to stop.</summary>
@@ -53,5 +54,6 @@ public interface IRecordBatchSource
     /// <summary>Whether decoded contents are checked against their header's md5.</summary>
     bool CheckMd5 => false;
 
+    /// <summary>Writes every batch of the query into <paramref name="output"/>, counting into <paramref name="statistics"/>; the caller completes the channel.</summary>
     Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }

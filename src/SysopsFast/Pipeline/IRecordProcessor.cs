@@ -34,8 +34,10 @@ internal interface IContentKeeper
     bool Keep(ReadOnlySpan<byte> key, in RecordHeader header, byte[] content);
 }
 
+/// <summary>Makes one processor per decode worker and hears when they have all stopped.</summary>
 public interface IRecordProcessorFactory
 {
+    /// <summary>One processor for one worker; called once per worker before the query reads.</summary>
     IRecordProcessor CreateForWorker();
 
     /// <summary>Called once when every worker has stopped, whatever ended the query (a failure too, before it is thrown), in the same order as they were created.</summary>

@@ -13,6 +13,7 @@ public sealed class KeyClaims
     private readonly HashSet<ulong> _claimed = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Takes <paramref name="key"/>: true when no worker had taken it yet.</summary>
     public bool TryClaim(ReadOnlySpan<byte> key)
     {
         var h = XxHash3.HashToUInt64(key);
@@ -22,6 +23,7 @@ public sealed class KeyClaims
         }
     }
 
+    /// <summary>Whether a worker has taken <paramref name="key"/>.</summary>
     public bool IsClaimed(ReadOnlySpan<byte> key)
     {
         var h = XxHash3.HashToUInt64(key);

@@ -10,10 +10,13 @@ public sealed class QueryProgress
     private long _records;
     private long _bytes;
 
+    /// <summary>Keys found so far.</summary>
     public long KeysFound => Interlocked.Read(ref _keys);
 
+    /// <summary>Records fetched and handed to the workers so far.</summary>
     public long RecordsDone => Interlocked.Read(ref _records);
 
+    /// <summary>Bytes fetched so far.</summary>
     public long BytesFetched => Interlocked.Read(ref _bytes);
 
     internal void AddKeys(long n) => Interlocked.Add(ref _keys, n);

@@ -18,6 +18,10 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     private ServerTally? _tally;
 
     /// <param name="checkMd5">Refuse records whose decoded contents do not match their md5 (<see cref="RecordDecoder.CheckMd5"/>).</param>
+    /// <param name="processor">Takes each decoded record.</param>
+    /// <param name="corrupt">Where records that cannot be read are reported.</param>
+    /// <param name="dictionaries">Dictionaries for zstd-dictionary records; null when the source has none.</param>
+    /// <param name="mode">What the batches hold: whole records, headers, or keys.</param>
     public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null, RecordReadMode mode = RecordReadMode.Contents, bool checkMd5 = false)
     {
         _decoder = new RecordDecoder(dictionaries) { CheckMd5 = checkMd5 };

@@ -17,8 +17,11 @@ public sealed class SourceStatistics(QueryProgress? progress = null)
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly ConcurrentDictionary<string, ServerTally> _servers = new(StringComparer.Ordinal);
 
+    /// <summary>Keys found so far.</summary>
     public long KeysDiscovered => Interlocked.Read(ref _keys);
+    /// <summary>Batches fetched so far.</summary>
     public long Batches => Interlocked.Read(ref _batches);
+    /// <summary>Bytes fetched so far.</summary>
     public long BytesFetched => Interlocked.Read(ref _bytes);
 
     /// <summary>Keys not fetched because a record with the same md5 was (its contents were used).</summary>

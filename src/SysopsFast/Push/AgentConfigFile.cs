@@ -21,6 +21,7 @@ public sealed record AgentConfig(PushRequest Values, IReadOnlyList<string> Warni
 /// </summary>
 public static class AgentConfigFile
 {
+    /// <summary>Where the Debian package installs the agent's configuration.</summary>
     public const string DefaultPath = "/etc/sysops-fast/agent.toml";
 
     /// <summary>The file given (which must exist; empty: none), else <see cref="DefaultPath"/> when it exists, else null.</summary>
@@ -42,6 +43,7 @@ public static class AgentConfigFile
         return Parse(TomlSyntax.Read(path, "agent configuration file"), path);
     }
 
+    /// <summary>Reads <paramref name="text"/>; errors name <paramref name="fileName"/> and the line.</summary>
     public static AgentConfig Parse(string text, string fileName)
     {
         var doc = TomlSyntax.Parse(text, fileName);

@@ -8,8 +8,10 @@ namespace SysopsFast.Push;
 /// <summary>A command the agent runs: its output is stored as <c>cmd/&lt;name&gt;</c>.</summary>
 public sealed record CommandSpec(string Name, string Run, TimeSpan Timeout)
 {
+    /// <summary>Seconds a command may run when its configuration says nothing.</summary>
     public const int DefaultTimeoutSeconds = 30;
 
+    /// <summary><see cref="DefaultTimeoutSeconds"/> as a time span.</summary>
     public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
 }
 
@@ -19,6 +21,7 @@ public sealed record CommandSpec(string Name, string Run, TimeSpan Timeout)
 /// </summary>
 public sealed record CommandResult(CommandSpec Command, ObjectContent? Output, int? ExitCode, string Stderr, string? Failure)
 {
+    /// <summary>It ran past its timeout and was killed.</summary>
     public bool TimedOut { get; init; }
 
     /// <summary>The value of its <c>exit</c> line in the status object.</summary>

@@ -15,8 +15,10 @@ namespace SysopsFast.Push;
 /// </summary>
 public static class CommandStatusObject
 {
+    /// <summary>The status object's name (its key is <c>&lt;host&gt;#agent/command-status</c>).</summary>
     public const string ObjectName = "agent/command-status";
 
+    /// <summary>The status object's contents: the lines above, commands in ordinal order.</summary>
     public static byte[] Render(IEnumerable<CommandResult> results)
     {
         var text = new StringBuilder();
@@ -32,6 +34,7 @@ public static class CommandStatusObject
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
+    /// <summary>The status object as an object to push, taken at <paramref name="insertedUnixMs"/>.</summary>
     public static PushObject ToPushObject(IEnumerable<CommandResult> results, long insertedUnixMs) =>
         new(ObjectName, Render(results), FileStat.None, insertedUnixMs);
 

@@ -19,10 +19,13 @@ public sealed class ObjectContent
     /// <summary>Length, md5 and counts of contents over the cap (default otherwise).</summary>
     public ContentSummary OverCap { get; }
 
+    /// <summary>The contents' length, also over the cap.</summary>
     public long Length => Bytes?.Length ?? OverCap.Length;
 
+    /// <summary>Contents within the cap.</summary>
     public static ObjectContent Of(byte[] bytes) => new(bytes, default);
 
+    /// <summary>Contents over the cap: only their summary is kept.</summary>
     public static ObjectContent Omitted(ContentSummary summary) => new(null, summary);
 }
 
@@ -69,6 +72,7 @@ public static class ContentReader
         return content.Complete();
     }
 
+    /// <summary>Reads <paramref name="stream"/> to its end, keeping at most <paramref name="sizeCap"/> bytes (beyond that, only the summary).</summary>
     public static async Task<ObjectContent> ReadAsync(Stream stream, long sizeCap, CancellationToken cancellationToken)
     {
         var content = new CappedContent(sizeCap, null);
@@ -98,6 +102,7 @@ public static class ContentReader
         private ContentCounter? _counter;
 
         /// <param name="length">The length to expect (a file's), if known: contents known to be over the cap are never buffered.</param>
+        /// <param name="sizeCap">Contents over this many bytes are not kept, only summarised.</param>
         public CappedContent(long sizeCap, long? length)
         {
             _cap = Math.Clamp(sizeCap, 0, RecordDecoder.MaxRawLength);

@@ -116,6 +116,7 @@ public sealed class DictionaryCache : IDisposable
         }
     }
 
+    /// <summary>Frees the dictionaries loaded.</summary>
     public void Dispose()
     {
         foreach (var d in _loaded.Values)

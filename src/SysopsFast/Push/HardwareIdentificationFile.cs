@@ -10,6 +10,7 @@ namespace SysopsFast.Push;
 /// </summary>
 public static class HardwareIdentificationFile
 {
+    /// <summary>Where the hardware identification tool writes the file.</summary>
     public const string DefaultPath = "/etc/hardware_identification.json";
 
     /// <summary>A larger file is refused rather than read: it is parsed in memory.</summary>

@@ -14,6 +14,7 @@ public sealed record CollectedObjects(IReadOnlyList<PushObject> Objects, IReadOn
 /// </summary>
 public static class ObjectCollector
 {
+    /// <summary>Everything <paramref name="settings"/> names, read or run now, stamped <paramref name="insertedUnixMs"/>.</summary>
     public static async Task<CollectedObjects> CollectAsync(PushSettings settings, long insertedUnixMs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -37,15 +37,19 @@ public sealed class PushObject
     public static PushObject Of(string name, ObjectContent content, FileStat stat, long insertedUnixMs) =>
         content.Bytes is { } bytes ? new(name, bytes, stat, insertedUnixMs) : new(name, content.OverCap, stat, insertedUnixMs);
 
+    /// <summary>The object's name (<c>/etc/passwd</c>, <c>cmd/sysctl-a</c>).</summary>
     public string Name { get; }
 
     /// <summary>The contents; empty when <see cref="Omitted"/>.</summary>
     public ReadOnlyMemory<byte> Contents { get; }
 
+    /// <summary>The file's stat (<see cref="FileStat.None"/> for a command's output).</summary>
     public FileStat Stat { get; }
 
+    /// <summary>When it was read, in Unix milliseconds.</summary>
     public long InsertedUnixMs { get; }
 
+    /// <summary>The MD5 of its contents: unchanged contents are not written again.</summary>
     public UInt128 Md5 { get; }
 
     /// <summary>Over the size cap: stored without its contents, so no dictionary applies.</summary>
@@ -67,6 +71,7 @@ public sealed record PushCollection(IReadOnlyList<PushObject> Objects, IReadOnly
 /// <summary>What one server did with a push.</summary>
 public sealed record PushOutcome(string Server, int Written, int Unchanged, string? Error)
 {
+    /// <summary>The server took the push.</summary>
     public bool Succeeded => Error is null;
 
     /// <summary>Bytes of the records written (SET).</summary>
@@ -78,6 +83,7 @@ public sealed record PushOutcome(string Server, int Written, int Unchanged, stri
     /// <summary>Why no dictionary was used on this server at all, when it refused them (else null).</summary>
     public string? Note { get; init; }
 
+    /// <summary>One line for the run's report.</summary>
     public override string ToString() => Error is null
         ? string.Create(CultureInfo.InvariantCulture, $"{Server}: ok, {Written} written, {Unchanged} unchanged (expiry refreshed), {WithDictionary} with a dictionary{(Note is null ? "" : "; " + Note)}")
         : $"{Server}: FAILED: {Error}";
@@ -157,6 +163,13 @@ public static class PushAgent
     /// directory; one cache shared by the simulated hosts of a load generator); null: this push's
     /// own, in memory.
     /// </param>
+    /// <param name="hostname">The host the objects are of (the keys' host part).</param>
+    /// <param name="objects">What to push.</param>
+    /// <param name="servers">Every server to write to, in parallel.</param>
+    /// <param name="ttl">Expiry of the records; null for none.</param>
+    /// <param name="timeout">How long each server may take for the whole push.</param>
+    /// <param name="cancellationToken">Stops every server's push.</param>
+    /// <param name="ledger">What earlier pushes wrote, to skip unchanged objects; null to compare with the servers only.</param>
     public static async Task<IReadOnlyList<PushOutcome>> PushAsync(
         string hostname,
         IReadOnlyList<PushObject> objects,

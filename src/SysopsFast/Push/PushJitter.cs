@@ -6,6 +6,7 @@ namespace SysopsFast.Push;
 /// </summary>
 public static class PushJitter
 {
+    /// <summary>The wait: uniform in [0, <paramref name="jitter"/>), zero when the jitter is.</summary>
     public static TimeSpan Draw(TimeSpan jitter, Random random) =>
         jitter <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(random.NextDouble() * jitter.Ticks));
 

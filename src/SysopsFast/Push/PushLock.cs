@@ -44,6 +44,7 @@ public sealed partial class PushLock : IDisposable
         return new PushLock(file);
     }
 
+    /// <summary>Releases the lock.</summary>
     public void Dispose() => _file.Dispose();
 
     /// <summary>

@@ -3,6 +3,7 @@ namespace SysopsFast.Push;
 /// <summary>What a push run did: one outcome per server, and the notes worth telling.</summary>
 public sealed record PushReport(IReadOnlyList<PushOutcome> Outcomes, IReadOnlyList<string> Notes)
 {
+    /// <summary>At least one server took the push.</summary>
     public bool AnySucceeded => Outcomes.Any(o => o.Succeeded);
 }
 
@@ -17,6 +18,8 @@ public sealed record PushReport(IReadOnlyList<PushOutcome> Outcomes, IReadOnlyLi
 public static class PushRun
 {
     /// <param name="random">Draws the jitter (tests give a seeded one).</param>
+    /// <param name="settings">What to push, and where.</param>
+    /// <param name="cancellationToken">Stops the run (the lock is released).</param>
     public static async Task<PushReport> RunAsync(PushSettings settings, CancellationToken cancellationToken, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(settings);

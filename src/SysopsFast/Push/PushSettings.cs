@@ -12,14 +12,23 @@ public sealed record PushRequest
 {
     /// <summary>The agent configuration file; null for <see cref="AgentConfigFile.DefaultPath"/> when it exists, empty for none.</summary>
     public string? ConfigFile { get; init; }
+    /// <summary>Servers to push to (<c>host:port</c> or URLs).</summary>
     public IReadOnlyList<string> Servers { get; init; } = [];
+    /// <summary>A topology file, instead of servers: the local core's servers.</summary>
     public string? TopologyFile { get; init; }
+    /// <summary>The host name the objects are stored under; default: this machine's.</summary>
     public string? Hostname { get; init; }
+    /// <summary>The outgoing directory whose files are pushed.</summary>
     public string? Directory { get; init; }
+    /// <summary>Expiry of the records (<c>6h</c>, <c>0</c> for none).</summary>
     public string? Ttl { get; init; }
+    /// <summary>How long each server may take.</summary>
     public string? Timeout { get; init; }
+    /// <summary>Objects over this size are stored without their contents (<c>10MiB</c>).</summary>
     public string? MaxObjectSize { get; init; }
+    /// <summary>The longest random wait before the push.</summary>
     public string? Jitter { get; init; }
+    /// <summary>The ledger file of what earlier pushes wrote.</summary>
     public string? Ledger { get; init; }
 
     /// <summary>The directory of compression dictionaries fetched from the servers.</summary>
@@ -33,6 +42,7 @@ public sealed record PushRequest
 
     /// <summary>The timeout of commands that give none.</summary>
     public string? CommandTimeout { get; init; }
+    /// <summary>CA, certificate and key files for TLS to the servers.</summary>
     public TlsFiles? Tls { get; init; }
 
     /// <summary>Commands with a timeout each (the configuration file's); <see cref="Commands"/> replace those of their name.</summary>
@@ -74,20 +84,31 @@ public sealed record PushRequest
 /// <summary>A push run's settings, resolved (<see cref="Resolve"/>): every value known, every name checked.</summary>
 public sealed record PushSettings
 {
+    /// <summary>The outgoing directory when none is given.</summary>
     public const string DefaultDirectory = "/var/lib/sysops-fast/outgoing";
+    /// <summary>The lock file's name, beside the ledger.</summary>
     public const string LockFileName = "push.lock";
+    /// <summary>Records expire after this when no expiry is given.</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromHours(6);
+    /// <summary>Each server's time for a push when none is given.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The host name the objects are stored under.</summary>
     public required string Hostname { get; init; }
+    /// <summary>Every server to push to.</summary>
     public required IReadOnlyList<ServerAddress> Servers { get; init; }
 
     /// <summary>The outgoing directory; null when none is read (the default one does not exist).</summary>
     public string? Directory { get; init; }
+    /// <summary>Expiry of the records; null for none.</summary>
     public TimeSpan? Ttl { get; init; } = DefaultTtl;
+    /// <summary>How long each server may take.</summary>
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
+    /// <summary>Objects over this many bytes are stored without their contents.</summary>
     public long SizeCap { get; init; } = Format.RecordEncoder.DefaultSizeCap;
+    /// <summary>The longest random wait before the push (<see cref="PushJitter"/>).</summary>
     public TimeSpan Jitter { get; init; }
+    /// <summary>The ledger file of what earlier pushes wrote.</summary>
     public required string LedgerFile { get; init; }
 
     /// <summary>Where dictionaries fetched from the servers are kept between runs (<see cref="Push.DictionaryCache"/>).</summary>
@@ -95,8 +116,11 @@ public sealed record PushSettings
 
     /// <summary>Beside the ledger: held while a push runs, so that two never overlap.</summary>
     public string LockFile => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(LedgerFile))!, LockFileName);
+    /// <summary>The hardware identification file; null for none.</summary>
     public string? HardwareIdentification { get; init; }
+    /// <summary>Commands to run, each output pushed as <c>cmd/&lt;name&gt;</c>.</summary>
     public IReadOnlyList<CommandSpec> Commands { get; init; } = [];
+    /// <summary>Objects never read nor pushed.</summary>
     public SensitiveObjects Sensitive { get; init; } = SensitiveObjects.Default;
 
     /// <summary>The configuration file's warnings (unknown keys).</summary>

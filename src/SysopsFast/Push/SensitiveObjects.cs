@@ -16,16 +16,20 @@ public sealed class SensitiveObjects
 
     private readonly byte[][] _globs;
 
+    /// <summary>A deny-list of <paramref name="globs"/> (shell globs over object names).</summary>
     public SensitiveObjects(IEnumerable<string> globs)
     {
         Globs = [.. globs];
         _globs = [.. Globs.Select(Encoding.UTF8.GetBytes)];
     }
 
+    /// <summary>The deny-list of <see cref="DefaultGlobs"/>.</summary>
     public static SensitiveObjects Default { get; } = new(DefaultGlobs);
 
+    /// <summary>The globs, as given.</summary>
     public IReadOnlyList<string> Globs { get; }
 
+    /// <summary>Whether <paramref name="objectName"/> is on the deny-list.</summary>
     public bool Matches(string objectName)
     {
         var name = Encoding.UTF8.GetBytes(objectName);

@@ -15,14 +15,23 @@ public sealed partial record AuditEntry
     /// <summary>Whose stream held it; set when read back.</summary>
     public string RedisUser { get; init; } = "";
 
+    /// <summary>The operating system user who ran the query.</summary>
     public required string OsUser { get; init; }
+    /// <summary>The machine the query ran on.</summary>
     public required string ClientHost { get; init; }
+    /// <summary>The command line, secrets removed.</summary>
     public required string Command { get; init; }
+    /// <summary>The scope and site asked for (empty: every core).</summary>
     public string Scope { get; init; } = "";
+    /// <summary>The object pattern of the query.</summary>
     public string ObjectPattern { get; init; } = "";
+    /// <summary>The text pattern (grep's), or what else narrowed the query.</summary>
     public string TextPattern { get; init; } = "";
+    /// <summary>Keys read.</summary>
     public long Keys { get; init; }
+    /// <summary>Bytes fetched.</summary>
     public long Bytes { get; init; }
+    /// <summary>How long the query took.</summary>
     public double Seconds { get; init; }
 
     /// <summary>The server whose stream held it (when read back).</summary>

@@ -11,6 +11,7 @@ public static class AuditTrail
     /// <summary>What every audit stream's key starts with; the Redis user's name follows.</summary>
     public const string Prefix = "#audit:";
 
+    /// <summary>Entries a stream keeps, about (older ones are trimmed as new ones come).</summary>
     public const long MaxLength = 100_000;
 
     /// <summary>Entries read per round trip from each stream (so at most this many per stream in memory).</summary>
@@ -19,5 +20,6 @@ public static class AuditTrail
     /// <summary>Keys returned per SCAN round trip when finding the streams.</summary>
     internal const int ScanPage = 1000;
 
+    /// <summary>The key of <paramref name="user"/>'s audit stream.</summary>
     public static string StreamOf(string user) => Prefix + user;
 }

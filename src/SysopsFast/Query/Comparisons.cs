@@ -10,6 +10,7 @@ namespace SysopsFast.Query;
 /// <remarks>The diff is bytes: lines of files that are not UTF-8 are printed exactly as stored.</remarks>
 public sealed record Comparison(RecordMetadata Record, byte[]? Diff)
 {
+    /// <summary>The two contents are the same.</summary>
     public bool Identical => Diff is null;
 }
 
@@ -24,6 +25,10 @@ public static class Comparisons
     /// (over the size cap when pushed) cannot be diffed: that is said instead of diffing nothing.
     /// </summary>
     /// <param name="budget">What the answer may still hold of diffs; a longer one is replaced by a notice.</param>
+    /// <param name="reference">The record compared against.</param>
+    /// <param name="other">The record compared.</param>
+    /// <param name="otherKey">How the diff's header names <paramref name="other"/>.</param>
+    /// <param name="search">How hard the line diff may look for a short answer.</param>
     public static byte[]? Contents(FetchedRecord reference, FetchedRecord other, string otherKey, DiffBudget budget, DiffSearch search = default)
     {
         ArgumentNullException.ThrowIfNull(budget);

@@ -10,6 +10,7 @@ namespace SysopsFast.Query;
 /// </summary>
 public static class FieldText
 {
+    /// <summary><paramref name="field"/> of <paramref name="record"/> as text; ages are counted to <paramref name="now"/>.</summary>
     public static string Format(RecordField field, RecordMetadata record, DateTimeOffset now) => field switch
     {
         RecordField.Key => record.Key,

@@ -14,8 +14,10 @@ public sealed record HostCondition(string ObjectPattern, string Text, bool Havin
     /// <summary>The text is a regular expression (as grep -E), not literal.</summary>
     public bool Regex { get; init; }
 
+    /// <summary>Letters match either case (as grep -i).</summary>
     public bool IgnoreCase { get; init; }
 
+    /// <summary><c>having OBJECT 'TEXT'</c> or <c>lacking OBJECT 'TEXT'</c>, for messages.</summary>
     public override string ToString() => $"{(Having ? "having" : "lacking")} {ObjectPattern} '{Text}'";
 }
 

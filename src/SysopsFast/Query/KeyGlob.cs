@@ -25,11 +25,13 @@ public sealed class KeyGlob
             : Shape.General;
     }
 
+    /// <summary>The glob as given.</summary>
     public string Text { get; }
 
     /// <summary>The glob, or null (every key) when none is given or it is <c>*</c>.</summary>
     public static KeyGlob? Parse(string? glob) => string.IsNullOrEmpty(glob) || glob == "*" ? null : new KeyGlob(glob);
 
+    /// <summary>Whether <paramref name="key"/> (UTF-8) matches the glob.</summary>
     public bool IsMatch(ReadOnlySpan<byte> key) => _shape switch
     {
         Shape.Literal => key.SequenceEqual(_pattern),
@@ -37,6 +39,7 @@ public sealed class KeyGlob
         _ => MatchGeneral(_pattern, key),
     };
 
+    /// <summary>The glob as given.</summary>
     public override string ToString() => Text;
 
     /// <summary>Left to right; on a mismatch, the last '*' takes one more byte and the rest is tried again.</summary>

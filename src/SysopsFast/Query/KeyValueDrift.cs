@@ -33,6 +33,7 @@ public sealed record KeyValueRow(string Key, IReadOnlyList<KeyValueCount> Values
     public bool Equals(KeyValueRow? other) =>
         other is not null && Key == other.Key && Values.SequenceEqual(other.Values);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Key, Values.Count);
 }
 
@@ -41,13 +42,17 @@ public sealed record KeyValueRow(string Key, IReadOnlyList<KeyValueCount> Values
 /// hold it, and the sample of their hosts asked for.
 /// </summary>
 /// <param name="Value">The value as written (trimmed), or null for "the key is absent".</param>
+/// <param name="Count">Records that hold this value.</param>
+/// <param name="Hosts">The sample of their hosts, as many as asked for.</param>
 public sealed record KeyValueCount(string? Value, long Count, IReadOnlyList<string> Hosts)
 {
+    /// <summary>The value stands for the records that lack the key.</summary>
     public bool IsAbsent => Value is null;
 
     /// <summary>Equal when the value, the count and the hosts (in order) are.</summary>
     public bool Equals(KeyValueCount? other) =>
         other is not null && Value == other.Value && Count == other.Count && Hosts.SequenceEqual(other.Hosts);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Value, Count, Hosts.Count);
 }

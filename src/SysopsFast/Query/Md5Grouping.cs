@@ -5,8 +5,10 @@ namespace SysopsFast.Query;
 /// <summary>Keys whose records have the same contents (the same md5 and length).</summary>
 public sealed record Md5Group(UInt128 Md5, long Length, IReadOnlyList<RecordMetadata> Members)
 {
+    /// <summary>The md5 as 32 lowercase hex digits.</summary>
     public string Md5Hex => Md5.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Keys in the group.</summary>
     public int Count => Members.Count;
 
     /// <summary>
@@ -19,6 +21,7 @@ public sealed record Md5Group(UInt128 Md5, long Length, IReadOnlyList<RecordMeta
 /// <summary>The answer of a two-phase query: groups largest first (the majority first), and what it cost.</summary>
 public sealed record Md5Grouping(IReadOnlyList<Md5Group> Groups, ExtractSummary Headers, IReadOnlyList<ExtractSummary> Fetches)
 {
+    /// <summary>The largest group; null when nothing was found.</summary>
     public Md5Group? Majority => Groups.Count > 0 ? Groups[0] : null;
 
     /// <summary>Both phases' per-server costs, added up per server.</summary>

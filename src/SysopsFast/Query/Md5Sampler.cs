@@ -105,10 +105,11 @@ public sealed class Md5Sampler
     }
 
     /// <summary>
-    /// A batch's samples are garbage once used; when they were large, they are collected now. Each is
-    /// held once (the fetched record keeps the decoder's buffer), but left to itself the GC, seeing
-    /// free memory, lets used samples of 120 MB pile up (593 MB for ten, 2 GB for 28), where a query
-    /// may take 300 MB.
+    /// A batch's samples are garbage once used; when they were large, they are collected now, so the
+    /// next batch's reuse their memory. Each is held once (the fetched record keeps the decoder's
+    /// buffer), but left to itself the GC, seeing free memory, lets used samples of 120 MB pile up
+    /// (593 MB for ten, 2 GB for 28), where a query may take 300 MB. Nothing on this stack may still
+    /// reach them (<see cref="FleetQuery.FetchIntoAsync"/>), or this collection keeps the last one.
     /// </summary>
     private static void ReleaseBatch(long bytes)
     {
@@ -122,6 +123,7 @@ public sealed class Md5Sampler
     {
         var groups = batch.ToArray();
         var next = new int[groups.Length];
+        var fetched = new List<FetchedRecord>();
         for (var tries = 1; ; tries = Math.Min(tries * 2, SampleTries))
         {
             var wanted = Enumerable.Range(0, groups.Length)
@@ -132,18 +134,25 @@ public sealed class Md5Sampler
             {
                 return groups;
             }
-            var fetched = await _fleet.Unaudited.FetchAsync(wanted.Select(w => w.Key), cancellationToken);
-            fetches.Add(fetched.Summary);
+            fetches.Add(await _fleet.Unaudited.FetchIntoAsync(wanted.Select(w => w.Key), fetched, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
-            var byKey = fetched.Items.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
-            foreach (var (group, key) in wanted)
+            TakeSamples(groups, next, wanted, fetched);
+            // This method's state outlives the batch's use on a worker's stack (FleetQuery.FetchIntoAsync).
+            fetched.Clear();
+        }
+    }
+
+    /// <summary>Each group's sample from the records fetched, where one still has the group's md5.</summary>
+    private static void TakeSamples(Md5Group[] groups, int[] next, List<(int Group, byte[] Key)> wanted, List<FetchedRecord> fetched)
+    {
+        var byKey = fetched.ToDictionary(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance);
+        foreach (var (group, key) in wanted)
+        {
+            next[group]++;
+            var g = groups[group];
+            if (g.Sample is null && byKey.TryGetValue(key, out var record) && record.Header.Md5 == g.Md5 && record.Header.RawLength == g.Length)
             {
-                next[group]++;
-                var g = groups[group];
-                if (g.Sample is null && byKey.TryGetValue(key, out var record) && record.Header.Md5 == g.Md5 && record.Header.RawLength == g.Length)
-                {
-                    groups[group] = g with { Sample = record };
-                }
+                groups[group] = g with { Sample = record };
             }
         }
     }

@@ -19,9 +19,14 @@ internal sealed class RecordCollector<T>(Func<byte[], RecordHeader, ReadOnlySpan
     {
         foreach (var p in processors)
         {
-            Items.AddRange(((Worker)p).Items);
+            var items = ((Worker)p).Items;
+            Items.AddRange(items);
+            items.Clear(); // see Clear
         }
     }
+
+    /// <summary>Drops every item: the pipeline's frames reach this collector as long as its last worker's stack lives (see <see cref="FleetQuery.FetchIntoAsync"/>).</summary>
+    public void Clear() => Items.Clear();
 
     private class Worker(Func<byte[], RecordHeader, ReadOnlySpan<byte>, T> select) : IRecordProcessor
     {

@@ -9,10 +9,13 @@ namespace SysopsFast.Query;
 /// </remarks>
 public sealed record RecordMetadata(string Key, RecordHeader Header)
 {
+    /// <summary>The key as stored; fetch by it.</summary>
     public byte[] KeyBytes { get; init; } = System.Text.Encoding.UTF8.GetBytes(Key);
 
+    /// <summary>The host part of the key.</summary>
     public string Host => ObjectKey.Split(Key).Host;
 
+    /// <summary>The object part of the key.</summary>
     public string Object => ObjectKey.Split(Key).Object;
 
     /// <summary>Bytes the record takes in Redis (header and payload).</summary>
@@ -28,5 +31,6 @@ public sealed record FetchedRecord(string Key, RecordHeader Header, byte[] Conte
     /// <summary>The key as stored (see <see cref="RecordMetadata.KeyBytes"/>).</summary>
     public byte[] KeyBytes { get; init; } = System.Text.Encoding.UTF8.GetBytes(Key);
 
+    /// <summary>The record without its contents.</summary>
     public RecordMetadata Metadata => new(Key, Header) { KeyBytes = KeyBytes };
 }

@@ -27,6 +27,7 @@ public sealed record ReplicaCopy(string Server, string? Md5Hex = null, string? C
 /// <param name="Core">The core's id (<see cref="Topology.Core.Id"/>).</param>
 /// <param name="Key">The key for printing (U+FFFD where its bytes are not UTF-8).</param>
 /// <param name="Servers">Missing: the servers without the key. Different: every server that has it, in topology order.</param>
+/// <param name="Problem">Missing on some servers, or different among them.</param>
 public sealed record ReplicaDriftRow(string Core, string Key, ReplicaProblem Problem, IReadOnlyList<ReplicaCopy> Servers)
 {
     /// <summary>The key as stored.</summary>
@@ -39,6 +40,9 @@ public sealed record ReplicaDriftRow(string Core, string Key, ReplicaProblem Pro
 /// </summary>
 /// <param name="Compared">The servers whose copies were compared (empty when skipped).</param>
 /// <param name="Keys">Distinct keys found on at least one compared server.</param>
+/// <param name="Core">The core verified.</param>
+/// <param name="Rows">The keys whose copies disagree, sorted by key.</param>
+/// <param name="Summary">What was read.</param>
 public sealed record CoreVerification(Core Core, IReadOnlyList<string> Compared, long Keys, IReadOnlyList<ReplicaDriftRow> Rows, ExtractSummary Summary)
 {
     /// <summary>Why nothing was compared; null for a core that was verified.</summary>

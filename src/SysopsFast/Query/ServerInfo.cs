@@ -5,12 +5,16 @@ namespace SysopsFast.Query;
 /// <summary>The essentials of one server's INFO (the <c>info</c> command), or why it could not be read.</summary>
 public sealed record ServerInfo(string Server, string Node, IReadOnlyDictionary<string, string> Fields, string? Error = null)
 {
+    /// <summary>The server's version (<c>redis_version</c>).</summary>
     public string? RedisVersion => Fields.GetValueOrDefault("redis_version");
 
+    /// <summary>Bytes of memory the server uses (<c>used_memory</c>).</summary>
     public long? UsedMemory => Number("used_memory");
 
+    /// <summary>Clients connected (<c>connected_clients</c>).</summary>
     public long? ConnectedClients => Number("connected_clients");
 
+    /// <summary>Seconds since the server started (<c>uptime_in_seconds</c>).</summary>
     public long? UptimeSeconds => Number("uptime_in_seconds");
 
     /// <summary>Keys in the database the server's address names (db0 for a cluster).</summary>

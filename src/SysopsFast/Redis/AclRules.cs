@@ -36,6 +36,7 @@ public static class AclRules
     /// <summary>The channel queries publish their cost on.</summary>
     public const string CostChannel = "sysops-api";
 
+    /// <summary>The user name <c>acl</c> suggests for <paramref name="role"/> (<c>sysops-reader</c>, …).</summary>
     public static string DefaultUser(AclRole role) => role switch
     {
         AclRole.Reader => "sysops-reader",

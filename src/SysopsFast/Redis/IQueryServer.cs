@@ -42,6 +42,7 @@ internal interface IQueryServer
 
     /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
     /// <param name="duplicates">Per key, keys with the same contents to feed with it (see <see cref="HeadersAsync"/>).</param>
+    /// <param name="keys">The keys to read.</param>
     List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default);
 
     /// <summary>

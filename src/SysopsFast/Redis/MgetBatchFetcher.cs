@@ -24,6 +24,9 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
     /// Read each page's headers first and fetch one record per distinct md5 (the others are fed with
     /// it); turned off for the rest of the server's pages once it saves less than twice what it costs.
     /// </param>
+    /// <param name="server">The server to read.</param>
+    /// <param name="options">Batch sizes and how many are in flight.</param>
+    /// <param name="claims">The core's keys already taken by a worker (a retry on another server skips them); null when only one server reads the core.</param>
     public MgetBatchFetcher(IQueryServer server, ExtractOptions options, KeyClaims? claims, Task? readyToForward = null, bool deduplicate = false)
     {
         _deduplicate = deduplicate;

@@ -116,6 +116,9 @@ internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMget
 /// it owns, so every value is a span over it and nothing is copied.
 /// </summary>
 /// <param name="duplicates">Per key, the group of keys whose records had its md5 when their headers were read and were not fetched (or null).</param>
+/// <param name="reply">The MGET reply.</param>
+/// <param name="keys">The keys asked for, in the reply's order.</param>
+/// <param name="unconfirmed">Keys fed from a duplicate whose md5 is still to be checked against their own header.</param>
 internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, DuplicateGroup?[]? duplicates, byte[][] unconfirmed) : IMgetPart
 {
     /// <summary>

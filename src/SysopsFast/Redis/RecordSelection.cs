@@ -11,6 +11,7 @@ public sealed record RecordSelection
     /// <summary>Exactly these keys instead of discovering them (each core is asked; a key it lacks is skipped).</summary>
     public IReadOnlyList<byte[]>? Keys { get; init; }
 
+    /// <summary>Whole records, headers alone, or keys alone.</summary>
     public RecordReadMode Mode { get; init; } = RecordReadMode.Contents;
 
     /// <summary>Only these hosts; null for all.</summary>

@@ -40,6 +40,7 @@ public sealed class RedisConnections : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection to <paramref name="server"/>, made on first use and then shared.</summary>
     public async Task<ConnectionMultiplexer> GetAsync(ServerAddress server, CancellationToken cancellationToken = default)
     {
         var lazy = _muxers.GetOrAdd(server, s => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(s, _commandTimeout, ConnectTimeout)));
@@ -113,6 +114,7 @@ public sealed class RedisConnections : IAsyncDisposable
         }
     }
 
+    /// <summary>The database <paramref name="server"/> names, on its shared connection.</summary>
     public async Task<IDatabase> DatabaseAsync(ServerAddress server, CancellationToken cancellationToken = default) =>
         (await GetAsync(server, cancellationToken)).GetDatabase(server.Database);
 
@@ -176,6 +178,7 @@ public sealed class RedisConnections : IAsyncDisposable
         return Errors.ServerUnreachable(server.ToString(), e);
     }
 
+    /// <summary>Closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var lazy in _queryServers.Values)

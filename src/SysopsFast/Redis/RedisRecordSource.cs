@@ -18,6 +18,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
     private readonly ExtractOptions _options;
     private readonly bool _allowPartial;
 
+    /// <summary>Reads <paramref name="selection"/> from each core of <paramref name="targets"/>; with <paramref name="allowPartial"/>, a core with no live server is left out instead of failing the query.</summary>
     public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, RecordSelection selection, ExtractOptions options, bool allowPartial = false, Format.CompressionDictionaries? dictionaries = null)
     {
         ArgumentNullException.ThrowIfNull(selection);
@@ -30,14 +31,19 @@ public sealed class RedisRecordSource : IRecordBatchSource
         Servers = targets.SelectMany(t => t.Candidates).Select(s => s.ToString()).Distinct().ToArray();
     }
 
+    /// <summary>Every server that may be read, as <c>host:port</c>.</summary>
     public IReadOnlyList<string> Servers { get; }
 
+    /// <inheritdoc/>
     public Format.CompressionDictionaries? Dictionaries { get; }
 
+    /// <inheritdoc/>
     public RecordReadMode Mode => _selection.Mode;
 
+    /// <inheritdoc/>
     public bool CheckMd5 => _selection.CheckMd5;
 
+    /// <inheritdoc/>
     public async Task ProduceAsync(ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         // Choose every core's server before fetching anything: a core with no live server is
@@ -59,6 +65,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         public int Count => Texts.Count;
 
         /// <param name="server">The server that failed; null when any of several may have (its name is then left out).</param>
+        /// <param name="e">What failed.</param>
         public void Add(ServerAddress? server, SysopsFastException e)
         {
             // A configuration error's message names the server already.

@@ -11,12 +11,12 @@ namespace SysopsFast.Redis;
 /// </summary>
 public sealed record ServerAddress(string Host, int Port, int Database = 0, bool Tls = false, string? User = null)
 {
+    /// <summary>Redis's port, when an address names none.</summary>
     public const int DefaultPort = 6379;
 
     /// <summary>The CA and client certificate files of a TLS address (null: the defaults); ignored without TLS.</summary>
     public TlsFiles? TlsFiles { get; init; }
 
-    /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
     /// <summary>
     /// The password of <see cref="User"/> for this address alone (an embedding program's caller,
     /// e.g. a request's credentials); null: the process's (SYSOPS_FAST_REDIS_PASSWORD). Never printed.
@@ -24,12 +24,17 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
     public string? Password { get; init; }
 
     /// <summary>The same server reached as <paramref name="user"/> with <paramref name="password"/>.</summary>
+    /// <param name="user">The Redis ACL user.</param>
+    /// <param name="password">Its password.</param>
     public ServerAddress WithCredentials(string user, string password) => this with { User = user, Password = password };
 
+    /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
     public ServerAddress WithTls(TlsFiles? files) => !Tls || files is null || files.IsEmpty ? this : this with { TlsFiles = files.Over(TlsFiles) };
 
+    /// <summary><c>127.0.0.1:6379</c>, database 0.</summary>
     public static ServerAddress Default { get; } = new("127.0.0.1", DefaultPort);
 
+    /// <summary>Reads an address as a user writes it; throws <see cref="SysopsFastException"/> for one that is not.</summary>
     public static ServerAddress Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -91,6 +96,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
         return new ServerAddress(host, port, db, tls, user);
     }
 
+    /// <summary><c>host:port</c>, with <c>/db</c> when not 0: how messages name the server.</summary>
     public override string ToString()
     {
         var hostPart = Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host;

@@ -10,6 +10,7 @@ public sealed record TlsFiles(string? CaFile = null, string? CertificateFile = n
     /// <summary>The CA file to use when none is given.</summary>
     public const string CaEnvironmentVariable = "SYSOPS_FAST_TLS_CA";
 
+    /// <summary>No file given.</summary>
     public bool IsEmpty => CaFile is null && CertificateFile is null && KeyFile is null;
 
     /// <summary>These files, each missing one taken from <paramref name="fallback"/>.</summary>

@@ -11,5 +11,6 @@ public sealed record Core(string Site, string Name, IReadOnlyList<ServerAddress>
     /// <summary><c>site/name</c>; a core made from a bare <c>--server</c> has no site and is named by its address.</summary>
     public string Id => Site.Length == 0 ? Name : $"{Site}/{Name}";
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }

@@ -8,6 +8,7 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
     /// <summary>Problems that do not stop the tool (unknown keys), to print as warnings.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>The site of this machine's core; null when it has none.</summary>
     public string? LocalSite => LocalCore?.Split('/')[0];
 
     /// <summary>The same topology whose TLS servers use <paramref name="files"/> (each file given replaces theirs).</summary>
@@ -16,6 +17,8 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
         : this with { Cores = Cores.Select(c => c with { Servers = c.Servers.Select(s => s.WithTls(files)).ToList() }).ToList() };
 
     /// <summary>The same topology whose every server is reached as <paramref name="user"/> with <paramref name="password"/>.</summary>
+    /// <param name="user">The Redis ACL user.</param>
+    /// <param name="password">Its password.</param>
     public FleetTopology WithCredentials(string user, string password) =>
         this with { Cores = Cores.Select(c => c with { Servers = c.Servers.Select(s => s.WithCredentials(user, password)).ToList() }).ToList() };
 
@@ -52,7 +55,10 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
 /// <summary><c>--scope</c>: my core, all cores of a site, or everything.</summary>
 public enum QueryScope
 {
+    /// <summary>This machine's own core.</summary>
     Local,
+    /// <summary>Every core of one site.</summary>
     Site,
+    /// <summary>Every core.</summary>
     Global,
 }

@@ -15,6 +15,7 @@ public sealed class HostFilter
     private readonly List<string> _globs = [];
     private readonly List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>> _excluded = [];
 
+    /// <summary>No restriction: every host passes.</summary>
     public bool IsEmpty => _sets.Count == 0 && _globs.Count == 0 && _excluded.Count == 0;
 
     /// <summary>What the filter is, for messages.</summary>
@@ -69,6 +70,7 @@ public sealed class HostFilter
         }
     }
 
+    /// <summary>Whether the host part of <paramref name="key"/> passes the filter.</summary>
     public bool Allows(ReadOnlySpan<byte> key)
     {
         var hostBytes = ObjectKey.HostOf(key);

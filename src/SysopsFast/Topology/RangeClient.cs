@@ -12,6 +12,7 @@ public sealed class RangeClient : IDisposable
     private readonly HttpClient _http;
     private readonly string _server;
 
+    /// <summary>A client of the Range server at <paramref name="server"/> (<c>host[:port]</c> or a URL); each request may take <paramref name="timeout"/> (10 s).</summary>
     public RangeClient(string server, TimeSpan? timeout = null)
     {
         _server = server;
@@ -23,6 +24,7 @@ public sealed class RangeClient : IDisposable
         _http = new HttpClient { BaseAddress = uri, Timeout = timeout ?? TimeSpan.FromSeconds(10) };
     }
 
+    /// <summary>The names <paramref name="expression"/> expands to.</summary>
     public async Task<IReadOnlyList<string>> ListAsync(string expression, CancellationToken cancellationToken)
     {
         try
@@ -69,5 +71,6 @@ public sealed class RangeClient : IDisposable
         return new FleetTopology(cores, null, $"Range server {_server}");
     }
 
+    /// <summary>Closes the HTTP client.</summary>
     public void Dispose() => _http.Dispose();
 }

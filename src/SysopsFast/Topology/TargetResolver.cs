@@ -11,14 +11,19 @@ public sealed record TargetRequest
     /// <summary>The topology file; null for the default places (<see cref="TopologyFile.Locate"/>).</summary>
     public string? TopologyFile { get; init; }
 
+    /// <summary>My core, a site's cores, or every core.</summary>
     public QueryScope Scope { get; init; } = QueryScope.Global;
 
+    /// <summary>The site of a site scope; null for this machine's.</summary>
     public string? Site { get; init; }
 
+    /// <summary>Read every server of a core instead of one (each key still counted once).</summary>
     public bool NoLoadBalance { get; init; }
 
+    /// <summary>A core with no live server is left out of the answer instead of failing the query.</summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>Find keys by SCAN even where a key catalog exists.</summary>
     public bool Scan { get; init; }
 
     /// <summary>A file listing the hosts to keep, one per line; "-" reads <see cref="HostListInput"/>.</summary>
@@ -50,6 +55,7 @@ public sealed record ResolvedTargets(FleetTopology Topology, QueryTargeting Targ
 /// </summary>
 public static class TargetResolver
 {
+    /// <summary>Turns <paramref name="request"/> into the topology and targeting a <see cref="FleetQuery"/> takes.</summary>
     public static async Task<ResolvedTargets> ResolveAsync(TargetRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -11,6 +11,7 @@ namespace SysopsFast.Topology;
 /// </summary>
 public static class TopologyFile
 {
+    /// <summary>The environment variable that names the topology file.</summary>
     public const string EnvironmentVariable = "SYSOPS_FAST_TOPOLOGY";
 
     /// <summary><c>--topology</c>, else $SYSOPS_FAST_TOPOLOGY, else ~/.config/sysops-fast/topology.toml, else /etc/sysops-fast/topology.toml; null when none exists.</summary>
@@ -36,8 +37,10 @@ public static class TopologyFile
         : Directory.Exists(path) ? throw Errors.DirectoryNotFile(what, path, remedy)
         : throw Errors.BadArgument($"{what} '{path}' does not exist; check its path", remedy);
 
+    /// <summary>Reads the file at <paramref name="path"/>.</summary>
     public static FleetTopology Load(string path) => Parse(TomlSyntax.Read(path, "topology file"), path);
 
+    /// <summary>Reads <paramref name="text"/>; errors name <paramref name="fileName"/>, the line and the key.</summary>
     public static FleetTopology Parse(string text, string fileName)
     {
         var doc = TomlSyntax.Parse(text, fileName);
