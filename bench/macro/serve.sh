@@ -11,7 +11,7 @@ RUNS=${RUNS:-10}
 CLIENTS=${CLIENTS:-16}
 PER_CLIENT=${PER_CLIENT:-10}
 HTTP_PORT=${HTTP_PORT:-$((PORT + 1000))}
-MACRO_BUILD=cli
+MACRO_BUILD=${MACRO_BUILD-cli}   # "" with a published binary already in bench/macro/work/bin
 . bench/macro/setup.sh
 
 "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT" --ttl 0 --expected "$WORK/serve-expected.txt" 2>"$WORK/serve-generate.log"
