@@ -19,8 +19,11 @@ internal sealed class QueryOutput
     /// <summary>--having / --lacking, on the commands that take them (<see cref="AddTo"/>'s joins).</summary>
     public HostJoinOptions? Joins { get; private set; }
 
-    /// <summary>What the join read (this process runs one command): reported and costed with the answer.</summary>
-    private IReadOnlyList<ExtractSummary> _joinSummaries = [];
+    /// <summary>
+    /// What the join read: reported and costed with the answer. Per async flow, not per instance:
+    /// serve runs the same command definitions for concurrent requests.
+    /// </summary>
+    private readonly AsyncLocal<IReadOnlyList<ExtractSummary>?> _joinSummaries = new();
 
     /// <param name="cost">Whether the command reads records (info does not: it has no cost to report).</param>
     /// <param name="joins">Whether it takes --having / --lacking.</param>
@@ -47,7 +50,7 @@ internal sealed class QueryOutput
             await using var progress = ProgressDisplay.Start();
             await using var all = OpenFleet(topology, targeting, new ExtractOptions { Progress = progress.Counters }, Console.Error);
             var (fleet, joinSummaries) = await HostJoinOptions.ApplyAsync(all, Joins?.Parse(parse) ?? [], parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
-            _joinSummaries = joinSummaries;
+            _joinSummaries.Value = joinSummaries;
             await using var stdout = CommonOptions.OpenStandardOutput();
             try
             {
@@ -63,15 +66,23 @@ internal sealed class QueryOutput
     /// The query every command runs: audited as the library audits every caller, its entries naming
     /// this command line (secrets removed); a server that does not record one is said on stderr.
     /// </summary>
-    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr) =>
-        new(topology, targeting, options)
+    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr)
+    {
+        var policy = Query.AuditPolicy.On with
         {
-            AuditPolicy = Query.AuditPolicy.On with
-            {
-                Description = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),
-                Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
-            },
+            Description = Query.AuditEntry.Redact(CommandLine()),
+            Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
         };
+        // Under serve the entry names the HTTP user and the client's address.
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            policy = policy with { OsUser = request.User, ClientHost = request.ClientHost };
+        }
+        return new(topology, targeting, options) { AuditPolicy = policy };
+    }
+
+    /// <summary>The command line the query stands for (a request's, under serve), without the program's name.</summary>
+    private static IReadOnlyList<string> CommandLine() => Serve.RequestConsole.Current?.Arguments ?? Environment.GetCommandLineArgs().Skip(1).ToArray();
 
     /// <summary>
     /// After the answer: the cost (when asked), then each phase's report (corrupt records, failovers,
@@ -80,10 +91,11 @@ internal sealed class QueryOutput
     public async Task<int?> FinishAsync(ParseResult parse, FleetQuery fleet, Stream stdout, IReadOnlyList<ExtractSummary> summaries, IReadOnlyList<ServerCost>? costs = null)
     {
         await stdout.FlushAsync(CancellationToken.None);
-        summaries = [.. _joinSummaries, .. summaries];
+        var joinSummaries = _joinSummaries.Value ?? [];
+        summaries = [.. joinSummaries, .. summaries];
         if (parse.GetValue(Cost))
         {
-            costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : _joinSummaries.SelectMany(s => s.Costs)));
+            costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : joinSummaries.SelectMany(s => s.Costs)));
             await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
         return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);
@@ -92,7 +104,15 @@ internal sealed class QueryOutput
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
     public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, TextWriter stderr)
     {
-        await stderr.WriteAsync(CostReport.Table(costs, elapsed));
-        await fleet.Audit.PublishCostAsync(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed);
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            // Over HTTP the cost is the end line's, as JSON (docs/API.md), not a table among the messages.
+            request.CostJson = Query.CostMessage.Json(command, Query.AuditEntry.RedactEach(CommandLine()), costs, elapsed, DateTimeOffset.UtcNow);
+        }
+        else
+        {
+            await stderr.WriteAsync(CostReport.Table(costs, elapsed));
+        }
+        await fleet.Audit.PublishCostAsync(command, CommandLine(), costs, elapsed);
     }
 }

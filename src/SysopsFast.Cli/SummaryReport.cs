@@ -15,6 +15,8 @@ internal static class SummaryReport
     /// </summary>
     public static async Task<int?> WriteAsync(ExtractSummary summary, TextWriter stderr)
     {
+        // serve counts what each query read (/metrics).
+        Serve.RequestConsole.Current?.Summary = summary;
         foreach (var c in summary.Corrupt)
         {
             await stderr.WriteLineAsync("sysops-fast: " + c);

@@ -17,6 +17,17 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
     /// <summary>The CA and client certificate files of a TLS address (null: the defaults); ignored without TLS.</summary>
     public TlsFiles? TlsFiles { get; init; }
 
+    /// <summary>
+    /// The password of <see cref="User"/> for this address alone (an embedding program's caller,
+    /// e.g. a request's credentials); null: the process's (SYSOPS_FAST_REDIS_PASSWORD). Never printed.
+    /// </summary>
+    public string? Password { get; init; }
+
+    /// <summary>The same server reached as <paramref name="user"/> with <paramref name="password"/>.</summary>
+    /// <param name="user">The Redis ACL user.</param>
+    /// <param name="password">Its password.</param>
+    public ServerAddress WithCredentials(string user, string password) => this with { User = user, Password = password };
+
     /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
     public ServerAddress WithTls(TlsFiles? files) => !Tls || files is null || files.IsEmpty ? this : this with { TlsFiles = files.Over(TlsFiles) };
 
@@ -114,7 +125,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             CommandMap = CommandMap.Create(["ECHO"], available: false),
         };
         options.EndPoints.Add(Host, Port);
-        options.Password = RedisPassword.Read();
+        options.Password = Password ?? RedisPassword.Read();
         return options;
     }
 }
