@@ -18,6 +18,8 @@ internal static class CliRunner
         }
         catch (SysopsFastException e)
         {
+            // serve picks the HTTP status by the error's kind.
+            Serve.RequestConsole.Current?.Failure = e;
             await stderr.WriteLineAsync("sysops-fast: " + UsageError.OneLine(e.Message) + Remedy(e.Remedy));
             if (verbose)
             {

@@ -31,6 +31,7 @@ internal static class CommandTree
             DemoCommand.Build(),
             AclCommand.Build(),
             AuditCommand.Build(),
+            ServeCommand.Build(),
         };
         root.Add(ExtractCommand.Build(root));
         root.Add(CompletionCommand.Build(root));

@@ -33,6 +33,10 @@ internal static class CommonOptions
     /// </summary>
     public static Stream OpenStandardOutput()
     {
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            return new BufferedStream(request.Output, 64 * 1024);
+        }
         var raw = new ProgressStoppingStream(RawStandardOutput());
         return new BufferedStream(Console.IsOutputRedirected ? raw : new Output.TerminalSafeStream(raw), 64 * 1024);
     }
@@ -43,6 +47,11 @@ internal static class CommonOptions
     /// </summary>
     public static Stream OpenStyledStandardOutput(string? colorWhen, out Output.TextStyle style)
     {
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            style = ColorOption.Style("never", terminal: false);
+            return new BufferedStream(request.Output, 64 * 1024);
+        }
         style = ColorOption.Style(colorWhen, terminal: !Console.IsOutputRedirected);
         return new BufferedStream(new ProgressStoppingStream(RawStandardOutput()), 64 * 1024);
     }

@@ -43,7 +43,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     public QueryProgress Counters => _counters;
 
     /// <summary>A display that draws when standard error is a terminal and does nothing otherwise.</summary>
-    public static ProgressDisplay Start() => new(terminal: !Console.IsErrorRedirected);
+    public static ProgressDisplay Start() => new(terminal: !Console.IsErrorRedirected && Serve.RequestConsole.Current is null);
 
     /// <summary>Erases the active display, if any, for good: something else is about to be written.</summary>
     public static void StopActive() => Volatile.Read(ref _active)?.Stop();

@@ -63,15 +63,23 @@ internal sealed class QueryOutput
     /// The query every command runs: audited as the library audits every caller, its entries naming
     /// this command line (secrets removed); a server that does not record one is said on stderr.
     /// </summary>
-    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr) =>
-        new(topology, targeting, options)
+    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr)
+    {
+        var policy = Query.AuditPolicy.On with
         {
-            AuditPolicy = Query.AuditPolicy.On with
-            {
-                Description = Query.AuditEntry.Redact(Environment.GetCommandLineArgs().Skip(1).ToArray()),
-                Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
-            },
+            Description = Query.AuditEntry.Redact(CommandLine()),
+            Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
         };
+        // Under serve the entry names the HTTP user and the client's address.
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            policy = policy with { OsUser = request.User, ClientHost = request.ClientHost };
+        }
+        return new(topology, targeting, options) { AuditPolicy = policy };
+    }
+
+    /// <summary>The command line the query stands for (a request's, under serve), without the program's name.</summary>
+    private static IReadOnlyList<string> CommandLine() => Serve.RequestConsole.Current?.Arguments ?? Environment.GetCommandLineArgs().Skip(1).ToArray();
 
     /// <summary>
     /// After the answer: the cost (when asked), then each phase's report (corrupt records, failovers,
@@ -92,7 +100,15 @@ internal sealed class QueryOutput
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
     public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, TextWriter stderr)
     {
-        await stderr.WriteAsync(CostReport.Table(costs, elapsed));
-        await fleet.Audit.PublishCostAsync(command, Environment.GetCommandLineArgs().Skip(1).ToArray(), costs, elapsed);
+        if (Serve.RequestConsole.Current is { } request)
+        {
+            // Over HTTP the cost is the end line's, as JSON (docs/API.md), not a table among the messages.
+            request.CostJson = Query.CostMessage.Json(command, Query.AuditEntry.RedactEach(CommandLine()), costs, elapsed, DateTimeOffset.UtcNow);
+        }
+        else
+        {
+            await stderr.WriteAsync(CostReport.Table(costs, elapsed));
+        }
+        await fleet.Audit.PublishCostAsync(command, CommandLine(), costs, elapsed);
     }
 }

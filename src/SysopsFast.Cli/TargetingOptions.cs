@@ -32,7 +32,8 @@ internal sealed class TargetingOptions
 
     public TlsOptions Tls { get; } = new();
 
-    public void AddTo(Command command)
+    /// <param name="tls">Whether to add the TLS files of rediss:// servers (serve's --tls-cert is its HTTPS certificate).</param>
+    public void AddTo(Command command, bool tls = true)
     {
         command.Add(HostsFile);
         command.Add(HostGlobs);
@@ -45,8 +46,14 @@ internal sealed class TargetingOptions
         command.Add(NoLoadBalance);
         command.Add(AllowPartial);
         command.Add(Scan);
-        Tls.AddTo(command);
+        if (tls)
+        {
+            Tls.AddTo(command);
+        }
     }
+
+    /// <summary>Every option <see cref="AddTo"/> adds without its TLS files (serve passes them on to each request).</summary>
+    public IEnumerable<Option> All => [HostsFile, HostGlobs, RangeQuery, RangeServer, Servers, Topology, Scope, Site, NoLoadBalance, AllowPartial, Scan];
 
     /// <summary>The user's choices as the library's <see cref="TargetRequest"/>; the library resolves them (and warns).</summary>
     public async Task<(FleetTopology Topology, QueryTargeting Targeting)> ResolveAsync(ParseResult parse, TextWriter stderr, CancellationToken cancellationToken)
@@ -56,7 +63,9 @@ internal sealed class TargetingOptions
         {
             await stderr.WriteLineAsync("sysops-fast: warning: " + w);
         }
-        return (resolved.Topology, resolved.Targeting);
+        // serve with HTTP Basic: the request's user and password are its connections' (Redis decides what it may read).
+        var topology = Serve.RequestConsole.Current?.Credentials is { } c ? resolved.Topology.WithCredentials(c.User, c.Password) : resolved.Topology;
+        return (topology, resolved.Targeting);
     }
 
     public TargetRequest Request(ParseResult parse) => new()

@@ -79,7 +79,7 @@ internal sealed class RespConnection : IAsyncDisposable
     public static async Task<RespConnection> ConnectAsync(ServerAddress address, TimeSpan connectTimeout, TimeSpan commandTimeout, CancellationToken cancellationToken)
     {
         // Before any connection: a password file open to others is refused, whatever the server.
-        var password = RedisPassword.Read();
+        var password = address.Password ?? RedisPassword.Read();
         var tlsContext = address.Tls ? TlsContext.For(address.TlsFiles) : null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(connectTimeout);

@@ -17,6 +17,15 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
     public TlsFiles? TlsFiles { get; init; }
 
     /// <summary>This address with <paramref name="files"/> (each file not given keeps this address's own); a plain address is returned as is.</summary>
+    /// <summary>
+    /// The password of <see cref="User"/> for this address alone (an embedding program's caller,
+    /// e.g. a request's credentials); null: the process's (SYSOPS_FAST_REDIS_PASSWORD). Never printed.
+    /// </summary>
+    public string? Password { get; init; }
+
+    /// <summary>The same server reached as <paramref name="user"/> with <paramref name="password"/>.</summary>
+    public ServerAddress WithCredentials(string user, string password) => this with { User = user, Password = password };
+
     public ServerAddress WithTls(TlsFiles? files) => !Tls || files is null || files.IsEmpty ? this : this with { TlsFiles = files.Over(TlsFiles) };
 
     public static ServerAddress Default { get; } = new("127.0.0.1", DefaultPort);
@@ -110,7 +119,7 @@ public sealed record ServerAddress(string Host, int Port, int Database = 0, bool
             CommandMap = CommandMap.Create(["ECHO"], available: false),
         };
         options.EndPoints.Add(Host, Port);
-        options.Password = RedisPassword.Read();
+        options.Password = Password ?? RedisPassword.Read();
         return options;
     }
 }

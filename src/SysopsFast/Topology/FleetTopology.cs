@@ -15,6 +15,10 @@ public sealed record FleetTopology(IReadOnlyList<Core> Cores, string? LocalCore,
         ? this
         : this with { Cores = Cores.Select(c => c with { Servers = c.Servers.Select(s => s.WithTls(files)).ToList() }).ToList() };
 
+    /// <summary>The same topology whose every server is reached as <paramref name="user"/> with <paramref name="password"/>.</summary>
+    public FleetTopology WithCredentials(string user, string password) =>
+        this with { Cores = Cores.Select(c => c with { Servers = c.Servers.Select(s => s.WithCredentials(user, password)).ToList() }).ToList() };
+
     /// <summary>Without a topology, each <c>--server</c> is a core of its own (docs/TOPOLOGY.md).</summary>
     public static FleetTopology FromServers(IEnumerable<ServerAddress> servers)
     {
