@@ -59,6 +59,8 @@ public sealed class PageFixture : IAsyncLifetime
         // The browser is Debian's package; Playwright's own download is never used (test.sh installs chromium).
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
+        // Other test classes run beside these on 2 cores: a query may take seconds, not Playwright's default 5.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath(), Headless = true });
     }
 

@@ -322,7 +322,7 @@
     const progress = startProgress(commandName);
     const records = [];
     try {
-      const result = await query(line, controller.signal, (r) => {
+      const result = await query(requestLine(words, line), controller.signal, (r) => {
         records.push(r);
         progress.record();
       });
@@ -378,6 +378,13 @@
     } else {
       answer.append(table(records));
     }
+  }
+
+  // grep --uniq's percentages are of the records searched, which the answer's rows do not say; the
+  // cost of the query does (the keys it read), so the page asks for it. The URL keeps the line as typed.
+  function requestLine(words, line) {
+    const wantsWhole = words[0] === 'grep' && hasFlag(words, UNIQ) && !hasFlag(words, ['--cost']);
+    return wantsWhole ? joinWords(withOption(words, ['--cost'])) : line;
   }
 
   // grep --uniq: what the percentages are of. The CLI divides by the records searched; the end line
