@@ -52,6 +52,11 @@ internal static class HelpExamples
         ],
         ["dump"] = ["sysops-fast dump /tmp/fleet --objects '*#/etc/*'"],
         ["topology"] = ["sysops-fast topology --scope global"],
+        ["serve"] =
+        [
+            "sysops-fast serve --server redis://mps01:6379         # http://127.0.0.1:8080/api/v1/query?q=grep+sysctl-a+somaxconn+--uniq",
+            "sysops-fast serve --listen 0.0.0.0:8443 --tls-cert /etc/sysops-fast/https.pem --tls-key /etc/sysops-fast/https.key  # Basic users are Redis users",
+        ],
         ["completion"] =
         [
             "sysops-fast completion bash                 # save as /etc/bash_completion.d/sysops-fast, or: source <(sysops-fast completion bash)",

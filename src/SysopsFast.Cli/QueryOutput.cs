@@ -19,8 +19,11 @@ internal sealed class QueryOutput
     /// <summary>--having / --lacking, on the commands that take them (<see cref="AddTo"/>'s joins).</summary>
     public HostJoinOptions? Joins { get; private set; }
 
-    /// <summary>What the join read (this process runs one command): reported and costed with the answer.</summary>
-    private IReadOnlyList<ExtractSummary> _joinSummaries = [];
+    /// <summary>
+    /// What the join read: reported and costed with the answer. Per async flow, not per instance:
+    /// serve runs the same command definitions for concurrent requests.
+    /// </summary>
+    private readonly AsyncLocal<IReadOnlyList<ExtractSummary>?> _joinSummaries = new();
 
     /// <param name="cost">Whether the command reads records (info does not: it has no cost to report).</param>
     /// <param name="joins">Whether it takes --having / --lacking.</param>
@@ -47,7 +50,7 @@ internal sealed class QueryOutput
             await using var progress = ProgressDisplay.Start();
             await using var all = OpenFleet(topology, targeting, new ExtractOptions { Progress = progress.Counters }, Console.Error);
             var (fleet, joinSummaries) = await HostJoinOptions.ApplyAsync(all, Joins?.Parse(parse) ?? [], parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
-            _joinSummaries = joinSummaries;
+            _joinSummaries.Value = joinSummaries;
             await using var stdout = CommonOptions.OpenStandardOutput();
             try
             {
@@ -88,10 +91,11 @@ internal sealed class QueryOutput
     public async Task<int?> FinishAsync(ParseResult parse, FleetQuery fleet, Stream stdout, IReadOnlyList<ExtractSummary> summaries, IReadOnlyList<ServerCost>? costs = null)
     {
         await stdout.FlushAsync(CancellationToken.None);
-        summaries = [.. _joinSummaries, .. summaries];
+        var joinSummaries = _joinSummaries.Value ?? [];
+        summaries = [.. joinSummaries, .. summaries];
         if (parse.GetValue(Cost))
         {
-            costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : _joinSummaries.SelectMany(s => s.Costs)));
+            costs = ServerCost.Merge((costs ?? summaries.SelectMany(s => s.Costs)).Concat(costs is null ? [] : joinSummaries.SelectMany(s => s.Costs)));
             await ReportCostAsync(fleet, parse.CommandResult.Command.Name, costs, TimeSpan.FromTicks(summaries.Sum(s => s.Elapsed.Ticks)), Console.Error);
         }
         return await SummaryReport.WriteAsync(ExtractSummary.Combine(summaries), Console.Error);

@@ -12,6 +12,8 @@ internal static class SummaryReport
     /// <summary>Writes the report; returns the exit code it forces (interrupted, error), or null.</summary>
     public static async Task<int?> WriteAsync(ExtractSummary summary, TextWriter stderr)
     {
+        // serve counts what each query read (/metrics).
+        Serve.RequestConsole.Current?.Summary = summary;
         foreach (var c in summary.Corrupt)
         {
             await stderr.WriteLineAsync("sysops-fast: " + c);

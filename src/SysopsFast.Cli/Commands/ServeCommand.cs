@@ -41,6 +41,7 @@ internal static class ServeCommand
             var settings = new ServeSettings
             {
                 Listen = endpoint,
+                Root = (RootCommand)parse.RootCommandResult.Command,
                 Basic = basic,
                 MaxQueries = parse.GetValue(maxQueries) is var n and > 0 ? n : throw CliErrors.BadArgument("--max-queries takes a number of queries, 1 or more"),
                 RequestTimeout = CommonOptions.ParseTimeout(parse.GetValue(timeout)!),

@@ -40,15 +40,27 @@ internal static class ApiArguments
     /// occurrence; an option of two values, --having, splits at the first blank), then "--" and the
     /// arguments in their order, so that no value is ever read as an option.
     /// </summary>
-    public static List<string> FromQueryString(Command command, IQueryCollection query)
+    /// <returns>The words, or null with <paramref name="error"/> when an argument is missing before one that is given (the words could not say which is which).</returns>
+    public static List<string>? FromQueryString(Command command, IQueryCollection query, out string? error)
     {
+        error = null;
         var words = new List<string> { command.Name };
         var arguments = new List<string>();
+        string? missing = null;
         foreach (var argument in command.Arguments)
         {
             if (query.TryGetValue(ParameterName(argument), out var values) || query.TryGetValue(argument.Name, out values))
             {
+                if (missing is not null)
+                {
+                    error = $"{UsageError.Program} {command.Name}: '{ParameterName(argument)}' is given without '{missing}' (see /openapi.json)";
+                    return null;
+                }
                 arguments.AddRange(values.OfType<string>());
+            }
+            else
+            {
+                missing ??= ParameterName(argument);
             }
         }
         foreach (var (name, values) in query)

@@ -16,12 +16,15 @@ internal sealed class QueryEndpoint(ServeSettings settings, ServeMetrics metrics
     /// <summary><c>/api/v1/&lt;command&gt;?…</c>: arguments and options by name.</summary>
     public Task ByNameAsync(HttpContext context, string name)
     {
-        var root = CommandTree.Build();
+        var root = settings.Root;
         if (!ApiArguments.QueryCommands.Contains(name) || root.Subcommands.FirstOrDefault(c => c.Name == name) is not { } command)
         {
             return UnknownCommandAsync(context, name);
         }
-        var words = ApiArguments.FromQueryString(command, context.Request.Query);
+        if (ApiArguments.FromQueryString(command, context.Request.Query, out var error) is not { } words)
+        {
+            return Problem.WriteAsync(context, StatusCodes.Status400BadRequest, error!);
+        }
         var csv = context.Request.Query["format"] == "csv";
         return RunAsync(context, root, words, csv);
     }
@@ -42,7 +45,7 @@ internal sealed class QueryEndpoint(ServeSettings settings, ServeMetrics metrics
         {
             return UnknownCommandAsync(context, words[0]);
         }
-        return RunAsync(context, CommandTree.Build(), words, ApiArguments.Has(words, "--csv"));
+        return RunAsync(context, settings.Root, words, ApiArguments.Has(words, "--csv"));
     }
 
     private static Task UnknownCommandAsync(HttpContext context, string name) =>

@@ -51,6 +51,9 @@ internal sealed class RequestConsole
     /// <summary>The cost JSON (<see cref="Query.CostMessage"/>) when the command was asked for it.</summary>
     public string? CostJson { get; set; }
 
+    /// <summary>What the query read (keys, bytes, cores answered and missing), for /metrics; null before it ends.</summary>
+    public Pipeline.ExtractSummary? Summary { get; set; }
+
     /// <summary>The library error that ended the command, if one did (its kind picks the HTTP status).</summary>
     public SysopsFastException? Failure { get; set; }
 

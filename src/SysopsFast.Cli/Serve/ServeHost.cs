@@ -33,7 +33,9 @@ internal static class ServeHost
         await using var app = builder.Build();
         var metrics = new ServeMetrics(settings.MaxQueries);
         var queries = new QueryEndpoint(settings, metrics);
-        app.Run(context => DispatchAsync(context, settings, queries, metrics));
+        // Built once: the command tree does not change while serving.
+        var openApi = OpenApiDocument.Build(settings.Root, settings.Basic);
+        app.Run(context => DispatchAsync(context, settings, queries, metrics, openApi));
         RoutingWriter.Install();
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
@@ -48,7 +50,7 @@ internal static class ServeHost
         await app.StopAsync(CancellationToken.None);
     }
 
-    private static Task DispatchAsync(HttpContext context, ServeSettings settings, QueryEndpoint queries, ServeMetrics metrics)
+    private static Task DispatchAsync(HttpContext context, ServeSettings settings, QueryEndpoint queries, ServeMetrics metrics, byte[] openApi)
     {
         var path = context.Request.Path.Value ?? "/";
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
@@ -70,12 +72,21 @@ internal static class ServeHost
             var name = path["/api/v1/".Length..];
             return name == "query" ? queries.LineAsync(context) : queries.ByNameAsync(context, name);
         }
+        if (path == "/metrics")
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            return metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+        }
+        if (path == "/openapi.json")
+        {
+            context.Response.ContentType = "application/json";
+            return context.Response.Body.WriteAsync(openApi, context.RequestAborted).AsTask();
+        }
         if (PageAssets.TryGet(path, out var contentType, out var body))
         {
             context.Response.ContentType = contentType;
             return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
         }
-        _ = metrics;
         return Problem.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint '{path}' (see /openapi.json)");
     }
 }

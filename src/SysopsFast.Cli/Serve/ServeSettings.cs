@@ -7,6 +7,9 @@ internal sealed record ServeSettings
 {
     public required IPEndPoint Listen { get; init; }
 
+    /// <summary>The CLI's command tree, built once: every request is parsed with it (read only; a command's state is per async flow).</summary>
+    public required System.CommandLine.RootCommand Root { get; init; }
+
     /// <summary>Whether requests must carry HTTP Basic credentials (they become the Redis ACL user of their connections).</summary>
     public required bool Basic { get; init; }
 
