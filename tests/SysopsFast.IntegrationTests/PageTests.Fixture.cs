@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Microsoft.Playwright;
 using StackExchange.Redis;
@@ -34,13 +32,13 @@ public sealed class PageFixture : IAsyncLifetime
     ];
 
     private RedisProcess? _redis;
-    private Process? _serve;
-    private readonly StringBuilder _serveSaid = new();
+    private ServeProcess? _serve;
     private IPlaywright? _playwright;
 
     public string ServerUrl => $"redis://{_redis!.Address}/3";
 
-    public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
+    /// <summary>The page's address: serve's, ending in "/".</summary>
+    public Uri BaseUrl => new(_serve!.Url, "/");
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -55,7 +53,7 @@ public sealed class PageFixture : IAsyncLifetime
                 await QueryFleet.PutAsync(mux.GetDatabase(3), host, Conf, Encoding.UTF8.GetBytes(contents));
             }
         }
-        await StartServeAsync();
+        _serve = await ServeProcess.StartAsync("--server", ServerUrl);
         // The browser is Debian's package; Playwright's own download is never used (test.sh installs chromium).
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
@@ -68,61 +66,6 @@ public sealed class PageFixture : IAsyncLifetime
         File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
             : throw new InvalidOperationException("/usr/bin/chromium is missing; run ./test.sh, which installs Debian's chromium package");
 
-    /// <summary>`sysops-fast serve` on a free loopback port; waited for until it answers its page.</summary>
-    private async Task StartServeAsync()
-    {
-        var port = RedisServerFixture.FreePort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), "serve", "--listen", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--server", ServerUrl })
-        {
-            start.ArgumentList.Add(a);
-        }
-        _serve = Process.Start(start)!;
-        _serve.OutputDataReceived += (_, e) => Said(e.Data);
-        _serve.ErrorDataReceived += (_, e) => Said(e.Data);
-        _serve.BeginOutputReadLine();
-        _serve.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !_serve.HasExited)
-        {
-            try
-            {
-                using var response = await http.GetAsync(BaseUrl);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new InvalidOperationException($"sysops-fast serve did not answer on {BaseUrl}: {Said(null)}");
-    }
-
-    private string Said(string? line)
-    {
-        lock (_serveSaid)
-        {
-            if (line is not null && _serveSaid.Length < 10_000)
-            {
-                _serveSaid.AppendLine(line);
-            }
-            return _serveSaid.ToString();
-        }
-    }
-
     public async Task DisposeAsync()
     {
         if (Browser is not null)
@@ -130,12 +73,10 @@ public sealed class PageFixture : IAsyncLifetime
             await Browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        if (_serve is { HasExited: false })
+        if (_serve is not null)
         {
-            _serve.Kill(entireProcessTree: true);
-            await _serve.WaitForExitAsync();
+            await _serve.DisposeAsync();
         }
-        _serve?.Dispose();
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
