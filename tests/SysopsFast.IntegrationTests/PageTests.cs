@@ -33,6 +33,14 @@ public sealed partial class PageTests(PageFixture fleet) : IClassFixture<PageFix
         // Of the records searched, as the CLI's terminal bars: one sysctl-a record per host.
         var first = expected[0].Item1;
         Assert.Equal((100.0 * first / 300).ToString("F1", CultureInfo.InvariantCulture) + "%", await page.Locator(".bar .pct").First.TextContentAsync());
+
+        // Each answer is a history entry: another query, then Back, shows the headline again.
+        await page.Locator("#q").FillAsync("kv page-test.conf vm.swappiness");
+        await page.Locator("#q").PressAsync("Enter");
+        await Expect(page.Locator(".bar .label").First).ToHaveTextAsync("10");
+        await page.GoBackAsync();
+        await Expect(page.Locator(".bar .label").First).ToHaveTextAsync(expected[0].Item2);
+        await Expect(page.Locator("#q")).ToHaveValueAsync(Headline);
     }
 
     [Fact]
@@ -52,6 +60,11 @@ public sealed partial class PageTests(PageFixture fleet) : IClassFixture<PageFix
         Assert.Equal(expected, await HostsListed(page));
         await Expect(bar).ToHaveAttributeAsync("aria-pressed", "true");
         await Expect(page.Locator("#hosts-title")).ToBeFocusedAsync();
+
+        // Escape closes the list and gives the focus back to the bar.
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#hosts")).ToBeHiddenAsync();
+        await Expect(bar).ToBeFocusedAsync();
     }
 
     [Fact]
