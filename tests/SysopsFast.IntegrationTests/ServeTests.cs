@@ -248,6 +248,31 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
         metrics.Split('\n').Where(l => l.StartsWith($"sysops_fast_queries_total{{command=\"{command}\",outcome=\"{outcome}\"}}", StringComparison.Ordinal))
             .Select(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
 
+    /// <summary>Requests run at once keep their own output and messages (each command's console is its request's).</summary>
+    [Fact]
+    public async Task Concurrent_requests_get_their_own_records_and_messages()
+    {
+        string[] paths =
+        [
+            "/api/v1/query?q=" + Uri.EscapeDataString(Headline),
+            "/api/v1/grep?object=sysctl-a&pattern=somaxconn&uniq=true&max-age=1s",
+            "/api/v1/list-files",
+            "/api/v1/kv?object=sysctl-a&key-glob=net.core.netdev_budget*",
+        ];
+        var alone = new List<string>();
+        foreach (var path in paths)
+        {
+            alone.Add((await GetAsync(path)).Body);
+        }
+        Assert.Contains(Split(alone[1]).End.GetProperty("messages").EnumerateArray(), m => m.GetString()!.Contains("stale record(s)", StringComparison.Ordinal));
+        // Twice each: 8 at once, the default --max-queries.
+        var together = await Task.WhenAll(Enumerable.Range(0, 2).SelectMany(_ => paths.Select(p => GetAsync(p))));
+        for (var i = 0; i < together.Length; i++)
+        {
+            Assert.Equal(alone[i % paths.Length], together[i].Body);
+        }
+    }
+
     [Fact]
     public async Task Healthz_answers_ok()
     {
