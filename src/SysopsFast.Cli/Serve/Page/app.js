@@ -298,12 +298,15 @@
       },
       stop() {
         clearInterval(timer);
-        $('progress').hidden = true;
-        $('stop').hidden = true;
-        document.body.removeAttribute('aria-busy');
         return { records, seconds: seconds() };
       },
     };
+  }
+
+  function hideProgress() {
+    $('progress').hidden = true;
+    $('stop').hidden = true;
+    document.body.removeAttribute('aria-busy');
   }
 
   async function run(line) {
@@ -321,40 +324,44 @@
     setStatus(`Running ${commandName}…`);
     const progress = startProgress(commandName);
     const records = [];
+    let result;
     try {
-      const result = await query(requestLine(words, line), controller.signal, (r) => {
+      result = await query(requestLine(words, line), controller.signal, (r) => {
         records.push(r);
         progress.record();
       });
-      const done = progress.stop();
-      if (result.error) {
-        showError(result.error);
-        setStatus('The query failed.');
-        return;
-      }
-      const { end } = result;
-      const failed = end.outcome === 'error';
-      if (failed && end.messages && end.messages.length) {
-        showError(cliLine(end.messages[end.messages.length - 1]));
-        showMessages(end.messages.slice(0, -1));
-      } else {
-        showMessages(end.messages);
-      }
-      render(words, line, records, end);
-      setStatus(`${countText(done.records)} records in ${done.seconds} s, exit ${end.exit} (${end.outcome.replace('_', ' ')})`);
     } catch (e) {
-      const done = progress.stop();
-      if (controller.signal.aborted) {
-        setStatus(`Stopped after ${countText(done.records)} records, ${done.seconds} s.`);
-      } else {
-        showError(cliLine(e.message || String(e)));
-        setStatus('The query failed.');
-      }
-    } finally {
-      if (running === controller) {
-        running = null;
+      result = { error: controller.signal.aborted ? null : cliLine(e.message || String(e)) };
+    }
+    const done = progress.stop();
+    if (running !== controller) {
+      return; // a newer query owns the page now
+    }
+    running = null;
+    hideProgress();
+    if (controller.signal.aborted) {
+      setStatus(`Stopped after ${countText(done.records)} records, ${done.seconds} s.`);
+    } else if (result.error) {
+      showError(result.error);
+      setStatus('The query failed.');
+    } else {
+      try {
+        finish(words, line, records, result.end, done);
+      } catch (e) {
+        showError(cliLine(`the page could not draw this answer: ${e.message || e}`));
       }
     }
+  }
+
+  function finish(words, line, records, end, done) {
+    if (end.outcome === 'error' && end.messages && end.messages.length) {
+      showError(cliLine(end.messages[end.messages.length - 1]));
+      showMessages(end.messages.slice(0, -1));
+    } else {
+      showMessages(end.messages);
+    }
+    render(words, line, records, end);
+    setStatus(`${countText(done.records)} records in ${done.seconds} s, exit ${end.exit} (${end.outcome.replace('_', ' ')})`);
   }
 
   // ---- Drawing an answer ----
@@ -495,6 +502,9 @@
         $('hosts-status').textContent = cliLine(e.message || String(e));
       }
       return;
+    }
+    if (hostsRun !== controller) {
+      return; // another bar was pressed meanwhile
     }
     hosts = (hosts || []).slice().sort();
     $('hosts-status').textContent = plural(hosts.length, 'host');
