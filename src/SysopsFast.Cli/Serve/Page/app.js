@@ -613,7 +613,7 @@
       }
     };
     columns.forEach((c) => {
-      const th = el('th');
+      const th = el('th', typeof records[0][c] === 'number' ? 'num' : '');
       th.setAttribute('scope', 'col');
       th.setAttribute('aria-sort', 'none');
       const button = el('button', 'sort', c);
