@@ -21,7 +21,8 @@ public sealed class HelpExamplesTests
             Assert.Equal("sysops-fast", words[0]);
             // Against a port nothing listens on: the command may fail to connect, never to parse.
             // (completion and acl reach no server and have no --server.)
-            string[] server = command is "completion" or "acl" ? [] : ["--server", "127.0.0.1:1"];
+            // (serve would serve until stopped: --max-queries 0 ends it once its command line is parsed.)
+            string[] server = command is "completion" or "acl" ? [] : ["--server", "127.0.0.1:1", .. command == "serve" ? new[] { "--max-queries", "0" } : []];
             var (_, _, stderr) = await CliProcessTests.Run([.. words.Skip(1), .. server]);
             Assert.DoesNotContain("see sysops-fast --help", stderr, StringComparison.Ordinal);
         }
