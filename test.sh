@@ -11,7 +11,7 @@ NAME=test.sh
 . packaging/common.sh
 
 # Integration tests need Debian's redis-server binary, zsh for the completion tests, GNU time
-# for the peak memory of the hostile-input tests and strace; install what is missing.
+# for the peak memory of the hostile-input tests, strace and chromium; install what is missing.
 packages=()
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   packages+=(redis-server redis-tools)
@@ -20,6 +20,9 @@ command -v zsh >/dev/null 2>&1 || packages+=(zsh)
 [ -x /usr/bin/time ] || packages+=(time)
 # strace shows which files a TLS handshake reads (TlsTests: the system CA store is skipped).
 command -v strace >/dev/null 2>&1 || packages+=(strace)
+# The page's browser tests (PageTests) drive Debian's chromium; Playwright never downloads a browser.
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 apt_install "${packages[@]}"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 dotnet test SysopsFast.sln -c Release "$@"
