@@ -107,7 +107,7 @@ internal sealed class QueryOutput
         if (Serve.RequestConsole.Current is { } request)
         {
             // Over HTTP the cost is the end line's, as JSON (docs/API.md), not a table among the messages.
-            request.CostJson = Query.CostMessage.Json(command, Query.AuditEntry.RedactEach(CommandLine()), costs, elapsed, DateTimeOffset.UtcNow);
+            request.CostJson = Query.CostMessage.Json(command, Query.AuditEntry.RedactEach(CommandLine()), costs, elapsed, DateTimeOffset.UtcNow, fleet.AuditPolicy.OsUser, fleet.AuditPolicy.ClientHost);
         }
         else
         {

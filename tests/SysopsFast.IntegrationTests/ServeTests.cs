@@ -327,6 +327,18 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
         Assert.Equal("GET", response.Content.Headers.Allow.Single());
     }
 
+    [Theory]
+    [InlineData("/", "text/html")]
+    [InlineData("/assets/app.js", "text/javascript")]
+    public async Task The_page_is_served_with_its_content_policy_and_no_type_sniffing(string path, string type)
+    {
+        using var response = await serve.Http.GetAsync(new Uri(serve.Open, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
     [Fact]
     public async Task Healthz_answers_ok()
     {

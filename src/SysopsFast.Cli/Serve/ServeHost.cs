@@ -87,6 +87,10 @@ internal static class ServeHost
         if (PageAssets.TryGet(path, out var contentType, out var body))
         {
             context.Response.ContentType = contentType;
+            // The page's own rules as headers too (its meta tag covers only the HTML): nothing but
+            // its own files and API, and no type sniffing of what it serves.
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
             return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
         }
         return Problem.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint '{path}' (see /openapi.json)");
