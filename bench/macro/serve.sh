@@ -14,11 +14,7 @@ HTTP_PORT=${HTTP_PORT:-$((PORT + 1000))}
 MACRO_BUILD=${MACRO_BUILD-cli}   # "" with a published binary already in bench/macro/work/bin
 . bench/macro/setup.sh
 
-"$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "127.0.0.1:$PORT" --ttl 0 --expected "$WORK/serve-expected.txt" 2>"$WORK/serve-generate.log"
-"$CLI" serve --listen "127.0.0.1:$HTTP_PORT" --server "127.0.0.1:$PORT" --max-queries "$CLIENTS" 2>"$WORK/serve.log" &
-SERVE_PID=$!
-trap 'kill "$SERVE_PID" 2>/dev/null || true; kill "$REDIS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null && break; sleep 0.1; done
+. bench/macro/serve-start.sh serve
 
 URL="http://127.0.0.1:$HTTP_PORT/api/v1/grep?object=sysctl-a&pattern=net.core.netdev_budget&uniq=true"
 # The answers must agree before anything is timed.
