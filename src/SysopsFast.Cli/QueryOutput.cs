@@ -104,15 +104,16 @@ internal sealed class QueryOutput
     /// <summary>--cost: the table on stderr, and the same as JSON on the 'sysops-api' channel of every server asked.</summary>
     public static async Task ReportCostAsync(FleetQuery fleet, string command, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, TextWriter stderr)
     {
-        if (Serve.RequestConsole.Current is { } request)
-        {
-            // Over HTTP the cost is the end line's, as JSON (docs/API.md), not a table among the messages.
-            request.CostJson = Query.CostMessage.Json(command, Query.AuditEntry.RedactEach(CommandLine()), costs, elapsed, DateTimeOffset.UtcNow, fleet.AuditPolicy.OsUser, fleet.AuditPolicy.ClientHost);
-        }
-        else
+        // Over HTTP the cost is the end line's: the message published, not a table among the messages (docs/API.md).
+        var request = Serve.RequestConsole.Current;
+        if (request is null)
         {
             await stderr.WriteAsync(CostReport.Table(costs, elapsed));
         }
-        await fleet.Audit.PublishCostAsync(command, CommandLine(), costs, elapsed);
+        var published = await fleet.Audit.PublishCostAsync(command, CommandLine(), costs, elapsed);
+        if (request is not null)
+        {
+            request.CostJson = published;
+        }
     }
 }

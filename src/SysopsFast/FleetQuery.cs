@@ -407,12 +407,13 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         var records = new List<FetchedRecord>();
         var summary = await FetchIntoAsync(keys, records, cancellationToken);
+        records.Sort((a, b) => StringComparer.Ordinal.Compare(a.Key, b.Key));
         return new(records, summary);
     }
 
     /// <summary>
-    /// As <see cref="FetchAsync(IEnumerable{byte[]}, CancellationToken)"/>, into the caller's list,
-    /// which is then all that holds them. The caller's code runs on in the pipeline's last worker's
+    /// As <see cref="FetchAsync(IEnumerable{byte[]}, CancellationToken)"/>, unsorted, into the
+    /// caller's list, which is then all that holds them. The caller's code runs on in the pipeline's last worker's
     /// stack (await continuations run inline), whose frames reach this call's state and a task's
     /// result: a 120 MB record held there outlives the caller's use of it.
     /// </summary>
@@ -422,15 +423,15 @@ public sealed class FleetQuery : IAsyncDisposable
         var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
         var summary = await ReadAsync(selection, records, cancellationToken);
         Audit.Record("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary]);
-        AddSorted(records, into);
+        AddDistinct(records, into);
         return summary;
     }
 
-    /// <summary>A method of its own: the sort's temporaries die with its frame, not with the async method's.</summary>
+    /// <summary>A method of its own: the query's temporaries die with its frame, not with the async method's.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void AddSorted(RecordCollector<FetchedRecord> records, List<FetchedRecord> into)
+    private static void AddDistinct(RecordCollector<FetchedRecord> records, List<FetchedRecord> into)
     {
-        into.AddRange(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal));
+        into.AddRange(records.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance));
         records.Clear();
     }
 

@@ -15,7 +15,7 @@ internal static class TopologyCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var (topology, scope) = await targeting.ResolveAsync(parse, Console.Error, ct);
-            return await TopologyHandler.RunAsync(topology, scope, Console.Out, ct);
+            return await TopologyHandler.RunAsync(topology, scope, parse.InvocationConfiguration.Output, ct);
         }, Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }

@@ -23,7 +23,7 @@ internal static class Problem
             json.WriteString("title", Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status));
             json.WriteNumber("status", status);
             // Without the program's "sysops-fast: ", as the end line's messages.
-            json.WriteString("detail", detail.StartsWith(UsageError.Program + ": ", StringComparison.Ordinal) ? detail[(UsageError.Program.Length + 2)..] : detail);
+            json.WriteString("detail", MessageCollector.Unprefixed(detail));
             json.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');

@@ -28,7 +28,7 @@ internal sealed class RequestConsole
     /// <summary>The response body; commands buffer over it and flush, never close it.</summary>
     public Stream Output { get; }
 
-    /// <summary>Console.Out's writes (topology), over <see cref="Output"/>.</summary>
+    /// <summary>The invocation's text output (topology), over <see cref="Output"/>.</summary>
     public TextWriter OutputWriter => _outputWriter ??= TextAsRecords ? new TextRecordWriter(Output) : new StreamWriter(Output, new UTF8Encoding(false), 4096, leaveOpen: true);
 
     /// <summary>Whether the command prints text only (no --json: topology): each line is sent as a record <c>{"text":…}</c>.</summary>
@@ -117,11 +117,12 @@ internal sealed class MessageCollector : TextWriter
         _line.Clear();
     }
 
-    private static string Unprefixed(string line) => line.StartsWith(Prefix, StringComparison.Ordinal) ? line[Prefix.Length..] : line;
+    /// <summary>A line without the program's "sysops-fast: " (the end line's messages, problem+json's detail).</summary>
+    public static string Unprefixed(string line) => line.StartsWith(Prefix, StringComparison.Ordinal) ? line[Prefix.Length..] : line;
 }
 
 /// <summary>
-/// Console.Out or Console.Error while <c>serve</c> runs: the request's own when the calling flow has
+/// Console.Error while <c>serve</c> runs: the request's own when the calling flow has
 /// one (<see cref="RequestConsole.Current"/>), the process's otherwise.
 /// </summary>
 internal sealed class RoutingWriter(TextWriter process, Func<RequestConsole, TextWriter> pick) : TextWriter
@@ -148,12 +149,12 @@ internal sealed class RoutingWriter(TextWriter process, Func<RequestConsole, Tex
 
     public override Task FlushAsync() => Target.FlushAsync();
 
-    /// <summary>Console.Out and Console.Error routed so (once, when <c>serve</c> starts).</summary>
-    public static void Install()
-    {
-        Console.SetOut(new RoutingWriter(Console.Out, r => r.OutputWriter));
-        Console.SetError(new RoutingWriter(Console.Error, r => r.Error));
-    }
+    /// <summary>
+    /// Console.Error routed so (once, when <c>serve</c> starts). Not Console.Out: Console.SetOut
+    /// puts one lock around every request's writes, so a slow client would hold back the others;
+    /// the one query command that prints text (topology) writes to its invocation's output.
+    /// </summary>
+    public static void Install() => Console.SetError(new RoutingWriter(Console.Error, r => r.Error));
 }
 
 /// <summary>Text lines written as NDJSON records <c>{"text":"…"}</c>, for a command that has no --json.</summary>

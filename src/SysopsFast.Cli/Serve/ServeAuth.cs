@@ -37,12 +37,12 @@ internal static class ServeAuth
             refusal = "the Basic credentials name no user (user:password)";
             return false;
         }
-        context.Items[Key] = new Tuple<string, string>(decoded[..colon], decoded[(colon + 1)..]);
+        context.Items[Key] = (decoded[..colon], decoded[(colon + 1)..]);
         return true;
     }
 
     public static (string User, string Password)? CredentialsOf(HttpContext context) =>
-        context.Items.TryGetValue(Key, out var value) && value is Tuple<string, string> credentials ? (credentials.Item1, credentials.Item2) : null;
+        context.Items.TryGetValue(Key, out var value) && value is ValueTuple<string, string> credentials ? credentials : null;
 
     /// <summary>Who the audit entry names: the HTTP user, or "anonymous" when serve asks for none.</summary>
     public static string UserOf(HttpContext context) => CredentialsOf(context)?.User ?? "anonymous";

@@ -33,6 +33,8 @@ internal sealed class ServeMetrics
         _bytes = factory.CreateCounter("sysops_fast_bytes_read_total", "Bytes fetched from Redis by the queries", new CounterConfiguration { LabelNames = ["command"] });
         _coresDown = factory.CreateGauge("sysops_fast_cores_down", "Cores that had no live server in the last query that asked them");
         _running = factory.CreateGauge("sysops_fast_queries_running", "Queries running now");
+        // The admission count is the number running: read when scraped, not kept twice.
+        _registry.AddBeforeCollectCallback(() => _running.Set(Volatile.Read(ref _count)));
         _refused = factory.CreateCounter("sysops_fast_queries_refused_total", "Queries answered 429: --max-queries were running");
     }
 
@@ -45,14 +47,12 @@ internal sealed class ServeMetrics
             _refused.Inc();
             return false;
         }
-        _running.Inc();
         return true;
     }
 
     public void Finished()
     {
         Interlocked.Decrement(ref _count);
-        _running.Dec();
     }
 
     public void Record(string command, string outcome, TimeSpan elapsed, RequestConsole console)

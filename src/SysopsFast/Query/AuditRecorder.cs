@@ -129,7 +129,8 @@ public sealed class AuditRecorder
     /// <param name="costs">Per server (<see cref="ServerCost.Merge"/>); the servers to publish on.</param>
     /// <param name="elapsed">How long the command read.</param>
     /// <param name="cancellationToken">Stops waiting for the servers.</param>
-    public async Task PublishCostAsync(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, CancellationToken cancellationToken = default)
+    /// <returns>The message published (docs/OUTPUT.md, "Cost"), for a caller that shows it too.</returns>
+    public async Task<string> PublishCostAsync(string command, IReadOnlyList<string> arguments, IReadOnlyList<ServerCost> costs, TimeSpan elapsed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(costs);
         // Subscribers see the arguments as the audit trail does: never a password.
@@ -137,6 +138,7 @@ public sealed class AuditRecorder
         var message = CostMessage.Json(command, AuditEntry.RedactEach(arguments), costs, elapsed, DateTimeOffset.UtcNow, policy.OsUser, policy.ClientHost);
         // A courtesy to subscribers; the query's answer does not depend on it.
         await AfterAnswerAsync(costs.Select(c => c.Server), (db, _) => db.PublishAsync(CostMessage.Channel, message), cancellationToken);
+        return message;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace SysopsFast.Query;
 public static class CostMessage
 {
     /// <summary>The pub/sub channel the original published every query's cost on.</summary>
-    public const string Channel = "sysops-api";
+    public const string Channel = Redis.AclRules.CostChannel;
 
     /// <summary>One JSON object: who asked what, per-server costs and the total (docs/OUTPUT.md).</summary>
     /// <param name="command">The query command (grep, search, …).</param>
