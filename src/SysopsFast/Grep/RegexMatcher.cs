@@ -23,7 +23,7 @@ public sealed class RegexMatcher : IMatcher
     /// </summary>
     public const int MaxLineLength = 32 << 20;
 
-    private readonly Regex _regex;
+    private readonly RegexPool _regex;
     private readonly LiteralMatcher? _prefilter;
     private readonly RegexNode? _tree;
     private LongestMatchAutomaton? _longest;
@@ -64,7 +64,8 @@ public sealed class RegexMatcher : IMatcher
         }
         try
         {
-            _regex = new Regex(pattern, options);
+            var built = pattern;
+            _regex = new RegexPool(new Regex(pattern, options), () => new Regex(built, options));
         }
         catch (ArgumentException e)
         {
@@ -79,7 +80,7 @@ public sealed class RegexMatcher : IMatcher
         _tree = wholeLine ? null : tree; // -x: a match is the whole line
     }
 
-    private RegexMatcher(Regex regex, LiteralMatcher? prefilter, RegexNode? tree)
+    private RegexMatcher(RegexPool regex, LiteralMatcher? prefilter, RegexNode? tree)
     {
         _regex = regex;
         _prefilter = prefilter;
@@ -108,7 +109,7 @@ public sealed class RegexMatcher : IMatcher
             }
             var end = LineBounds.EndOf(buffer, start);
             var line = buffer[start..end];
-            if (_regex.IsMatch(Decode(line)))
+            if (IsMatch(Decode(line)))
             {
                 lineStart = start;
                 lineEnd = end;
@@ -118,6 +119,19 @@ public sealed class RegexMatcher : IMatcher
         }
         lineStart = lineEnd = buffer.Length;
         return false;
+    }
+
+    private bool IsMatch(ReadOnlySpan<char> line)
+    {
+        var lease = _regex.Rent();
+        try
+        {
+            return lease.Regex.IsMatch(line);
+        }
+        finally
+        {
+            _regex.Return(lease);
+        }
     }
 
     /// <summary>The line as UTF-16 in the worker's scratch buffer (invalid UTF-8 becomes U+FFFD).</summary>
@@ -159,16 +173,30 @@ public sealed class RegexMatcher : IMatcher
         }
         else
         {
-            var matches = _regex.EnumerateMatches(chars, from);
-            if (!matches.MoveNext())
+            if (!FirstMatch(chars, from, out index, out end))
             {
                 return false;
             }
-            (index, end) = (matches.Current.Index, matches.Current.Index + matches.Current.Length);
         }
         matchStart = start + Encoding.UTF8.GetByteCount(chars[from..index]);
         matchLength = Encoding.UTF8.GetByteCount(chars[index..end]);
         return true;
+    }
+
+    private bool FirstMatch(ReadOnlySpan<char> chars, int from, out int index, out int end)
+    {
+        var lease = _regex.Rent();
+        try
+        {
+            var matches = lease.Regex.EnumerateMatches(chars, from);
+            var found = matches.MoveNext();
+            (index, end) = found ? (matches.Current.Index, matches.Current.Index + matches.Current.Length) : (0, 0);
+            return found;
+        }
+        finally
+        {
+            _regex.Return(lease);
+        }
     }
 
     /// <inheritdoc/>

@@ -12,14 +12,14 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
     /// <summary>Keys per header read: 2,000 headers are 240 KB, about one MGET's worth.</summary>
     private const int KeysPerRead = 2000;
 
-    public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(byte[][] Keys, Task<byte[][]> Headers)>();
         try
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
             {
-                var keys = claims is null ? page : Array.FindAll(page, k => !claims.IsClaimed(k));
+                var keys = Unclaimed(page, claims);
                 foreach (var chunk in keys.Chunk(KeysPerRead))
                 {
                     while (inFlight.Count >= options.MaxBatchesInFlightPerServer)
@@ -41,6 +41,16 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
             {
                 _ = headers.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
+        }
+    }
+
+    /// <summary>The page's keys as arrays (headers are kept with their keys), less those a worker has taken (on a retry); disposes the page.</summary>
+    internal static byte[][] Unclaimed(KeyPage page, KeyClaims? claims)
+    {
+        using (page)
+        {
+            var keys = page.ToArrays();
+            return claims is null ? keys : Array.FindAll(keys, k => !claims.IsClaimed(k));
         }
     }
 
@@ -66,11 +76,11 @@ internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) :
 {
     private const int KeysPerCheck = 2000;
 
-    public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         await foreach (var page in pages.ReadAllAsync(cancellationToken))
         {
-            foreach (var chunk in page.Chunk(KeysPerCheck))
+            foreach (var chunk in HeaderBatchFetcher.Unclaimed(page, claims: null).Chunk(KeysPerCheck))
             {
                 var exists = await server.KeysExistAsync(chunk);
                 var present = chunk.Where((_, i) => exists[i]).ToArray();
@@ -83,7 +93,7 @@ internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) :
 /// <summary>What the fetch stage of one server does with the pages of keys discovery gives it.</summary>
 internal interface IBatchFetcher
 {
-    Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
+    Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }
 
 /// <summary>

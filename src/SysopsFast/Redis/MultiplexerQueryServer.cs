@@ -24,17 +24,18 @@ internal sealed class MultiplexerQueryServer : IQueryServer
 
     public Task<bool> KeyExistsAsync(byte[] key) => _db.KeyExistsAsync(key);
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
+    public async IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
-        var page = new List<(byte[], double)>(pageSize);
+        using var page = new ScoredPage();
         await foreach (var entry in _db.SortedSetScanAsync(key, match is null ? default : (RedisValue)match, pageSize).WithCancellation(cancellationToken))
         {
             var member = (byte[])entry.Element!;
-            page.Add((member.Length > maxMemberLength ? [] : memberSuffix is null ? member : [.. member, .. memberSuffix], entry.Score));
+            var kept = member.Length <= maxMemberLength;
+            page.Add(kept ? member : default, kept ? memberSuffix : default, entry.Score);
             if (page.Count == pageSize)
             {
                 yield return page;
-                page = new List<(byte[], double)>(pageSize);
+                page.Clear();
             }
         }
         yield return page;
@@ -119,7 +120,7 @@ internal sealed class MultiplexerQueryServer : IQueryServer
     }
 
     /// <summary>Not offered here: a cluster's keys are on several nodes, so not one round trip.</summary>
-    public Task<byte[][]?> HeadersAsync(byte[][] keys) => Task.FromResult<byte[][]?>(null);
+    public Task<byte[][]?> HeadersAsync(KeyPage keys) => Task.FromResult<byte[][]?>(null);
 
     public async Task<byte[][]> ReadHeadersAsync(byte[][] keys)
     {
@@ -167,12 +168,16 @@ internal sealed class MultiplexerQueryServer : IQueryServer
         _ => endPoint.ToString() ?? "",
     };
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default)
+    public List<Task<IMgetPart>> Mget(KeyPage page, DuplicateGroup?[]? duplicates = null)
     {
-        if (!duplicates.IsEmpty)
+        if (duplicates is not null)
         {
+            page.Dispose();
             throw new NotSupportedException("deduplicated fetches need HeadersAsync");
         }
+        // The client copies every value anyway: keys as arrays cost little beside that.
+        var keys = page.ToArrays();
+        page.Dispose();
         var bySlot = new Dictionary<int, List<byte[]>>();
         foreach (var key in keys)
         {

@@ -19,14 +19,15 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return reply.Read().ReadInteger() > 0;
     }
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
+    public async IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
         var cursor = "0"u8.ToArray();
         byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+        using var page = new ScoredPage();
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            List<(byte[], double)> members;
+            page.Clear();
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
                 var frame = reply.Read();
@@ -35,17 +36,15 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
                     throw new InvalidDataException("ZSCAN did not return [cursor, members]");
                 }
                 cursor = next.ToArray();
-                var n = frame.ReadArrayLength() / 2;
-                members = new(n);
-                for (; n > 0; n--)
+                for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
                 {
                     frame.TryReadBulk(out var member);
-                    var copy = member.Length > maxMemberLength ? [] : memberSuffix is null ? member.ToArray() : [.. member, .. memberSuffix];
                     frame.TryReadBulk(out var score);
-                    members.Add((copy, KeyCatalog.ParseScore(score)));
+                    var kept = member.Length <= maxMemberLength;
+                    page.Add(kept ? member : default, kept ? memberSuffix : default, KeyCatalog.ParseScore(score));
                 }
             }
-            yield return members;
+            yield return page;
         }
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
@@ -115,23 +114,38 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default) =>
-        [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
+    public List<Task<IMgetPart>> Mget(KeyPage keys, DuplicateGroup?[]? duplicates = null) => [MgetAsync(keys, duplicates)];
 
-    private async Task<IMgetPart> MgetAsync(byte[][] keys, DuplicateGroup?[]? duplicates) =>
-        RespReplyMgetPart.Checked(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+    private async Task<IMgetPart> MgetAsync(KeyPage keys, DuplicateGroup?[]? duplicates)
+    {
+        RespReply reply;
+        try
+        {
+            reply = await connection.SendAsync("MGET"u8, keys);
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+        return RespReplyMgetPart.Checked(reply, keys, duplicates);
+    }
 
     private bool _noHeaders;
 
-    public async Task<byte[][]?> HeadersAsync(byte[][] keys)
+    public async Task<byte[][]?> HeadersAsync(KeyPage keys)
     {
         if (_noHeaders)
         {
             return null;
         }
+        if (keys.Count == 0)
+        {
+            return [];
+        }
         try
         {
-            return await ReadHeadersAsync(keys);
+            return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd), keys.Count);
         }
         catch (SysopsFastException e) when (e.Kind == ErrorKind.Configuration)
         {
@@ -154,9 +168,14 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         {
             return [];
         }
-        using var reply = await connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd);
+        return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd), keys.Length);
+    }
+
+    private async Task<byte[][]> ReadHeadersAsync(Task<RespReply> sent, int count)
+    {
+        using var reply = await sent;
         var frame = reply.Read();
-        var headers = new byte[keys.Length][];
+        var headers = new byte[count][];
         for (var i = 0; i < headers.Length; i++)
         {
             if (frame.TryReadError(out var error))
