@@ -29,7 +29,7 @@ public partial class FormatVectorTests
 
     public static TheoryData<string> NegativeNames => [.. Negatives().Select(n => n.Name)];
 
-    public static TheoryData<string> CountedContents => [.. Table("Count examples").Select(r => r[0])];
+    public static TheoryData<string> CountedContents => [.. Table("### Count examples").Select(r => r[0])];
 
     [Theory]
     [MemberData(nameof(PositiveNames))]
@@ -111,7 +111,7 @@ public partial class FormatVectorTests
     [Fact]
     public void Every_hex_block_is_in_one_table_and_every_row_has_its_block()
     {
-        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("Dictionaries").Select(r => r[0])).ToList();
+        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("### Dictionaries").Select(r => r[0])).ToList();
         Assert.Equal(named.Count, named.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(named.Order(StringComparer.Ordinal), Blocks.Keys.Order(StringComparer.Ordinal));
     }
@@ -119,7 +119,7 @@ public partial class FormatVectorTests
     [Fact]
     public void Dictionary_ids_are_derived_as_documented_and_frames_carry_the_zdict_id()
     {
-        foreach (var row in Table("Dictionaries"))
+        foreach (var row in Table("### Dictionaries"))
         {
             var bytes = Blocks[row[0]];
             Assert.Equal(int.Parse(row[1], CultureInfo.InvariantCulture), bytes.Length);
@@ -130,7 +130,7 @@ public partial class FormatVectorTests
         }
         foreach (var row in Positives().Where(p => p.Dictionary is not null))
         {
-            var zdict = Table("Dictionaries").Single(r => r[0] == row.Dictionary)[3];
+            var zdict = Table("### Dictionaries").Single(r => r[0] == row.Dictionary)[3];
             var inFrame = FrameDictionaryId(Blocks[row.Name].AsSpan(RecordHeader.Size));
             Assert.Equal(zdict == "none" ? 0 : uint.Parse(zdict, NumberStyles.HexNumber, CultureInfo.InvariantCulture), inFrame);
             Assert.NotEqual(DictionaryId(row.Dictionary!), inFrame);
@@ -141,7 +141,7 @@ public partial class FormatVectorTests
     [MemberData(nameof(CountedContents))]
     public void Counts_are_as_documented_whole_and_a_byte_at_a_time(string hex)
     {
-        var row = Table("Count examples").Single(r => r[0] == hex);
+        var row = Table("### Count examples").Single(r => r[0] == hex);
         var expected = (long.Parse(row[1], CultureInfo.InvariantCulture), long.Parse(row[2], CultureInfo.InvariantCulture), long.Parse(row[3], CultureInfo.InvariantCulture));
         var bytes = Convert.FromHexString(hex);
         Assert.Equal(expected, RecordEncoder.Count(bytes));
@@ -163,24 +163,53 @@ public partial class FormatVectorTests
         Assert.Equal(stated.Groups[1].Value, BinaryPrimitives.ReadUInt64LittleEndian(Blocks["none-empty"].AsSpan(104)).ToString("x16", CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public void The_audit_fields_are_documented_in_the_order_they_are_written()
+    {
+        var entry = new Query.AuditEntry { OsUser = "alice", ClientHost = "admin01", Command = "grep x", Seconds = 0.1616 };
+        Assert.Equal(Table("## Audit trail").Select(r => r[0]), entry.Fields().Select(f => f.Key));
+        Assert.Equal("0.162", entry.Fields().Single(f => f.Key == "seconds").Value);
+    }
+
+    [Fact]
+    public void The_audit_command_examples_are_what_is_recorded()
+    {
+        var examples = Table("## Audit trail", which: 1);
+        Assert.NotEmpty(examples);
+        foreach (var row in examples)
+        {
+            var arguments = System.Text.Json.JsonSerializer.Deserialize<string[]>(row[0])!;
+            Assert.Equal(row[1], Query.AuditEntry.Redact(arguments));
+        }
+    }
+
     private sealed record PositiveRow(string Name, PayloadCodec Codec, ushort Flags, string? Dictionary, long RawLength, string Md5, long Characters, long Lines, long Words, long Size, string Contents, bool Written);
 
     private sealed record NegativeRow(string Name, int Check, string Reason);
 
-    private static List<PositiveRow> Positives() => [.. Table("Positive vectors").Select(r => new PositiveRow(
+    private static List<PositiveRow> Positives() => [.. Table("### Positive vectors").Select(r => new PositiveRow(
         r[0], (PayloadCodec)byte.Parse(r[1], CultureInfo.InvariantCulture), ushort.Parse(r[2].AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
         r[3] == "–" ? null : r[3], Number(r[4]), r[5], Number(r[6]), Number(r[7]), Number(r[8]), Number(r[9]), r[10], r[11] == "yes"))];
 
-    private static List<NegativeRow> Negatives() => [.. Table("Negative vectors").Select(r => new NegativeRow(r[0], int.Parse(r[1], CultureInfo.InvariantCulture), r[3]))];
+    private static List<NegativeRow> Negatives() => [.. Table("### Negative vectors").Select(r => new NegativeRow(r[0], int.Parse(r[1], CultureInfo.InvariantCulture), r[3]))];
 
     private static long Number(string cell) => long.Parse(cell, CultureInfo.InvariantCulture);
 
-    /// <summary>The rows of the first table under <c>### heading</c>: cells trimmed, their backticks removed.</summary>
-    private static List<string[]> Table(string heading) =>
-    [
-        .. Section("### " + heading).Split('\n').SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|')).Skip(2)
-            .Select(l => l.Trim().Trim('|').Split('|').Select(c => Unquote(c.Trim())).ToArray()),
-    ];
+    /// <summary>
+    /// The rows of a table in the section under <paramref name="heading"/> (the first, or the one
+    /// <paramref name="which"/> says): cells trimmed, their backticks removed.
+    /// </summary>
+    private static List<string[]> Table(string heading, int which = 0)
+    {
+        var lines = Section(heading).Split('\n');
+        var tables = lines.Select((line, i) => (line, i)).Where(l => l.line.StartsWith('|') && (l.i == 0 || !lines[l.i - 1].StartsWith('|'))).ToList();
+        Assert.True(tables.Count > which, $"FORMAT.md's '{heading}' has no table {which}");
+        return
+        [
+            .. lines.Skip(tables[which].i).TakeWhile(l => l.StartsWith('|')).Skip(2)
+                .Select(l => l.Trim().Trim('|').Split('|').Select(c => Unquote(c.Trim())).ToArray()),
+        ];
+    }
 
     private static string Unquote(string cell) => cell.Length > 1 && cell[0] == '`' && cell[^1] == '`' ? cell[1..^1] : cell;
 
@@ -196,7 +225,7 @@ public partial class FormatVectorTests
 
     private static byte[] Sample() => Encoding.UTF8.GetBytes(SampleText().Match(Doc).Groups[1].Value);
 
-    private static uint DictionaryId(string name) => uint.Parse(Table("Dictionaries").Single(r => r[0] == name)[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    private static uint DictionaryId(string name) => uint.Parse(Table("### Dictionaries").Single(r => r[0] == name)[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     private static CompressionDictionaries Loaded() => Load(Blocks["D1"]);
 
