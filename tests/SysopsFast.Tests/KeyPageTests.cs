@@ -41,4 +41,17 @@ public class KeyPageTests
         Assert.Equal(0, page.Count);
         Assert.Equal(["bb"u8.ToArray(), "ccc"u8.ToArray()], slice.ToArrays());
     }
+
+    [Fact]
+    public void A_key_of_the_page_itself_is_copied_before_its_buffer_grows()
+    {
+        using var page = new KeyPage(1);
+        page.Add(new string('k', 60).Select(c => (byte)c).ToArray());
+        for (var i = 0; i < 12; i++)
+        {
+            page.Add(page[page.Count - 1], "+"u8); // each add outgrows the buffer the key is read from
+        }
+        Assert.Equal(new string('k', 60) + new string('+', 12), System.Text.Encoding.ASCII.GetString(page[^1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => page[page.Count].Length);
+    }
 }

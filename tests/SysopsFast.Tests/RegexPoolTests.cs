@@ -21,7 +21,7 @@ public class RegexPoolTests
         var pool = Pool([]);
         var first = pool.Rent();
         Assert.True(first.Owned);
-        pool.Return(first);
+        first.Dispose();
         var again = pool.Rent();
         Assert.True(again.Owned);
         Assert.Same(first.Regex, again.Regex);
@@ -38,7 +38,7 @@ public class RegexPoolTests
             var shared = pool.Rent();
             Assert.False(shared.Owned);
             Assert.Same(held.Regex, shared.Regex);
-            pool.Return(shared); // a shared instance is never put back twice
+            shared.Dispose(); // a shared instance is never put back
         }
         var own = pool.Rent();
         Assert.Equal(Environment.ProcessorCount > 1, own.Owned);
@@ -46,7 +46,7 @@ public class RegexPoolTests
         {
             Assert.Single(built);
             Assert.NotSame(held.Regex, own.Regex);
-            pool.Return(own);
+            own.Dispose();
             // The built instance stays: the next worker gets it without building again.
             var next = pool.Rent();
             Assert.Same(own.Regex, next.Regex);

@@ -23,7 +23,7 @@ public sealed class RegexMatcher : IMatcher
     /// </summary>
     public const int MaxLineLength = 32 << 20;
 
-    private readonly RegexPool _regex;
+    private readonly RegexPool _regexes;
     private readonly LiteralMatcher? _prefilter;
     private readonly RegexNode? _tree;
     private LongestMatchAutomaton? _longest;
@@ -64,8 +64,7 @@ public sealed class RegexMatcher : IMatcher
         }
         try
         {
-            var built = pattern;
-            _regex = new RegexPool(new Regex(pattern, options), () => new Regex(built, options));
+            _regexes = new RegexPool(new Regex(pattern, options), () => new Regex(pattern, options));
         }
         catch (ArgumentException e)
         {
@@ -80,9 +79,9 @@ public sealed class RegexMatcher : IMatcher
         _tree = wholeLine ? null : tree; // -x: a match is the whole line
     }
 
-    private RegexMatcher(RegexPool regex, LiteralMatcher? prefilter, RegexNode? tree)
+    private RegexMatcher(RegexPool regexes, LiteralMatcher? prefilter, RegexNode? tree)
     {
-        _regex = regex;
+        _regexes = regexes;
         _prefilter = prefilter;
         _tree = tree;
     }
@@ -123,15 +122,8 @@ public sealed class RegexMatcher : IMatcher
 
     private bool IsMatch(ReadOnlySpan<char> line)
     {
-        var lease = _regex.Rent();
-        try
-        {
-            return lease.Regex.IsMatch(line);
-        }
-        finally
-        {
-            _regex.Return(lease);
-        }
+        using var lease = _regexes.Rent();
+        return lease.Regex.IsMatch(line);
     }
 
     /// <summary>The line as UTF-16 in the worker's scratch buffer (invalid UTF-8 becomes U+FFFD).</summary>
@@ -185,18 +177,11 @@ public sealed class RegexMatcher : IMatcher
 
     private bool FirstMatch(ReadOnlySpan<char> chars, int from, out int index, out int end)
     {
-        var lease = _regex.Rent();
-        try
-        {
-            var matches = lease.Regex.EnumerateMatches(chars, from);
-            var found = matches.MoveNext();
-            (index, end) = found ? (matches.Current.Index, matches.Current.Index + matches.Current.Length) : (0, 0);
-            return found;
-        }
-        finally
-        {
-            _regex.Return(lease);
-        }
+        using var lease = _regexes.Rent();
+        var matches = lease.Regex.EnumerateMatches(chars, from);
+        var found = matches.MoveNext();
+        (index, end) = found ? (matches.Current.Index, matches.Current.Index + matches.Current.Length) : (0, 0);
+        return found;
     }
 
     /// <inheritdoc/>
@@ -232,5 +217,5 @@ public sealed class RegexMatcher : IMatcher
     public bool MatchesEmptyInsideCharacter => _tree?.MatchesEmptyInsideCharacter() ?? false;
 
     /// <inheritdoc/>
-    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter, _tree);
+    public IMatcher CloneForWorker() => new RegexMatcher(_regexes, _prefilter, _tree);
 }

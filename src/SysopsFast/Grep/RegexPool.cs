@@ -36,32 +36,49 @@ internal sealed class RegexPool
         {
             if (Volatile.Read(ref _free[i]) is not null && Interlocked.Exchange(ref _free[i], null) is { } regex)
             {
-                return new Lease(regex, Owned: true);
+                return new Lease(this, regex, owned: true);
             }
         }
         if (Interlocked.Increment(ref _misses) % MissesPerInstance == 0 && Interlocked.Increment(ref _instances) <= _free.Length)
         {
-            return new Lease(_build(), Owned: true);
+            return new Lease(this, _build(), owned: true);
         }
-        return new Lease(_first, Owned: false);
+        return new Lease(this, _first, owned: false);
     }
 
-    /// <summary>Gives a rented instance back (a shared one was never taken).</summary>
-    public void Return(Lease lease)
+    /// <summary>Puts an owned instance back in a free slot.</summary>
+    private void Return(Regex regex)
     {
-        if (!lease.Owned)
+        // There are as many slots as instances can exist, so one is free; a pass can miss it only
+        // while other workers move instances, and the next pass finds it.
+        var spin = default(SpinWait);
+        while (true)
         {
-            return;
-        }
-        for (var i = 0; i < _free.Length; i++)
-        {
-            if (Interlocked.CompareExchange(ref _free[i], lease.Regex, null) is null)
+            for (var i = 0; i < _free.Length; i++)
             {
-                return;
+                if (Interlocked.CompareExchange(ref _free[i], regex, null) is null)
+                {
+                    return;
+                }
+            }
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>An instance in use, given back when disposed (a shared one was never taken).</summary>
+    internal readonly struct Lease(RegexPool pool, Regex regex, bool owned) : IDisposable
+    {
+        public Regex Regex => regex;
+
+        /// <summary>Taken from the pool (not the first, shared because none was free).</summary>
+        public bool Owned => owned;
+
+        public void Dispose()
+        {
+            if (owned)
+            {
+                pool.Return(regex);
             }
         }
     }
-
-    /// <summary>An instance in use; <see cref="Owned"/> when it must be given back.</summary>
-    internal readonly record struct Lease(Regex Regex, bool Owned);
 }

@@ -19,7 +19,9 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
             {
-                var keys = Unclaimed(page, claims);
+                // As arrays: each header is kept with its key. On a retry, keys a worker has taken are left out.
+                var keys = page.TakeArrays();
+                keys = claims is null ? keys : Array.FindAll(keys, k => !claims.IsClaimed(k));
                 foreach (var chunk in keys.Chunk(KeysPerRead))
                 {
                     while (inFlight.Count >= options.MaxBatchesInFlightPerServer)
@@ -41,16 +43,6 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
             {
                 _ = headers.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
-        }
-    }
-
-    /// <summary>The page's keys as arrays (headers are kept with their keys), less those a worker has taken (on a retry); disposes the page.</summary>
-    internal static byte[][] Unclaimed(KeyPage page, KeyClaims? claims)
-    {
-        using (page)
-        {
-            var keys = page.ToArrays();
-            return claims is null ? keys : Array.FindAll(keys, k => !claims.IsClaimed(k));
         }
     }
 
@@ -80,7 +72,7 @@ internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) :
     {
         await foreach (var page in pages.ReadAllAsync(cancellationToken))
         {
-            foreach (var chunk in HeaderBatchFetcher.Unclaimed(page, claims: null).Chunk(KeysPerCheck))
+            foreach (var chunk in page.TakeArrays().Chunk(KeysPerCheck))
             {
                 var exists = await server.KeysExistAsync(chunk);
                 var present = chunk.Where((_, i) => exists[i]).ToArray();

@@ -44,7 +44,7 @@ internal interface IQueryServer
 
     /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
     /// <param name="duplicates">Per key, keys with the same contents to feed with it (see <see cref="HeadersAsync"/>).</param>
-    /// <param name="keys">The keys to read; the parts returned own them (disposing a part disposes its keys).</param>
+    /// <param name="keys">The keys to read. Always taken over: the parts returned own them (disposing a part disposes its keys), or they are disposed at once (a cluster copies them; a failure).</param>
     List<Task<IMgetPart>> Mget(KeyPage keys, DuplicateGroup?[]? duplicates = null);
 
     /// <summary>

@@ -94,7 +94,7 @@ internal sealed class KeyCatalogProducer
         var seen = new HashSet<UInt128>();
         await foreach (var names in _server.SortedSetScanAsync(KeyCatalog.ObjectsKey, null, _pageSize, cancellationToken))
         {
-            // The scan's page is refilled when it moves on: the names are copied before hosts are read.
+            // Each name is kept as an array across the awaits that read its hosts (and for ZREM).
             foreach (var (name, score) in Copy(names))
             {
                 var selection = select(name);
@@ -259,15 +259,7 @@ internal sealed class KeyCatalogProducer
         statistics.AddKeys(_server.Name, _page.Count);
         var full = _page;
         _page = new KeyPage(_pageSize);
-        try
-        {
-            await output.WriteAsync(full, cancellationToken);
-        }
-        catch
-        {
-            full.Dispose();
-            throw;
-        }
+        await full.WriteToAsync(output, cancellationToken);
     }
 
     private enum HostSelection

@@ -29,6 +29,7 @@ internal sealed class KeyPage : IDisposable
     {
         get
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
             var start = index == 0 ? 0 : _ends[index - 1];
             return _bytes.AsSpan(start, _ends[index] - start);
         }
@@ -51,14 +52,25 @@ internal sealed class KeyPage : IDisposable
         var length = key.Length + suffix.Length;
         if (Count == _ends.Length)
         {
-            _ends = Grow(_ends, Count, Count * 2);
+            var ends = ArrayPool<int>.Shared.Rent(Count * 2);
+            _ends.AsSpan(0, Count).CopyTo(ends);
+            ArrayPool<int>.Shared.Return(_ends);
+            _ends = ends;
         }
-        if (_length + length > _bytes.Length)
+        var bytes = _bytes;
+        if (_length + length > bytes.Length)
         {
-            _bytes = Grow(_bytes, _length, Math.Max(_bytes.Length * 2, _length + length));
+            bytes = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _length + length));
+            _bytes.AsSpan(0, _length).CopyTo(bytes);
         }
-        key.CopyTo(_bytes.AsSpan(_length));
-        suffix.CopyTo(_bytes.AsSpan(_length + key.Length));
+        // Copied before the old buffer is returned: the key may be a span of this very page.
+        key.CopyTo(bytes.AsSpan(_length));
+        suffix.CopyTo(bytes.AsSpan(_length + key.Length));
+        if (bytes != _bytes)
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = bytes;
+        }
         _length += length;
         _ends[Count++] = _length;
     }
@@ -72,6 +84,29 @@ internal sealed class KeyPage : IDisposable
             slice.Add(this[i]);
         }
         return slice;
+    }
+
+    /// <summary>Copies of the keys as arrays, and the page disposed (for the paths that keep keys with what was read of them).</summary>
+    public byte[][] TakeArrays()
+    {
+        using (this)
+        {
+            return ToArrays();
+        }
+    }
+
+    /// <summary>Hands the page to a channel's reader, or, when the write fails or is cancelled, disposes it.</summary>
+    public async ValueTask WriteToAsync(ChannelWriter<KeyPage> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await output.WriteAsync(this, cancellationToken);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Copies of the keys as arrays (for the paths that keep keys past the page).</summary>
@@ -102,13 +137,5 @@ internal sealed class KeyPage : IDisposable
             _bytes = [];
             Count = _length = 0;
         }
-    }
-
-    private static T[] Grow<T>(T[] old, int used, int size)
-    {
-        var grown = ArrayPool<T>.Shared.Rent(size);
-        old.AsSpan(0, used).CopyTo(grown);
-        ArrayPool<T>.Shared.Return(old);
-        return grown;
     }
 }

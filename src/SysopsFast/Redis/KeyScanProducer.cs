@@ -18,7 +18,7 @@ internal sealed class KeyScanProducer(IQueryServer server, string glob, int page
             if (keys.Length > 0)
             {
                 statistics.AddKeys(server.Name, keys.Length);
-                await output.WriteAsync(KeyPage.Of(keys), cancellationToken);
+                await KeyPage.Of(keys).WriteToAsync(output, cancellationToken);
             }
         }
     }

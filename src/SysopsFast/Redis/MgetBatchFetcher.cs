@@ -194,10 +194,11 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
 
     private async Task ForwardAsync(List<Task<IMgetPart>> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        await _readyToForward;
         var parts = new List<IMgetPart>(pending.Count);
         try
         {
+            // Inside the try: when the dictionaries fail to load, this batch's replies still give their buffers back.
+            await _readyToForward;
             foreach (var part in pending)
             {
                 parts.Add(await part);
@@ -209,8 +210,8 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             {
                 part.Dispose();
             }
-            // The rest of this batch's replies are disposed when they arrive.
-            foreach (var part in pending.Skip(parts.Count + 1))
+            // The rest of this batch's replies are disposed when they arrive (the one that failed has nothing to give back).
+            foreach (var part in pending.Skip(parts.Count))
             {
                 _ = DisposeWhenArrivedAsync(part);
             }

@@ -172,7 +172,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             var keys = _selection.Hosts is { } hosts ? given.Where(k => hosts.Allows(k)).ToArray() : given.ToArray();
             statistics.AddKeys(db.Name, keys.Length);
-            await pages.WriteAsync(KeyPage.Of(keys), token);
+            await KeyPage.Of(keys).WriteToAsync(pages, token);
             return;
         }
         var catalog = new KeyCatalogProducer(db, _selection.KeyGlob, _options.ScanPageSize, _selection.Hosts);
@@ -268,6 +268,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
             // it, and are waited for: none may still use the lost server once its core moves on.
             await serverStop.CancelAsync();
             await Task.WhenAll(scan, dictionaries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Pages discovery wrote that the fetcher never took: their buffers go back to the pool.
+            while (pages.Reader.TryRead(out var page))
+            {
+                page.Dispose();
+            }
             if (RedisFailure.From(server.ToString(), e) is { } failure && failure != e)
             {
                 throw failure;
