@@ -8,7 +8,16 @@ using SysopsFast.Format;
 // today's records and as differences from a base, their sizes, the headline's work, and with
 // --redis what a real redis-server holds for each. Prints Markdown tables.
 //   dotnet run -c Release --project bench/SysopsFast.DeltaStudy -- [--hosts 24000] [--seed 1] [--runs 5] [--redis]
-var options = StudyOptions.Parse(args);
+StudyOptions options;
+try
+{
+    options = StudyOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    await Console.Error.WriteLineAsync("delta-study: " + e.Message);
+    return 2;
+}
 var fleet = new SyntheticFleet(options.Hosts, options.Seed);
 var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var report = new StudyReport(Console.Out);
@@ -65,6 +74,8 @@ internal sealed record StudyOptions(int Hosts, ulong Seed, int Runs, bool Redis)
                 _ => throw new ArgumentException($"unknown option '{args[i]}'; use --hosts N --seed S --runs R --redis"),
             };
         }
-        return o;
+        // Fewer hosts than the dictionary trainer needs leave sysctl-a without a dictionary, and today's form undefined.
+        return o.Hosts >= DictionaryTrainer.MinimumHosts && o.Runs >= 1 ? o
+            : throw new ArgumentException($"--hosts must be at least {DictionaryTrainer.MinimumHosts} and --runs at least 1");
     }
 }
