@@ -162,8 +162,8 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="GrepAsync(GrepRequest, IGrepSinkFactory, CancellationToken)"/>, with the sinks
-    /// made once the matching keys are listed (no value read): <paramref name="sinks"/> is told
-    /// whether the object pattern selects more than one object of some host, when a printer should
+    /// made once it is known (from the key catalogs' object names, else by listing the matching keys,
+    /// no value read) whether the object pattern selects more than one object of some host: <paramref name="sinks"/> is told, when a printer should
     /// name each record host#object as GNU grep names files (<c>-H</c>, <c>-c</c>, <c>-l</c>, <c>-L</c>).
     /// The listing and the grep are one query: one audit entry.
     /// </summary>
@@ -171,11 +171,18 @@ public sealed class FleetQuery : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(sinks);
-        var keys = await Unaudited.SearchAsync(request.ObjectPattern, cancellationToken);
-        var hosts = new HashSet<string>(StringComparer.Ordinal);
-        var severalPerHost = keys.Items.Any(k => !hosts.Add(ObjectKey.Split(k).Host));
+        // The catalogs' object names usually settle it; only when they cannot are the keys listed.
+        ExtractSummary? listing = null;
+        var severalPerHost = false;
+        if (!await ObjectsPerHost.OneAtMostAsync(_connections, Cores, Select(request.ObjectPattern, RecordReadMode.KeyOnly), Options.ScanPageSize, cancellationToken))
+        {
+            var keys = await Unaudited.SearchAsync(request.ObjectPattern, cancellationToken);
+            var hosts = new HashSet<string>(StringComparer.Ordinal);
+            severalPerHost = keys.Items.Any(k => !hosts.Add(ObjectKey.Split(k).Host));
+            listing = keys.Summary;
+        }
         var result = await GrepUnauditedAsync(request, sinks(severalPerHost), cancellationToken);
-        Audit.Record("grep", request.ObjectPattern, request.Pattern, [keys.Summary, result.Summary]);
+        Audit.Record("grep", request.ObjectPattern, request.Pattern, listing is null ? [result.Summary] : [listing, result.Summary]);
         return result;
     }
 

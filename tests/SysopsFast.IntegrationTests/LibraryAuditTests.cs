@@ -188,6 +188,47 @@ public sealed class LibraryAuditTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(2, (await EntriesAsync(tag)).Count);
     }
 
+    /// <summary>
+    /// When the key catalog's object names settle it (one object selected, no host named by the
+    /// text), the keys are not listed before the grep: no EXISTS per key. When they do not (two
+    /// objects), the keys are listed, and a host holding both is told.
+    /// </summary>
+    [Fact]
+    public async Task Naming_by_host_lists_no_keys_when_the_catalog_names_one_object()
+    {
+        const int hosts = 60;
+        var tag = Tag();
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address + ",allowAdmin=true");
+        var db = mux.GetDatabase(Db);
+        for (var i = 0; i < hosts; i++)
+        {
+            await QueryFleet.PutAsync(db, $"nh{i}.example.org", $"one-{tag}", "x\n"u8.ToArray());
+            await QueryFleet.PutAsync(db, $"nh{i}.example.org", $"two-{tag}-a", "x\n"u8.ToArray());
+            await QueryFleet.PutAsync(db, $"nh{i}.example.org", $"two-{tag}-b", "x\n"u8.ToArray());
+        }
+        await using var query = new FleetQuery([ServerAddress.Parse(Url)]);
+        foreach (var (pattern, several) in new[] { ($"one-{tag}", false), ($"two-{tag}", true) })
+        {
+            await db.ExecuteAsync("CONFIG", "RESETSTAT");
+            var told = new List<bool>();
+            var result = await query.GrepAsync(new GrepRequest(pattern, "x"), s =>
+            {
+                told.Add(s);
+                return new Grep.UniqCountSinkFactory(0);
+            });
+            var keys = several ? 2 * hosts : hosts;
+            Assert.Equal(keys, result.SelectedLines);
+            Assert.Equal([several], told);
+            var exists = ExistsCalls((string)(await db.ExecuteAsync("INFO", "commandstats"))!);
+            // Listing checks each key with EXISTS; without it, a few remain (connection handshakes, the catalog's own).
+            Assert.True(several ? exists >= keys : exists < 10, $"{pattern}: {exists} EXISTS");
+        }
+    }
+
+    private static long ExistsCalls(string commandStats) =>
+        System.Text.RegularExpressions.Regex.Match(commandStats, @"^cmdstat_exists:calls=(\d+)", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+            ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
     [Fact]
     public async Task A_consumer_that_stops_reading_lines_early_is_audited_once()
     {

@@ -88,6 +88,39 @@ internal sealed class KeyCatalogProducer
         await WritePageAsync(output, statistics, cancellationToken);
     }
 
+    /// <summary>
+    /// The one object name whose keys the glob selects on this server, read from its catalog's
+    /// object names alone: "" when it selects none, null when it may select several (two names, or
+    /// for <c>*text*</c> a host named by the text) or the catalog cannot tell (no catalog, a glob
+    /// left to SCAN). Names come as Latin-1 text, one character per byte, so any bytes compare exactly.
+    /// </summary>
+    public async Task<string?> OnlySelectedObjectAsync(CancellationToken cancellationToken)
+    {
+        if (!CanServe || !await _server.KeyExistsAsync(KeyCatalog.ObjectsKey))
+        {
+            return null;
+        }
+        string? only = null;
+        await foreach (var names in _server.SortedSetScanAsync(KeyCatalog.ObjectsKey, null, _pageSize, cancellationToken))
+        {
+            for (var i = 0; i < names.Count; i++)
+            {
+                // Expired names count too: ReadObjectsAsync reads one while it still has hosts.
+                if (_glob.Select(names.Members[i], someHostsNamed: false) == HostSelection.None)
+                {
+                    continue;
+                }
+                var name = System.Text.Encoding.Latin1.GetString(names.Members[i]);
+                if (only is not null && only != name)
+                {
+                    return null;
+                }
+                only = name;
+            }
+        }
+        return _glob.Kind == KeyGlobKind.Contains && await AnyHostNamedAsync(cancellationToken) ? null : only ?? "";
+    }
+
     /// <summary>Reads the object names a page at a time, and the keys of each that <paramref name="select"/> selects.</summary>
     private async Task ReadObjectsAsync(Func<byte[], HostSelection> select, long oldest, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
