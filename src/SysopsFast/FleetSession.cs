@@ -34,9 +34,10 @@ public sealed class FleetSession : IAsyncDisposable
     internal DeduplicationMemo Deduplication { get; } = new();
 
     /// <summary>
-    /// Closes the sockets now, failing the commands in flight, so that the servers never run what a
-    /// stopped query sent and had not been answered (Redis drops a closed client's pending commands).
-    /// For a session that one query uses alone, when that query is cancelled; dispose it after.
+    /// Closes the standalone servers' sockets now, failing the commands in flight, so that the
+    /// servers never run what a stopped query sent and had not been answered (Redis drops a closed
+    /// client's pending commands); a cluster's multiplexer stays open. For a session that one query
+    /// uses alone, when that query is cancelled; dispose it after.
     /// </summary>
     public Task AbortAsync() => Connections.CloseQueryConnectionsAsync();
 

@@ -7,8 +7,8 @@ namespace SysopsFast;
 /// Byte buffers for replies and decoded records, reused across queries within a fixed number of
 /// bytes kept (<see cref="KeptBytes"/>). Buffers of at most 64 KiB come from
 /// <see cref="ArrayPool{T}.Shared"/>; larger ones are not left to it: it keeps up to 32 arrays of
-/// each size per core and one per thread, trimmed only after a full collection, so a long-running
-/// process (serve) held hundreds of MB of MGET reply buffers that no query used.
+/// each size per core and one per thread, trimmed only after a full collection and a minute unused,
+/// so a long-running process (serve) kept the MGET reply buffers of its busiest moment for good.
 /// </summary>
 internal static class LargeBuffers
 {
