@@ -73,10 +73,15 @@ internal sealed class QueryOutput
             Description = Query.AuditEntry.Redact(CommandLine()),
             Refused = refusal => stderr.WriteLine("sysops-fast: " + refusal),
         };
-        // Under serve the entry names the HTTP user and the client's address.
+        // Under serve the entry names the HTTP user and the client's address, and the query reads
+        // through the connections serve keeps for the request's Redis identity.
         if (Serve.RequestConsole.Current is { } request)
         {
             policy = policy with { OsUser = request.User, ClientHost = request.ClientHost };
+            if (request.Session is { } session)
+            {
+                return new(topology, targeting, session, options) { AuditPolicy = policy };
+            }
         }
         return new(topology, targeting, options) { AuditPolicy = policy };
     }

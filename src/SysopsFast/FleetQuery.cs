@@ -8,7 +8,8 @@ namespace SysopsFast;
 
 /// <summary>
 /// The library's entry point: the same calls the CLI makes. Create one per process (it owns the
-/// connections) and run any number of queries on it.
+/// connections) and run any number of queries on it; or, to make one per request, make each on a
+/// <see cref="FleetSession"/>, which keeps the connections between them.
 /// </summary>
 /// <remarks>
 /// <para>Cancellation: every call that takes a <see cref="CancellationToken"/> throws
@@ -23,8 +24,8 @@ public sealed class FleetQuery : IAsyncDisposable
 {
     private readonly RedisConnections _connections;
 
-    /// <summary>Whether disposing this query closes the connections (a narrowed query shares its parent's).</summary>
-    private readonly bool _ownsConnections = true;
+    /// <summary>Whether disposing this query closes the connections (a narrowed query shares its parent's, a session's query the session's).</summary>
+    private readonly bool _ownsConnections;
 
     /// <summary>
     /// Compression dictionaries loaded so far, kept for the next query (a multi-phase command runs
@@ -57,6 +58,21 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>The cores of <paramref name="topology"/> that <paramref name="targeting"/> selects.</summary>
     public FleetQuery(FleetTopology topology, QueryTargeting targeting, ExtractOptions? options = null)
+        : this(topology, targeting, options, null)
+    {
+    }
+
+    /// <summary>
+    /// The cores of <paramref name="topology"/> that <paramref name="targeting"/> selects, read through
+    /// <paramref name="session"/>'s open connections and dictionaries (the session's timeouts apply).
+    /// Disposing this query leaves the session open.
+    /// </summary>
+    public FleetQuery(FleetTopology topology, QueryTargeting targeting, FleetSession session, ExtractOptions? options = null)
+        : this(topology, targeting, options, session ?? throw new ArgumentNullException(nameof(session)))
+    {
+    }
+
+    private FleetQuery(FleetTopology topology, QueryTargeting targeting, ExtractOptions? options, FleetSession? session)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(targeting);
@@ -69,9 +85,10 @@ public sealed class FleetQuery : IAsyncDisposable
         Cores = topology.Select(targeting.Scope, targeting.Site);
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
-        _connections = new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout);
-        _loadedDictionaries = new();
-        _deduplication = new();
+        _connections = session?.Connections ?? new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout);
+        _loadedDictionaries = session?.Dictionaries ?? new();
+        _deduplication = session?.Deduplication ?? new();
+        _ownsConnections = session is null;
         AuditWrites = new();
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
@@ -494,7 +511,8 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>
     /// Waits for the audit entries of the answers given (<see cref="AuditRecorder.WhenWrittenAsync"/>),
-    /// then closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>), whose they are.
+    /// then closes the connections, unless this query was narrowed from another (<see cref="NarrowToHostsAsync"/>)
+    /// or made on a <see cref="FleetSession"/>, whose they are.
     /// </summary>
     public async ValueTask DisposeAsync()
     {

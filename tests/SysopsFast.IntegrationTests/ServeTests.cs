@@ -82,7 +82,7 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
 {
     private const string Headline = "grep sysctl-a net.core.netdev_budget --uniq";
 
-    private static async Task<(HttpStatusCode Status, string? Type, string Body)> GetAsync(HttpClient http, Uri url, AuthenticationHeaderValue? auth = null)
+    internal static async Task<(HttpStatusCode Status, string? Type, string Body)> GetAsync(HttpClient http, Uri url, AuthenticationHeaderValue? auth = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = auth;
@@ -93,7 +93,7 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
     private Task<(HttpStatusCode Status, string? Type, string Body)> GetAsync(string pathAndQuery, AuthenticationHeaderValue? auth = null) =>
         GetAsync(serve.Http, new Uri(serve.Open, pathAndQuery), auth);
 
-    private static AuthenticationHeaderValue Basic(string user, string password) =>
+    internal static AuthenticationHeaderValue Basic(string user, string password) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
 
     /// <summary>The body's lines: the records, then the end line's "end" object.</summary>

@@ -9,7 +9,7 @@ namespace SysopsFast.Cli.Serve;
 /// standard output bound to the response and its standard error collected, then the end line
 /// (<c>{"end":{"exit","outcome","messages","cost"}}</c>, docs/API.md).
 /// </summary>
-internal sealed class QueryEndpoint(ServeSettings settings, ServeMetrics metrics)
+internal sealed class QueryEndpoint(ServeSettings settings, ServeMetrics metrics, SessionPool sessions)
 {
     private const string Ndjson = "application/x-ndjson";
 
@@ -98,12 +98,25 @@ internal sealed class QueryEndpoint(ServeSettings settings, ServeMetrics metrics
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(settings.RequestTimeout);
         var body = new ResponseBody(context.Response, contentType);
+        var credentials = ServeAuth.CredentialsOf(context);
+        var lease = sessions.Rent(credentials);
         var console = new RequestConsole(body, arguments, ServeAuth.UserOf(context), context.Connection.RemoteIpAddress?.ToString() ?? "unknown")
         {
-            Credentials = ServeAuth.CredentialsOf(context),
+            Credentials = credentials,
+            Session = lease.Session,
             TextAsRecords = textAsRecords,
         };
-        var exit = await InvokeAsync(parse, console, deadline.Token);
+        int exit;
+        try
+        {
+            await using var stop = deadline.Token.Register(lease.Abort);
+            exit = await InvokeAsync(parse, console, deadline.Token);
+        }
+        finally
+        {
+            // Stopped with commands in flight (Redis must not run them), or refused credentials: closed, not kept.
+            await lease.ReturnAsync(keep: !deadline.IsCancellationRequested && console.Failure is not { Remedy: ErrorRemedy.Credentials });
+        }
         var timedOut = deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested;
         var outcome = exit switch
         {

@@ -48,6 +48,9 @@ internal sealed class RequestConsole
     /// <summary>The Redis ACL user and password of this request's connections (HTTP Basic), or null: the server's own.</summary>
     public (string User, string Password)? Credentials { get; init; }
 
+    /// <summary>serve's open connections for this request's Redis identity (<see cref="Credentials"/>), kept between requests.</summary>
+    public FleetSession? Session { get; init; }
+
     /// <summary>The cost JSON (<see cref="Query.CostMessage"/>) when the command was asked for it.</summary>
     public string? CostJson { get; set; }
 

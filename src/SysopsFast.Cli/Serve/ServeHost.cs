@@ -31,8 +31,9 @@ internal static class ServeHost
             });
         });
         await using var app = builder.Build();
-        var metrics = new ServeMetrics(settings.MaxQueries);
-        var queries = new QueryEndpoint(settings, metrics);
+        await using var sessions = new SessionPool(settings.MaxQueries);
+        var metrics = new ServeMetrics(settings.MaxQueries, sessions);
+        var queries = new QueryEndpoint(settings, metrics, sessions);
         // Built once: the command tree does not change while serving.
         var openApi = OpenApiDocument.Build(settings.Root, settings.Basic);
         app.Run(context => DispatchAsync(context, settings, queries, metrics, openApi));

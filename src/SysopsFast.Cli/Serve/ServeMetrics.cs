@@ -5,7 +5,8 @@ namespace SysopsFast.Cli.Serve;
 /// <summary>
 /// The queries running (the --max-queries limit) and what they did, scraped at /metrics in the
 /// Prometheus text format: queries by command and outcome, their latency, bytes read from Redis,
-/// cores without a live server in the last query. A registry of its own: no process-wide defaults.
+/// cores without a live server in the last query; the Redis identities whose connections are kept,
+/// and the managed heap. A registry of its own: no process-wide defaults.
 /// </summary>
 internal sealed class ServeMetrics
 {
@@ -19,7 +20,7 @@ internal sealed class ServeMetrics
     private readonly Counter _refused;
     private int _count;
 
-    public ServeMetrics(int maxQueries)
+    public ServeMetrics(int maxQueries, SessionPool sessions)
     {
         _maxQueries = maxQueries;
         var factory = Metrics.WithCustomRegistry(_registry);
@@ -35,6 +36,17 @@ internal sealed class ServeMetrics
         _running = factory.CreateGauge("sysops_fast_queries_running", "Queries running now");
         // The admission count is the number running: read when scraped, not kept twice.
         _registry.AddBeforeCollectCallback(() => _running.Set(Volatile.Read(ref _count)));
+        var kept = factory.CreateGauge("sysops_fast_redis_identities", "Redis identities (serve's own, each HTTP Basic user) whose connections are kept open between requests");
+        _registry.AddBeforeCollectCallback(() => kept.Set(sessions.Count));
+        // The managed heap beside RSS: a heap that grows apart from memory the GC keeps committed.
+        var heap = factory.CreateGauge("sysops_fast_gc_heap_bytes", "Managed heap size after the last garbage collection");
+        var committed = factory.CreateGauge("sysops_fast_gc_committed_bytes", "Memory the garbage collector has committed (the managed heap's share of RSS)");
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            var gc = GC.GetGCMemoryInfo();
+            heap.Set(gc.HeapSizeBytes);
+            committed.Set(gc.TotalCommittedBytes);
+        });
         _refused = factory.CreateCounter("sysops_fast_queries_refused_total", "Queries answered 429: --max-queries were running");
     }
 

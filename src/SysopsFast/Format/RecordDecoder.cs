@@ -255,7 +255,7 @@ public sealed class RecordDecoder : IDisposable
         if (_scratchTaken || _scratch.Length < length)
         {
             ReturnScratch();
-            _scratch = length > PooledBytes ? new byte[length] : ArrayPool<byte>.Shared.Rent(Math.Max(length, 64 * 1024));
+            _scratch = length > PooledBytes ? new byte[length] : LargeBuffers.Rent(Math.Max(length, 64 * 1024));
         }
         // The whole buffer: the decoders report how much they wrote, and that is checked against the header.
         return _scratch.AsSpan();
@@ -265,7 +265,7 @@ public sealed class RecordDecoder : IDisposable
     {
         if (_scratch.Length is > 0 and <= PooledBytes && !_scratchTaken)
         {
-            ArrayPool<byte>.Shared.Return(_scratch);
+            LargeBuffers.Return(_scratch);
         }
         _scratch = [];
         _scratchTaken = false;

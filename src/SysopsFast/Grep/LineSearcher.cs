@@ -68,9 +68,9 @@ public static class LineSearcher
         {
             if (scratch.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(scratch);
+                LargeBuffers.Return(scratch);
             }
-            scratch = ArrayPool<byte>.Shared.Rent(length);
+            scratch = LargeBuffers.Rent(length);
         }
         value.CopyTo(scratch);
         return Search(scratch.AsSpan(0, length), matcher, invert, sink);

@@ -178,6 +178,18 @@ public sealed class RedisConnections : IAsyncDisposable
         return Errors.ServerUnreachable(server.ToString(), e);
     }
 
+    /// <summary>Closes the sockets of the query connections at once (<see cref="RespConnection.Close"/>); a query using them fails over as from a dropped connection.</summary>
+    internal async Task CloseQueryConnectionsAsync()
+    {
+        foreach (var lazy in _queryServers.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && await lazy.Value is RespQueryServer resp)
+            {
+                resp.Connection.Close();
+            }
+        }
+    }
+
     /// <summary>Closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -225,7 +225,7 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             length += a.Length + 16;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = LargeBuffers.Rent(length);
         var pos = 0;
         WriteHeader(buffer, ref pos, (byte)'*', args.Length + 1);
         WriteBulk(buffer, ref pos, command);
@@ -261,7 +261,7 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             length += each + keys[i].Length + 16;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        var buffer = LargeBuffers.Rent(checked((int)length));
         var pos = 0;
         for (var i = 0; i < keys.Count; i++)
         {
@@ -348,7 +348,7 @@ internal sealed class RespConnection : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(command);
+            LargeBuffers.Return(command);
         }
         return await reply.Task;
     }
@@ -373,7 +373,7 @@ internal sealed class RespConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        var buffer = LargeBuffers.Rent(InitialBuffer);
         int start = 0, filled = 0, resumeAt = 0;
         long pendingElements = 1, missing = 1;
         var replyBegins = true;
@@ -385,11 +385,11 @@ internal sealed class RespConnection : IAsyncDisposable
                 {
                     // Full, with one reply still incomplete: move it to the front, or to a bigger buffer.
                     var partial = filled - start;
-                    var target = partial > buffer.Length / 2 ? ArrayPool<byte>.Shared.Rent(RespReply.GrowBuffer(buffer.Length, partial, missing)) : buffer;
+                    var target = partial > buffer.Length / 2 ? LargeBuffers.Rent(RespReply.GrowBuffer(buffer.Length, partial, missing)) : buffer;
                     Buffer.BlockCopy(buffer, start, target, 0, partial);
                     if (target != buffer)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        LargeBuffers.Return(buffer);
                         buffer = target;
                     }
                     resumeAt -= start;
@@ -427,7 +427,7 @@ internal sealed class RespConnection : IAsyncDisposable
                     RespReply reply;
                     if (end < SmallReply)
                     {
-                        var copy = ArrayPool<byte>.Shared.Rent(end);
+                        var copy = LargeBuffers.Rent(end);
                         Buffer.BlockCopy(buffer, start, copy, 0, end);
                         reply = new RespReply(copy, 0, end);
                         start += end;
@@ -437,8 +437,9 @@ internal sealed class RespConnection : IAsyncDisposable
                         // A large reply (an MGET) keeps the buffer it arrived in; what follows it moves.
                         reply = new RespReply(buffer, start, end);
                         var rest = filled - (start + end);
-                        // Sized for another reply like this one, so it rarely has to grow.
-                        var next = ArrayPool<byte>.Shared.Rent(Math.Max(InitialBuffer, Math.Max(rest * 2, end + (end / 4))));
+                        // Sized for another reply like this one when another command waits, so it rarely has
+                        // to grow; else small: a connection kept open between queries holds no large buffer.
+                        var next = LargeBuffers.Rent(Math.Max(InitialBuffer, Math.Max(rest * 2, MoreAwaited() ? end + (end / 4) : 0)));
                         Buffer.BlockCopy(buffer, start + end, next, 0, rest);
                         buffer = next;
                         start = 0;
@@ -461,7 +462,7 @@ internal sealed class RespConnection : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            LargeBuffers.Return(buffer);
         }
     }
 
@@ -471,6 +472,15 @@ internal sealed class RespConnection : IAsyncDisposable
         lock (_pendingLock)
         {
             return _pending.TryPeek(out var next) ? next.Replies : 1;
+        }
+    }
+
+    /// <summary>Whether a command other than the one being answered waits for its reply.</summary>
+    private bool MoreAwaited()
+    {
+        lock (_pendingLock)
+        {
+            return _pending.Count > 1;
         }
     }
 
@@ -548,6 +558,16 @@ internal sealed class RespConnection : IAsyncDisposable
         SysopsFastException s => s,
         _ => new IOException($"connection to {_server} lost: {reason.Message}", reason),
     };
+
+    /// <summary>
+    /// Fails every waiting command and closes the socket now, so the server never runs what it was
+    /// sent and has not answered (a query stopped mid-way); <see cref="DisposeAsync"/> still follows.
+    /// </summary>
+    public void Close()
+    {
+        Abort(new OperationCanceledException("the query was stopped"));
+        _transport.Dispose();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -53,7 +53,7 @@ internal sealed class RespReply : IDisposable
         if (_buffer is { } b)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(b);
+            LargeBuffers.Return(b);
         }
     }
 
