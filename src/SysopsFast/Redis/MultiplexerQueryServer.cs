@@ -22,6 +22,9 @@ internal sealed class MultiplexerQueryServer : IQueryServer
 
     public bool IsBroken => !_db.Multiplexer.IsConnected;
 
+    /// <summary>The multiplexer is the process's, closed with <see cref="RedisConnections"/>.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     public Task<bool> KeyExistsAsync(byte[] key) => _db.KeyExistsAsync(key);
 
     public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)

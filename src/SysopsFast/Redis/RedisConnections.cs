@@ -76,10 +76,7 @@ public sealed class RedisConnections : IAsyncDisposable
                 return connected;
             }
             _queryServers.TryRemove(KeyValuePair.Create(server, lazy));
-            if (connected is RespQueryServer broken)
-            {
-                await broken.Connection.DisposeAsync();
-            }
+            await connected.DisposeAsync();
         }
     }
 
@@ -90,9 +87,15 @@ public sealed class RedisConnections : IAsyncDisposable
         {
             return new RespQueryServer(connection);
         }
-        // A cluster's slots must be routed and followed through MOVED: the multiplexer does that.
-        await connection.DisposeAsync();
-        return new MultiplexerQueryServer(await DatabaseAsync(server), server.ToString());
+        try
+        {
+            return new ClusterQueryServer(await ClusterRouter.ConnectAsync(connection, server, ConnectTimeout, _commandTimeout), server.ToString());
+        }
+        catch (Exception e) when (e is not SysopsFastException && RedisFailure.From(server.ToString(), e) is { } failure)
+        {
+            // A slot map that cannot be read or leaves slots unserved: this seed cannot give the whole cluster.
+            throw failure;
+        }
     }
 
     /// <summary>
@@ -183,9 +186,9 @@ public sealed class RedisConnections : IAsyncDisposable
     {
         foreach (var lazy in _queryServers.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && await lazy.Value is RespQueryServer resp)
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                await resp.Connection.DisposeAsync();
+                await (await lazy.Value).DisposeAsync();
             }
         }
         _queryServers.Clear();

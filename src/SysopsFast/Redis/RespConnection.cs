@@ -6,12 +6,12 @@ using System.Text;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// A query's own pipelined RESP2 connection to one standalone server, over plain TCP or TLS (a
+/// A query's own pipelined RESP2 connection to one server (standalone, or one node of a cluster), over plain TCP or TLS (a
 /// <see cref="RespTransport"/>). It exists for speed: it connects in a round trip or two
 /// (StackExchange.Redis's handshake took 130-250 ms of a sub-second query), and each reply lands whole
 /// in a pooled buffer that the reply then owns, so MGET values are read where they arrived. Commands
-/// are answered in order; a reply nobody waits for any more is disposed when it arrives. Redis
-/// Cluster stays with StackExchange.Redis.
+/// are answered in order; a reply nobody waits for any more is disposed when it arrives. A Redis
+/// Cluster gets one per primary (<see cref="ClusterRouter"/>).
 /// </summary>
 internal sealed class RespConnection : IAsyncDisposable
 {
@@ -30,8 +30,11 @@ internal sealed class RespConnection : IAsyncDisposable
     /// <summary>Bytes of a reply still arriving that count as an answer for the command timeout (so at least ~100 KB/s at 10 s).</summary>
     private const int MinProgressBytes = 1 << 20;
 
-    /// <summary>A command (or <paramref name="Replies"/> commands sent together) not answered yet: who waits, and what was asked.</summary>
-    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command, int Replies = 1);
+    /// <summary>
+    /// A command (or <paramref name="Replies"/> commands sent together) not answered yet: who waits
+    /// (nobody for an ASKING sent before its command: its reply is dropped), and what was asked.
+    /// </summary>
+    private readonly record struct Pending(TaskCompletionSource<RespReply>? Reply, CommandLabel Command, int Replies = 1);
 
     /// <summary>
     /// A command's name for messages, and whether an ACL refusal is its reply. One object per known
@@ -218,22 +221,40 @@ internal sealed class RespConnection : IAsyncDisposable
     public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) => SendAsync(false, command, args);
 
     /// <summary>As <see cref="SendAsync(ReadOnlySpan{byte}, ReadOnlySpan{byte[]})"/>; with <paramref name="refusalIsReply"/>, an ACL refusal is the reply (for commands whose caller copes without them).</summary>
-    public Task<RespReply> SendAsync(bool refusalIsReply, ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args)
+    public Task<RespReply> SendAsync(bool refusalIsReply, ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) =>
+        Send(refusalIsReply, asking: false, command, args);
+
+    /// <summary>
+    /// ASKING and then the command, in one write (a cluster's ASK redirection): the node importing a
+    /// slot serves a command for it only right after ASKING, so nothing may be sent in between. The
+    /// task is the command's reply; ASKING's is dropped.
+    /// </summary>
+    public Task<RespReply> SendAskingAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) =>
+        Send(refusalIsReply: false, asking: true, command, args);
+
+    private static ReadOnlySpan<byte> Asking => "*1\r\n$6\r\nASKING\r\n"u8;
+
+    private Task<RespReply> Send(bool refusalIsReply, bool asking, ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
     {
-        var length = 32 + command.Length;
+        var length = 32 + Asking.Length + command.Length;
         foreach (var a in args)
         {
             length += a.Length + 16;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         var pos = 0;
+        if (asking)
+        {
+            Asking.CopyTo(buffer);
+            pos = Asking.Length;
+        }
         WriteHeader(buffer, ref pos, (byte)'*', args.Length + 1);
         WriteBulk(buffer, ref pos, command);
         foreach (var a in args)
         {
             WriteBulk(buffer, ref pos, a);
         }
-        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply));
+        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply), asking: asking);
     }
 
     /// <summary>
@@ -269,7 +290,9 @@ internal sealed class RespConnection : IAsyncDisposable
         return SendEncodedAsync(buffer, pos, Label(command, false), keys.Length);
     }
 
-    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT"];
+    private static readonly CommandLabel AskingLabel = new("ASKING", true);
+
+    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT", "CLUSTER", "STRLEN"];
 
     private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
 
@@ -287,7 +310,7 @@ internal sealed class RespConnection : IAsyncDisposable
         return new CommandLabel(Encoding.ASCII.GetString(command).ToUpperInvariant(), refusalIsReply);
     }
 
-    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1)
+    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1, bool asking = false)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
@@ -302,6 +325,10 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
+                    if (asking)
+                    {
+                        _pending.Enqueue(new Pending(null, AskingLabel));
+                    }
                     _pending.Enqueue(new Pending(reply, label, replies));
                 }
                 await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
@@ -468,6 +495,11 @@ internal sealed class RespConnection : IAsyncDisposable
             reply.Dispose();
             throw new InvalidDataException("the server sent a reply nobody asked for");
         }
+        if (pending.Reply is null)
+        {
+            reply.Dispose(); // ASKING's +OK (a refusal shows in its command's reply: ASK again)
+            return;
+        }
         if (!pending.Command.RefusalIsReply && reply.Span.StartsWith("-NOPERM"u8))
         {
             var refusal = reply.Read().Error!;
@@ -512,7 +544,7 @@ internal sealed class RespConnection : IAsyncDisposable
         var failure = Failed(_failure);
         foreach (var w in waiters)
         {
-            w.Reply.TrySetException(failure);
+            w.Reply?.TrySetException(failure);
         }
     }
 

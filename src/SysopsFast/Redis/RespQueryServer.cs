@@ -4,7 +4,7 @@ using System.Text;
 
 namespace SysopsFast.Redis;
 
-/// <summary>The fast path: a standalone server over our own <see cref="RespConnection"/>.</summary>
+/// <summary>A standalone server over our own <see cref="RespConnection"/> (a cluster: <see cref="ClusterQueryServer"/>).</summary>
 internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 {
     public string Name => connection.Server;
@@ -12,6 +12,8 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     public bool IsBroken => connection.IsBroken;
 
     public RespConnection Connection => connection;
+
+    public ValueTask DisposeAsync() => connection.DisposeAsync();
 
     public async Task<bool> KeyExistsAsync(byte[] key)
     {
@@ -21,33 +23,47 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
-        var cursor = "0"u8.ToArray();
-        byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+        var cursor = Zero;
+        var tail = ZscanArguments(match, pageSize);
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
             List<(byte[], double)> members;
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
-                var frame = reply.Read();
-                if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
-                {
-                    throw new InvalidDataException("ZSCAN did not return [cursor, members]");
-                }
-                cursor = next.ToArray();
-                var n = frame.ReadArrayLength() / 2;
-                members = new(n);
-                for (; n > 0; n--)
-                {
-                    frame.TryReadBulk(out var member);
-                    var copy = member.Length > maxMemberLength ? [] : memberSuffix is null ? member.ToArray() : [.. member, .. memberSuffix];
-                    frame.TryReadBulk(out var score);
-                    members.Add((copy, KeyCatalog.ParseScore(score)));
-                }
+                members = ReadMembers(reply, out cursor, maxMemberLength, memberSuffix);
             }
             yield return members;
         }
-        while (!cursor.AsSpan().SequenceEqual("0"u8));
+        while (!cursor.AsSpan().SequenceEqual(Zero));
+    }
+
+    /// <summary>"0": the cursor that starts a scan (and that its last page returns), the start of a range.</summary>
+    internal static readonly byte[] Zero = "0"u8.ToArray();
+
+    /// <summary>ZSCAN's arguments after the key and the cursor.</summary>
+    internal static byte[][] ZscanArguments(string? match, int pageSize) =>
+        match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+
+    /// <summary>A ZSCAN page: the next cursor and the members with their scores (see <see cref="IQueryServer.SortedSetScanAsync"/>).</summary>
+    internal static List<(byte[] Member, double Score)> ReadMembers(RespReply reply, out byte[] cursor, int maxMemberLength, byte[]? memberSuffix)
+    {
+        var frame = reply.Read();
+        if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
+        {
+            throw new InvalidDataException("ZSCAN did not return [cursor, members]");
+        }
+        cursor = next.ToArray();
+        var n = frame.ReadArrayLength() / 2;
+        var members = new List<(byte[], double)>(n);
+        for (; n > 0; n--)
+        {
+            frame.TryReadBulk(out var member);
+            var copy = member.Length > maxMemberLength ? [] : memberSuffix is null ? member.ToArray() : [.. member, .. memberSuffix];
+            frame.TryReadBulk(out var score);
+            members.Add((copy, KeyCatalog.ParseScore(score)));
+        }
+        return members;
     }
 
     public void RemoveMembers(byte[] key, byte[][] members) =>
@@ -71,20 +87,26 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength)
     {
-        var (start, end) = ("0"u8.ToArray(), Ascii(maxLength - 1));
+        var end = Ascii(maxLength - 1);
         var lengths = keys.Select(k => connection.SendAsync("STRLEN"u8, k)).ToArray();
-        var prefixes = keys.Select(k => connection.SendAsync("GETRANGE"u8, k, start, end)).ToArray();
+        var prefixes = keys.Select(k => connection.SendAsync("GETRANGE"u8, k, Zero, end)).ToArray();
         var result = new (byte[]?, long)[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            using var length = await lengths[i];
-            using var prefix = await prefixes[i];
-            var n = length.Read();
-            var bytes = prefix.Read();
-            // A key of another type (WRONGTYPE) is no dictionary: as missing.
-            result[i] = n.Error is null && bytes.Error is null && bytes.TryReadBulk(out var value) && value.Length > 0 ? (value.ToArray(), n.ReadInteger()) : (null, 0);
+            result[i] = await ReadBoundedAsync(lengths[i], prefixes[i]);
         }
         return result;
+    }
+
+    /// <summary>A key's STRLEN and GETRANGE replies as <see cref="IQueryServer.GetBoundedAsync"/> gives them.</summary>
+    internal static async Task<(byte[]? Bytes, long Length)> ReadBoundedAsync(Task<RespReply> lengthReply, Task<RespReply> prefixReply)
+    {
+        using var length = await lengthReply;
+        using var prefix = await prefixReply;
+        var n = length.Read();
+        var bytes = prefix.Read();
+        // A key of another type (WRONGTYPE) is no dictionary: as missing.
+        return n.Error is null && bytes.Error is null && bytes.TryReadBulk(out var value) && value.Length > 0 ? (value.ToArray(), n.ReadInteger()) : (null, 0);
     }
 
     public async IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -141,7 +163,8 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         }
     }
 
-    private static readonly byte[] HeaderEnd = Ascii(Format.RecordHeader.Size - 1);
+    /// <summary>GETRANGE's arguments after the key for a record's header.</summary>
+    internal static readonly byte[][] HeaderRange = [Zero, Ascii(Format.RecordHeader.Size - 1)];
 
     /// <summary>
     /// One GETRANGE 0..119 per key, pipelined in one write and answered as one reply: a page of
@@ -154,25 +177,30 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         {
             return [];
         }
-        using var reply = await connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd);
+        using var reply = await connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange);
         var frame = reply.Read();
         var headers = new byte[keys.Length][];
         for (var i = 0; i < headers.Length; i++)
         {
-            if (frame.TryReadError(out var error))
-            {
-                // Only a key of another type is "missing"; any other error is the server's.
-                headers[i] = error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error);
-                continue;
-            }
-            headers[i] = frame.TryReadBulk(out var header) ? header.ToArray() : [];
+            headers[i] = ReadHeader(ref frame, Name);
         }
         return headers;
     }
 
+    /// <summary>One GETRANGE reply of <see cref="ReadHeadersAsync"/>: the header, or empty for a missing key or one of another type.</summary>
+    internal static byte[] ReadHeader(ref RespFrame frame, string server)
+    {
+        if (frame.TryReadError(out var error))
+        {
+            // Only a key of another type is "missing"; any other error is the server's.
+            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error, server);
+        }
+        return frame.TryReadBulk(out var header) ? header.ToArray() : [];
+    }
+
     /// <summary>A refusal is the user's to fix; a server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
-    private Exception HeaderReadFailed(string error) =>
-        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(Name, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
+    private static Exception HeaderReadFailed(string error, string server) =>
+        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
 
     public async Task<long> PublishAsync(string channel, string message)
     {
@@ -183,23 +211,39 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task AppendToStreamAsync(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength)
     {
-        byte[][] args = [Encoding.UTF8.GetBytes(stream), "MAXLEN"u8.ToArray(), "~"u8.ToArray(), Ascii(maxLength), "*"u8.ToArray(),
+        using var reply = await connection.SendAsync("XADD"u8, StreamAddArguments(stream, fields, maxLength));
+        CheckStreamAdded(reply, Name);
+    }
+
+    /// <summary>XADD's arguments: the stream, capped at about <paramref name="maxLength"/>, a new id, the fields.</summary>
+    internal static byte[][] StreamAddArguments(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength) =>
+        [Encoding.UTF8.GetBytes(stream), "MAXLEN"u8.ToArray(), "~"u8.ToArray(), Ascii(maxLength), "*"u8.ToArray(),
             .. fields.SelectMany(f => new[] { Encoding.UTF8.GetBytes(f.Key), Encoding.UTF8.GetBytes(f.Value) })];
-        using var reply = await connection.SendAsync("XADD"u8, args);
+
+    internal static void CheckStreamAdded(RespReply reply, string server)
+    {
         if (reply.Read().Error is { } error)
         {
-            throw Errors.ServerRefused(Name, "XADD", error);
+            throw Errors.ServerRefused(server, "XADD", error);
         }
     }
 
     public async Task<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, string afterId, int count)
     {
-        var start = afterId == "-" ? "-" : "(" + afterId;
-        using var reply = await connection.SendAsync("XRANGE"u8, Encoding.UTF8.GetBytes(stream), Encoding.ASCII.GetBytes(start), "+"u8.ToArray(), "COUNT"u8.ToArray(), Ascii(count));
+        using var reply = await connection.SendAsync("XRANGE"u8, StreamRangeArguments(stream, afterId, count));
+        return ReadStreamEntries(reply, Name);
+    }
+
+    /// <summary>XRANGE's arguments: up to <paramref name="count"/> entries after <paramref name="afterId"/>.</summary>
+    internal static byte[][] StreamRangeArguments(string stream, string afterId, int count) =>
+        [Encoding.UTF8.GetBytes(stream), Encoding.ASCII.GetBytes(afterId == "-" ? "-" : "(" + afterId), "+"u8.ToArray(), "COUNT"u8.ToArray(), Ascii(count)];
+
+    internal static List<StreamEntry> ReadStreamEntries(RespReply reply, string server)
+    {
         var frame = reply.Read();
         if (frame.Error is { } error)
         {
-            throw Errors.ServerRefused(Name, "XRANGE", error);
+            throw Errors.ServerRefused(server, "XRANGE", error);
         }
         var entries = new List<StreamEntry>();
         for (var n = frame.ReadArrayLength(); n > 0; n--)
@@ -243,9 +287,9 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return frame.TryReadBulk(out var text) ? Encoding.UTF8.GetString(text) : "";
     }
 
-    private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
+    internal static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
-    private static async Task DiscardAsync(Task<RespReply> reply)
+    internal static async Task DiscardAsync(Task<RespReply> reply)
     {
         try
         {
