@@ -155,8 +155,15 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         var sent = byNode.Select(async n =>
         {
             var connection = await router.NodeAsync(n.Key);
-            using var reply = await connection.SendEachAsync(command, [.. n.Value.Select(i => keys[i])], tail);
-            return ReadEach(reply, n.Value, results, read);
+            try
+            {
+                using var reply = await connection.SendEachAsync(command, [.. n.Value.Select(i => keys[i])], tail);
+                return ReadEach(reply, n.Value, results, read);
+            }
+            catch (TimeoutException e)
+            {
+                throw ClusterRouter.NodeTimedOut(connection, e);
+            }
         }).ToArray();
         foreach (var i in (await Task.WhenAll(sent)).SelectMany(redirected => redirected))
         {

@@ -100,7 +100,15 @@ internal sealed class ClusterRouter : IAsyncDisposable
         var hop = new ClusterHop(await NodeAsync(node), Asking: false, Redirected: false);
         for (var redirections = 0; ; redirections++)
         {
-            var reply = await send(hop);
+            RespReply reply;
+            try
+            {
+                reply = await send(hop);
+            }
+            catch (TimeoutException e)
+            {
+                throw NodeTimedOut(hop.Connection, e);
+            }
             if (!TryReadRedirection(reply.Span, out var ask, out var host, out var port))
             {
                 return reply;
@@ -121,6 +129,13 @@ internal sealed class ClusterRouter : IAsyncDisposable
             hop = new ClusterHop(await NodeAsync(node), ask, Redirected: true);
         }
     }
+
+    /// <summary>
+    /// A node that stopped answering, named: the core is named for its seed, and "timed out" alone
+    /// would not say which of the cluster's primaries it was.
+    /// </summary>
+    public static IOException NodeTimedOut(RespConnection connection, TimeoutException e) =>
+        new($"the cluster's primary {connection.Server} stopped answering ({e.Message})", e);
 
     /// <summary>Reads the map again, or waits for the reading already under way.</summary>
     private Task RefreshAsync()

@@ -6,9 +6,10 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// The process's connections: one multiplexer per server, made once and shared by every stage.
 /// (The servers of a fleet are independent primaries, so one multiplexer over all of them would let
-/// the client route a keyed command to the wrong one.) Queries use our own RESP connection to a
-/// standalone server (plain TCP or TLS), and a multiplexer for a Redis Cluster. Both authenticate the
-/// same way (<see cref="RedisPassword"/>) and check TLS certificates the same way (<see cref="TlsContext"/>).
+/// the client route a keyed command to the wrong one.) Writers use the multiplexers; queries use our
+/// own RESP connections (plain TCP or TLS), one to a standalone server and one to each primary of a
+/// Redis Cluster. Both authenticate the same way (<see cref="RedisPassword"/>) and check TLS
+/// certificates the same way (<see cref="TlsContext"/>).
 /// </summary>
 public sealed class RedisConnections : IAsyncDisposable
 {
