@@ -11,8 +11,6 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public bool IsBroken => connection.IsBroken;
 
-    public RespConnection Connection => connection;
-
     public ValueTask DisposeAsync() => connection.DisposeAsync();
 
     public async Task<bool> KeyExistsAsync(byte[] key)
