@@ -70,9 +70,27 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         }
     }
 
+    /// <summary>One slot's keys of a batch (in the batch's order) and their duplicate groups.</summary>
+    private sealed record SlotKeys(int Slot, byte[][] Keys, DuplicateGroup?[]? Duplicates);
+
+    /// <summary>One MGET per slot; a primary's MGETs of the batch leave in one write.</summary>
     public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default)
     {
-        // Keys keep their order within a slot; the slots go in the order they first appear.
+        var parts = new List<Task<IMgetPart>>();
+        foreach (var (node, slots) in BySlotAndNode(keys, duplicates))
+        {
+            var sent = SendMgetsAsync(node, slots);
+            for (var i = 0; i < slots.Count; i++)
+            {
+                parts.Add(MgetSlotAsync(slots[i], node, sent, i));
+            }
+        }
+        return parts;
+    }
+
+    /// <summary>The batch's keys grouped by slot, the slots by the primary the map gives them.</summary>
+    private Dictionary<ServerAddress, List<SlotKeys>> BySlotAndNode(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates)
+    {
         var bySlot = new Dictionary<int, List<int>>();
         for (var i = 0; i < keys.Length; i++)
         {
@@ -83,7 +101,8 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
             }
             indices.Add(i);
         }
-        var parts = new List<Task<IMgetPart>>(bySlot.Count);
+        var map = router.Map;
+        var byNode = new Dictionary<ServerAddress, List<SlotKeys>>();
         foreach (var (slot, indices) in bySlot)
         {
             var slotKeys = new byte[indices.Count][];
@@ -93,14 +112,36 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
                 slotKeys[j] = keys[indices[j]];
                 slotDuplicates?[j] = duplicates[indices[j]];
             }
-            parts.Add(MgetSlotAsync(slot, slotKeys, slotDuplicates));
+            var node = map.Owner(slot);
+            if (!byNode.TryGetValue(node, out var slots))
+            {
+                byNode[node] = slots = [];
+            }
+            slots.Add(new SlotKeys(slot, slotKeys, slotDuplicates));
         }
-        return parts;
+        return byNode;
     }
 
-    private async Task<IMgetPart> MgetSlotAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates)
+    private async Task<(RespConnection Connection, Task<RespReply>[] Replies)> SendMgetsAsync(ServerAddress node, List<SlotKeys> slots)
     {
-        var reply = await router.SendAsync(slot, hop => hop.SendAsync("MGET"u8, keys));
+        var connection = await router.NodeAsync(node);
+        return (connection, connection.SendMany("MGET"u8, [.. slots.Select(s => s.Keys)]));
+    }
+
+    private async Task<IMgetPart> MgetSlotAsync(SlotKeys slot, ServerAddress node, Task<(RespConnection Connection, Task<RespReply>[] Replies)> sent, int index)
+    {
+        var (connection, replies) = await sent;
+        var keys = slot.Keys;
+        var reply = await router.FollowAsync(slot.Slot, node, connection, replies[index], hop => hop.SendAsync("MGET"u8, keys));
+        return await CheckedAsync(slot.Slot, keys, slot.Duplicates, reply);
+    }
+
+    private async Task<IMgetPart> MgetSlotAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates) =>
+        await CheckedAsync(slot, keys, duplicates, await router.SendAsync(slot, hop => hop.SendAsync("MGET"u8, keys)));
+
+    /// <summary>An MGET's reply as a part; TRYAGAIN (a slot half migrated) asks again one key at a time.</summary>
+    private async Task<IMgetPart> CheckedAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates, RespReply reply)
+    {
         if (keys.Length > 1 && reply.Span.StartsWith("-TRYAGAIN"u8))
         {
             // The slot is being migrated and its keys are on both sides: one key at a time is

@@ -97,13 +97,23 @@ internal sealed class ClusterRouter : IAsyncDisposable
     public async Task<RespReply> SendAsync(int slot, Func<ClusterHop, Task<RespReply>> send)
     {
         var node = Map.Owner(slot);
-        var hop = new ClusterHop(await NodeAsync(node), Asking: false, Redirected: false);
+        var connection = await NodeAsync(node);
+        return await FollowAsync(slot, node, connection, send(new ClusterHop(connection, Asking: false, Redirected: false)), send);
+    }
+
+    /// <summary>
+    /// The reply to a command already sent to <paramref name="node"/> (<paramref name="sent"/>), MOVED
+    /// and ASK followed by sending it again with <paramref name="send"/>.
+    /// </summary>
+    public async Task<RespReply> FollowAsync(int slot, ServerAddress node, RespConnection connection, Task<RespReply> sent, Func<ClusterHop, Task<RespReply>> send)
+    {
+        var hop = new ClusterHop(connection, Asking: false, Redirected: false);
         for (var redirections = 0; ; redirections++)
         {
             RespReply reply;
             try
             {
-                reply = await send(hop);
+                reply = await sent;
             }
             catch (TimeoutException e)
             {
@@ -127,6 +137,7 @@ internal sealed class ClusterRouter : IAsyncDisposable
                 Map.Moved(slot, node);
             }
             hop = new ClusterHop(await NodeAsync(node), ask, Redirected: true);
+            sent = send(hop);
         }
     }
 

@@ -236,25 +236,36 @@ internal sealed class RespConnection : IAsyncDisposable
 
     private Task<RespReply> Send(bool refusalIsReply, bool asking, ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
     {
-        var length = 32 + Asking.Length + command.Length;
-        foreach (var a in args)
-        {
-            length += a.Length + 16;
-        }
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = ArrayPool<byte>.Shared.Rent(Asking.Length + EncodedLength(command, args));
         var pos = 0;
         if (asking)
         {
             Asking.CopyTo(buffer);
             pos = Asking.Length;
         }
+        Encode(buffer, ref pos, command, args);
+        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply), asking: asking);
+    }
+
+    /// <summary>At least the bytes <see cref="Encode"/> writes for one command.</summary>
+    private static int EncodedLength(ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
+    {
+        var length = 32 + command.Length;
+        foreach (var a in args)
+        {
+            length += a.Length + 16;
+        }
+        return length;
+    }
+
+    private static void Encode(byte[] buffer, ref int pos, ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
+    {
         WriteHeader(buffer, ref pos, (byte)'*', args.Length + 1);
         WriteBulk(buffer, ref pos, command);
         foreach (var a in args)
         {
             WriteBulk(buffer, ref pos, a);
         }
-        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply), asking: asking);
     }
 
     /// <summary>
@@ -313,6 +324,64 @@ internal sealed class RespConnection : IAsyncDisposable
     private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1, bool asking = false)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await WriteAsync(command, length, (reply, label, replies, asking), static (pending, w) =>
+        {
+            if (w.asking)
+            {
+                pending.Enqueue(new Pending(null, AskingLabel));
+            }
+            pending.Enqueue(new Pending(w.reply, w.label, w.replies));
+        });
+        return await reply.Task;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="command"/> once for each of <paramref name="argumentLists"/>, all in one
+    /// write (a batch's MGETs for one cluster node, one per slot); each reply completes its own task, in order.
+    /// </summary>
+    public Task<RespReply>[] SendMany(ReadOnlySpan<byte> command, IReadOnlyList<byte[][]> argumentLists)
+    {
+        var length = 0L;
+        foreach (var args in argumentLists)
+        {
+            length += EncodedLength(command, args);
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        var pos = 0;
+        var replies = new TaskCompletionSource<RespReply>[argumentLists.Count];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            Encode(buffer, ref pos, command, argumentLists[i]);
+            replies[i] = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _ = WriteAllAsync(buffer, pos, replies, Label(command, false));
+        return Array.ConvertAll(replies, r => r.Task);
+    }
+
+    private async Task WriteAllAsync(byte[] command, int length, TaskCompletionSource<RespReply>[] replies, CommandLabel label)
+    {
+        try
+        {
+            await WriteAsync(command, length, (replies, label), static (pending, w) =>
+            {
+                foreach (var reply in w.replies)
+                {
+                    pending.Enqueue(new Pending(reply, w.label));
+                }
+            });
+        }
+        catch (Exception e)
+        {
+            foreach (var reply in replies)
+            {
+                reply.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Queues the waiters of <paramref name="command"/>'s replies (<paramref name="enqueue"/>) and sends it; the buffer goes back to the pool.</summary>
+    private async Task WriteAsync<TWaiters>(byte[] command, int length, TWaiters waiters, Action<Queue<Pending>, TWaiters> enqueue)
+    {
         try
         {
             await _sendLock.WaitAsync(_closed.Token);
@@ -325,11 +394,7 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
-                    if (asking)
-                    {
-                        _pending.Enqueue(new Pending(null, AskingLabel));
-                    }
-                    _pending.Enqueue(new Pending(reply, label, replies));
+                    enqueue(_pending, waiters);
                 }
                 await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
             }
@@ -351,7 +416,6 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(command);
         }
-        return await reply.Task;
     }
 
     private static void WriteHeader(byte[] buffer, ref int pos, byte type, int value)
