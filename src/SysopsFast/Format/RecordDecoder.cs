@@ -124,6 +124,12 @@ public sealed class RecordDecoder : IDisposable
                 return true;
             case PayloadCodec.Lz4:
             {
+                // Empty contents: this writer stores no block, liblz4 the one-byte block 00, which K4os refuses.
+                if (raw == 0 && payload is [] or [0])
+                {
+                    content = default;
+                    return true;
+                }
                 // Checked before the buffer is sized from the header's claim.
                 if (raw > ((long)payload.Length * Lz4MaxRatio) + 16)
                 {

@@ -6,7 +6,8 @@ namespace SysopsFast.Grep;
 /// Matchers already built, by pattern and every option that changes what matches, so a long-lived
 /// process pays once for a pattern it asks again (building a regular expression allocates
 /// megabytes, and its automaton grows warm as it is used). Thread-safe; bounded: when full it is
-/// emptied, so a process that asks ever new patterns holds at most <c>capacity</c> of them.
+/// emptied, so a process that asks ever new patterns holds at most <c>capacity</c> of them (a regular
+/// expression up to once per core: <see cref="RegexPool"/>).
 /// </summary>
 internal sealed class MatcherCache(int capacity)
 {

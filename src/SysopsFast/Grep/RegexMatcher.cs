@@ -23,7 +23,7 @@ public sealed class RegexMatcher : IMatcher
     /// </summary>
     public const int MaxLineLength = 32 << 20;
 
-    private readonly Regex _regex;
+    private readonly RegexPool _regexes;
     private readonly LiteralMatcher? _prefilter;
     private readonly RegexNode? _tree;
     private LongestMatchAutomaton? _longest;
@@ -64,7 +64,7 @@ public sealed class RegexMatcher : IMatcher
         }
         try
         {
-            _regex = new Regex(pattern, options);
+            _regexes = new RegexPool(new Regex(pattern, options), () => new Regex(pattern, options));
         }
         catch (ArgumentException e)
         {
@@ -79,9 +79,9 @@ public sealed class RegexMatcher : IMatcher
         _tree = wholeLine ? null : tree; // -x: a match is the whole line
     }
 
-    private RegexMatcher(Regex regex, LiteralMatcher? prefilter, RegexNode? tree)
+    private RegexMatcher(RegexPool regexes, LiteralMatcher? prefilter, RegexNode? tree)
     {
-        _regex = regex;
+        _regexes = regexes;
         _prefilter = prefilter;
         _tree = tree;
     }
@@ -108,7 +108,7 @@ public sealed class RegexMatcher : IMatcher
             }
             var end = LineBounds.EndOf(buffer, start);
             var line = buffer[start..end];
-            if (_regex.IsMatch(Decode(line)))
+            if (IsMatch(Decode(line)))
             {
                 lineStart = start;
                 lineEnd = end;
@@ -118,6 +118,12 @@ public sealed class RegexMatcher : IMatcher
         }
         lineStart = lineEnd = buffer.Length;
         return false;
+    }
+
+    private bool IsMatch(ReadOnlySpan<char> line)
+    {
+        using var lease = _regexes.Rent();
+        return lease.Regex.IsMatch(line);
     }
 
     /// <summary>The line as UTF-16 in the worker's scratch buffer (invalid UTF-8 becomes U+FFFD).</summary>
@@ -159,16 +165,23 @@ public sealed class RegexMatcher : IMatcher
         }
         else
         {
-            var matches = _regex.EnumerateMatches(chars, from);
-            if (!matches.MoveNext())
+            if (!FirstMatch(chars, from, out index, out end))
             {
                 return false;
             }
-            (index, end) = (matches.Current.Index, matches.Current.Index + matches.Current.Length);
         }
         matchStart = start + Encoding.UTF8.GetByteCount(chars[from..index]);
         matchLength = Encoding.UTF8.GetByteCount(chars[index..end]);
         return true;
+    }
+
+    private bool FirstMatch(ReadOnlySpan<char> chars, int from, out int index, out int end)
+    {
+        using var lease = _regexes.Rent();
+        var matches = lease.Regex.EnumerateMatches(chars, from);
+        var found = matches.MoveNext();
+        (index, end) = found ? (matches.Current.Index, matches.Current.Index + matches.Current.Length) : (0, 0);
+        return found;
     }
 
     /// <inheritdoc/>
@@ -204,5 +217,5 @@ public sealed class RegexMatcher : IMatcher
     public bool MatchesEmptyInsideCharacter => _tree?.MatchesEmptyInsideCharacter() ?? false;
 
     /// <inheritdoc/>
-    public IMatcher CloneForWorker() => new RegexMatcher(_regex, _prefilter, _tree);
+    public IMatcher CloneForWorker() => new RegexMatcher(_regexes, _prefilter, _tree);
 }

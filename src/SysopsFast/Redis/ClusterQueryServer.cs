@@ -24,21 +24,22 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         return reply.Read().ReadInteger() > 0;
     }
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
+    public async IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
         var cursor = RespQueryServer.Zero;
         var tail = RespQueryServer.ZscanArguments(match, pageSize);
+        using var page = new ScoredPage();
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            List<(byte[], double)> members;
+            page.Clear();
             // A redirected set moved whole to another node, where this cursor means nothing: the
             // scan starts over there (the caller drops the members it sees twice).
             using (var reply = await router.SendAsync(key, hop => hop.SendAsync("ZSCAN"u8, [key, hop.Redirected ? RespQueryServer.Zero : cursor, .. tail])))
             {
-                members = RespQueryServer.ReadMembers(reply, out cursor, maxMemberLength, memberSuffix);
+                cursor = RespQueryServer.ReadMembers(reply, page, maxMemberLength, memberSuffix);
             }
-            yield return members;
+            yield return page;
         }
         while (!cursor.AsSpan().SequenceEqual(RespQueryServer.Zero));
     }
@@ -74,8 +75,11 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     private sealed record SlotKeys(int Slot, byte[][] Keys, DuplicateGroup?[]? Duplicates);
 
     /// <summary>One MGET per slot; a primary's MGETs of the batch leave in one write.</summary>
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default)
+    public List<Task<IMgetPart>> Mget(KeyPage page, DuplicateGroup?[]? duplicates = null)
     {
+        // Regrouped by slot: each slot's part gets a page of its own.
+        var keys = page.ToArrays();
+        page.Dispose();
         var parts = new List<Task<IMgetPart>>();
         foreach (var (node, slots) in BySlotAndNode(keys, duplicates))
         {
@@ -89,7 +93,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     }
 
     /// <summary>The batch's keys grouped by slot, the slots by the primary the map gives them.</summary>
-    private Dictionary<ServerAddress, List<SlotKeys>> BySlotAndNode(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates)
+    private Dictionary<ServerAddress, List<SlotKeys>> BySlotAndNode(byte[][] keys, DuplicateGroup?[]? duplicates)
     {
         var bySlot = new Dictionary<int, List<int>>();
         for (var i = 0; i < keys.Length; i++)
@@ -106,11 +110,11 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         foreach (var (slot, indices) in bySlot)
         {
             var slotKeys = new byte[indices.Count][];
-            var slotDuplicates = duplicates.IsEmpty ? null : new DuplicateGroup?[indices.Count];
+            var slotDuplicates = duplicates is null ? null : new DuplicateGroup?[indices.Count];
             for (var j = 0; j < indices.Count; j++)
             {
                 slotKeys[j] = keys[indices[j]];
-                slotDuplicates?[j] = duplicates[indices[j]];
+                slotDuplicates?[j] = duplicates![indices[j]];
             }
             var node = map.Owner(slot);
             if (!byNode.TryGetValue(node, out var slots))
@@ -149,7 +153,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
             reply.Dispose();
             return await SingleKeysAsync(slot, keys, duplicates);
         }
-        return RespReplyMgetPart.Checked(reply, keys, duplicates);
+        return RespReplyMgetPart.Checked(reply, KeyPage.Of(keys), duplicates);
     }
 
     private async Task<IMgetPart> SingleKeysAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates)
@@ -170,7 +174,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     }
 
     /// <summary>Not offered yet: identical records are fetched each for itself on a cluster.</summary>
-    public Task<byte[][]?> HeadersAsync(byte[][] keys) => Task.FromResult<byte[][]?>(null);
+    public Task<byte[][]?> HeadersAsync(KeyPage keys) => Task.FromResult<byte[][]?>(null);
 
     public Task<byte[][]> ReadHeadersAsync(byte[][] keys) =>
         EachAsync(keys, "GETRANGE"u8.ToArray(), RespQueryServer.HeaderRange, (ref RespFrame frame) => RespQueryServer.ReadHeader(ref frame, Name));
@@ -278,7 +282,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
 /// <summary>One slot's MGET answered in several replies (a key at a time, during a migration), fed in key order.</summary>
 internal sealed class MgetParts(IMgetPart[] parts) : IMgetPart
 {
-    public byte[][] Keys { get; } = [.. parts.SelectMany(p => p.Keys)];
+    public int Count { get; } = parts.Sum(p => p.Count);
 
     public byte[][] Unconfirmed => [.. parts.SelectMany(p => p.Unconfirmed)];
 

@@ -12,14 +12,16 @@ internal sealed class HeaderBatchFetcher(IQueryServer server, ExtractOptions opt
     /// <summary>Keys per header read: 2,000 headers are 240 KB, about one MGET's worth.</summary>
     private const int KeysPerRead = 2000;
 
-    public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(byte[][] Keys, Task<byte[][]> Headers)>();
         try
         {
             await foreach (var page in pages.ReadAllAsync(cancellationToken))
             {
-                var keys = claims is null ? page : Array.FindAll(page, k => !claims.IsClaimed(k));
+                // As arrays: each header is kept with its key. On a retry, keys a worker has taken are left out.
+                var keys = page.TakeArrays();
+                keys = claims is null ? keys : Array.FindAll(keys, k => !claims.IsClaimed(k));
                 foreach (var chunk in keys.Chunk(KeysPerRead))
                 {
                     while (inFlight.Count >= options.MaxBatchesInFlightPerServer)
@@ -66,11 +68,11 @@ internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) :
 {
     private const int KeysPerCheck = 2000;
 
-    public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         await foreach (var page in pages.ReadAllAsync(cancellationToken))
         {
-            foreach (var chunk in page.Chunk(KeysPerCheck))
+            foreach (var chunk in page.TakeArrays().Chunk(KeysPerCheck))
             {
                 var exists = await server.KeysExistAsync(chunk);
                 var present = chunk.Where((_, i) => exists[i]).ToArray();
@@ -83,7 +85,7 @@ internal sealed class KeyOnlyForwarder(IQueryServer server, KeyClaims? claims) :
 /// <summary>What the fetch stage of one server does with the pages of keys discovery gives it.</summary>
 internal interface IBatchFetcher
 {
-    Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
+    Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -21,9 +21,10 @@ internal interface IQueryServer : IAsyncDisposable
     /// returned; one may be returned twice (the caller drops repeats). A member longer than
     /// <paramref name="maxMemberLength"/> is returned empty, never copied (what a writer adds cannot
     /// grow the client's memory). A member suffix is appended to each member as it is copied (the
-    /// catalog builds keys host#object from the reply, without a copy of each host).
+    /// catalog builds keys host#object from the reply, without a copy of each host). The scan
+    /// fills one page for every round trip: a page is valid until the enumeration moves on.
     /// </summary>
-    IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null);
+    IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null);
 
     /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
     void RemoveMembers(byte[] key, byte[][] members);
@@ -43,14 +44,14 @@ internal interface IQueryServer : IAsyncDisposable
 
     /// <summary>Asks for the values of <paramref name="keys"/>: one reply, or one per hash slot on a cluster.</summary>
     /// <param name="duplicates">Per key, keys with the same contents to feed with it (see <see cref="HeadersAsync"/>).</param>
-    /// <param name="keys">The keys to read.</param>
-    List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default);
+    /// <param name="keys">The keys to read. Always taken over: the parts returned own them (disposing a part disposes its keys), or they are disposed at once (a cluster copies them; a failure).</param>
+    List<Task<IMgetPart>> Mget(KeyPage keys, DuplicateGroup?[]? duplicates = null);
 
     /// <summary>
     /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a missing
     /// key), in one round trip; null where the server cannot do that (GETRANGE refused, a cluster).
     /// </summary>
-    Task<byte[][]?> HeadersAsync(byte[][] keys);
+    Task<byte[][]?> HeadersAsync(KeyPage keys);
 
     /// <summary>
     /// The first <see cref="Format.RecordHeader.Size"/> bytes of each key's value (empty for a

@@ -70,18 +70,24 @@ internal static class KeyCatalog
         {
             // A dictionary's id is the hash of its bytes: one already loaded (an earlier query of
             // the same FleetQuery) is the same dictionary and is not fetched again.
-            var ids = page
-                .Where(m => m.Score >= oldest)
-                .Select(m => uint.TryParse(Encoding.ASCII.GetString(m.Member), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id) && m.Member.Length == 8 ? id : 0u)
-                .Where(id => id != 0 && !parsed.Contains(id) && !into.TryGet(id, out _))
-                .Distinct()
-                .ToArray();
-            if (ids.Length == 0)
+            var ids = new HashSet<uint>();
+            for (var i = 0; i < page.Count; i++)
+            {
+                var member = page.Members[i];
+                if (page.Score(i) >= oldest && member.Length == 8
+                    && uint.TryParse(member, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                    && id != 0 && !parsed.Contains(id) && !into.TryGet(id, out _))
+                {
+                    ids.Add(id);
+                }
+            }
+            if (ids.Count == 0)
             {
                 continue;
             }
-            var exists = await server.KeysExistAsync([.. ids.Select(id => (byte[])DictionaryKey(id)!)]);
-            parsed.UnionWith(ids.Where((_, i) => exists[i]));
+            uint[] wanted = [.. ids];
+            var exists = await server.KeysExistAsync([.. wanted.Select(id => (byte[])DictionaryKey(id)!)]);
+            parsed.UnionWith(wanted.Where((_, i) => exists[i]));
         }
         // A few at a time, each read bounded: however big the values stored as dictionaries, the
         // client holds at most MaxStoredSize bytes of each and a few of them in flight.

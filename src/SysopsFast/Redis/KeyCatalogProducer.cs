@@ -24,7 +24,7 @@ internal sealed class KeyCatalogProducer
     private readonly KeyGlobParts _glob;
     private readonly int _pageSize;
     private readonly Topology.HostFilter? _hosts;
-    private readonly List<byte[]> _page;
+    private KeyPage _page = null!; // RunAsync's, while it runs
     private long _ignored;
 
     public KeyCatalogProducer(IQueryServer server, string glob, int pageSize, Topology.HostFilter? hosts = null)
@@ -33,20 +33,38 @@ internal sealed class KeyCatalogProducer
         _glob = KeyGlobParts.Parse(glob);
         _pageSize = pageSize;
         _hosts = hosts;
-        _page = new List<byte[]>(pageSize);
     }
 
     /// <summary>Whether the glob has a form the catalog can answer exactly.</summary>
     public bool CanServe => _glob.Kind != KeyGlobKind.Unsplittable;
 
     /// <summary>Writes the matching keys; false, having written nothing, when the server has no catalog.</summary>
-    public async Task<bool> RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task<bool> RunAsync(ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         if (!await _server.KeyExistsAsync(KeyCatalog.ObjectsKey))
         {
             return false;
         }
         var oldest = KeyCatalog.OldestLiveScore();
+        _page = new KeyPage(_pageSize);
+        try
+        {
+            await ListAsync(oldest, output, statistics, cancellationToken);
+        }
+        finally
+        {
+            // The page being filled (empty, unless this stopped early) goes back to the pool.
+            _page.Dispose();
+        }
+        if (_ignored > 0)
+        {
+            statistics.Warn($"{_server.Name}: {_ignored} key catalog entries ignored: they cannot be host names (empty, longer than {ObjectKey.MaxHostNameBytes} bytes, or holding '#'), so no key of theirs can exist");
+        }
+        return true;
+    }
+
+    private async Task ListAsync(long oldest, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    {
         // With a contains-pattern, a host whose own name holds the text selects all its keys (only
         // that kind of pattern selects keys by host alone). Whether there is one is asked while the
         // objects whose own name holds the text (every host of theirs is selected anyway) are
@@ -67,21 +85,17 @@ internal sealed class KeyCatalogProducer
             statistics.Milestone("catalog hosts");
             await ReadObjectsAsync(name => _glob.Select(name, someHostsNamed: false) == HostSelection.None ? _glob.Select(name, someHostsNamed: true) : HostSelection.None, oldest, output, statistics, cancellationToken);
         }
-        await WritePageAsync(_server.Name, _page, output, statistics, cancellationToken);
-        if (_ignored > 0)
-        {
-            statistics.Warn($"{_server.Name}: {_ignored} key catalog entries ignored: they cannot be host names (empty, longer than {ObjectKey.MaxHostNameBytes} bytes, or holding '#'), so no key of theirs can exist");
-        }
-        return true;
+        await WritePageAsync(output, statistics, cancellationToken);
     }
 
     /// <summary>Reads the object names a page at a time, and the keys of each that <paramref name="select"/> selects.</summary>
-    private async Task ReadObjectsAsync(Func<byte[], HostSelection> select, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task ReadObjectsAsync(Func<byte[], HostSelection> select, long oldest, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var seen = new HashSet<UInt128>();
         await foreach (var names in _server.SortedSetScanAsync(KeyCatalog.ObjectsKey, null, _pageSize, cancellationToken))
         {
-            foreach (var (name, score) in names)
+            // Each name is kept as an array across the awaits that read its hosts (and for ZREM).
+            foreach (var (name, score) in Copy(names))
             {
                 var selection = select(name);
                 if (selection == HostSelection.None || !seen.Add(System.IO.Hashing.XxHash128.HashToUInt128(name)))
@@ -98,8 +112,18 @@ internal sealed class KeyCatalogProducer
         }
     }
 
+    private static List<(byte[] Name, double Score)> Copy(ScoredPage page)
+    {
+        var copies = new List<(byte[], double)>(page.Count);
+        for (var i = 0; i < page.Count; i++)
+        {
+            copies.Add((page.Members[i].ToArray(), page.Score(i)));
+        }
+        return copies;
+    }
+
     /// <summary>Adds the selected keys of one object to the page; returns how many of its hosts were listed.</summary>
-    private async Task<long> ReadHostsAsync(byte[] name, HostSelection selection, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task<long> ReadHostsAsync(byte[] name, HostSelection selection, long oldest, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var setKey = KeyCatalog.HostsOf(name);
         // ZSCAN may repeat a member.
@@ -114,7 +138,7 @@ internal sealed class KeyCatalogProducer
         }
     }
 
-    private async Task<long> ReadHostsAsync(byte[] name, byte[] setKey, HashSet<UInt128> seen, HostSelection selection, long oldest, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task<long> ReadHostsAsync(byte[] name, byte[] setKey, HashSet<UInt128> seen, HostSelection selection, long oldest, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         long listed = 0;
         // Each member comes as its key, host#object: one copy per host, not a host and then a key.
@@ -123,10 +147,11 @@ internal sealed class KeyCatalogProducer
         {
             seen.EnsureCapacity(seen.Count + keys.Count);
             List<(byte[] Host, byte[] Key)>? stale = null;
-            foreach (var (key, score) in keys)
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys.Members[i];
                 // A member too long to be a host name comes empty, without the suffix.
-                var host = key.AsSpan(0, Math.Max(0, key.Length - suffix.Length));
+                var host = key[..Math.Max(0, key.Length - suffix.Length)];
                 // An empty host would make a key of the catalog's own form, which SCAN leaves out.
                 if (!ObjectKey.CanBeHostPart(host))
                 {
@@ -142,12 +167,15 @@ internal sealed class KeyCatalogProducer
                 {
                     continue;
                 }
-                if (score < oldest)
+                if (keys.Score(i) < oldest)
                 {
-                    (stale ??= []).Add((host.ToArray(), key));
+                    (stale ??= []).Add((host.ToArray(), key.ToArray()));
                     continue;
                 }
-                await AddAsync(key, output, statistics, cancellationToken);
+                if (Add(key))
+                {
+                    await WritePageAsync(output, statistics, cancellationToken);
+                }
             }
             await AddStaleAsync(setKey, stale, output, statistics, cancellationToken);
         }
@@ -158,7 +186,7 @@ internal sealed class KeyCatalogProducer
     /// Entries scored before now − grace: expired, or re-scored by a writer to hide them. Those whose
     /// key exists are listed; the others are removed (not waited for; an admin's query does it).
     /// </summary>
-    private async Task AddStaleAsync(byte[] setKey, List<(byte[] Host, byte[] Key)>? stale, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    private async Task AddStaleAsync(byte[] setKey, List<(byte[] Host, byte[] Key)>? stale, ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         if (stale is null)
         {
@@ -168,13 +196,13 @@ internal sealed class KeyCatalogProducer
         var gone = new List<byte[]>();
         for (var i = 0; i < stale.Count; i++)
         {
-            if (exists[i])
-            {
-                await AddAsync(stale[i].Key, output, statistics, cancellationToken);
-            }
-            else
+            if (!exists[i])
             {
                 gone.Add(stale[i].Host);
+            }
+            else if (Add(stale[i].Key))
+            {
+                await WritePageAsync(output, statistics, cancellationToken);
             }
         }
         if (gone.Count > 0)
@@ -183,7 +211,7 @@ internal sealed class KeyCatalogProducer
         }
     }
 
-    private bool Wanted(HostSelection selection, ReadOnlySpan<byte> host, byte[] key) =>
+    private bool Wanted(HostSelection selection, ReadOnlySpan<byte> host, ReadOnlySpan<byte> key) =>
         selection switch
         {
             HostSelection.All => true,
@@ -193,13 +221,11 @@ internal sealed class KeyCatalogProducer
             _ => RedisGlob.IsMatch(_glob.Whole, key),
         } && (_hosts is null || _hosts.Allows(key));
 
-    private async Task AddAsync(byte[] key, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    /// <summary>Adds a key to the page; true when the page is full.</summary>
+    private bool Add(ReadOnlySpan<byte> key)
     {
         _page.Add(key);
-        if (_page.Count == _pageSize)
-        {
-            await WritePageAsync(_server.Name, _page, output, statistics, cancellationToken);
-        }
+        return _page.Count >= _pageSize;
     }
 
     /// <summary>
@@ -212,23 +238,28 @@ internal sealed class KeyCatalogProducer
         var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
         await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, match, Math.Max(_pageSize, 10_000), cancellationToken, ObjectKey.MaxHostNameBytes))
         {
-            if (hosts.Any(h => ObjectKey.CanBeHostPart(h.Member)))
+            for (var i = 0; i < hosts.Count; i++)
             {
-                return true;
+                if (ObjectKey.CanBeHostPart(hosts.Members[i]))
+                {
+                    return true;
+                }
             }
         }
         return false;
     }
 
-    private static async Task WritePageAsync(string server, List<byte[]> page, ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    /// <summary>Hands the page filled so far to the fetch stage (which disposes it) and starts another.</summary>
+    private async Task WritePageAsync(ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        if (page.Count == 0)
+        if (_page.Count == 0)
         {
             return;
         }
-        statistics.AddKeys(server, page.Count);
-        await output.WriteAsync(page.ToArray(), cancellationToken);
-        page.Clear();
+        statistics.AddKeys(_server.Name, _page.Count);
+        var full = _page;
+        _page = new KeyPage(_pageSize);
+        await full.WriteToAsync(output, cancellationToken);
     }
 
     private enum HostSelection

@@ -9,7 +9,7 @@ namespace SysopsFast.Redis;
 /// </summary>
 internal sealed class KeyScanProducer(IQueryServer server, string glob, int pageSize, Topology.HostFilter? hosts = null)
 {
-    public async Task RunAsync(ChannelWriter<byte[][]> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelWriter<KeyPage> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         await foreach (var page in server.ScanAsync(glob, pageSize, cancellationToken))
         {
@@ -18,7 +18,7 @@ internal sealed class KeyScanProducer(IQueryServer server, string glob, int page
             if (keys.Length > 0)
             {
                 statistics.AddKeys(server.Name, keys.Length);
-                await output.WriteAsync(keys, cancellationToken);
+                await KeyPage.Of(keys).WriteToAsync(output, cancellationToken);
             }
         }
     }

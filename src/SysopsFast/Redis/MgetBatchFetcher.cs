@@ -39,7 +39,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         _claims = claims;
     }
 
-    public async Task RunAsync(ChannelReader<byte[][]> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    public async Task RunAsync(ChannelReader<KeyPage> pages, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<List<Task<IMgetPart>>>();
         try
@@ -53,7 +53,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             // fetched for itself (no deduplication, so this adds no unconfirmed keys).
             if (_unconfirmed.Count > 0)
             {
-                await FetchAsync([.. _unconfirmed], deduplicate: false, inFlight, output, statistics, cancellationToken);
+                await FetchAsync(KeyPage.Of(_unconfirmed), deduplicate: false, inFlight, output, statistics, cancellationToken);
                 await DrainAsync(inFlight, output, statistics, cancellationToken);
             }
         }
@@ -78,31 +78,58 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
         }
     }
 
-    /// <summary>Asks for the records of a page, one per md5 group when <paramref name="deduplicate"/>, a bounded number of batches in flight.</summary>
-    private async Task FetchAsync(byte[][] page, bool deduplicate, Queue<List<Task<IMgetPart>>> inFlight, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
+    /// <summary>Asks for the records of a page (which it disposes), one per md5 group when <paramref name="deduplicate"/>, a bounded number of batches in flight.</summary>
+    private async Task FetchAsync(KeyPage page, bool deduplicate, Queue<List<Task<IMgetPart>>> inFlight, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
         // On a retry, keys the failed server already delivered need not cross the wire again.
-        var keys = _claims is null ? page : Array.FindAll(page, k => !_claims.IsClaimed(k));
-        DuplicateGroup?[]? duplicates = null;
-        if (deduplicate && keys.Length > 1)
+        var keys = _claims is null ? page : Unclaimed(page, _claims);
+        try
         {
-            (keys, duplicates) = await PlanAsync(keys, statistics);
-        }
-        var offset = 0;
-        while (offset < keys.Length)
-        {
-            var count = Math.Min(keys.Length - offset, BatchKeys());
-            while (inFlight.Count >= _options.MaxBatchesInFlightPerServer)
+            DuplicateGroup?[]? duplicates = null;
+            if (deduplicate && keys.Count > 1)
             {
-                await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
+                (keys, duplicates) = await PlanAsync(keys, statistics);
             }
-            inFlight.Enqueue(_server.Mget(keys.AsSpan(offset, count), duplicates is null ? default : duplicates.AsSpan(offset, count)));
-            offset += count;
+            var offset = 0;
+            while (offset < keys.Count)
+            {
+                var count = Math.Min(keys.Count - offset, BatchKeys());
+                while (inFlight.Count >= _options.MaxBatchesInFlightPerServer)
+                {
+                    await ForwardAsync(inFlight.Dequeue(), output, statistics, cancellationToken);
+                }
+                inFlight.Enqueue(_server.Mget(keys.Slice(offset, count), duplicates?[offset..(offset + count)]));
+                offset += count;
+            }
+        }
+        finally
+        {
+            keys.Dispose();
         }
     }
 
-    /// <summary>Which keys to fetch, and per fetched key the group of keys whose records have its md5 (as their headers say now).</summary>
-    private async Task<(byte[][] Fetch, DuplicateGroup?[]? Duplicates)> PlanAsync(byte[][] keys, SourceStatistics statistics)
+    /// <summary>The keys of <paramref name="page"/> (which it disposes) that no worker has taken.</summary>
+    private static KeyPage Unclaimed(KeyPage page, KeyClaims claims)
+    {
+        using (page)
+        {
+            var unclaimed = new KeyPage(page.Count);
+            for (var i = 0; i < page.Count; i++)
+            {
+                if (!claims.IsClaimed(page[i]))
+                {
+                    unclaimed.Add(page[i]);
+                }
+            }
+            return unclaimed;
+        }
+    }
+
+    /// <summary>
+    /// Which keys to fetch (a new page; <paramref name="keys"/> is disposed unless returned), and per
+    /// fetched key the group of keys whose records have its md5 (as their headers say now).
+    /// </summary>
+    private async Task<(KeyPage Fetch, DuplicateGroup?[]? Duplicates)> PlanAsync(KeyPage keys, SourceStatistics statistics)
     {
         var headers = await _server.HeadersAsync(keys);
         if (headers is null)
@@ -110,12 +137,20 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             _deduplicate = false;
             return (keys, null);
         }
-        var first = new Dictionary<(UInt128 Md5, long Length), int>(keys.Length);
-        var fetch = new List<byte[]>(keys.Length);
-        var identities = new List<(UInt128 Md5, long Length)>(keys.Length);
-        var others = new List<List<byte[]>?>(keys.Length);
+        using (keys)
+        {
+            return Plan(keys, headers, statistics);
+        }
+    }
+
+    private (KeyPage Fetch, DuplicateGroup?[] Duplicates) Plan(KeyPage keys, byte[][] headers, SourceStatistics statistics)
+    {
+        var first = new Dictionary<(UInt128 Md5, long Length), int>(keys.Count);
+        var fetch = new KeyPage(keys.Count);
+        var identities = new List<(UInt128 Md5, long Length)>(keys.Count);
+        var others = new List<List<byte[]>?>(keys.Count);
         long saved = 0;
-        for (var i = 0; i < keys.Length; i++)
+        for (var i = 0; i < keys.Count; i++)
         {
             // A missing key, or a header that does not check out, is fetched and judged on its own.
             var identity = default((UInt128, long));
@@ -124,7 +159,7 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
                 identity = (header.Md5, header.RawLength);
                 if (first.TryGetValue(identity, out var at))
                 {
-                    (others[at] ??= []).Add(keys[i]);
+                    (others[at] ??= []).Add(keys[i].ToArray());
                     saved += RecordHeader.Size + header.PayloadLength;
                     continue;
                 }
@@ -134,13 +169,13 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             identities.Add(identity);
             others.Add(null);
         }
-        statistics.AddDeduplicated(keys.Length - fetch.Count);
-        if (saved < 2L * keys.Length * RecordHeader.Size)
+        statistics.AddDeduplicated(keys.Count - fetch.Count);
+        if (saved < 2L * keys.Count * RecordHeader.Size)
         {
             _deduplicate = false;
             DeduplicationDidNotPay?.Invoke();
         }
-        return (fetch.ToArray(), others.Select((o, i) => o is null ? null : new DuplicateGroup([.. o], identities[i].Md5, identities[i].Length)).ToArray());
+        return (fetch, others.Select((o, i) => o is null ? null : new DuplicateGroup([.. o], identities[i].Md5, identities[i].Length)).ToArray());
     }
 
     private static async Task DisposeWhenArrivedAsync(Task<IMgetPart> reply)
@@ -159,10 +194,11 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
 
     private async Task ForwardAsync(List<Task<IMgetPart>> pending, ChannelWriter<IRecordBatch> output, SourceStatistics statistics, CancellationToken cancellationToken)
     {
-        await _readyToForward;
         var parts = new List<IMgetPart>(pending.Count);
         try
         {
+            // Inside the try: when the dictionaries fail to load, this batch's replies still give their buffers back.
+            await _readyToForward;
             foreach (var part in pending)
             {
                 parts.Add(await part);
@@ -174,8 +210,8 @@ internal sealed class MgetBatchFetcher : IBatchFetcher
             {
                 part.Dispose();
             }
-            // The rest of this batch's replies are disposed when they arrive.
-            foreach (var part in pending.Skip(parts.Count + 1))
+            // The rest of this batch's replies are disposed when they arrive (the one that failed has nothing to give back).
+            foreach (var part in pending.Skip(parts.Count))
             {
                 _ = DisposeWhenArrivedAsync(part);
             }

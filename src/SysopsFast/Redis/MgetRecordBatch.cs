@@ -17,7 +17,7 @@ internal sealed class MgetRecordBatch : IRecordBatch
         Server = server;
         _parts = parts;
         _claims = claims;
-        Count = parts.Sum(p => p.Keys.Length);
+        Count = parts.Sum(p => p.Count);
     }
 
     public string Server { get; }
@@ -63,7 +63,8 @@ internal sealed class MgetRecordBatch : IRecordBatch
 /// </summary>
 internal interface IMgetPart : IDisposable
 {
-    byte[][] Keys { get; }
+    /// <summary>Keys asked for (values, nil included, in the reply).</summary>
+    int Count { get; }
 
     /// <summary>Keys left out of this part because the record fetched for their md5 group no longer has the group's md5: to be fetched one by one.</summary>
     byte[][] Unconfirmed => [];
@@ -79,22 +80,22 @@ internal interface IMgetPart : IDisposable
 /// </summary>
 /// <param name="duplicates">Per key, the group of keys whose records had its md5 when their headers were read and were not fetched (or null).</param>
 /// <param name="reply">The MGET reply.</param>
-/// <param name="keys">The keys asked for, in the reply's order.</param>
+/// <param name="keys">The keys asked for, in the reply's order; the part owns them.</param>
 /// <param name="unconfirmed">Keys fed from a duplicate whose md5 is still to be checked against their own header.</param>
-internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, DuplicateGroup?[]? duplicates, byte[][] unconfirmed) : IMgetPart
+internal sealed class RespReplyMgetPart(RespReply reply, KeyPage keys, DuplicateGroup?[]? duplicates, byte[][] unconfirmed) : IMgetPart
 {
     /// <summary>
     /// The reply, checked in the fetch stage: an error reply or a short one is the server's failure
     /// (see <see cref="IMgetPart"/>); a group whose fetched record no longer has the group's md5
     /// (its host pushed since the header read, or it expired) is taken out, its keys unconfirmed.
     /// </summary>
-    public static RespReplyMgetPart Checked(RespReply reply, byte[][] keys, DuplicateGroup?[]? duplicates)
+    public static RespReplyMgetPart Checked(RespReply reply, KeyPage keys, DuplicateGroup?[]? duplicates)
     {
         byte[][] unconfirmed;
         try
         {
             // An error reply, a short one or one of other types than strings and nils throws here.
-            reply.CheckStrings(keys.Length, "MGET");
+            reply.CheckStrings(keys.Count, "MGET");
             var frame = reply.Read();
             frame.ReadArrayLength();
             unconfirmed = duplicates is null ? [] : Confirm(ref frame, duplicates);
@@ -102,6 +103,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
         catch
         {
             reply.Dispose();
+            keys.Dispose();
             throw;
         }
         return new(reply, keys, duplicates, unconfirmed);
@@ -123,7 +125,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
         return unconfirmed?.ToArray() ?? [];
     }
 
-    public byte[][] Keys => keys;
+    public int Count => keys.Count;
 
     public byte[][] Unconfirmed => unconfirmed;
 
@@ -133,7 +135,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
     {
         var frame = reply.Read();
         frame.ReadArrayLength(); // checked when the reply arrived
-        for (var i = 0; i < keys.Length; i++)
+        for (var i = 0; i < keys.Count; i++)
         {
             var key = keys[i];
             var present = frame.TryReadBulk(out var value);
@@ -172,7 +174,11 @@ internal sealed class RespReplyMgetPart(RespReply reply, byte[][] keys, Duplicat
         return true;
     }
 
-    public void Dispose() => reply.Dispose();
+    public void Dispose()
+    {
+        reply.Dispose();
+        keys.Dispose();
+    }
 }
 
 /// <summary>

@@ -166,13 +166,13 @@ public sealed class RedisRecordSource : IRecordBatchSource
     }
 
     /// <summary>Stage 2: the given keys, or the key catalog's, or (without a catalog, or when asked) SCAN's.</summary>
-    private async Task DiscoverAsync(IQueryServer db, ChannelWriter<byte[][]> pages, SourceStatistics statistics, CancellationToken token)
+    private async Task DiscoverAsync(IQueryServer db, ChannelWriter<KeyPage> pages, SourceStatistics statistics, CancellationToken token)
     {
         if (_selection.Keys is { } given)
         {
             var keys = _selection.Hosts is { } hosts ? given.Where(k => hosts.Allows(k)).ToArray() : given.ToArray();
             statistics.AddKeys(db.Name, keys.Length);
-            await pages.WriteAsync(keys, token);
+            await KeyPage.Of(keys).WriteToAsync(pages, token);
             return;
         }
         var catalog = new KeyCatalogProducer(db, _selection.KeyGlob, _options.ScanPageSize, _selection.Hosts);
@@ -227,7 +227,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
         // Its own token: a lost server stops its producer and fetcher without stopping other cores.
         using var serverStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = serverStop.Token;
-        var pages = Channel.CreateBounded<byte[][]>(new BoundedChannelOptions(4)
+        var pages = Channel.CreateBounded<KeyPage>(new BoundedChannelOptions(4)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -268,6 +268,11 @@ public sealed class RedisRecordSource : IRecordBatchSource
             // it, and are waited for: none may still use the lost server once its core moves on.
             await serverStop.CancelAsync();
             await Task.WhenAll(scan, dictionaries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Pages discovery wrote that the fetcher never took: their buffers go back to the pool.
+            while (pages.Reader.TryRead(out var page))
+            {
+                page.Dispose();
+            }
             if (RedisFailure.From(server.ToString(), e) is { } failure && failure != e)
             {
                 throw failure;

@@ -276,29 +276,55 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     public Task<RespReply> SendEachAsync(ReadOnlySpan<byte> command, byte[][] keys, params ReadOnlySpan<byte[]> tail)
     {
+        using var page = KeyPage.Of(keys);
+        return SendEachAsync(command, page, tail);
+    }
+
+    /// <summary>As <see cref="SendEachAsync(ReadOnlySpan{byte}, byte[][], ReadOnlySpan{byte[]})"/>, the keys from a page (encoded before this returns).</summary>
+    public Task<RespReply> SendEachAsync(ReadOnlySpan<byte> command, KeyPage keys, params ReadOnlySpan<byte[]> tail)
+    {
         var each = 32 + command.Length;
         foreach (var a in tail)
         {
             each += a.Length + 16;
         }
         var length = 0L;
-        foreach (var k in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
-            length += each + k.Length + 16;
+            length += each + keys[i].Length + 16;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
         var pos = 0;
-        foreach (var k in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
             WriteHeader(buffer, ref pos, (byte)'*', tail.Length + 2);
             WriteBulk(buffer, ref pos, command);
-            WriteBulk(buffer, ref pos, k);
+            WriteBulk(buffer, ref pos, keys[i]);
             foreach (var a in tail)
             {
                 WriteBulk(buffer, ref pos, a);
             }
         }
-        return SendEncodedAsync(buffer, pos, Label(command, false), keys.Length);
+        return SendEncodedAsync(buffer, pos, Label(command, false), keys.Count);
+    }
+
+    /// <summary>One command whose arguments are the keys of a page (MGET), encoded before this returns.</summary>
+    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, KeyPage keys)
+    {
+        var length = 32L + command.Length;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            length += keys[i].Length + 16;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        var pos = 0;
+        WriteHeader(buffer, ref pos, (byte)'*', keys.Count + 1);
+        WriteBulk(buffer, ref pos, command);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            WriteBulk(buffer, ref pos, keys[i]);
+        }
+        return SendEncodedAsync(buffer, pos, Label(command, false));
     }
 
     private static readonly CommandLabel AskingLabel = new("ASKING", true);

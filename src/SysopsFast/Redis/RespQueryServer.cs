@@ -19,19 +19,20 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return reply.Read().ReadInteger() > 0;
     }
 
-    public async IAsyncEnumerable<List<(byte[] Member, double Score)>> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
+    public async IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
         var cursor = Zero;
         var tail = ZscanArguments(match, pageSize);
+        using var page = new ScoredPage();
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            List<(byte[], double)> members;
+            page.Clear();
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
-                members = ReadMembers(reply, out cursor, maxMemberLength, memberSuffix);
+                cursor = ReadMembers(reply, page, maxMemberLength, memberSuffix);
             }
-            yield return members;
+            yield return page;
         }
         while (!cursor.AsSpan().SequenceEqual(Zero));
     }
@@ -43,25 +44,23 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     internal static byte[][] ZscanArguments(string? match, int pageSize) =>
         match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
 
-    /// <summary>A ZSCAN page: the next cursor and the members with their scores (see <see cref="IQueryServer.SortedSetScanAsync"/>).</summary>
-    internal static List<(byte[] Member, double Score)> ReadMembers(RespReply reply, out byte[] cursor, int maxMemberLength, byte[]? memberSuffix)
+    /// <summary>A ZSCAN reply's members with their scores into <paramref name="page"/> (see <see cref="IQueryServer.SortedSetScanAsync"/>); returns the next cursor.</summary>
+    internal static byte[] ReadMembers(RespReply reply, ScoredPage page, int maxMemberLength, byte[]? memberSuffix)
     {
         var frame = reply.Read();
         if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
         {
             throw new InvalidDataException("ZSCAN did not return [cursor, members]");
         }
-        cursor = next.ToArray();
-        var n = frame.ReadArrayLength() / 2;
-        var members = new List<(byte[], double)>(n);
-        for (; n > 0; n--)
+        var cursor = next.ToArray();
+        for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
         {
             frame.TryReadBulk(out var member);
-            var copy = member.Length > maxMemberLength ? [] : memberSuffix is null ? member.ToArray() : [.. member, .. memberSuffix];
             frame.TryReadBulk(out var score);
-            members.Add((copy, KeyCatalog.ParseScore(score)));
+            var kept = member.Length <= maxMemberLength;
+            page.Add(kept ? member : default, kept ? memberSuffix : default, KeyCatalog.ParseScore(score));
         }
-        return members;
+        return cursor;
     }
 
     public void RemoveMembers(byte[] key, byte[][] members) =>
@@ -135,23 +134,38 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         while (!cursor.AsSpan().SequenceEqual("0"u8));
     }
 
-    public List<Task<IMgetPart>> Mget(ReadOnlySpan<byte[]> keys, ReadOnlySpan<DuplicateGroup?> duplicates = default) =>
-        [MgetAsync(keys.ToArray(), duplicates.IsEmpty ? null : duplicates.ToArray())];
+    public List<Task<IMgetPart>> Mget(KeyPage keys, DuplicateGroup?[]? duplicates = null) => [MgetAsync(keys, duplicates)];
 
-    private async Task<IMgetPart> MgetAsync(byte[][] keys, DuplicateGroup?[]? duplicates) =>
-        RespReplyMgetPart.Checked(await connection.SendAsync("MGET"u8, keys), keys, duplicates);
+    private async Task<IMgetPart> MgetAsync(KeyPage keys, DuplicateGroup?[]? duplicates)
+    {
+        RespReply reply;
+        try
+        {
+            reply = await connection.SendAsync("MGET"u8, keys);
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+        return RespReplyMgetPart.Checked(reply, keys, duplicates);
+    }
 
     private bool _noHeaders;
 
-    public async Task<byte[][]?> HeadersAsync(byte[][] keys)
+    public async Task<byte[][]?> HeadersAsync(KeyPage keys)
     {
         if (_noHeaders)
         {
             return null;
         }
+        if (keys.Count == 0)
+        {
+            return [];
+        }
         try
         {
-            return await ReadHeadersAsync(keys);
+            return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange), keys.Count);
         }
         catch (SysopsFastException e) when (e.Kind == ErrorKind.Configuration)
         {
@@ -175,9 +189,14 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         {
             return [];
         }
-        using var reply = await connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange);
+        return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange), keys.Length);
+    }
+
+    private async Task<byte[][]> ReadHeadersAsync(Task<RespReply> sent, int count)
+    {
+        using var reply = await sent;
         var frame = reply.Read();
-        var headers = new byte[keys.Length][];
+        var headers = new byte[count][];
         for (var i = 0; i < headers.Length; i++)
         {
             headers[i] = ReadHeader(ref frame, Name);
@@ -185,7 +204,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return headers;
     }
 
-    /// <summary>One GETRANGE reply of <see cref="ReadHeadersAsync"/>: the header, or empty for a missing key or one of another type.</summary>
+    /// <summary>One GETRANGE reply of <see cref="ReadHeadersAsync(byte[][])"/>: the header, or empty for a missing key or one of another type.</summary>
     internal static byte[] ReadHeader(ref RespFrame frame, string server)
     {
         if (frame.TryReadError(out var error))
