@@ -8,6 +8,10 @@ internal static class Errors
     public static SysopsFastException ServerUnreachable(string server, Exception? inner) =>
         new($"cannot reach the Redis server {server} ({ConnectReason(inner)}); check its address and that the server runs", ErrorKind.ServerUnreachable, ErrorRemedy.ServerAddress, inner);
 
+    /// <summary>A Redis Cluster's node other than the one named: it names itself (its seed's name would hide it).</summary>
+    public static SysopsFastException ClusterNodeUnreachable(string node, Exception reason) =>
+        new($"the cluster's primary {node} cannot be reached ({Brief(reason)}), so the keys of its slots cannot be read", ErrorKind.ServerUnreachable);
+
     public static SysopsFastException ServerFailed(string server, Exception inner) =>
         new($"the Redis server {server} failed during the query ({Reason(inner)}); the answer would be incomplete, so none is given", ErrorKind.ServerFailed, inner: inner);
 

@@ -145,4 +145,16 @@ public sealed class ClusterQueryTests(RedisClusterFixture cluster) : IClassFixtu
         });
         Assert.Equal(total, infos.Sum(i => i.Keys));
     }
+
+    [Fact]
+    public async Task Cluster_query_routes_each_key_by_the_slot_the_cluster_gives_it()
+    {
+        // Random bytes, braces among them so that hash tags (and the odd empty or unclosed one) are hashed too.
+        var random = new Random(18);
+        var keys = Enumerable.Range(0, 2000).Select(_ => Enumerable.Range(0, random.Next(0, 24)).Select(_ => random.Next(4) == 0 ? (byte)"{}"[random.Next(2)] : (byte)random.Next(256)).ToArray()).ToArray();
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { cluster.Addresses[0] }, AllowAdmin = true });
+        var node = mux.GetServer(cluster.Addresses[0]);
+        var slots = await Task.WhenAll(keys.Select(async k => (int)(await node.ExecuteAsync("CLUSTER", "KEYSLOT", (RedisValue)k))));
+        Assert.Equal(slots, keys.Select(k => ClusterSlots.Of(k)));
+    }
 }

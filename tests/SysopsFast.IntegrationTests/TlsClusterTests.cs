@@ -64,8 +64,8 @@ public sealed class TlsClusterTests(TlsRedisClusterFixture cluster) : IClassFixt
         }
 
         await using var query = new FleetQuery([cluster.Seed(1)]);
-        // Detected as a cluster by our own TLS connection's handshake, then read by the slot-routing client.
-        Assert.IsType<MultiplexerQueryServer>(await query.Connections.QueryServerAsync(cluster.Seed(1)));
+        // Detected as a cluster by our own TLS connection's handshake, then read over our own TLS connection to each primary.
+        Assert.IsType<ClusterQueryServer>(await query.Connections.QueryServerAsync(cluster.Seed(1)));
         var (counts, result) = await query.GrepUniqAsync(new GrepRequest(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern));
         Assert.Equal(fleet.ExpectedUniq(), counts);
         Assert.Empty(result.Summary.Corrupt);

@@ -52,7 +52,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
     private static readonly byte[] Nil = "$-1\r\n"u8.ToArray();
 
-    /// <summary>Valid replies of the shapes queries read: MGET (records and nils), SCAN, ZSCAN, ZRANGEBYSCORE, INFO, EVAL of headers, XRANGE, EXISTS, an error, a status.</summary>
+    /// <summary>Valid replies of the shapes queries read: MGET (records and nils), SCAN, ZSCAN, ZRANGEBYSCORE, INFO, EVAL of headers, XRANGE, EXISTS, an error, a status, CLUSTER SHARDS and SLOTS, a redirection.</summary>
     private static readonly byte[][] Replies =
     [
         Array(Bulk(Records[0]), Nil, Bulk(Records[1])),
@@ -65,6 +65,11 @@ public sealed class FuzzTests(ITestOutputHelper output)
         ":1\r\n"u8.ToArray(),
         "-LOADING Redis is loading the dataset in memory\r\n"u8.ToArray(),
         "+OK\r\n"u8.ToArray(),
+        Array(Array(Bulk("slots"u8), Array(":0\r\n"u8.ToArray(), ":16383\r\n"u8.ToArray()), Bulk("nodes"u8), Array(Array(
+            Bulk("id"u8), Bulk("9f1c"u8), Bulk("port"u8), ":7001\r\n"u8.ToArray(), Bulk("ip"u8), Bulk("127.0.0.1"u8), Bulk("endpoint"u8), Bulk("127.0.0.1"u8),
+            Bulk("role"u8), Bulk("master"u8), Bulk("replication-offset"u8), ":42\r\n"u8.ToArray(), Bulk("health"u8), Bulk("online"u8))))),
+        Array(Array(":0\r\n"u8.ToArray(), ":16383\r\n"u8.ToArray(), Array(Bulk("127.0.0.1"u8), ":7001\r\n"u8.ToArray(), Bulk("9f1c"u8), Array()))),
+        "-MOVED 3999 127.0.0.1:6381\r\n"u8.ToArray(),
     ];
 
     private static byte[] Bulk(ReadOnlySpan<byte> value) => [.. Encoding.ASCII.GetBytes($"${value.Length}\r\n"), .. value, .. "\r\n"u8];
@@ -324,8 +329,26 @@ public sealed class FuzzTests(ITestOutputHelper output)
             }
         });
         Read(() => owned.Read().TryReadBulk(out _));
+        ReadMap(() => ClusterSlotMap.FromShards(owned, ClusterSeed));
+        ReadMap(() => ClusterSlotMap.FromSlots(owned, ClusterSeed));
+        Read(() => ClusterRouter.TryReadRedirection(owned.Span, out _, out _, out _));
         Read(() => owned.Read().ReadInteger());
         Read(() => _ = owned.Read().PeekType);
+    }
+
+    private static readonly ServerAddress ClusterSeed = ServerAddress.Parse("127.0.0.1:7000");
+
+    /// <summary>A slot map: also refused (as a server's failure) when it leaves slots unserved.</summary>
+    private static void ReadMap(Func<ClusterSlotMap> read)
+    {
+        try
+        {
+            read();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // The documented refusals.
+        }
     }
 
     private static void Read(Action read)

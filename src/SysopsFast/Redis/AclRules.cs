@@ -29,9 +29,10 @@ public static class AclRules
     /// <summary>
     /// What every client sends to connect, pick a database and find out what the server is. Only
     /// commands Redis 7.0 knows: an unknown one makes the whole ACL file fail to load (CLIENT
-    /// SETINFO, which StackExchange.Redis also tries, is 7.2's; its refusal is harmless).
+    /// SETINFO, which StackExchange.Redis also tries, is 7.2's; its refusal is harmless). ASKING: a
+    /// cluster being resharded answers ASK, and the command is sent again after it.
     /// </summary>
-    private const string Connection = "+ping +echo +hello +auth +select +quit +client|setname +client|id +info +readonly +cluster|slots +cluster|shards +cluster|nodes +cluster|info";
+    private const string Connection = "+ping +echo +hello +auth +select +quit +client|setname +client|id +info +readonly +asking +cluster|slots +cluster|shards +cluster|nodes +cluster|info";
 
     /// <summary>The channel queries publish their cost on.</summary>
     public const string CostChannel = "sysops-api";

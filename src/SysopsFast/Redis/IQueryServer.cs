@@ -1,17 +1,20 @@
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// What the query stages (discovery, fetch) ask of one server, or of one Redis Cluster. Two
-/// implementations: <see cref="RespQueryServer"/> (our own RESP connection: standalone, plain TCP or TLS,
-/// the fast path) and <see cref="MultiplexerQueryServer"/> (StackExchange.Redis: clusters).
+/// What the query stages (discovery, fetch) ask of one server, or of one Redis Cluster, over our own
+/// RESP connections (plain TCP or TLS): <see cref="RespQueryServer"/> for a standalone server,
+/// <see cref="ClusterQueryServer"/> for a cluster. Disposing it closes its connections.
 /// </summary>
-internal interface IQueryServer
+internal interface IQueryServer : IAsyncDisposable
 {
     /// <summary>For messages.</summary>
     string Name { get; }
 
     /// <summary>The connection is gone; a later query must connect again.</summary>
     bool IsBroken { get; }
+
+    /// <summary>Closes the sockets at once (<see cref="RespConnection.Close"/>): a query using them fails as from a dropped connection.</summary>
+    void Close();
 
     Task<bool> KeyExistsAsync(byte[] key);
 

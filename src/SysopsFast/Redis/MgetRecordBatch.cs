@@ -1,4 +1,3 @@
-using StackExchange.Redis;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Redis;
@@ -6,7 +5,7 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// One fetched batch: one MGET reply on a standalone server, or one reply per hash slot on a
 /// cluster (which refuses MGET across slots). Values are handed to the consumer as spans over the
-/// reply's buffer (standalone) or the client's copies (cluster).
+/// replies' buffers.
 /// </summary>
 internal sealed class MgetRecordBatch : IRecordBatch
 {
@@ -73,43 +72,6 @@ internal interface IMgetPart : IDisposable
     long Bytes { get; }
 
     bool Feed(IRecordConsumer consumer, KeyClaims? claims);
-}
-
-/// <summary>
-/// The cluster part: values already copied out by <c>StringGetAsync(RedisKey[])</c>, one byte[] each.
-/// StackExchange.Redis 3.4.35 cannot resend an ExecuteRespAsync request after a MOVED or ASK
-/// redirection ("Rendered arguments were expected to write 1 value(s), but wrote 0"), and a cluster
-/// being resharded answers exactly that; the ordinary MGET is resent correctly.
-/// </summary>
-internal sealed class ValuesMgetPart(RedisValue[] values, byte[][] keys) : IMgetPart
-{
-    public int Count => keys.Length;
-
-    public long Bytes => values.Sum(v => v.IsNull ? 0L : v.Length());
-
-    public bool Feed(IRecordConsumer consumer, KeyClaims? claims)
-    {
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var key = keys[i];
-            if (claims is not null && !claims.TryClaim(key))
-            {
-                continue;
-            }
-            if (values[i].IsNull)
-            {
-                consumer.Missing(key);
-                continue;
-            }
-            if (!consumer.Consume(key, (byte[])values[i]!))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public void Dispose() { }
 }
 
 /// <summary>

@@ -6,9 +6,10 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// The process's connections: one multiplexer per server, made once and shared by every stage.
 /// (The servers of a fleet are independent primaries, so one multiplexer over all of them would let
-/// the client route a keyed command to the wrong one.) Queries use our own RESP connection to a
-/// standalone server (plain TCP or TLS), and a multiplexer for a Redis Cluster. Both authenticate the
-/// same way (<see cref="RedisPassword"/>) and check TLS certificates the same way (<see cref="TlsContext"/>).
+/// the client route a keyed command to the wrong one.) Writers use the multiplexers; queries use our
+/// own RESP connections (plain TCP or TLS), one to a standalone server and one to each primary of a
+/// Redis Cluster. Both authenticate the same way (<see cref="RedisPassword"/>) and check TLS
+/// certificates the same way (<see cref="TlsContext"/>).
 /// </summary>
 public sealed class RedisConnections : IAsyncDisposable
 {
@@ -76,10 +77,7 @@ public sealed class RedisConnections : IAsyncDisposable
                 return connected;
             }
             _queryServers.TryRemove(KeyValuePair.Create(server, lazy));
-            if (connected is RespQueryServer broken)
-            {
-                await broken.Connection.DisposeAsync();
-            }
+            await connected.DisposeAsync();
         }
     }
 
@@ -90,9 +88,15 @@ public sealed class RedisConnections : IAsyncDisposable
         {
             return new RespQueryServer(connection);
         }
-        // A cluster's slots must be routed and followed through MOVED: the multiplexer does that.
-        await connection.DisposeAsync();
-        return new MultiplexerQueryServer(await DatabaseAsync(server), server.ToString());
+        try
+        {
+            return new ClusterQueryServer(await ClusterRouter.ConnectAsync(connection, server, ConnectTimeout, _commandTimeout), server.ToString());
+        }
+        catch (Exception e) when (e is not SysopsFastException && RedisFailure.From(server.ToString(), e) is { } failure)
+        {
+            // A slot map that cannot be read or leaves slots unserved: this seed cannot give the whole cluster.
+            throw failure;
+        }
     }
 
     /// <summary>
@@ -183,9 +187,9 @@ public sealed class RedisConnections : IAsyncDisposable
     {
         foreach (var lazy in _queryServers.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && await lazy.Value is RespQueryServer resp)
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                resp.Connection.Close();
+                (await lazy.Value).Close();
             }
         }
     }
@@ -195,9 +199,9 @@ public sealed class RedisConnections : IAsyncDisposable
     {
         foreach (var lazy in _queryServers.Values)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && await lazy.Value is RespQueryServer resp)
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {
-                await resp.Connection.DisposeAsync();
+                await (await lazy.Value).DisposeAsync();
             }
         }
         _queryServers.Clear();

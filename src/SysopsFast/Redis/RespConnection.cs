@@ -6,12 +6,12 @@ using System.Text;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// A query's own pipelined RESP2 connection to one standalone server, over plain TCP or TLS (a
+/// A query's own pipelined RESP2 connection to one server (standalone, or one node of a cluster), over plain TCP or TLS (a
 /// <see cref="RespTransport"/>). It exists for speed: it connects in a round trip or two
 /// (StackExchange.Redis's handshake took 130-250 ms of a sub-second query), and each reply lands whole
 /// in a pooled buffer that the reply then owns, so MGET values are read where they arrived. Commands
-/// are answered in order; a reply nobody waits for any more is disposed when it arrives. Redis
-/// Cluster stays with StackExchange.Redis.
+/// are answered in order; a reply nobody waits for any more is disposed when it arrives. A Redis
+/// Cluster gets one per primary (<see cref="ClusterRouter"/>).
 /// </summary>
 internal sealed class RespConnection : IAsyncDisposable
 {
@@ -30,8 +30,11 @@ internal sealed class RespConnection : IAsyncDisposable
     /// <summary>Bytes of a reply still arriving that count as an answer for the command timeout (so at least ~100 KB/s at 10 s).</summary>
     private const int MinProgressBytes = 1 << 20;
 
-    /// <summary>A command (or <paramref name="Replies"/> commands sent together) not answered yet: who waits, and what was asked.</summary>
-    private readonly record struct Pending(TaskCompletionSource<RespReply> Reply, CommandLabel Command, int Replies = 1);
+    /// <summary>
+    /// A command (or <paramref name="Replies"/> commands sent together) not answered yet: who waits
+    /// (nobody for an ASKING sent before its command: its reply is dropped), and what was asked.
+    /// </summary>
+    private readonly record struct Pending(TaskCompletionSource<RespReply>? Reply, CommandLabel Command, int Replies = 1);
 
     /// <summary>
     /// A command's name for messages, and whether an ACL refusal is its reply. One object per known
@@ -218,22 +221,51 @@ internal sealed class RespConnection : IAsyncDisposable
     public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) => SendAsync(false, command, args);
 
     /// <summary>As <see cref="SendAsync(ReadOnlySpan{byte}, ReadOnlySpan{byte[]})"/>; with <paramref name="refusalIsReply"/>, an ACL refusal is the reply (for commands whose caller copes without them).</summary>
-    public Task<RespReply> SendAsync(bool refusalIsReply, ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args)
+    public Task<RespReply> SendAsync(bool refusalIsReply, ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) =>
+        Send(refusalIsReply, asking: false, command, args);
+
+    /// <summary>
+    /// ASKING and then the command, in one write (a cluster's ASK redirection): the node importing a
+    /// slot serves a command for it only right after ASKING, so nothing may be sent in between. The
+    /// task is the command's reply; ASKING's is dropped.
+    /// </summary>
+    public Task<RespReply> SendAskingAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) =>
+        Send(refusalIsReply: false, asking: true, command, args);
+
+    private static ReadOnlySpan<byte> Asking => "*1\r\n$6\r\nASKING\r\n"u8;
+
+    private Task<RespReply> Send(bool refusalIsReply, bool asking, ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
+    {
+        var buffer = LargeBuffers.Rent(Asking.Length + EncodedLength(command, args));
+        var pos = 0;
+        if (asking)
+        {
+            Asking.CopyTo(buffer);
+            pos = Asking.Length;
+        }
+        Encode(buffer, ref pos, command, args);
+        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply), asking: asking);
+    }
+
+    /// <summary>At least the bytes <see cref="Encode"/> writes for one command.</summary>
+    private static int EncodedLength(ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
     {
         var length = 32 + command.Length;
         foreach (var a in args)
         {
             length += a.Length + 16;
         }
-        var buffer = LargeBuffers.Rent(length);
-        var pos = 0;
+        return length;
+    }
+
+    private static void Encode(byte[] buffer, ref int pos, ReadOnlySpan<byte> command, ReadOnlySpan<byte[]> args)
+    {
         WriteHeader(buffer, ref pos, (byte)'*', args.Length + 1);
         WriteBulk(buffer, ref pos, command);
         foreach (var a in args)
         {
             WriteBulk(buffer, ref pos, a);
         }
-        return SendEncodedAsync(buffer, pos, Label(command, refusalIsReply));
     }
 
     /// <summary>
@@ -284,7 +316,7 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             length += keys[i].Length + 16;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        var buffer = LargeBuffers.Rent(checked((int)length));
         var pos = 0;
         WriteHeader(buffer, ref pos, (byte)'*', keys.Count + 1);
         WriteBulk(buffer, ref pos, command);
@@ -295,7 +327,9 @@ internal sealed class RespConnection : IAsyncDisposable
         return SendEncodedAsync(buffer, pos, Label(command, false));
     }
 
-    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT"];
+    private static readonly CommandLabel AskingLabel = new("ASKING", true);
+
+    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT", "CLUSTER", "STRLEN"];
 
     private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
 
@@ -313,9 +347,67 @@ internal sealed class RespConnection : IAsyncDisposable
         return new CommandLabel(Encoding.ASCII.GetString(command).ToUpperInvariant(), refusalIsReply);
     }
 
-    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1)
+    private async Task<RespReply> SendEncodedAsync(byte[] command, int length, CommandLabel label, int replies = 1, bool asking = false)
     {
         var reply = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await WriteAsync(command, length, (reply, label, replies, asking), static (pending, w) =>
+        {
+            if (w.asking)
+            {
+                pending.Enqueue(new Pending(null, AskingLabel));
+            }
+            pending.Enqueue(new Pending(w.reply, w.label, w.replies));
+        });
+        return await reply.Task;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="command"/> once for each of <paramref name="argumentLists"/>, all in one
+    /// write (a batch's MGETs for one cluster node, one per slot); each reply completes its own task, in order.
+    /// </summary>
+    public Task<RespReply>[] SendMany(ReadOnlySpan<byte> command, IReadOnlyList<byte[][]> argumentLists)
+    {
+        var length = 0L;
+        foreach (var args in argumentLists)
+        {
+            length += EncodedLength(command, args);
+        }
+        var buffer = LargeBuffers.Rent(checked((int)length));
+        var pos = 0;
+        var replies = new TaskCompletionSource<RespReply>[argumentLists.Count];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            Encode(buffer, ref pos, command, argumentLists[i]);
+            replies[i] = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _ = WriteAllAsync(buffer, pos, replies, Label(command, false));
+        return Array.ConvertAll(replies, r => r.Task);
+    }
+
+    private async Task WriteAllAsync(byte[] command, int length, TaskCompletionSource<RespReply>[] replies, CommandLabel label)
+    {
+        try
+        {
+            await WriteAsync(command, length, (replies, label), static (pending, w) =>
+            {
+                foreach (var reply in w.replies)
+                {
+                    pending.Enqueue(new Pending(reply, w.label));
+                }
+            });
+        }
+        catch (Exception e)
+        {
+            foreach (var reply in replies)
+            {
+                reply.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Queues the waiters of <paramref name="command"/>'s replies (<paramref name="enqueue"/>) and sends it; the buffer goes back to the pool.</summary>
+    private async Task WriteAsync<TWaiters>(byte[] command, int length, TWaiters waiters, Action<Queue<Pending>, TWaiters> enqueue)
+    {
         try
         {
             await _sendLock.WaitAsync(_closed.Token);
@@ -328,7 +420,7 @@ internal sealed class RespConnection : IAsyncDisposable
                         throw Failed(failure);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
-                    _pending.Enqueue(new Pending(reply, label, replies));
+                    enqueue(_pending, waiters);
                 }
                 await _transport.SendAsync(command.AsMemory(0, length), _closed.Token);
             }
@@ -350,7 +442,6 @@ internal sealed class RespConnection : IAsyncDisposable
         {
             LargeBuffers.Return(command);
         }
-        return await reply.Task;
     }
 
     private static void WriteHeader(byte[] buffer, ref int pos, byte type, int value)
@@ -504,6 +595,11 @@ internal sealed class RespConnection : IAsyncDisposable
             reply.Dispose();
             throw new InvalidDataException("the server sent a reply nobody asked for");
         }
+        if (pending.Reply is null)
+        {
+            reply.Dispose(); // ASKING's +OK (a refusal shows in its command's reply: ASK again)
+            return;
+        }
         if (!pending.Command.RefusalIsReply && reply.Span.StartsWith("-NOPERM"u8))
         {
             var refusal = reply.Read().Error!;
@@ -548,7 +644,7 @@ internal sealed class RespConnection : IAsyncDisposable
         var failure = Failed(_failure);
         foreach (var w in waiters)
         {
-            w.Reply.TrySetException(failure);
+            w.Reply?.TrySetException(failure);
         }
     }
 

@@ -4,14 +4,16 @@ using System.Text;
 
 namespace SysopsFast.Redis;
 
-/// <summary>The fast path: a standalone server over our own <see cref="RespConnection"/>.</summary>
+/// <summary>A standalone server over our own <see cref="RespConnection"/> (a cluster: <see cref="ClusterQueryServer"/>).</summary>
 internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 {
     public string Name => connection.Server;
 
     public bool IsBroken => connection.IsBroken;
 
-    public RespConnection Connection => connection;
+    public ValueTask DisposeAsync() => connection.DisposeAsync();
+
+    public void Close() => connection.Close();
 
     public async Task<bool> KeyExistsAsync(byte[] key)
     {
@@ -21,8 +23,8 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async IAsyncEnumerable<ScoredPage> SortedSetScanAsync(byte[] key, string? match, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken, int maxMemberLength = int.MaxValue, byte[]? memberSuffix = null)
     {
-        var cursor = "0"u8.ToArray();
-        byte[][] tail = match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+        var cursor = Zero;
+        var tail = ZscanArguments(match, pageSize);
         using var page = new ScoredPage();
         do
         {
@@ -30,23 +32,37 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
             page.Clear();
             using (var reply = await connection.SendAsync("ZSCAN"u8, [key, cursor, .. tail]))
             {
-                var frame = reply.Read();
-                if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
-                {
-                    throw new InvalidDataException("ZSCAN did not return [cursor, members]");
-                }
-                cursor = next.ToArray();
-                for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
-                {
-                    frame.TryReadBulk(out var member);
-                    frame.TryReadBulk(out var score);
-                    var kept = member.Length <= maxMemberLength;
-                    page.Add(kept ? member : default, kept ? memberSuffix : default, KeyCatalog.ParseScore(score));
-                }
+                cursor = ReadMembers(reply, page, maxMemberLength, memberSuffix);
             }
             yield return page;
         }
-        while (!cursor.AsSpan().SequenceEqual("0"u8));
+        while (!cursor.AsSpan().SequenceEqual(Zero));
+    }
+
+    /// <summary>"0": the cursor that starts a scan (and that its last page returns), the start of a range.</summary>
+    internal static readonly byte[] Zero = "0"u8.ToArray();
+
+    /// <summary>ZSCAN's arguments after the key and the cursor.</summary>
+    internal static byte[][] ZscanArguments(string? match, int pageSize) =>
+        match is null ? ["COUNT"u8.ToArray(), Ascii(pageSize)] : ["MATCH"u8.ToArray(), Encoding.UTF8.GetBytes(match), "COUNT"u8.ToArray(), Ascii(pageSize)];
+
+    /// <summary>A ZSCAN reply's members with their scores into <paramref name="page"/> (see <see cref="IQueryServer.SortedSetScanAsync"/>); returns the next cursor.</summary>
+    internal static byte[] ReadMembers(RespReply reply, ScoredPage page, int maxMemberLength, byte[]? memberSuffix)
+    {
+        var frame = reply.Read();
+        if (frame.ReadArrayLength() != 2 || !frame.TryReadBulk(out var next))
+        {
+            throw new InvalidDataException("ZSCAN did not return [cursor, members]");
+        }
+        var cursor = next.ToArray();
+        for (var n = frame.ReadArrayLength() / 2; n > 0; n--)
+        {
+            frame.TryReadBulk(out var member);
+            frame.TryReadBulk(out var score);
+            var kept = member.Length <= maxMemberLength;
+            page.Add(kept ? member : default, kept ? memberSuffix : default, KeyCatalog.ParseScore(score));
+        }
+        return cursor;
     }
 
     public void RemoveMembers(byte[] key, byte[][] members) =>
@@ -70,20 +86,26 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength)
     {
-        var (start, end) = ("0"u8.ToArray(), Ascii(maxLength - 1));
+        var end = Ascii(maxLength - 1);
         var lengths = keys.Select(k => connection.SendAsync("STRLEN"u8, k)).ToArray();
-        var prefixes = keys.Select(k => connection.SendAsync("GETRANGE"u8, k, start, end)).ToArray();
+        var prefixes = keys.Select(k => connection.SendAsync("GETRANGE"u8, k, Zero, end)).ToArray();
         var result = new (byte[]?, long)[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            using var length = await lengths[i];
-            using var prefix = await prefixes[i];
-            var n = length.Read();
-            var bytes = prefix.Read();
-            // A key of another type (WRONGTYPE) is no dictionary: as missing.
-            result[i] = n.Error is null && bytes.Error is null && bytes.TryReadBulk(out var value) && value.Length > 0 ? (value.ToArray(), n.ReadInteger()) : (null, 0);
+            result[i] = await ReadBoundedAsync(lengths[i], prefixes[i]);
         }
         return result;
+    }
+
+    /// <summary>A key's STRLEN and GETRANGE replies as <see cref="IQueryServer.GetBoundedAsync"/> gives them.</summary>
+    internal static async Task<(byte[]? Bytes, long Length)> ReadBoundedAsync(Task<RespReply> lengthReply, Task<RespReply> prefixReply)
+    {
+        using var length = await lengthReply;
+        using var prefix = await prefixReply;
+        var n = length.Read();
+        var bytes = prefix.Read();
+        // A key of another type (WRONGTYPE) is no dictionary: as missing.
+        return n.Error is null && bytes.Error is null && bytes.TryReadBulk(out var value) && value.Length > 0 ? (value.ToArray(), n.ReadInteger()) : (null, 0);
     }
 
     public async IAsyncEnumerable<byte[][]> ScanAsync(string glob, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -145,7 +167,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         }
         try
         {
-            return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd), keys.Count);
+            return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange), keys.Count);
         }
         catch (SysopsFastException e) when (e.Kind == ErrorKind.Configuration)
         {
@@ -155,7 +177,8 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         }
     }
 
-    private static readonly byte[] HeaderEnd = Ascii(Format.RecordHeader.Size - 1);
+    /// <summary>GETRANGE's arguments after the key for a record's header.</summary>
+    internal static readonly byte[][] HeaderRange = [Zero, Ascii(Format.RecordHeader.Size - 1)];
 
     /// <summary>
     /// One GETRANGE 0..119 per key, pipelined in one write and answered as one reply: a page of
@@ -168,7 +191,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         {
             return [];
         }
-        return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, "0"u8.ToArray(), HeaderEnd), keys.Length);
+        return await ReadHeadersAsync(connection.SendEachAsync("GETRANGE"u8, keys, HeaderRange), keys.Length);
     }
 
     private async Task<byte[][]> ReadHeadersAsync(Task<RespReply> sent, int count)
@@ -178,20 +201,25 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         var headers = new byte[count][];
         for (var i = 0; i < headers.Length; i++)
         {
-            if (frame.TryReadError(out var error))
-            {
-                // Only a key of another type is "missing"; any other error is the server's.
-                headers[i] = error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error);
-                continue;
-            }
-            headers[i] = frame.TryReadBulk(out var header) ? header.ToArray() : [];
+            headers[i] = ReadHeader(ref frame, Name);
         }
         return headers;
     }
 
+    /// <summary>One GETRANGE reply of <see cref="ReadHeadersAsync(byte[][])"/>: the header, or empty for a missing key or one of another type.</summary>
+    internal static byte[] ReadHeader(ref RespFrame frame, string server)
+    {
+        if (frame.TryReadError(out var error))
+        {
+            // Only a key of another type is "missing"; any other error is the server's.
+            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error, server);
+        }
+        return frame.TryReadBulk(out var header) ? header.ToArray() : [];
+    }
+
     /// <summary>A refusal is the user's to fix; a server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
-    private Exception HeaderReadFailed(string error) =>
-        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(Name, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
+    private static Exception HeaderReadFailed(string error, string server) =>
+        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
 
     public async Task<long> PublishAsync(string channel, string message)
     {
@@ -202,23 +230,39 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
 
     public async Task AppendToStreamAsync(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength)
     {
-        byte[][] args = [Encoding.UTF8.GetBytes(stream), "MAXLEN"u8.ToArray(), "~"u8.ToArray(), Ascii(maxLength), "*"u8.ToArray(),
+        using var reply = await connection.SendAsync("XADD"u8, StreamAddArguments(stream, fields, maxLength));
+        CheckStreamAdded(reply, Name);
+    }
+
+    /// <summary>XADD's arguments: the stream, capped at about <paramref name="maxLength"/>, a new id, the fields.</summary>
+    internal static byte[][] StreamAddArguments(string stream, IReadOnlyList<KeyValuePair<string, string>> fields, long maxLength) =>
+        [Encoding.UTF8.GetBytes(stream), "MAXLEN"u8.ToArray(), "~"u8.ToArray(), Ascii(maxLength), "*"u8.ToArray(),
             .. fields.SelectMany(f => new[] { Encoding.UTF8.GetBytes(f.Key), Encoding.UTF8.GetBytes(f.Value) })];
-        using var reply = await connection.SendAsync("XADD"u8, args);
+
+    internal static void CheckStreamAdded(RespReply reply, string server)
+    {
         if (reply.Read().Error is { } error)
         {
-            throw Errors.ServerRefused(Name, "XADD", error);
+            throw Errors.ServerRefused(server, "XADD", error);
         }
     }
 
     public async Task<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, string afterId, int count)
     {
-        var start = afterId == "-" ? "-" : "(" + afterId;
-        using var reply = await connection.SendAsync("XRANGE"u8, Encoding.UTF8.GetBytes(stream), Encoding.ASCII.GetBytes(start), "+"u8.ToArray(), "COUNT"u8.ToArray(), Ascii(count));
+        using var reply = await connection.SendAsync("XRANGE"u8, StreamRangeArguments(stream, afterId, count));
+        return ReadStreamEntries(reply, Name);
+    }
+
+    /// <summary>XRANGE's arguments: up to <paramref name="count"/> entries after <paramref name="afterId"/>.</summary>
+    internal static byte[][] StreamRangeArguments(string stream, string afterId, int count) =>
+        [Encoding.UTF8.GetBytes(stream), Encoding.ASCII.GetBytes(afterId == "-" ? "-" : "(" + afterId), "+"u8.ToArray(), "COUNT"u8.ToArray(), Ascii(count)];
+
+    internal static List<StreamEntry> ReadStreamEntries(RespReply reply, string server)
+    {
         var frame = reply.Read();
         if (frame.Error is { } error)
         {
-            throw Errors.ServerRefused(Name, "XRANGE", error);
+            throw Errors.ServerRefused(server, "XRANGE", error);
         }
         var entries = new List<StreamEntry>();
         for (var n = frame.ReadArrayLength(); n > 0; n--)
@@ -262,9 +306,9 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return frame.TryReadBulk(out var text) ? Encoding.UTF8.GetString(text) : "";
     }
 
-    private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
+    internal static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
-    private static async Task DiscardAsync(Task<RespReply> reply)
+    internal static async Task DiscardAsync(Task<RespReply> reply)
     {
         try
         {

@@ -270,6 +270,43 @@ internal ref struct RespFrame
         return true;
     }
 
+    /// <summary>A string, status or integer as text, at most <paramref name="maxLength"/> bytes (CLUSTER SHARDS mixes them in its maps).</summary>
+    public string ReadText(int maxLength)
+    {
+        if (PeekType == (byte)':')
+        {
+            return ReadInteger().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (!TryReadBulk(out var value))
+        {
+            return "";
+        }
+        return value.Length <= maxLength ? System.Text.Encoding.UTF8.GetString(value) : throw new InvalidDataException($"a field of {value.Length} bytes where at most {maxLength} belong");
+    }
+
+    /// <summary>Reads past one element of any shape, nested arrays included (a field a newer server added).</summary>
+    public void Skip()
+    {
+        for (long pending = 1; pending > 0; pending--)
+        {
+            switch (PeekType)
+            {
+                case (byte)'*':
+                    pending += Math.Max(0, ReadArrayLength());
+                    break;
+                case (byte)'-':
+                    TryReadError(out _);
+                    break;
+                case (byte)':':
+                    ReadInteger();
+                    break;
+                default:
+                    TryReadBulk(out _);
+                    break;
+            }
+        }
+    }
+
     public long ReadInteger()
     {
         var line = Line((byte)':');
