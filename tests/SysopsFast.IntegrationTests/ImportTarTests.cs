@@ -231,4 +231,56 @@ public sealed class ImportTarTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("end-of-archive", stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Ctrl-C while the import waits for more of the stream (an ssh that stalls), both while the
+    /// first hosts are held for dictionary training and after: it ends, exit 130, one line at most.
+    /// </summary>
+    [Theory]
+    [InlineData("zstd-dictionary", 11)]
+    [InlineData("lz4", 12)]
+    public async Task Ctrl_C_ends_an_import_waiting_on_a_stalled_stream(string codec, int db)
+    {
+        var tree = Path.Combine(_work, "stall");
+        for (var i = 0; i < 150; i++)
+        {
+            var etc = Directory.CreateDirectory(Path.Combine(tree, $"h{i}.example.org", "etc")).FullName;
+            File.WriteAllText(Path.Combine(etc, "a"), new string((char)('a' + (i % 26)), 3000));
+        }
+        var archive = Path.Combine(_work, "stall.tar");
+        await Tar("-C", tree, "-cf", archive, ".");
+        var start = InterruptibleCommand.Start("dotnet", Path.Combine(AppContext.BaseDirectory, "sysops-fast.dll"), "import", "-", "--server", Url(db), "--codec", codec);
+        start.RedirectStandardInput = start.RedirectStandardOutput = start.RedirectStandardError = true;
+        using var import = System.Diagnostics.Process.Start(start)!;
+        var stderr = import.StandardError.ReadToEndAsync();
+        try
+        {
+            // More than a pipe holds: once written, the import is reading, and then waits for the rest.
+            await import.StandardInput.BaseStream.WriteAsync((await File.ReadAllBytesAsync(archive)).AsMemory(0, 300_000));
+            await import.StandardInput.BaseStream.FlushAsync();
+            await Task.Delay(500);
+            if (import.HasExited)
+            {
+                Assert.Fail($"exited {import.ExitCode} before the signal: {await stderr}");
+            }
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", import.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await import.WaitForExitAsync(timeout.Token);
+            Assert.Equal(130, import.ExitCode);
+            var said = await stderr;
+            Assert.True(said.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 1, said);
+            Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!import.HasExited)
+            {
+                import.Kill();
+            }
+        }
+        await FlushAsync(db);
+    }
 }

@@ -91,7 +91,8 @@ public static class FleetImporter
         var clock = Stopwatch.StartNew();
         var entries = new TarEntries(archive, options);
         using var stream = entries.GetEnumerator();
-        var head = codec == PayloadCodec.ZstdDictionary ? TrainingWindow(stream) : new Queue<TarFile>();
+        // Off the caller's thread: a read of a pipe blocks, and Ctrl-C must still end the caller's wait.
+        var head = codec == PayloadCodec.ZstdDictionary ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
         var dictionaries = DictionaryTrainer.Train(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))));
         var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, dictionaries, ttl, cancellationToken);
         if (entries.Broken is { } why)
@@ -110,13 +111,14 @@ public static class FleetImporter
     /// <see cref="DictionaryTrainer.SamplesPerObject"/> hosts, at most <see cref="TrainingBytes"/>.
     /// An object first met after them gets no dictionary (LZ4), as one held by few hosts.
     /// </summary>
-    private static Queue<TarFile> TrainingWindow(IEnumerator<TarFile> stream)
+    private static Queue<TarFile> TrainingWindow(IEnumerator<TarFile> stream, CancellationToken cancellationToken)
     {
         var head = new Queue<TarFile>();
         var hosts = new HashSet<string>(StringComparer.Ordinal);
         long held = 0;
         while (held < TrainingBytes && hosts.Count <= DictionaryTrainer.SamplesPerObject && stream.MoveNext())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             head.Enqueue(stream.Current);
             hosts.Add(stream.Current.Host);
             held += stream.Current.Content.Bytes?.Length ?? 0;
