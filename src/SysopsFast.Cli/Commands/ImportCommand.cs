@@ -3,6 +3,7 @@ using System.Globalization;
 using SysopsFast.Config;
 using SysopsFast.Fleet;
 using SysopsFast.Format;
+using SysopsFast.Output;
 
 namespace SysopsFast.Cli.Commands;
 
@@ -43,7 +44,7 @@ internal static class ImportHandler
         var result = await ImportAsync(dir, server, codec, ttl, options, cancellationToken);
         foreach (var s in result.Skipped.Concat(verbose ? result.LinksNotFollowed.Concat(result.NotRegular) : []))
         {
-            await stderr.WriteLineAsync("sysops-fast: skipped " + s);
+            await stderr.WriteLineAsync("sysops-fast: skipped " + Shown(s));
         }
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"sysops-fast: imported {result.Objects} objects of {result.Hosts} hosts into {server} ({result.StoredBytes / 1e6:F1} MB stored) in {result.Elapsed.TotalSeconds:F1} s{NotRead(result, options, verbose, IsTar(dir))}"));
@@ -79,6 +80,10 @@ internal static class ImportHandler
             throw CliErrors.ReadFailed(path, e);
         }
     }
+
+    /// <summary>A name from the tree or the stream on one line, its control characters as cat -v shows them (newline and tab too).</summary>
+    private static string Shown(string line) =>
+        ControlEscaping.Escape(line.Replace("\n", "^J", StringComparison.Ordinal).Replace("\t", "^I", StringComparison.Ordinal));
 
     /// <summary>What was deliberately not read, counted (named above with --verbose).</summary>
     private static string NotRead(ImportResult result, ImportOptions options, bool verbose, bool tar)

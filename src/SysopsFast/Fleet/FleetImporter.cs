@@ -52,7 +52,7 @@ public static class FleetImporter
         var tree = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => TreeFile.Of(h.Name, f.FullPath, f.Relative, f.Status)));
         foreach (var f in tree.Where(f => f.Object is null))
         {
-            reader.Skipped.Enqueue($"{EntryNames.Shown(f.FullPath)}: its path names no object ({f.Problem})");
+            reader.Skipped.Enqueue($"{f.FullPath}: its path names no object ({f.Problem})");
         }
         var files = tree.Where(f => f.Object is not null);
         if (!options.AllowSensitive)
@@ -222,11 +222,11 @@ public static class FleetImporter
                 {
                     return read;
                 }
-                (f.Status.IsSymlink ? LinksNotFollowed : NotRegular).Enqueue($"{EntryNames.Shown(f.FullPath)}: {EntryNames.Shown(why)}");
+                (f.Status.IsSymlink ? LinksNotFollowed : NotRegular).Enqueue($"{f.FullPath}: {why}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Skipped.Enqueue($"{EntryNames.Shown(f.FullPath)}: {EntryNames.Shown(e.Message)}");
+                Skipped.Enqueue($"{f.FullPath}: {e.Message}");
             }
             return null;
         }

@@ -16,7 +16,8 @@ internal sealed record TarFile(string Host, string Object, ObjectContent Content
 /// the data once, under the first name), an entry whose path names no object, a host name that
 /// cannot be one or an object that looks like a secret is skipped and named. Nothing can be refused
 /// before it is written, as the directory import refuses, since the stream is read once. A stream
-/// that breaks off or is not tar ends the enumeration and is told by <see cref="Broken"/>.
+/// that breaks off or is not tar ends the enumeration and is told by <see cref="Broken"/>. Messages
+/// hold names as the archive gives them (control characters included): a printer escapes them.
 /// </summary>
 internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnumerable<TarFile>
 {
@@ -67,7 +68,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         }
         catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
         {
-            Broken = At($"it is not a readable tar archive ({EntryNames.Shown(e.Message)})");
+            Broken = At($"it is not a readable tar archive ({e.Message})");
         }
         return null;
     }
@@ -85,7 +86,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         var directory = entry.EntryType is TarEntryType.Directory or TarEntryType.DirectoryList;
         if (TarPath.Split(name, directory, out var problem) is not { } path)
         {
-            Skipped.Add($"{EntryNames.Shown(name)}: {problem}");
+            Skipped.Add($"{name}: {problem}");
             return null;
         }
         if (path.Host is not { } host || (path.TreePath is null && !directory))
@@ -98,7 +99,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         }
         if (ObjectPath.FromTreePath(treePath, out problem) is not { } objectName)
         {
-            Skipped.Add($"{EntryNames.Shown(name)}: its path names no object ({problem})");
+            Skipped.Add($"{name}: its path names no object ({problem})");
             return null;
         }
         return IsRegular(entry, name) && MayImport(name, objectName) ? ReadData(entry, name, host, objectName) : null;
@@ -118,7 +119,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         }
         if (_badHosts.Add(host))
         {
-            Skipped.Add($"{EntryNames.Shown(name)}: '{EntryNames.Shown(host)}' cannot be a host name ({problem}); none of its entries is imported");
+            Skipped.Add($"{name}: '{host}' cannot be a host name ({problem}); none of its entries is imported");
         }
         return false;
     }
@@ -126,25 +127,24 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
     /// <summary>Whether the entry holds a regular file's data; any other kind is kept where the directory import keeps it.</summary>
     private bool IsRegular(TarEntry entry, string name)
     {
-        var shown = EntryNames.Shown(name);
         switch (entry.EntryType)
         {
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 return true;
             case TarEntryType.SymbolicLink:
-                LinksNotFollowed.Add($"{shown}: a symlink to {EntryNames.Shown(entry.LinkName)}, not followed (a tar stream's links never are)");
+                LinksNotFollowed.Add($"{name}: a symlink to {entry.LinkName}, not followed (a tar stream's links never are)");
                 return false;
             case TarEntryType.HardLink:
-                Skipped.Add($"{shown}: a hard link to {EntryNames.Shown(entry.LinkName)}, whose data tar stores only under that name (make the archive with tar --hard-dereference)");
+                Skipped.Add($"{name}: a hard link to {entry.LinkName}, whose data tar stores only under that name (make the archive with tar --hard-dereference)");
                 return false;
             case TarEntryType.Fifo:
-                NotRegular.Add($"{shown}: is a FIFO, not a regular file");
+                NotRegular.Add($"{name}: is a FIFO, not a regular file");
                 return false;
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
-                NotRegular.Add($"{shown}: is a device, not a regular file");
+                NotRegular.Add($"{name}: is a device, not a regular file");
                 return false;
             default:
-                Skipped.Add($"{shown}: a tar entry of type {entry.EntryType}, which import does not read");
+                Skipped.Add($"{name}: a tar entry of type {entry.EntryType}, which import does not read");
                 return false;
         }
     }
@@ -155,7 +155,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         {
             return true;
         }
-        Skipped.Add($"{EntryNames.Shown(name)}: looks like a secret (a password hash, a private key) that every reader of the fleet could read; not imported unless sensitive objects are allowed");
+        Skipped.Add($"{name}: looks like a secret (a password hash, a private key) that every reader of the fleet could read; not imported unless sensitive objects are allowed");
         return false;
     }
 
@@ -167,7 +167,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
             var content = ContentReader.Read(entry.DataStream ?? Stream.Null, entry.Length, options.SizeCap);
             if (content.Length != entry.Length)
             {
-                Broken = At(string.Create(CultureInfo.InvariantCulture, $"it ends inside {EntryNames.Shown(name)} ({content.Length} of its {entry.Length} bytes)"));
+                Broken = At(string.Create(CultureInfo.InvariantCulture, $"it ends inside {name} ({content.Length} of its {entry.Length} bytes)"));
                 return null;
             }
             var stat = new FileStat(RegularFileMode | (uint)entry.Mode, (uint)entry.Uid, (uint)entry.Gid, entry.Length, entry.ModificationTime.ToUnixTimeSeconds());
@@ -175,7 +175,7 @@ internal sealed class TarEntries(Stream archive, ImportOptions options) : IEnume
         }
         catch (IOException e)
         {
-            Broken = At($"it could not be read to its end ({EntryNames.Shown(e.Message)})");
+            Broken = At($"it could not be read to its end ({e.Message})");
             return null;
         }
     }
