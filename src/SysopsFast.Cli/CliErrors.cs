@@ -17,5 +17,12 @@ internal static class CliErrors
     public static SysopsFastException WriteFailed(string path, Exception inner) =>
         new($"cannot write '{path}' ({FirstLine(inner)}); check free space and permissions", ErrorKind.Local, inner: inner);
 
+    public static SysopsFastException ReadFailed(string path, Exception inner) =>
+        new($"cannot read '{path}' ({FirstLine(inner)}); check that it exists and may be read", ErrorKind.Local, inner: inner);
+
+    /// <summary><c>import -</c> with nothing piped in would wait for a tar stream typed at the terminal.</summary>
+    public static SysopsFastException StdinIsTerminal() =>
+        new("import - reads a tar stream from standard input, which is a terminal; pipe one in: tar -C DIR -c . | sysops-fast import -", ErrorKind.InvalidInput);
+
     private static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].Trim();
 }

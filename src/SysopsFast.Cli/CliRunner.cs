@@ -20,7 +20,8 @@ internal static class CliRunner
         {
             // serve picks the HTTP status by the error's kind.
             Serve.RequestConsole.Current?.Failure = e;
-            await stderr.WriteLineAsync("sysops-fast: " + UsageError.OneLine(e.Message) + Remedy(e.Remedy));
+            // Messages carry names from the fleet (keys, files, tar entries): no escape sequence reaches the terminal.
+            await stderr.WriteLineAsync("sysops-fast: " + Output.ControlEscaping.Escape(UsageError.OneLine(e.Message)) + Remedy(e.Remedy));
             if (verbose)
             {
                 await stderr.WriteLineAsync(e.ToString());

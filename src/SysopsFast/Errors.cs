@@ -101,6 +101,13 @@ internal static class Errors
     public static SysopsFastException DirectoryNotFile(string what, string path, ErrorRemedy remedy = ErrorRemedy.None, bool configuration = false) =>
         new($"{what} '{path}' is a directory, not a file", configuration ? ErrorKind.Configuration : ErrorKind.InvalidInput, remedy);
 
+    public static SysopsFastException TarLinksNotFollowed() =>
+        new("a tar stream's symlinks cannot be followed: what they lead to is another entry of the stream, or outside it; make the archive with tar --dereference to store the files they lead to");
+
+    /// <summary>A tar stream that is not tar or broke off: what came before it was imported, and stays.</summary>
+    public static SysopsFastException TarBroken(string why, long records, int hosts) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"the tar stream is broken: {why}; {records} object(s) of {hosts} host(s) read before it were imported, nothing after it"));
+
     public static SysopsFastException NotADirectory(string path) =>
         new($"'{path}' is not a directory; give the directory that holds one sub-directory per host");
 

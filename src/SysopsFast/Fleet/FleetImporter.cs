@@ -5,8 +5,8 @@ using SysopsFast.Redis;
 
 namespace SysopsFast.Fleet;
 
-/// <param name="Skipped">Files skipped for a problem (unreadable, a path that names no object): the run exits 2.</param>
-/// <param name="Hosts">Host directories imported.</param>
+/// <param name="Skipped">Files skipped for a problem (unreadable, a path that names no object; in a tar stream also a hard link, a bad host name, a secret): the run exits 2.</param>
+/// <param name="Hosts">Host directories imported (of a tar stream: hosts met in it).</param>
 /// <param name="Objects">Records written.</param>
 /// <param name="StoredBytes">Bytes of the records written.</param>
 /// <param name="Elapsed">How long the import took.</param>
@@ -15,7 +15,7 @@ public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IRe
     /// <summary>Symlinks not followed (or leading out of the directory), each with the reason.</summary>
     public IReadOnlyList<string> LinksNotFollowed { get; init; } = [];
 
-    /// <summary>FIFOs, devices and sockets: never opened.</summary>
+    /// <summary>FIFOs, devices and sockets: never opened (in a tar stream: never read).</summary>
     public IReadOnlyList<string> NotRegular { get; init; } = [];
 }
 
@@ -49,7 +49,6 @@ public static class FleetImporter
             throw Errors.BadHostDirectory(directory, bad.Name);
         }
         var reader = new TreeReader(LinkResolver.Resolve(directory).RealPath ?? Path.GetFullPath(directory), options);
-        var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var tree = hosts.SelectMany(h => LocalObjects.Files(h.FullName).Select(f => TreeFile.Of(h.Name, f.FullPath, f.Relative, f.Status)));
         foreach (var f in tree.Where(f => f.Object is null))
         {
@@ -65,31 +64,118 @@ public static class FleetImporter
         var dictionaries = codec == PayloadCodec.ZstdDictionary
             ? DictionaryTrainer.Train(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))))
             : [];
-
-        (string, byte[])? Encode(TreeFile f)
+        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, dictionaries, ttl, cancellationToken);
+        return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Order(StringComparer.Ordinal)], clock.Elapsed)
         {
-            if (reader.Read(f) is not { } read)
+            LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
+            NotRegular = [.. reader.NotRegular.Order(StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>
+    /// Imports a tar stream of such a tree (<c>tar -C DIR -c .</c>: <c>./&lt;host&gt;/&lt;tree path&gt;</c>)
+    /// into <paramref name="server"/> by the same rules, read once, one entry's data at a time. Being
+    /// a stream, nothing can be refused before anything is written: an entry of a host whose name
+    /// cannot be one, or that looks like a secret, is skipped and named in <see cref="ImportResult.Skipped"/>,
+    /// as is a hard link (tar keeps its data under its first name only). Symlinks are never followed.
+    /// Dictionaries are trained on the first hosts' files.
+    /// </summary>
+    /// <exception cref="SysopsFastException">The stream is not tar, or broke off: what was read before is imported, and the message says how much.</exception>
+    public static async Task<ImportResult> ImportTarAsync(Stream archive, ServerAddress server, PayloadCodec codec, TimeSpan? ttl, CancellationToken cancellationToken, ImportOptions? options = null)
+    {
+        options ??= new ImportOptions();
+        if (options.FollowSymlinks)
+        {
+            throw Errors.TarLinksNotFollowed();
+        }
+        var clock = Stopwatch.StartNew();
+        var entries = new TarEntries(archive, options);
+        using var stream = entries.GetEnumerator();
+        // Off the caller's thread: a read of a pipe blocks, and Ctrl-C must still end the caller's wait.
+        var head = codec == PayloadCodec.ZstdDictionary ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
+        var dictionaries = DictionaryTrainer.Train(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))));
+        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, dictionaries, ttl, cancellationToken);
+        if (entries.Broken is { } why)
+        {
+            throw Errors.TarBroken(why, written.Records, entries.Hosts);
+        }
+        return new ImportResult(entries.Hosts, written.Records, written.Bytes, entries.Skipped, clock.Elapsed)
+        {
+            LinksNotFollowed = entries.LinksNotFollowed,
+            NotRegular = entries.NotRegular,
+        };
+    }
+
+    /// <summary>
+    /// The first files of the stream, held for training: those of the first
+    /// <see cref="DictionaryTrainer.SamplesPerObject"/> hosts, at most <see cref="TrainingBytes"/>.
+    /// An object first met after them gets no dictionary (LZ4), as one held by few hosts.
+    /// </summary>
+    private static Queue<TarFile> TrainingWindow(IEnumerator<TarFile> stream, CancellationToken cancellationToken)
+    {
+        var head = new Queue<TarFile>();
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        long held = 0;
+        while (held < TrainingBytes && hosts.Count <= DictionaryTrainer.SamplesPerObject && stream.MoveNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            head.Enqueue(stream.Current);
+            hosts.Add(stream.Current.Host);
+            held += stream.Current.Content.Bytes?.Length ?? 0;
+        }
+        return head;
+    }
+
+    /// <summary>Contents held for training at most: 100 hosts' usual objects fit many times over.</summary>
+    private const long TrainingBytes = 64 << 20;
+
+    /// <summary>The files held for training, each let go once handed on, then the rest of the stream.</summary>
+    private static IEnumerable<TarFile> Drain(Queue<TarFile> head, IEnumerator<TarFile> stream)
+    {
+        while (head.TryDequeue(out var file))
+        {
+            yield return file;
+        }
+        while (stream.MoveNext())
+        {
+            yield return stream.Current;
+        }
+    }
+
+    /// <summary>
+    /// Encodes each file read (null: not read) on every core, with its object's dictionary if it has
+    /// one, and writes the records and the dictionaries (published first, so no record precedes its
+    /// dictionary); the dictionaries are disposed at the end.
+    /// </summary>
+    private static async Task<(long Records, long Bytes)> UploadAsync<T>(
+        ServerAddress server,
+        IEnumerable<T> files,
+        Func<T, (string Host, string Object, Push.ObjectContent Content, FileStat Stat)?> read,
+        PayloadCodec codec,
+        Dictionary<string, CompressionDictionary> dictionaries,
+        TimeSpan? ttl,
+        CancellationToken cancellationToken)
+    {
+        var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        (string, byte[])? Encode(T file)
+        {
+            if (read(file) is not { } f)
             {
                 return null;
             }
-            var objectName = f.Object!;
-            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, objectName);
+            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, f.Object);
             // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
-            var record = read.Content!.Bytes is { } bytes
-                ? RecordEncoder.Encode(bytes, read.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary)
-                : RecordEncoder.EncodeOmitted(read.Content.OverCap, read.Stat, insertedMs);
-            return (ObjectKey.Make(f.Host, objectName), record);
+            var record = f.Content.Bytes is { } bytes
+                ? RecordEncoder.Encode(bytes, f.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary)
+                : RecordEncoder.EncodeOmitted(f.Content.OverCap, f.Stat, insertedMs);
+            return (ObjectKey.Make(f.Host, f.Object), record);
         }
 
         try
         {
-            var written = await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
+            return await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
                 : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
-            return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Order(StringComparer.Ordinal)], clock.Elapsed)
-            {
-                LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
-                NotRegular = [.. reader.NotRegular.Order(StringComparer.Ordinal)],
-            };
         }
         finally
         {

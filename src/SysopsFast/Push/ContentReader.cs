@@ -72,6 +72,29 @@ public static class ContentReader
         return content.Complete();
     }
 
+    /// <summary>
+    /// A stream of known <paramref name="length"/> (a tar entry's data) to its end: contents known to
+    /// be over the cap are never buffered. A stream that ends early gives fewer bytes; the caller checks.
+    /// </summary>
+    internal static ObjectContent Read(Stream stream, long length, long sizeCap)
+    {
+        var content = new CappedContent(sizeCap, length);
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            int n;
+            while ((n = stream.Read(buffer, 0, ReadSize)) > 0)
+            {
+                content.Append(buffer.AsSpan(0, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return content.Complete();
+    }
+
     /// <summary>Reads <paramref name="stream"/> to its end, keeping at most <paramref name="sizeCap"/> bytes (beyond that, only the summary).</summary>
     public static async Task<ObjectContent> ReadAsync(Stream stream, long sizeCap, CancellationToken cancellationToken)
     {
