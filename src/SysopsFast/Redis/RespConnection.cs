@@ -276,36 +276,58 @@ internal sealed class RespConnection : IAsyncDisposable
     /// </summary>
     public Task<RespReply> SendEachAsync(ReadOnlySpan<byte> command, byte[][] keys, params ReadOnlySpan<byte[]> tail)
     {
-        using var page = KeyPage.Of(keys);
-        return SendEachAsync(command, page, tail);
+        var length = 0L;
+        foreach (var k in keys)
+        {
+            length += EachLength(command, k, tail);
+        }
+        var buffer = LargeBuffers.Rent(checked((int)length));
+        var pos = 0;
+        foreach (var k in keys)
+        {
+            EncodeEach(buffer, ref pos, command, k, tail);
+        }
+        return SendEncodedAsync(buffer, pos, Label(command, false), keys.Length);
     }
 
     /// <summary>As <see cref="SendEachAsync(ReadOnlySpan{byte}, byte[][], ReadOnlySpan{byte[]})"/>, the keys from a page (encoded before this returns).</summary>
     public Task<RespReply> SendEachAsync(ReadOnlySpan<byte> command, KeyPage keys, params ReadOnlySpan<byte[]> tail)
     {
-        var each = 32 + command.Length;
-        foreach (var a in tail)
-        {
-            each += a.Length + 16;
-        }
         var length = 0L;
         for (var i = 0; i < keys.Count; i++)
         {
-            length += each + keys[i].Length + 16;
+            length += EachLength(command, keys[i], tail);
         }
         var buffer = LargeBuffers.Rent(checked((int)length));
         var pos = 0;
         for (var i = 0; i < keys.Count; i++)
         {
-            WriteHeader(buffer, ref pos, (byte)'*', tail.Length + 2);
-            WriteBulk(buffer, ref pos, command);
-            WriteBulk(buffer, ref pos, keys[i]);
-            foreach (var a in tail)
-            {
-                WriteBulk(buffer, ref pos, a);
-            }
+            EncodeEach(buffer, ref pos, command, keys[i], tail);
         }
         return SendEncodedAsync(buffer, pos, Label(command, false), keys.Count);
+    }
+
+    /// <summary>At least the bytes <see cref="EncodeEach"/> writes.</summary>
+    private static long EachLength(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key, ReadOnlySpan<byte[]> tail)
+    {
+        var length = 48L + command.Length + key.Length;
+        foreach (var a in tail)
+        {
+            length += a.Length + 16;
+        }
+        return length;
+    }
+
+    /// <summary><c>command key tail…</c>, one of the commands <see cref="SendEachAsync(ReadOnlySpan{byte}, byte[][], ReadOnlySpan{byte[]})"/> pipelines.</summary>
+    private static void EncodeEach(byte[] buffer, ref int pos, ReadOnlySpan<byte> command, ReadOnlySpan<byte> key, ReadOnlySpan<byte[]> tail)
+    {
+        WriteHeader(buffer, ref pos, (byte)'*', tail.Length + 2);
+        WriteBulk(buffer, ref pos, command);
+        WriteBulk(buffer, ref pos, key);
+        foreach (var a in tail)
+        {
+            WriteBulk(buffer, ref pos, a);
+        }
     }
 
     /// <summary>One command whose arguments are the keys of a page (MGET), encoded before this returns.</summary>
