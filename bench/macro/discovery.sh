@@ -95,7 +95,8 @@ cat >"$OUT" <<EOF
 - \`#catalog:hosts\` holds $hostset host names; one sweep of it with \`ZSCAN MATCH *sysctl-a* COUNT
   10000\` (what a reader without the index sends) takes $sweep calls and visits every member. Without
   the index the search made $((z0 - z1)) more ZSCAN calls than with it: that sweep, reading all
-  $hostset host names on the server for an answer of "none". With the index it asked one ZMSCORE
+  $hostset host names on the server for an answer of "none" (it asked ZMSCORE too, but without the
+  marker \`#hostgrams:complete\` an index proves nothing). With the index it asked one ZMSCORE
   (the text's six 3-byte pieces; \`sys\` is in no host name) and read no host name; its remaining
   ZSCAN calls are the object names and the $HOSTS hosts of \`cmd/sysctl-a\` (the keys of the answer).
 - \`catalog index\`: \`$index_line\`; $index_zadd ZADD calls; the index holds $grams grams.
