@@ -27,6 +27,7 @@ internal static class CommandTree
             DumpCommand.Build(),
             PushCommand.Build(),
             DictCommand.Build(),
+            CatalogCommand.Build(),
             ServerCommand.Build(),
             DemoCommand.Build(),
             AclCommand.Build(),

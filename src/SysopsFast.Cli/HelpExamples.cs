@@ -50,6 +50,7 @@ internal static class HelpExamples
             "sysops-fast dict train sysctl-a --server redis://mps01:6379 --server redis://mps02:6379",
             "sysops-fast dict list --scope site --site eat1 --json",
         ],
+        ["catalog"] = ["sysops-fast catalog index --scope global   # as an admin, once every writer is upgraded"],
         ["dump"] = ["sysops-fast dump /tmp/fleet --objects '*#/etc/*'"],
         ["topology"] = ["sysops-fast topology --scope global"],
         ["serve"] =

@@ -93,6 +93,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
+        Catalog = new CatalogKeeper(this);
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
     }
@@ -117,6 +118,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
+        Catalog = new CatalogKeeper(this);
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
     }
@@ -147,6 +149,9 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary>The fleet's compression dictionaries: listed, trained and published.</summary>
     public DictionaryKeeper Dictionaries { get; }
+
+    /// <summary>The key catalog's upkeep: its host-name index built.</summary>
+    public CatalogKeeper Catalog { get; }
 
     /// <summary>The audit trail (appended after each answer, read back) and the cost channel.</summary>
     public AuditRecorder Audit { get; }

@@ -143,6 +143,17 @@ public sealed partial class AclTests : IAsyncLifetime
     [InlineData("web1.example.org", "SET #catalog:objects x", "NOPERM")]
     [InlineData("web1.example.org", "PERSIST #catalog:hosts", "NOPERM")]
     [InlineData("web1.example.org", "PEXPIRE #catalog:hosts 1", "NOPERM")]
+    [InlineData("web1.example.org", "ZADD #catalog:hostgrams NX 0 eb1", "")] // host-name grams: added, never removed
+    [InlineData("web1.example.org", "ZREM #catalog:hostgrams eb1", "NOPERM")]
+    [InlineData("web1.example.org", "ZREMRANGEBYSCORE #catalog:hostgrams -inf +inf", "NOPERM")]
+    [InlineData("web1.example.org", "DEL #catalog:hostgrams", "NOPERM")]
+    [InlineData("web1.example.org", "ZADD #hostgrams:complete 1 x", "NOPERM")] // nor may a pusher make readers trust the index
+    [InlineData("pusher", "SET #hostgrams:complete 1", "NOPERM")]
+    [InlineData("pusher", "ZADD #hostgrams:complete 1 x", "NOPERM")]
+    [InlineData("pusher", "UNLINK #catalog:hostgrams", "NOPERM")]
+    [InlineData("trainer", "SET #hostgrams:complete 1", "NOPERM")]
+    [InlineData("reader", "ZMSCORE #catalog:hostgrams eb1 zzz", "")]
+    [InlineData("reader", "DEL #hostgrams:complete", "NOPERM")]
     [InlineData("admin", "FLUSHDB", "OK")]
     public async Task Each_role_may_do_its_job_and_no_more(string user, string command, string expected)
     {
@@ -231,6 +242,12 @@ public sealed partial class AclTests : IAsyncLifetime
         var dir = Outgoing("Linux web1\n");
         var (exit, stdout, stderr) = await CliWith(own, "push", "--dir", dir, "--hostname", "web1.example.org", "--ledger", Path.Combine(_work, "web1.ledger"), "--server", As("web1.example.org"));
         Assert.True(exit == 0, stdout + stderr);
+
+        // A host pusher adds its own name to the host-name index (only web1 was imported: "b2." is new).
+        Assert.Equal("", await RedisCli("default", "unused", "ZSCORE", "#catalog:hostgrams", "b2."));
+        (exit, stdout, stderr) = await CliWith(await HostPasswordFileAsync("web2.example.org"), "push", "--dir", dir, "--hostname", "web2.example.org", "--ledger", Path.Combine(_work, "web2.ledger"), "--server", As("web2.example.org"));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("0", await RedisCli("default", "unused", "ZSCORE", "#catalog:hostgrams", "b2."));
         (exit, stdout, _) = await CliWith(own, "push", "--dir", dir, "--hostname", "web2.example.org", "--ledger", Path.Combine(_work, "web1b.ledger"), "--server", As("web1.example.org"));
         Assert.Equal(2, exit);
         Assert.Contains("FAILED: ", stdout, StringComparison.Ordinal);

@@ -121,6 +121,32 @@ public sealed class CatalogPoisoningTests(ITestOutputHelper output) : IAsyncLife
         Assert.Contains("600000 key catalog entries ignored", search.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Any pusher may ZADD the host-name index: junk grams (a name's worth of them, re-scored ones)
+    /// only make readers read host names again; none can be removed, so no host whose name holds
+    /// the text is hidden, and no pusher can mark the index complete.
+    /// </summary>
+    [Fact]
+    public async Task Junk_grams_hide_no_host_and_no_pusher_can_mark_the_index_complete()
+    {
+        // A host found by its name alone: "motd" is in its name, not in its object's.
+        await QueryFleet.PutAsync(_admin.GetDatabase(), "motdhost.example.org", "/etc/issue", "hello\n"u8.ToArray());
+        var truth = await AnswersAsync();
+        Assert.Contains("motdhost.example.org#/etc/issue", truth[1], StringComparison.Ordinal);
+        var index = await QueryAsync("catalog", "index");
+        Assert.True(index.Exit == 0, index.ToString());
+        Assert.True(await _admin.GetDatabase().KeyExistsAsync(KeyCatalog.HostGramsCompleteKey));
+        Assert.Equal(truth, await AnswersAsync());
+
+        await PoisonAsync(KeyCatalog.Prefix + "hostgrams", HostNameGrams.Of("backdoor.example.org").Select(System.Text.Encoding.UTF8.GetString));
+        await PoisonAsync(KeyCatalog.Prefix + "hostgrams", ["mot", "otd", "m", "mo"], score: double.NegativeInfinity);
+        await using (var attacker = await AttackerAsync())
+        {
+            await Assert.ThrowsAsync<RedisServerException>(() => attacker.GetDatabase().SortedSetAddAsync(KeyCatalog.HostGramsCompleteKey, "x", 1));
+        }
+        Assert.Equal(truth, await AnswersAsync());
+    }
+
     [Fact]
     public async Task A_flooded_dictionary_list_reaches_no_answer_and_fails_no_server()
     {

@@ -206,7 +206,8 @@ public abstract class KeyCatalogTests
         Assert.Null(await db.SortedSetScoreAsync(KeyCatalog.HostsOf("cmd/sysctl-a"), "retired.example.com"));
     }
 
-    private sealed class KeyCollector : IRecordProcessorFactory, IRecordProcessor
+    /// <summary>The keys a query reads (its records' contents are not looked at).</summary>
+    internal sealed class KeyCollector : IRecordProcessorFactory, IRecordProcessor
     {
         private readonly object _lock = new();
 

@@ -8,7 +8,8 @@ namespace SysopsFast.Fleet;
 /// number of bytes unacknowledged, so neither the client nor Redis buffers the whole fleet.
 /// Each SET replaces the whole value at once: a reader sees the old record or the new one.
 /// Every key is also listed in the key catalog (the host and object sets once per writer, and again
-/// with the final expiry at the end).
+/// with the final expiry at the end), each new host's name in the host-name index first. A writer
+/// that creates the catalog indexes every host in it, so it marks the index complete at the end.
 /// </summary>
 internal sealed class RecordWriter
 {
@@ -19,6 +20,8 @@ internal sealed class RecordWriter
     private long _bytesInFlight;
     private readonly HashSet<string> _hosts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _objects = new(StringComparer.Ordinal);
+    private readonly HostNameGrams _grams = new();
+    private bool? _createsCatalog;
     private bool _usedWriterTtl;
     private double _latest = double.NegativeInfinity;
 
@@ -69,11 +72,18 @@ internal sealed class RecordWriter
         {
             await CompleteOldestAsync();
         }
+        _createsCatalog ??= !await _db.KeyExistsAsync(KeyCatalog.HostsKey);
         var task = ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value);
         _pending.Enqueue((task, value.Length));
         var (host, objectName) = ObjectKey.Split(key);
+        var newHost = _hosts.Add(host);
+        if (newHost)
+        {
+            // Before the host is listed anywhere: a reader that finds it finds its grams.
+            _pending.Enqueue((KeyCatalog.AddHostGrams(_db, _grams.New(System.Text.Encoding.UTF8.GetBytes(host))), 0));
+        }
         _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsOf(objectName), host, expiry), 0));
-        if (_hosts.Add(host))
+        if (newHost)
         {
             _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.HostsKey, host, expiry, SortedSetWhen.GreaterThan), 0));
         }
@@ -102,6 +112,10 @@ internal sealed class RecordWriter
         while (_pending.Count > 0)
         {
             await CompleteOldestAsync();
+        }
+        if (_createsCatalog == true)
+        {
+            await _db.StringSetAsync(KeyCatalog.HostGramsCompleteKey, DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -60,6 +60,8 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         }
         var written = writes.Count;
         var expiryScore = KeyCatalog.Expiry(push.Ttl, DateTimeOffset.UtcNow);
+        // The host's name indexed before the catalog lists it (docs/FORMAT.md, "Host-name index").
+        writes.Add(KeyCatalog.AddHostGrams(db, HostNameGrams.Of(push.Hostname)));
         foreach (var o in objects)
         {
             writes.AddRange(KeyCatalog.Add(db, push.Hostname, o.Name, expiryScore));

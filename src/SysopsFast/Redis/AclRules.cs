@@ -101,7 +101,7 @@ public static class AclRules
     /// <summary>Reading a dictionary bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
     private const string DictionaryRanges = $"%R~{DictionaryKeys} +getrange";
 
-    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +publish +xadd +xrange +xrevrange +xinfo|stream";
+    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zmscore +zrange +zrangebyscore +zcard +hgetall +hmget +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     /// <summary>
     /// Records: <c>host#object</c>, a host never starting with <c>#</c> (it holds none), so no

@@ -47,6 +47,19 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     public void RemoveMembers(byte[] key, byte[][] members) =>
         _ = RespQueryServer.DiscardAsync(router.SendAsync(key, hop => hop.SendAsync("ZREM"u8, [key, .. members])));
 
+    public async Task<bool[]?> SortedSetContainsAsync(byte[] key, byte[][] members)
+    {
+        try
+        {
+            using var reply = await router.SendAsync(key, hop => hop.SendAsync("ZMSCORE"u8, [key, .. members]));
+            return RespQueryServer.ReadContained(reply, members.Length);
+        }
+        catch (SysopsFastException e) when (e.Kind == ErrorKind.Configuration)
+        {
+            return null; // an ACL refusal: the caller does without
+        }
+    }
+
     public Task<bool[]> KeysExistAsync(byte[][] keys) =>
         EachAsync(keys, "EXISTS"u8.ToArray(), [], static (ref RespFrame frame) => frame.ReadInteger() > 0);
 

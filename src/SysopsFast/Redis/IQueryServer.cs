@@ -32,6 +32,13 @@ internal interface IQueryServer : IAsyncDisposable
     /// <summary>ZREM of <paramref name="members"/>, not waited for and failure ignored (a reader's ACL refuses it).</summary>
     void RemoveMembers(byte[] key, byte[][] members);
 
+    /// <summary>
+    /// ZMSCORE: whether each member is in the sorted set (all false for a missing key); null when the
+    /// server answers with an error (a server before Redis 6.2, a user not allowed ZMSCORE, a key of
+    /// another type), for callers that can do without it.
+    /// </summary>
+    Task<bool[]?> SortedSetContainsAsync(byte[] key, byte[][] members);
+
     /// <summary>Whether each key exists: one EXISTS per key, pipelined (on a cluster, routed per slot).</summary>
     Task<bool[]> KeysExistAsync(byte[][] keys);
 

@@ -6,7 +6,7 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// The key catalog (docs/FORMAT.md, "Key catalog"): for each object name a sorted set of the hosts
 /// that hold it, scored by the key's expiry time, plus sorted sets of every host and every object
-/// name. Writers (push, import, fleet generate) add to it beside each SET; queries read it instead
+/// name, and the host-name index (<see cref="HostNameGrams"/>). Writers (push, import, fleet generate) add to it beside each SET; queries read it instead
 /// of sweeping the keyspace with SCAN, so discovery costs O(matching keys).
 /// Its keys begin with <c>#</c>: an empty host part, which no object key can have.
 /// </summary>
@@ -19,6 +19,16 @@ internal static class KeyCatalog
 
     /// <summary>Members: every object name, scored by its latest key's expiry.</summary>
     public static readonly byte[] ObjectsKey = Encoding.UTF8.GetBytes(Prefix + "objects");
+
+    /// <summary>Members: every 1-, 2- and 3-byte substring of every host name (<see cref="HostNameGrams"/>), score 0.</summary>
+    public static readonly byte[] HostGramsKey = Encoding.UTF8.GetBytes(Prefix + "hostgrams");
+
+    /// <summary>
+    /// Exists once every host of <see cref="HostsKey"/> has its grams in <see cref="HostGramsKey"/>
+    /// (set by <c>catalog index</c>, or by a writer that created the catalog). Outside
+    /// <see cref="Prefix"/>, where pushers may ZADD: no pusher can make readers trust an index.
+    /// </summary>
+    public static readonly byte[] HostGramsCompleteKey = "#hostgrams:complete"u8.ToArray();
 
     /// <summary>Members: ids (8 hex digits) of the compression dictionaries in use, scored by expiry.</summary>
     public static readonly byte[] DictionariesKey = Encoding.UTF8.GetBytes(Prefix + "dicts");
@@ -53,6 +63,10 @@ internal static class KeyCatalog
         db.SortedSetAddAsync(ObjectsKey, objectName, expiry, SortedSetWhen.GreaterThan),
         db.SortedSetAddAsync(HostsKey, host, expiry, SortedSetWhen.GreaterThan),
     ];
+
+    /// <summary>Adds a host's grams to the host-name index (NX: a gram already there is left alone); send it before the host's catalog entries.</summary>
+    public static Task AddHostGrams(IDatabaseAsync db, List<byte[]> grams) =>
+        grams.Count == 0 ? Task.CompletedTask : db.SortedSetAddAsync(HostGramsKey, [.. grams.Select(g => new SortedSetEntry(g, 0))], SortedSetWhen.NotExists);
 
     /// <summary>Members of the dictionary list read per ZSCAN round trip.</summary>
     private const int DictionaryPage = 1000;

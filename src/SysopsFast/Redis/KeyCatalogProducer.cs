@@ -262,12 +262,18 @@ internal sealed class KeyCatalogProducer
     }
 
     /// <summary>
-    /// Whether some host's own name holds the contains-pattern's text: the first valid member of the
-    /// host set that does ends the scan. Scored members in the past count too (re-scoring must not
-    /// hide a host); stale ones cost a second pass, never a wrong answer.
+    /// Whether some host's own name holds the contains-pattern's text. The host-name index proves
+    /// "none" without reading a host name (<see cref="HostNameGrams"/>); otherwise the host set is
+    /// scanned, and the first valid member that holds the text ends the scan. Scored members in the
+    /// past count too (re-scoring must not hide a host); stale ones cost a second pass, never a
+    /// wrong answer.
     /// </summary>
     private async Task<bool> AnyHostNamedAsync(CancellationToken cancellationToken)
     {
+        if (await HostNameGrams.ProveNoHostHoldsAsync(_server, _glob.Literal))
+        {
+            return false;
+        }
         var match = "*" + Encoding.UTF8.GetString(_glob.Literal) + "*";
         await foreach (var hosts in _server.SortedSetScanAsync(KeyCatalog.HostsKey, match, Math.Max(_pageSize, 10_000), cancellationToken, ObjectKey.MaxHostNameBytes))
         {
@@ -309,6 +315,9 @@ internal sealed class KeyCatalogProducer
         /// <summary><c>*text*</c> with literal text and no <c>#</c>: the host or the object contains the text.</summary>
         Contains,
 
+        /// <summary><c>*text</c> with literal text and no <c>#</c>: the object's name ends with the text.</summary>
+        Suffix,
+
         /// <summary><c>hostglob#objectglob</c>, the host part free of classes and escapes.</summary>
         HostAndObject,
 
@@ -325,8 +334,11 @@ internal sealed class KeyCatalogProducer
             if (hash < 0)
             {
                 var inner = whole.AsSpan().Trim((byte)'*');
-                var contains = inner.Length > 0 && inner.Length <= whole.Length - 2 && whole[0] == '*' && whole[^1] == '*' && !RedisGlob.HasWildcards(inner);
-                return new(contains ? KeyGlobKind.Contains : KeyGlobKind.Unsplittable, whole, inner.ToArray(), [], []);
+                var literal = inner.Length > 0 && whole[0] == '*' && !RedisGlob.HasWildcards(inner);
+                var shape = !literal ? KeyGlobKind.Unsplittable
+                    : whole[^1] == '*' ? KeyGlobKind.Contains
+                    : KeyGlobKind.Suffix;
+                return new(shape, whole, inner.ToArray(), [], []);
             }
             // A class or an escape before the first '#' could hide another '#': leave those to SCAN.
             var host = whole.AsSpan(0, hash);
@@ -340,6 +352,12 @@ internal sealed class KeyCatalogProducer
             if (Kind == KeyGlobKind.Contains)
             {
                 return objectName.IndexOf(Literal) >= 0 ? HostSelection.All : someHostsNamed ? HostSelection.NamedHosts : HostSelection.None;
+            }
+            // host#object ends with a text free of '#' exactly when the object's name does: a longer
+            // text would reach back over the '#' before the object.
+            if (Kind == KeyGlobKind.Suffix)
+            {
+                return objectName.EndsWith(Literal) ? HostSelection.All : HostSelection.None;
             }
             // Host names hold no '#', so with one '#' in the key the glob's '#' can only match it;
             // an object name with a '#' of its own gets the whole glob tried on each key.

@@ -68,6 +68,28 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     public void RemoveMembers(byte[] key, byte[][] members) =>
         _ = DiscardAsync(connection.SendAsync(refusalIsReply: true, "ZREM"u8, [key, .. members]));
 
+    public async Task<bool[]?> SortedSetContainsAsync(byte[] key, byte[][] members)
+    {
+        using var reply = await connection.SendAsync(refusalIsReply: true, "ZMSCORE"u8, [key, .. members]);
+        return ReadContained(reply, members.Length);
+    }
+
+    /// <summary>A ZMSCORE reply as <see cref="IQueryServer.SortedSetContainsAsync"/> gives it: a score is a member, a nil is none.</summary>
+    internal static bool[]? ReadContained(RespReply reply, int count)
+    {
+        var frame = reply.Read();
+        if (frame.Error is not null || frame.ReadArrayLength() != count)
+        {
+            return null;
+        }
+        var found = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            found[i] = frame.TryReadBulk(out _);
+        }
+        return found;
+    }
+
     public async Task<bool[]> KeysExistAsync(byte[][] keys)
     {
         if (keys.Length == 0)
