@@ -151,8 +151,13 @@ internal sealed class ClusterLiveness : IAsyncDisposable
         }
         catch (Exception)
         {
-            // No answer: the next PING connects again.
+            // No answer: the next PING connects again, and this connection is closed.
+            var failed = probe.Connection;
             probe.Connection = null;
+            if (failed is not null)
+            {
+                _ = DisposeWhenConnectedAsync(failed);
+            }
         }
     }
 
