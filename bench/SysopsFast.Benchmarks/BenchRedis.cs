@@ -22,16 +22,24 @@ internal sealed class BenchRedis : IAsyncDisposable
     /// <summary>The TLS port, when started with a certificate.</summary>
     public int? TlsPort { get; }
 
-    /// <summary>Starts redis-server on a free port, and on a second one for TLS when <paramref name="tlsCertificate"/> (PEM cert and key) is given.</summary>
-    public static async Task<BenchRedis> StartAsync((string Cert, string Key)? tlsCertificate = null)
+    /// <summary>
+    /// Starts redis-server on a free port, and on a second one for TLS when <paramref name="tlsCertificate"/>
+    /// (PEM cert and key) is given; <paramref name="clusterConfig"/> makes it a cluster node (its
+    /// port then chosen with its bus port, +10000, free too).
+    /// </summary>
+    public static async Task<BenchRedis> StartAsync((string Cert, string Key)? tlsCertificate = null, string? clusterConfig = null)
     {
-        var port = FreePort();
+        var port = clusterConfig is null ? FreePort() : ClusterPort();
         var tlsPort = tlsCertificate is null ? (int?)null : FreePort();
         var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, UseShellExecute = false };
         var args = new List<string> { "--port", Text(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" };
         if (tlsCertificate is { } tls)
         {
             args.AddRange(["--tls-port", Text(tlsPort!.Value), "--tls-cert-file", tls.Cert, "--tls-key-file", tls.Key, "--tls-ca-cert-file", tls.Cert, "--tls-auth-clients", "no"]);
+        }
+        if (clusterConfig is not null)
+        {
+            args.AddRange(["--cluster-enabled", "yes", "--cluster-config-file", clusterConfig]);
         }
         foreach (var a in args)
         {
@@ -81,6 +89,26 @@ internal sealed class BenchRedis : IAsyncDisposable
     }
 
     private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A free port below 55,536 whose cluster bus port (+10000) is free too.</summary>
+    private static int ClusterPort()
+    {
+        for (var port = 20000 + Random.Shared.Next(0, 30000); ; port++)
+        {
+            try
+            {
+                using var a = new TcpListener(IPAddress.Loopback, port);
+                using var b = new TcpListener(IPAddress.Loopback, port + 10000);
+                a.Start();
+                b.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: the next one
+            }
+        }
+    }
 
     private static int FreePort()
     {

@@ -22,15 +22,27 @@ public class HeadlineBenchmarks
 
     private static readonly GrepRequest Request = new(SyntheticFleet.HeadlineObject, SyntheticFleet.HeadlinePattern);
 
-    private BenchRedis? _redis;
+    /// <summary>HEADLINE_CLUSTER=1: the fleet in a 3-primary Redis Cluster of the benchmark's own instead of one redis-server.</summary>
+    public static readonly bool Cluster = Environment.GetEnvironmentVariable("HEADLINE_CLUSTER") == "1";
+
+    private IAsyncDisposable? _redis;
     private FleetQuery? _query;
     private Dictionary<string, long> _expected = [];
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _redis = await BenchRedis.StartAsync();
-        var server = ServerAddress.Parse($"127.0.0.1:{_redis.Port}");
+        ServerAddress server;
+        if (Cluster)
+        {
+            var cluster = await BenchCluster.StartAsync();
+            (_redis, server) = (cluster, ServerAddress.Parse(cluster.Seed));
+        }
+        else
+        {
+            var redis = await BenchRedis.StartAsync();
+            (_redis, server) = (redis, ServerAddress.Parse($"127.0.0.1:{redis.Port}"));
+        }
         var fleet = new SyntheticFleet(Hosts, 1);
         await FleetGenerator.GenerateAsync(fleet, server, PayloadCodec.ZstdDictionary, null, plain: false, CancellationToken.None);
         _expected = fleet.ExpectedUniq().ToDictionary(c => c.Line, c => c.Count, StringComparer.Ordinal);

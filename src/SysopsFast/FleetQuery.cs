@@ -85,7 +85,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Cores = topology.Select(targeting.Scope, targeting.Site);
         Servers = Cores.SelectMany(c => c.Servers).Distinct().ToArray();
         Options = options ?? new ExtractOptions();
-        _connections = session?.Connections ?? new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout);
+        _connections = session?.Connections ?? new RedisConnections(Options.CommandTimeout, Options.ConnectTimeout) { ReadClusterReplicas = Options.ReadReplicas };
         _loadedDictionaries = session?.Dictionaries ?? new();
         _deduplication = session?.Deduplication ?? new();
         _ownsConnections = session is null;

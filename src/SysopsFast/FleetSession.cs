@@ -18,11 +18,11 @@ namespace SysopsFast;
 /// </remarks>
 public sealed class FleetSession : IAsyncDisposable
 {
-    /// <param name="options">Its <see cref="ExtractOptions.CommandTimeout"/> and <see cref="ExtractOptions.ConnectTimeout"/> are the connections'.</param>
+    /// <param name="options">Its <see cref="ExtractOptions.CommandTimeout"/>, <see cref="ExtractOptions.ConnectTimeout"/> and <see cref="ExtractOptions.ReadReplicas"/> are the connections'.</param>
     public FleetSession(ExtractOptions? options = null)
     {
         var o = options ?? new ExtractOptions();
-        Connections = new RedisConnections(o.CommandTimeout, o.ConnectTimeout);
+        Connections = new RedisConnections(o.CommandTimeout, o.ConnectTimeout) { ReadClusterReplicas = o.ReadReplicas };
     }
 
     /// <summary>The connections, made on first use and kept until the session is disposed.</summary>

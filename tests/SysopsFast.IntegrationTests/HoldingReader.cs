@@ -18,6 +18,22 @@ internal sealed class HoldingReader : IRecordProcessorFactory, IRecordProcessor
 
     public void Release() => _released.TrySetResult();
 
+    /// <summary>
+    /// Runs <paramref name="query"/> over the headline object, held after its first batch; then
+    /// <paramref name="lose"/> (a node stopped or killed) and the release: the query's task, the
+    /// reader, and a clock started at the release.
+    /// </summary>
+    public static async Task<(Task<ExtractSummary> Running, HoldingReader Reader, System.Diagnostics.Stopwatch SinceRelease)> LoseMidQueryAsync(FleetQuery query, Action lose)
+    {
+        var reader = new HoldingReader();
+        var running = query.RunAsync(Fleet.SyntheticFleet.HeadlineObject, reader);
+        await reader.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        lose();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        reader.Release();
+        return (running, reader, clock);
+    }
+
     public IRecordProcessor CreateForWorker() => this;
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors) => _held.TrySetResult();

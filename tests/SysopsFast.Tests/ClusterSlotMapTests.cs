@@ -10,16 +10,34 @@ public sealed class ClusterSlotMapTests
     private static readonly ServerAddress Seed = ServerAddress.Parse("10.0.0.1:7000");
 
     [Fact]
-    public void Shards_give_each_slot_its_primary_and_leave_replicas_out()
+    public void Shards_give_each_slot_its_primary_then_its_replicas_in_sync()
     {
         var map = Shards(
-            Shard([0, 8191], Node("replica", "10.0.0.9", 7009), Node("master", "10.0.0.1", 7001)),
-            Shard([8192, 9000, 9001, 16383], Node("master", "10.0.0.2", 7002)));
+            Shard([0, 8191], Node("replica", "10.0.0.9", 7009), Node("master", "10.0.0.1", 7001), Node("replica", "10.0.0.8", 7008, health: "loading")),
+            Shard([8192, 9000, 9001, 16383], Node("master", "10.0.0.2", 7002), Node("replica", "10.0.0.7", 7007, health: "failed")));
         Assert.Equal("10.0.0.1:7001", map.Owner(0).ToString());
         Assert.Equal("10.0.0.1:7001", map.Owner(8191).ToString());
         Assert.Equal("10.0.0.2:7002", map.Owner(9000).ToString());
         Assert.Equal("10.0.0.2:7002", map.Owner(16383).ToString());
         Assert.Equal(["10.0.0.1:7001", "10.0.0.2:7002"], map.Primaries.Select(p => p.ToString()));
+        // A replica still loading, or failed, is not read from.
+        Assert.Equal(["10.0.0.1:7001", "10.0.0.9:7009"], map.Readers(100).Select(p => p.ToString()));
+        Assert.Equal(["10.0.0.2:7002"], map.Readers(9000).Select(p => p.ToString()));
+        Assert.True(map.IsReplica(ServerAddress.Parse("10.0.0.9:7009")));
+        Assert.False(map.IsReplica(ServerAddress.Parse("10.0.0.1:7001")));
+
+        // MOVED gives the slot to its new primary alone, until the map is read again.
+        map.Moved(100, ServerAddress.Parse("10.0.0.2:7002"));
+        Assert.Equal(["10.0.0.2:7002"], map.Readers(100).Select(p => p.ToString()));
+    }
+
+    [Fact]
+    public void Replicas_past_the_bound_are_not_read_from()
+    {
+        var replicas = Enumerable.Range(0, ClusterSlotMap.MaxReplicas + 5).Select(i => Node("replica", "10.0.1.1", 20000 + i)).ToArray();
+        var map = Shards(Shard([0, 16383], [Node("master", "10.0.0.1", 7001), .. replicas]));
+        Assert.Equal(ClusterSlotMap.MaxReplicas, map.Replicas.Count);
+        Assert.Equal(ClusterSlotMap.MaxReplicas + 1, map.Readers(0).Length);
     }
 
     [Fact]
@@ -41,6 +59,7 @@ public sealed class ClusterSlotMapTests
             Array(Int(10000), Int(16383), Array(Bulk("10.0.0.6"u8), Int(7006), Bulk("id3"u8))))), Seed);
         Assert.Equal("10.0.0.1:7005", map.Owner(9999).ToString());
         Assert.Equal("10.0.0.6:7006", map.Owner(10000).ToString());
+        Assert.Equal(["10.0.0.1:7005", "10.0.0.8:7008"], map.Readers(9999).Select(p => p.ToString()));
     }
 
     [Fact]

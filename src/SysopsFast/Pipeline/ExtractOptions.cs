@@ -35,6 +35,15 @@ public sealed record ExtractOptions
     /// </summary>
     public bool DeduplicateIdenticalContents { get; init; } = true;
 
+    /// <summary>
+    /// On a Redis Cluster, spread reads over each slot's primary and replicas (in READONLY mode);
+    /// false reads primaries only (replicas then take no part, not even when a primary dies). A
+    /// replica's value may trail its primary's by the replication lag (usually under a
+    /// millisecond); a key a replica lacks is always asked of the primary. The default is true,
+    /// unless the environment says <c>SYSOPS_FAST_CLUSTER_READS=primaries</c>.
+    /// </summary>
+    public bool ReadReplicas { get; init; } = Redis.ClusterReadsSetting.ReadReplicas();
+
     /// <summary>Decode/match workers; the default is one per core.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 

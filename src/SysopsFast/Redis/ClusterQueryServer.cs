@@ -4,15 +4,17 @@ using SysopsFast.Pipeline;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// A whole Redis Cluster over our own connections (<see cref="ClusterRouter"/>: one per primary,
-/// commands routed by slot, MOVED and ASK followed). Keyed commands go to their slot's owner; MGETs
-/// go one per hash slot (a cluster refuses MGET across slots), each reply read in place as on a
-/// standalone server (<see cref="RespReplyMgetPart"/>); SCAN and INFO go to every primary.
+/// A whole Redis Cluster over our own connections (<see cref="ClusterRouter"/>: one per node,
+/// commands routed by slot, MOVED and ASK followed). Reads (MGET, the catalog's ZSCAN, the headers'
+/// GETRANGE, EXISTS) are spread over each slot's primary and replicas and move to another of them
+/// when a node is lost; MGETs go one per hash slot (a cluster refuses MGET across slots), a node's
+/// MGETs of a batch in one write and one reply (<see cref="ClusterMgetPart"/>), read in place as on
+/// a standalone server; writes go to the primary; SCAN and INFO go to every primary.
 /// </summary>
 internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQueryServer
 {
-    /// <summary>Reads one element of a pipelined reply, a key's.</summary>
-    private delegate T ElementReader<out T>(ref RespFrame frame);
+    /// <summary>Reads one element of a pipelined reply, a key's; false when the key is absent (then a replica's answer is not final).</summary>
+    private delegate bool ElementReader<T>(ref RespFrame frame, out T value);
 
     public string Name => name;
 
@@ -28,17 +30,22 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     {
         var cursor = RespQueryServer.Zero;
         var tail = RespQueryServer.ZscanArguments(match, pageSize);
+        var slot = ClusterSlots.Of(key);
+        // The whole scan on one node: a cursor means something only to the node that gave it.
+        var node = router.Reader(slot, router.NextTurn());
         using var page = new ScoredPage();
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
             page.Clear();
-            // A redirected set moved whole to another node, where this cursor means nothing: the
-            // scan starts over there (the caller drops the members it sees twice).
-            using (var reply = await router.SendAsync(key, hop => hop.SendAsync("ZSCAN"u8, [key, hop.Redirected ? RespQueryServer.Zero : cursor, .. tail])))
+            // A set redirected (or read from another node after a loss) is scanned there from the
+            // start (the caller drops the members it sees twice).
+            var (reply, next) = await router.ReadAsync(slot, node, restart: false, hop => hop.SendAsync("ZSCAN"u8, [key, hop.Redirected ? RespQueryServer.Zero : cursor, .. tail]));
+            using (reply)
             {
                 cursor = RespQueryServer.ReadMembers(reply, page, maxMemberLength, memberSuffix);
             }
+            node = next;
             yield return page;
         }
         while (!cursor.AsSpan().SequenceEqual(RespQueryServer.Zero));
@@ -61,7 +68,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     }
 
     public Task<bool[]> KeysExistAsync(byte[][] keys) =>
-        EachAsync(keys, "EXISTS"u8.ToArray(), [], static (ref RespFrame frame) => frame.ReadInteger() > 0);
+        EachAsync(keys, "EXISTS"u8.ToArray(), [], static (ref RespFrame frame, out bool exists) => exists = frame.ReadInteger() > 0);
 
     public async Task<(byte[]? Bytes, long Length)[]> GetBoundedAsync(IReadOnlyList<byte[]> keys, int maxLength)
     {
@@ -84,103 +91,185 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         }
     }
 
-    /// <summary>One slot's keys of a batch (in the batch's order) and their duplicate groups.</summary>
-    private sealed record SlotKeys(int Slot, byte[][] Keys, DuplicateGroup?[]? Duplicates);
-
-    /// <summary>One MGET per slot; a primary's MGETs of the batch leave in one write.</summary>
+    /// <summary>
+    /// One MGET per slot, a node's MGETs of the batch in one write: the batch's keys regrouped by
+    /// slot into one pooled page per node (<see cref="SlotRuns"/>), each slot read from one of its
+    /// readers in turn. A cluster never deduplicates (<see cref="HeadersAsync"/> is null), so
+    /// <paramref name="duplicates"/> is always null here.
+    /// </summary>
     public List<Task<IMgetPart>> Mget(KeyPage page, DuplicateGroup?[]? duplicates = null)
     {
-        // Regrouped by slot: each slot's part gets a page of its own.
-        var keys = page.ToArrays();
-        page.Dispose();
-        var parts = new List<Task<IMgetPart>>();
-        foreach (var (node, slots) in BySlotAndNode(keys, duplicates))
+        System.Diagnostics.Debug.Assert(duplicates is null, "a cluster offers no headers, so nothing is deduplicated");
+        List<SlotRuns> groups;
+        using (page)
         {
-            var sent = SendMgetsAsync(node, slots);
-            for (var i = 0; i < slots.Count; i++)
-            {
-                parts.Add(MgetSlotAsync(slots[i], node, sent, i));
-            }
+            var turn = router.NextTurn();
+            groups = SlotRuns.Group(page, slot => router.Reader(slot, turn));
         }
-        return parts;
+        return groups.ConvertAll(MgetNodeAsync);
     }
 
-    /// <summary>The batch's keys grouped by slot, the slots by the primary the map gives them.</summary>
-    private Dictionary<ServerAddress, List<SlotKeys>> BySlotAndNode(byte[][] keys, DuplicateGroup?[]? duplicates)
+    /// <summary>A node's runs of a batch: one write, one reply; what it did not answer for good is read again.</summary>
+    private async Task<IMgetPart> MgetNodeAsync(SlotRuns runs)
     {
-        var bySlot = new Dictionary<int, List<int>>();
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var slot = ClusterSlots.Of(keys[i]);
-            if (!bySlot.TryGetValue(slot, out var indices))
-            {
-                bySlot[slot] = indices = [];
-            }
-            indices.Add(i);
-        }
-        var map = router.Map;
-        var byNode = new Dictionary<ServerAddress, List<SlotKeys>>();
-        foreach (var (slot, indices) in bySlot)
-        {
-            var slotKeys = new byte[indices.Count][];
-            var slotDuplicates = duplicates is null ? null : new DuplicateGroup?[indices.Count];
-            for (var j = 0; j < indices.Count; j++)
-            {
-                slotKeys[j] = keys[indices[j]];
-                slotDuplicates?[j] = duplicates![indices[j]];
-            }
-            var node = map.Owner(slot);
-            if (!byNode.TryGetValue(node, out var slots))
-            {
-                byNode[node] = slots = [];
-            }
-            slots.Add(new SlotKeys(slot, slotKeys, slotDuplicates));
-        }
-        return byNode;
-    }
-
-    private async Task<(RespConnection Connection, Task<RespReply>[] Replies)> SendMgetsAsync(ServerAddress node, List<SlotKeys> slots)
-    {
-        var connection = await router.NodeAsync(node);
-        return (connection, connection.SendMany("MGET"u8, [.. slots.Select(s => s.Keys)]));
-    }
-
-    private async Task<IMgetPart> MgetSlotAsync(SlotKeys slot, ServerAddress node, Task<(RespConnection Connection, Task<RespReply>[] Replies)> sent, int index)
-    {
-        var (connection, replies) = await sent;
-        var keys = slot.Keys;
-        var reply = await router.FollowAsync(slot.Slot, node, connection, replies[index], hop => hop.SendAsync("MGET"u8, keys));
-        return await CheckedAsync(slot.Slot, keys, slot.Duplicates, reply);
-    }
-
-    private async Task<IMgetPart> MgetSlotAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates) =>
-        await CheckedAsync(slot, keys, duplicates, await router.SendAsync(slot, hop => hop.SendAsync("MGET"u8, keys)));
-
-    /// <summary>An MGET's reply as a part; TRYAGAIN (a slot half migrated) asks again one key at a time.</summary>
-    private async Task<IMgetPart> CheckedAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates, RespReply reply)
-    {
-        if (keys.Length > 1 && reply.Span.StartsWith("-TRYAGAIN"u8))
-        {
-            // The slot is being migrated and its keys are on both sides: one key at a time is
-            // served whole by one side or the other (ASK).
-            reply.Dispose();
-            return await SingleKeysAsync(slot, keys, duplicates);
-        }
-        return RespReplyMgetPart.Checked(reply, KeyPage.Of(keys), duplicates);
-    }
-
-    private async Task<IMgetPart> SingleKeysAsync(int slot, byte[][] keys, DuplicateGroup?[]? duplicates)
-    {
-        var singles = keys.Select((k, i) => MgetSlotAsync(slot, [k], duplicates is null ? null : [duplicates[i]])).ToArray();
+        var node = runs.Node;
+        RespReply reply;
         try
         {
-            return new MgetParts(await Task.WhenAll(singles));
+            reply = await (await router.NodeAsync(node)).SendRunsAsync("MGET"u8, runs.Keys, runs.Ends);
+        }
+        catch (Exception e) when (router.Lost(node))
+        {
+            using (runs)
+            {
+                return await ElsewhereAsync(runs, e);
+            }
         }
         catch
         {
-            foreach (var single in singles.Where(s => s.IsCompletedSuccessfully))
+            runs.Dispose();
+            throw;
+        }
+        var refused = new List<(int Run, string Error)>();
+        var nils = new List<(int Run, KeyPage Keys)>();
+        var replica = router.Map.IsReplica(node);
+        var part = ClusterMgetPart.Checked(reply, runs, nilsElsewhere: replica, refused, nils);
+        if (refused.Count == 0 && nils.Count == 0)
+        {
+            return part;
+        }
+        // Each started before any is awaited: the run's keys are copied out before the part could be disposed.
+        var again = refused.Select(r => AgainAsync(node, replica, runs.Slot(r.Run), runs.Slice(r.Run), r.Error))
+            .Concat(nils.Select(n => FromPrimaryAsync(runs.Slot(n.Run), n.Keys)))
+            .ToArray();
+        return await WithAsync(part, again);
+    }
+
+    /// <summary>The node was lost before it answered: each run is read from another of its slot's readers, or the loss is the error.</summary>
+    private async Task<IMgetPart> ElsewhereAsync(SlotRuns runs, Exception loss)
+    {
+        var standIns = new ServerAddress[runs.Count];
+        for (var run = 0; run < runs.Count; run++)
+        {
+            standIns[run] = router.StandIn(runs.Slot(run), runs.Node) ?? throw Lost(runs.Node, loss);
+        }
+        var parts = new Task<IMgetPart>[runs.Count];
+        for (var run = 0; run < runs.Count; run++)
+        {
+            parts[run] = ReadRunAsync(runs.Slot(run), standIns[run], runs.Slice(run));
+        }
+        return await AllAsync(parts);
+    }
+
+    /// <summary>The loss of a node, as the error of a query that has nowhere else to read its slots.</summary>
+    private static Exception Lost(ServerAddress node, Exception loss) => loss switch
+    {
+        TimeoutException t => new IOException($"the cluster's primary {node} stopped answering ({t.Message})", t),
+        _ => loss,
+    };
+
+    /// <summary>A run answered with <paramref name="error"/>: read again where the error says.</summary>
+    private async Task<IMgetPart> AgainAsync(ServerAddress node, bool replica, int slot, KeyPage keys, string error)
+    {
+        try
+        {
+            if (replica)
             {
-                (await single).Dispose();
+                await router.RefusedAsync(slot, node, error);
+            }
+            else if (error.StartsWith("TRYAGAIN", StringComparison.Ordinal) && keys.Count > 1)
+            {
+                // The slot is being migrated and its keys are on both sides: one key at a time is
+                // served whole by one side or the other (ASK).
+                return await SingleKeysAsync(slot, keys);
+            }
+            else if (error.StartsWith("MOVED ", StringComparison.Ordinal))
+            {
+                await router.MovedAsync(slot, error);
+            }
+            else if (!error.StartsWith("ASK ", StringComparison.Ordinal) && !error.StartsWith("TRYAGAIN", StringComparison.Ordinal))
+            {
+                // ASK (TRYAGAIN of one key, which cannot be) is answered again by the owner, and followed; anything else is the server's failure.
+                throw error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(node.ToString(), "MGET", error) : new InvalidDataException($"MGET failed: {error}");
+            }
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+        return await ReadRunAsync(slot, router.Map.Owner(slot), keys);
+    }
+
+    /// <summary>Keys a replica had no value for, asked of their slot's primary.</summary>
+    private Task<IMgetPart> FromPrimaryAsync(int slot, KeyPage keys) => ReadRunAsync(slot, router.Map.Owner(slot), keys);
+
+    /// <summary>One slot's MGET (which owns <paramref name="keys"/>) sent to <paramref name="node"/>, redirections and losses followed.</summary>
+    private async Task<IMgetPart> ReadRunAsync(int slot, ServerAddress node, KeyPage keys)
+    {
+        RespReply reply;
+        try
+        {
+            (reply, _) = await router.ReadAsync(slot, node, restart: false, hop => hop.SendAsync("MGET"u8, keys));
+            if (keys.Count > 1 && reply.Span.StartsWith("-TRYAGAIN"u8))
+            {
+                reply.Dispose();
+                return await SingleKeysAsync(slot, keys);
+            }
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+        return RespReplyMgetPart.Checked(reply, keys, null);
+    }
+
+    /// <summary>Each key of <paramref name="keys"/> (disposed here) in an MGET of its own.</summary>
+    private async Task<IMgetPart> SingleKeysAsync(int slot, KeyPage keys)
+    {
+        Task<IMgetPart>[] singles;
+        using (keys)
+        {
+            singles = [.. Enumerable.Range(0, keys.Count).Select(i => ReadRunAsync(slot, router.Map.Owner(slot), keys.Slice(i, 1)))];
+        }
+        return await AllAsync(singles);
+    }
+
+    /// <summary><paramref name="first"/> and the parts of <paramref name="more"/>, as one; on a failure every part that arrived is disposed.</summary>
+    private static async Task<IMgetPart> WithAsync(IMgetPart first, Task<IMgetPart>[] more)
+    {
+        try
+        {
+            var rest = await AllAsync(more);
+            return new MgetParts([first, rest]);
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The parts of <paramref name="parts"/>, as one; on a failure every part that arrived is disposed.</summary>
+    private static async Task<IMgetPart> AllAsync(Task<IMgetPart>[] parts)
+    {
+        try
+        {
+            return new MgetParts(await Task.WhenAll(parts));
+        }
+        catch
+        {
+            foreach (var part in parts)
+            {
+                try
+                {
+                    (await part).Dispose();
+                }
+                catch (Exception)
+                {
+                    // That one failed: it has nothing to give back.
+                }
             }
             throw;
         }
@@ -190,20 +279,21 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     public Task<byte[][]?> HeadersAsync(KeyPage keys) => Task.FromResult<byte[][]?>(null);
 
     public Task<byte[][]> ReadHeadersAsync(byte[][] keys) =>
-        EachAsync(keys, "GETRANGE"u8.ToArray(), RespQueryServer.HeaderRange, (ref RespFrame frame) => RespQueryServer.ReadHeader(ref frame, Name));
+        EachAsync(keys, "GETRANGE"u8.ToArray(), RespQueryServer.HeaderRange, (ref RespFrame frame, out byte[] header) => (header = RespQueryServer.ReadHeader(ref frame, Name)).Length > 0);
 
     /// <summary>
-    /// One <paramref name="command"/> per key, pipelined to each key's node in one write per node;
-    /// a key whose node answers MOVED or ASK is sent again alone, following the redirection.
+    /// One <paramref name="command"/> per key, pipelined to a reader of each key's slot in one write
+    /// per node; a key redirected, refused by a replica, absent on a replica, or whose node was lost
+    /// is sent again alone to its slot's primary (or, that one lost, another reader).
     /// </summary>
     private async Task<T[]> EachAsync<T>(byte[][] keys, byte[] command, byte[][] tail, ElementReader<T> read)
     {
         var results = new T[keys.Length];
         var byNode = new Dictionary<ServerAddress, List<int>>();
-        var map = router.Map;
+        var turn = router.NextTurn();
         for (var i = 0; i < keys.Length; i++)
         {
-            var node = map.Owner(ClusterSlots.Of(keys[i]));
+            var node = router.Reader(ClusterSlots.Of(keys[i]), turn);
             if (!byNode.TryGetValue(node, out var indices))
             {
                 byNode[node] = indices = [];
@@ -216,50 +306,61 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
             try
             {
                 using var reply = await connection.SendEachAsync(command, [.. n.Value.Select(i => keys[i])], tail);
-                return ReadEach(reply, n.Value, results, read);
+                return ReadEach(reply, n.Value, results, read, final: !router.Map.IsReplica(n.Key));
+            }
+            catch (Exception) when (router.Lost(n.Key) && n.Value.All(i => router.StandIn(ClusterSlots.Of(keys[i]), n.Key) is not null))
+            {
+                return n.Value;
             }
             catch (TimeoutException e)
             {
                 throw ClusterRouter.NodeTimedOut(connection, e);
             }
         }).ToArray();
-        foreach (var i in (await Task.WhenAll(sent)).SelectMany(redirected => redirected))
+        foreach (var i in (await Task.WhenAll(sent)).SelectMany(again => again))
         {
-            using var reply = await router.SendAsync(keys[i], hop => hop.SendAsync(command, [keys[i], .. tail]));
-            var frame = reply.Read();
-            results[i] = read(ref frame);
+            var slot = ClusterSlots.Of(keys[i]);
+            var (reply, _) = await router.ReadAsync(slot, router.Map.Owner(slot), restart: false, hop => hop.SendAsync(command, [keys[i], .. tail]));
+            using (reply)
+            {
+                var frame = reply.Read();
+                read(ref frame, out results[i]);
+            }
         }
         return results;
     }
 
-    /// <summary>Reads a node's pipelined replies into <paramref name="results"/>; returns the keys redirected.</summary>
-    private static List<int> ReadEach<T>(RespReply reply, List<int> indices, T[] results, ElementReader<T> read)
+    /// <summary>
+    /// Reads a node's pipelined replies into <paramref name="results"/>; returns the keys to ask
+    /// again: those redirected, and, unless the node's answers are <paramref name="final"/> (a
+    /// replica's are not), those it refused or found absent.
+    /// </summary>
+    private static List<int> ReadEach<T>(RespReply reply, List<int> indices, T[] results, ElementReader<T> read, bool final)
     {
-        var redirected = new List<int>();
+        var again = new List<int>();
         var frame = reply.Read();
         foreach (var i in indices)
         {
-            if (frame.PeekType == (byte)'-' && IsRedirection(ref frame))
+            if (frame.PeekType == (byte)'-' && (!final || IsRedirection(ref frame)))
             {
-                redirected.Add(i);
+                frame.Skip();
+                again.Add(i);
                 continue;
             }
-            results[i] = read(ref frame);
+            if (!read(ref frame, out results[i]) && !final)
+            {
+                again.Add(i);
+            }
         }
-        return redirected;
+        return again;
     }
 
-    /// <summary>Whether the error the frame is at is MOVED or ASK (then read past), else left for the reader.</summary>
+    /// <summary>Whether the error the frame is at is MOVED or ASK (left unread), else left for the reader.</summary>
     private static bool IsRedirection(ref RespFrame frame)
     {
         var probe = frame;
         probe.TryReadError(out var error);
-        if (!error.StartsWith("MOVED ", StringComparison.Ordinal) && !error.StartsWith("ASK ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-        frame = probe;
-        return true;
+        return error.StartsWith("MOVED ", StringComparison.Ordinal) || error.StartsWith("ASK ", StringComparison.Ordinal);
     }
 
     public async Task<long> PublishAsync(string channel, string message) =>
@@ -294,7 +395,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     public void Close() => router.Close();
 }
 
-/// <summary>One slot's MGET answered in several replies (a key at a time, during a migration), fed in key order.</summary>
+/// <summary>MGETs answered in several replies (a node's, and its runs read again elsewhere; a slot's keys one at a time during a migration), fed in turn.</summary>
 internal sealed class MgetParts(IMgetPart[] parts) : IMgetPart
 {
     public int Count { get; } = parts.Sum(p => p.Count);

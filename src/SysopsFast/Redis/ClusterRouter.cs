@@ -5,11 +5,14 @@ using System.Text;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// Our own connections to a Redis Cluster: one <see cref="RespConnection"/> per primary, the slot map
+/// Our own connections to a Redis Cluster: one <see cref="RespConnection"/> per node, the slot map
 /// (<see cref="ClusterSlotMap"/>) read with them, and commands routed by hash slot. A MOVED reply
 /// refreshes the map and resends the command to the slot's new owner; an ASK reply (a slot being
 /// migrated) resends it to the named node right after ASKING. Every primary is connected before the
-/// first command, so one that refuses fails at once, naming itself.
+/// first command, so one that refuses fails at once, naming itself; each replica too, in READONLY
+/// mode, and one that cannot be reached or refuses READONLY is simply not read from. Reads
+/// (<see cref="ReadAsync"/>) are spread over a slot's primary and replicas; a node lost, or found
+/// dead by <see cref="ClusterLiveness"/>, is read no more.
 /// </summary>
 internal sealed class ClusterRouter : IAsyncDisposable
 {
@@ -20,35 +23,49 @@ internal sealed class ClusterRouter : IAsyncDisposable
     private readonly RespConnection _seedConnection;
     private readonly TimeSpan _connectTimeout;
     private readonly TimeSpan _commandTimeout;
+    private readonly bool _readReplicas;
     private readonly ConcurrentDictionary<ServerAddress, Lazy<Task<RespConnection>>> _nodes = new();
     private readonly ConcurrentDictionary<ServerAddress, RespConnection> _connected = new();
+
+    /// <summary>Replicas in READONLY mode that have not refused a read.</summary>
+    private readonly ConcurrentDictionary<ServerAddress, bool> _readable = new();
+
+    /// <summary>Nodes whose connection was lost or found dead during this router's life.</summary>
+    private readonly ConcurrentDictionary<ServerAddress, bool> _dead = new();
     private readonly Lock _refreshLock = new();
+    private readonly ClusterLiveness _liveness;
     private ClusterSlotMap _map = null!;
     private Task? _refresh;
+    private int _turn;
     private volatile bool _failed;
 
-    private ClusterRouter(ServerAddress seed, RespConnection seedConnection, TimeSpan connectTimeout, TimeSpan commandTimeout)
+    private ClusterRouter(ServerAddress seed, RespConnection seedConnection, TimeSpan connectTimeout, TimeSpan commandTimeout, bool readReplicas)
     {
         _seed = seed;
         _seedConnection = seedConnection;
         _connectTimeout = connectTimeout;
         _commandTimeout = commandTimeout;
+        _readReplicas = readReplicas;
         // The seed is usually a primary of the map: its connection serves it.
         _nodes[seed] = new Lazy<Task<RespConnection>>(Task.FromResult(seedConnection));
         _connected[seed] = seedConnection;
+        _liveness = new ClusterLiveness(() => _connected, ConnectProbeAsync, HasStandIn);
     }
 
     /// <summary>
     /// Reads the slot map through <paramref name="seedConnection"/> (which the router then owns) and
-    /// connects every primary. Disposes everything if that fails.
+    /// connects every primary, and every replica when <paramref name="readReplicas"/>. Disposes
+    /// everything if that fails.
     /// </summary>
-    public static async Task<ClusterRouter> ConnectAsync(RespConnection seedConnection, ServerAddress seed, TimeSpan connectTimeout, TimeSpan commandTimeout)
+    public static async Task<ClusterRouter> ConnectAsync(RespConnection seedConnection, ServerAddress seed, TimeSpan connectTimeout, TimeSpan commandTimeout, bool readReplicas = true)
     {
-        var router = new ClusterRouter(seed, seedConnection, connectTimeout, commandTimeout);
+        var router = new ClusterRouter(seed, seedConnection, connectTimeout, commandTimeout, readReplicas);
         try
         {
             router._map = await ReadMapAsync(seedConnection, seed);
-            await Task.WhenAll(router._map.Primaries.Select(router.NodeAsync));
+            IEnumerable<Task> replicas = readReplicas ? router._map.Replicas.Select(router.ConnectReplicaAsync) : [];
+            await Task.WhenAll(Task.WhenAll(router._map.Primaries.Select(router.NodeAsync)), Task.WhenAll(replicas));
+            router._liveness.Prepare(router._connected.Keys);
             return router;
         }
         catch
@@ -69,36 +86,221 @@ internal sealed class ClusterRouter : IAsyncDisposable
 
     /// <summary>The connection to <paramref name="node"/>, made on first use.</summary>
     public Task<RespConnection> NodeAsync(ServerAddress node) =>
-        _nodes.GetOrAdd(node, n => new Lazy<Task<RespConnection>>(() => ConnectNodeAsync(n))).Value;
+        _nodes.GetOrAdd(node, n => new Lazy<Task<RespConnection>>(() => ConnectNodeAsync(n, readOnly: false))).Value;
 
-    private async Task<RespConnection> ConnectNodeAsync(ServerAddress node)
+    private async Task<RespConnection> ConnectNodeAsync(ServerAddress node, bool readOnly)
     {
+        RespConnection connection;
         try
         {
-            var connection = await RespConnection.ConnectAsync(node, _connectTimeout, _commandTimeout, CancellationToken.None);
-            _connected[node] = connection;
-            return connection;
+            connection = await RespConnection.ConnectAsync(node, _connectTimeout, _commandTimeout, CancellationToken.None);
         }
         catch (SysopsFastException e)
         {
-            _failed = true;
+            // A replica that cannot be reached only is not read from.
+            _failed |= !readOnly;
             // Named for itself: the core is read through its seed, and this node is another one.
             throw e.Kind == ErrorKind.Configuration ? e : Errors.ClusterNodeUnreachable(node.ToString(), e);
         }
+        _connected[node] = connection;
+        if (readOnly)
+        {
+            // After AUTH (the handshake): a replica serves reads of its primary's slots only in READONLY mode.
+            using var reply = await connection.SendAsync(refusalIsReply: true, "READONLY"u8);
+            if (reply.Read().Error is null)
+            {
+                _readable[node] = true;
+            }
+        }
+        return connection;
     }
 
-    /// <summary>Sends a command for <paramref name="key"/>'s slot (see <see cref="SendAsync(int, Func{ClusterHop, Task{RespReply}})"/>).</summary>
+    /// <summary>Connects a replica in READONLY mode; one that cannot be reached, or refuses, is left out of the reads.</summary>
+    private async Task ConnectReplicaAsync(ServerAddress replica)
+    {
+        try
+        {
+            await _nodes.GetOrAdd(replica, n => new Lazy<Task<RespConnection>>(() => ConnectNodeAsync(n, readOnly: true))).Value;
+        }
+        catch (Exception e) when (e is SysopsFastException or IOException or TimeoutException or InvalidDataException)
+        {
+            // Its slots are read from their primary.
+        }
+    }
+
+    /// <summary>A connection of its own for <see cref="ClusterLiveness"/>'s PINGs.</summary>
+    private Task<RespConnection> ConnectProbeAsync(ServerAddress node) =>
+        RespConnection.ConnectAsync(node, _connectTimeout, _commandTimeout, CancellationToken.None);
+
+    /// <summary>A number that changes with each call: which of a slot's readers a read goes to.</summary>
+    public int NextTurn() => Interlocked.Increment(ref _turn);
+
+    /// <summary>
+    /// The node to read <paramref name="slot"/> from this <paramref name="turn"/>: its primary and
+    /// its readable replicas in turn (the primary alone when replicas are not read), nodes found
+    /// dead left out.
+    /// </summary>
+    public ServerAddress Reader(int slot, int turn)
+    {
+        var readers = Map.Readers(slot);
+        if (!_readReplicas || readers.Length == 1)
+        {
+            return readers[0];
+        }
+        var usable = 0;
+        foreach (var r in readers)
+        {
+            usable += Usable(r, readers) ? 1 : 0;
+        }
+        var pick = usable == 0 ? 0 : (int)((uint)(slot + turn) % (uint)usable);
+        foreach (var r in readers)
+        {
+            if (Usable(r, readers) && pick-- == 0)
+            {
+                return r;
+            }
+        }
+        return readers[0];
+    }
+
+    /// <summary>Another node than <paramref name="failed"/> that can serve reads of <paramref name="slot"/> (its primary first), or null.</summary>
+    public ServerAddress? StandIn(int slot, ServerAddress failed)
+    {
+        var readers = Map.Readers(slot);
+        foreach (var r in readers)
+        {
+            if (r != failed && Usable(r, readers) && (_readReplicas || r == readers[0]))
+            {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private bool Usable(ServerAddress node, ServerAddress[] readers) =>
+        !_dead.ContainsKey(node) && (node == readers[0] || _readable.ContainsKey(node));
+
+    /// <summary>Whether another node can serve the reads of <paramref name="node"/>'s slots (for <see cref="ClusterLiveness"/>).</summary>
+    private bool HasStandIn(ServerAddress node)
+    {
+        var map = Map;
+        for (var slot = 0; slot < ClusterSlots.Count; slot++)
+        {
+            var readers = map.Readers(slot);
+            if (Array.IndexOf(readers, node) >= 0)
+            {
+                return StandIn(slot, node) is not null;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="node"/>'s connection is lost (dropped, or failed by the liveness probe); if so it is read no more.</summary>
+    public bool Lost(ServerAddress node)
+    {
+        if (!_connected.TryGetValue(node, out var connection) || !connection.IsBroken)
+        {
+            return false;
+        }
+        _dead[node] = true;
+        _readable.TryRemove(node, out _);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends a read of <paramref name="slot"/> to <paramref name="node"/> (one of its readers, see
+    /// <see cref="Reader"/>) and returns the reply with the node to send the next read of a scan to.
+    /// The primary's redirections are followed (<see cref="SendAsync(int, Func{ClusterHop, Task{RespReply}}, bool)"/>).
+    /// A replica that answers an error (MOVED: it is not in READONLY mode or its map is stale;
+    /// LOADING…) is read no more and the read goes to the primary; a node lost goes to another
+    /// reader of the slot. <paramref name="restart"/> marks the first hop as redirected (a scan
+    /// starts over), as does every hop to another node; with no node left, the loss is the error.
+    /// </summary>
+    public async Task<(RespReply Reply, ServerAddress Node)> ReadAsync(int slot, ServerAddress node, bool restart, Func<ClusterHop, Task<RespReply>> send)
+    {
+        for (var hops = 0; ; hops++)
+        {
+            if (hops > MaxRedirections)
+            {
+                throw new IOException($"no node of the cluster would serve slot {slot}: its primary was lost and its replicas refused");
+            }
+            if (node == Map.Owner(slot) || !Map.IsReplica(node))
+            {
+                try
+                {
+                    return (await SendAsync(slot, send, restart), Map.Owner(slot));
+                }
+                catch (Exception) when (Lost(Map.Owner(slot)) && StandIn(slot, Map.Owner(slot)) is { } other)
+                {
+                    (node, restart) = (other, true);
+                    continue;
+                }
+            }
+            RespReply reply;
+            try
+            {
+                reply = await send(new ClusterHop(await NodeAsync(node), Asking: false, Redirected: restart));
+            }
+            catch (Exception) when (Lost(node))
+            {
+                (node, restart) = (StandIn(slot, node) ?? Map.Owner(slot), true);
+                continue;
+            }
+            if (reply.Read().Error is { } error)
+            {
+                reply.Dispose();
+                await RefusedAsync(slot, node, error);
+                (node, restart) = (Map.Owner(slot), true);
+                continue;
+            }
+            return (reply, node);
+        }
+    }
+
+    /// <summary>
+    /// A replica answered a read of <paramref name="slot"/> with <paramref name="error"/>: MOVED to a
+    /// node the map does not give the slot to is a resharding (the map is read again); any other
+    /// error means the replica does not serve reads, and it is read no more.
+    /// </summary>
+    public async Task RefusedAsync(int slot, ServerAddress replica, string error)
+    {
+        if (TryReadRedirection(error, out var ask, out var host, out var port) && !ask
+            && (_seed with { Host = host.Length == 0 ? replica.Host : host, Port = port }) != Map.Owner(slot))
+        {
+            await RefreshAsync();
+            return;
+        }
+        _readable.TryRemove(replica, out _);
+    }
+
+    /// <summary>A primary answered MOVED for <paramref name="slot"/> (<paramref name="error"/>, read in a reply of several): the map is read again, and the slot given to the node named.</summary>
+    public async Task MovedAsync(int slot, string error)
+    {
+        if (TryReadRedirection(error, out var ask, out var host, out var port) && !ask)
+        {
+            var owner = Map.Owner(slot);
+            await RefreshAsync();
+            Map.Moved(slot, _seed with { Host = host.Length == 0 ? owner.Host : host, Port = port });
+        }
+    }
+
+    /// <summary>As <see cref="TryReadRedirection(ReadOnlySpan{byte}, out bool, out string, out int)"/>, for an error's text ("MOVED 3999 host:port").</summary>
+    private static bool TryReadRedirection(string error, out bool ask, out string host, out int port) =>
+        TryReadRedirection(Encoding.UTF8.GetBytes("-" + error + "\r\n"), out ask, out host, out port);
+
+    /// <summary>Sends a command for <paramref name="key"/>'s slot (see <see cref="SendAsync(int, Func{ClusterHop, Task{RespReply}}, bool)"/>).</summary>
     public Task<RespReply> SendAsync(byte[] key, Func<ClusterHop, Task<RespReply>> send) => SendAsync(ClusterSlots.Of(key), send);
 
     /// <summary>
     /// Sends a command to the owner of <paramref name="slot"/> and follows MOVED and ASK until a node
-    /// answers it; that reply (an error reply included, TRYAGAIN among them) is the result.
+    /// answers it; that reply (an error reply included, TRYAGAIN among them) is the result. With
+    /// <paramref name="restart"/>, the first hop counts as redirected too (a scan starts over).
     /// </summary>
-    public async Task<RespReply> SendAsync(int slot, Func<ClusterHop, Task<RespReply>> send)
+    public async Task<RespReply> SendAsync(int slot, Func<ClusterHop, Task<RespReply>> send, bool restart = false)
     {
         var node = Map.Owner(slot);
         var connection = await NodeAsync(node);
-        return await FollowAsync(slot, node, connection, send(new ClusterHop(connection, Asking: false, Redirected: false)), send);
+        return await FollowAsync(slot, node, connection, send(new ClusterHop(connection, Asking: false, Redirected: restart)), send);
     }
 
     /// <summary>
@@ -220,6 +422,7 @@ internal sealed class ClusterRouter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _liveness.DisposeAsync();
         foreach (var connection in _connected.Values.Append(_seedConnection).Distinct())
         {
             await connection.DisposeAsync();
@@ -233,4 +436,7 @@ internal readonly record struct ClusterHop(RespConnection Connection, bool Askin
 {
     public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, params ReadOnlySpan<byte[]> args) =>
         Asking ? Connection.SendAskingAsync(command, args) : Connection.SendAsync(command, args);
+
+    /// <summary>A command whose arguments are the keys of a page (MGET).</summary>
+    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, KeyPage keys) => Connection.SendAsync(command, keys, Asking);
 }

@@ -3,32 +3,47 @@ using System.Globalization;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// Which primary serves each of a Redis Cluster's 16,384 hash slots, read from CLUSTER SHARDS (Redis
-/// 7) or CLUSTER SLOTS (older servers). The reply comes from a server, so it is parsed with bounds:
-/// slot numbers in range, ports valid, host names short, at most <see cref="MaxPrimaries"/>
-/// primaries; anything else is a reply of the wrong shape. A map that leaves a slot unserved fails:
-/// its keys are keys nobody would list.
+/// Which primary serves each of a Redis Cluster's 16,384 hash slots, and which replicas copy it, read
+/// from CLUSTER SHARDS (Redis 7) or CLUSTER SLOTS (older servers). The reply comes from a server, so
+/// it is parsed with bounds: slot numbers in range, ports valid, host names short, at most
+/// <see cref="MaxPrimaries"/> primaries and <see cref="MaxReplicas"/> replicas (more are not read
+/// from); anything else is a reply of the wrong shape. A map that leaves a slot unserved fails: its
+/// keys are keys nobody would list.
 /// </summary>
 internal sealed class ClusterSlotMap
 {
     /// <summary>More primaries than Redis supports in one cluster (about 1,000).</summary>
     public const int MaxPrimaries = 1024;
 
+    /// <summary>Replicas the map may name in all (as many as primaries): a map cannot make us connect to more addresses.</summary>
+    public const int MaxReplicas = MaxPrimaries;
+
     private const int MaxHostLength = 255;
 
-    private readonly ServerAddress?[] _owners = new ServerAddress?[ClusterSlots.Count];
+    /// <summary>Per slot, its primary and then its replicas (one array per shard, shared by its slots).</summary>
+    private readonly ServerAddress[]?[] _readers = new ServerAddress[]?[ClusterSlots.Count];
     private readonly ServerAddress _seed;
+    private readonly HashSet<ServerAddress> _replicas = [];
 
     private ClusterSlotMap(ServerAddress seed) => _seed = seed;
 
     /// <summary>Every primary that serves slots when the map was read, in slot order.</summary>
     public IReadOnlyList<ServerAddress> Primaries { get; private set; } = [];
 
-    /// <summary>The primary that serves <paramref name="slot"/>.</summary>
-    public ServerAddress Owner(int slot) => Volatile.Read(ref _owners[slot])!;
+    /// <summary>Every replica of a primary that serves slots (healthy, when the map says).</summary>
+    public IReadOnlyCollection<ServerAddress> Replicas => _replicas;
 
-    /// <summary>A MOVED reply said <paramref name="slot"/> is served by <paramref name="node"/> now.</summary>
-    public void Moved(int slot, ServerAddress node) => Volatile.Write(ref _owners[slot], node);
+    /// <summary>The primary that serves <paramref name="slot"/>.</summary>
+    public ServerAddress Owner(int slot) => Volatile.Read(ref _readers[slot])![0];
+
+    /// <summary>The nodes that can answer a read of <paramref name="slot"/>: its primary first, then its replicas.</summary>
+    public ServerAddress[] Readers(int slot) => Volatile.Read(ref _readers[slot])!;
+
+    /// <summary>Whether the map names <paramref name="node"/> as a replica.</summary>
+    public bool IsReplica(ServerAddress node) => _replicas.Contains(node);
+
+    /// <summary>A MOVED reply said <paramref name="slot"/> is served by <paramref name="node"/> now (its replicas unknown until the map is read again).</summary>
+    public void Moved(int slot, ServerAddress node) => Volatile.Write(ref _readers[slot], [node]);
 
     /// <summary>Parses a CLUSTER SHARDS reply (RESP2: each shard and each node a flat list of names and values).</summary>
     public static ClusterSlotMap FromShards(RespReply reply, ServerAddress seed)
@@ -40,6 +55,7 @@ internal sealed class ClusterSlotMap
             var ranges = new List<int>();
             ServerAddress? primary = null;
             var online = false;
+            var replicas = new List<ServerAddress>();
             for (var fields = Pairs(ref frame); fields > 0; fields--)
             {
                 switch (frame.ReadText(64))
@@ -54,7 +70,19 @@ internal sealed class ClusterSlotMap
                         for (var n = frame.ReadArrayLength(); n > 0; n--)
                         {
                             // A shard may list its failed old primary beside the one that replaced it.
-                            if (map.ShardNode(ref frame) is { } node && (primary is null || (!online && node.Online)))
+                            if (map.ShardNode(ref frame) is not { } node)
+                            {
+                                continue;
+                            }
+                            if (!node.Primary)
+                            {
+                                // Only a replica in sync is read from (not one loading, or failed).
+                                if (node.Synced)
+                                {
+                                    replicas.Add(node.Address);
+                                }
+                            }
+                            else if (primary is null || (!online && node.Online))
                             {
                                 (primary, online) = (node.Address, node.Online);
                             }
@@ -69,16 +97,32 @@ internal sealed class ClusterSlotMap
             {
                 throw new InvalidDataException("CLUSTER SHARDS named slots without a range's end or without a primary");
             }
+            ServerAddress[] readers = ranges.Count > 0 ? map.ReadersOf(primary, replicas) : [];
             for (var i = 0; i < ranges.Count; i += 2)
             {
-                map.Assign(ranges[i], ranges[i + 1], primary!);
+                map.Assign(ranges[i], ranges[i + 1], readers);
             }
         }
         return map.Checked();
     }
 
-    /// <summary>One node of a shard: its address if it is a primary, and whether the cluster thinks it healthy.</summary>
-    private (ServerAddress Address, bool Online)? ShardNode(ref RespFrame frame)
+    /// <summary>A shard's readers, its primary first; replicas past <see cref="MaxReplicas"/> in the whole map are left out.</summary>
+    private ServerAddress[] ReadersOf(ServerAddress? primary, List<ServerAddress> replicas)
+    {
+        var readers = new List<ServerAddress>(replicas.Count + 1) { primary! };
+        foreach (var replica in replicas.Where(r => r != primary))
+        {
+            if (_replicas.Count < MaxReplicas || _replicas.Contains(replica))
+            {
+                _replicas.Add(replica);
+                readers.Add(replica);
+            }
+        }
+        return [.. readers];
+    }
+
+    /// <summary>One node of a shard: its address, whether it is the primary, whether the cluster thinks it healthy, and in sync ("online", not loading).</summary>
+    private (ServerAddress Address, bool Primary, bool Online, bool Synced)? ShardNode(ref RespFrame frame)
     {
         string ip = "", endpoint = "", port = "", tlsPort = "", role = "", health = "";
         for (var fields = Pairs(ref frame); fields > 0; fields--)
@@ -96,13 +140,18 @@ internal sealed class ClusterSlotMap
                 default: frame.Skip(); break;
             }
         }
-        if (role != "master")
+        if (role is not ("master" or "replica"))
         {
             return null;
         }
         // A TLS cluster names its TLS port apart; the endpoint is the address clients are to use.
         var chosenPort = _seed.Tls && tlsPort.Length > 0 ? tlsPort : port;
-        return (Node(endpoint is "" or "?" ? ip : endpoint, chosenPort), health != "failed");
+        var host = endpoint is "" or "?" ? ip : endpoint;
+        if (role == "replica" && (host is "" or "?" || !int.TryParse(chosenPort, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            return null; // a replica without an address is simply not read from
+        }
+        return (Node(host, chosenPort), role == "master", health != "failed", health == "online");
     }
 
     /// <summary>Parses a CLUSTER SLOTS reply: [from, to, [host, port, id…], replicas…] per range.</summary>
@@ -125,13 +174,42 @@ internal sealed class ClusterSlotMap
                 throw new InvalidDataException("CLUSTER SLOTS gave a primary without host and port");
             }
             var node = map.Node(frame.ReadText(MaxHostLength), frame.ReadText(16));
-            for (var rest = fields - 2 + (length - 3); rest > 0; rest--)
+            for (var rest = fields - 2; rest > 0; rest--)
             {
-                frame.Skip(); // the node's id and metadata, then its replicas
+                frame.Skip(); // the node's id and metadata
             }
-            map.Assign(from, to, node);
+            var replicas = new List<ServerAddress>();
+            for (var rest = length - 3; rest > 0; rest--)
+            {
+                if (map.SlotsReplica(ref frame) is { } replica)
+                {
+                    replicas.Add(replica);
+                }
+            }
+            map.Assign(from, to, map.ReadersOf(node, replicas));
         }
         return map.Checked();
+    }
+
+    /// <summary>A replica of CLUSTER SLOTS: [host, port, id…]; null for one without an address to connect to.</summary>
+    private ServerAddress? SlotsReplica(ref RespFrame frame)
+    {
+        var fields = frame.ReadArrayLength();
+        if (fields < 2)
+        {
+            for (; fields > 0; fields--)
+            {
+                frame.Skip();
+            }
+            return null;
+        }
+        var host = frame.ReadText(MaxHostLength);
+        var port = frame.ReadText(16);
+        for (var rest = fields - 2; rest > 0; rest--)
+        {
+            frame.Skip();
+        }
+        return host == "?" || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535 ? null : Node(host, port);
     }
 
     /// <summary>A map's list of names and values: how many pairs.</summary>
@@ -155,24 +233,26 @@ internal sealed class ClusterSlotMap
         return _seed with { Host = host.Length == 0 ? _seed.Host : host, Port = number };
     }
 
-    private void Assign(int from, int to, ServerAddress node)
+    private void Assign(int from, int to, ServerAddress[] readers)
     {
         if (from > to)
         {
             throw new InvalidDataException($"slot range {from}-{to} runs backwards");
         }
-        Array.Fill(_owners, node, from, to - from + 1);
+        Array.Fill(_readers, readers, from, to - from + 1);
     }
 
     /// <summary>The map, if it serves every slot with a bounded number of primaries.</summary>
     private ClusterSlotMap Checked()
     {
-        var covered = _owners.Count(o => o is not null);
+        var covered = _readers.Count(o => o is not null);
         if (covered < ClusterSlots.Count)
         {
             throw new IOException(string.Create(CultureInfo.InvariantCulture, $"the cluster's slot map serves {covered} of its {ClusterSlots.Count} slots (a primary failed or left), so its keys cannot all be listed"));
         }
-        Primaries = [.. _owners.Distinct().Select(o => o!)];
+        Primaries = [.. _readers.Select(r => r![0]).Distinct()];
+        // A node named both primary (of a shard) and replica (of another) is read as the primary it is.
+        _replicas.ExceptWith(Primaries);
         return Primaries.Count <= MaxPrimaries ? this : throw new InvalidDataException($"the cluster's slot map names more than {MaxPrimaries} primaries");
     }
 }

@@ -139,12 +139,7 @@ internal sealed class RespReplyMgetPart(RespReply reply, KeyPage keys, Duplicate
         {
             var key = keys[i];
             var present = frame.TryReadBulk(out var value);
-            var mine = claims is null || claims.TryClaim(key); // false: another server of this core delivered it
-            if (mine && !present)
-            {
-                consumer.Missing(key);
-            }
-            else if (mine && !consumer.Consume(key, value))
+            if (!FeedOne(consumer, claims, key, present, value, out var mine))
             {
                 return false;
             }
@@ -155,6 +150,21 @@ internal sealed class RespReplyMgetPart(RespReply reply, KeyPage keys, Duplicate
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Feeds one key's value (or its absence) unless another server of the core delivered it
+    /// (<paramref name="mine"/> false); false when the consumer wants no more.
+    /// </summary>
+    internal static bool FeedOne(IRecordConsumer consumer, KeyClaims? claims, ReadOnlySpan<byte> key, bool present, ReadOnlySpan<byte> value, out bool mine)
+    {
+        mine = claims is null || claims.TryClaim(key);
+        if (mine && !present)
+        {
+            consumer.Missing(key);
+            return true;
+        }
+        return !mine || consumer.Consume(key, value);
     }
 
     private static bool FeedDuplicates(IRecordConsumer consumer, KeyClaims? claims, byte[][] same, ReadOnlySpan<byte> value, bool decoded)

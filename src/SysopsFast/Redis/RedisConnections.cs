@@ -17,6 +17,9 @@ public sealed class RedisConnections : IAsyncDisposable
     private readonly TimeSpan _commandTimeout;
     private readonly ConcurrentDictionary<ServerAddress, Lazy<Task<IQueryServer>>> _queryServers = new();
 
+    /// <summary>Whether a Redis Cluster's replicas are read from as well as its primaries (<see cref="Pipeline.ExtractOptions.ReadReplicas"/>).</summary>
+    public bool ReadClusterReplicas { get; init; } = true;
+
     /// <summary>How long a connect (and the handshake after it) may take.</summary>
     public TimeSpan ConnectTimeout { get; }
 
@@ -90,7 +93,7 @@ public sealed class RedisConnections : IAsyncDisposable
         }
         try
         {
-            return new ClusterQueryServer(await ClusterRouter.ConnectAsync(connection, server, ConnectTimeout, _commandTimeout), server.ToString());
+            return new ClusterQueryServer(await ClusterRouter.ConnectAsync(connection, server, ConnectTimeout, _commandTimeout, ReadClusterReplicas), server.ToString());
         }
         catch (Exception e) when (e is not SysopsFastException && RedisFailure.From(server.ToString(), e) is { } failure)
         {

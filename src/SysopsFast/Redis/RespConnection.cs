@@ -330,28 +330,67 @@ internal sealed class RespConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>One command whose arguments are the keys of a page (MGET), encoded before this returns.</summary>
-    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, KeyPage keys)
+    /// <summary>
+    /// One command whose arguments are the keys of a page (MGET), encoded before this returns; with
+    /// <paramref name="asking"/>, ASKING first in the same write (see <see cref="SendAskingAsync"/>).
+    /// </summary>
+    public Task<RespReply> SendAsync(ReadOnlySpan<byte> command, KeyPage keys, bool asking = false)
+    {
+        ReadOnlySpan<int> end = [keys.Count];
+        var buffer = LargeBuffers.Rent(Asking.Length + RunsLength(command, keys));
+        var pos = 0;
+        if (asking)
+        {
+            Asking.CopyTo(buffer);
+            pos = Asking.Length;
+        }
+        EncodeRuns(buffer, ref pos, command, keys, end);
+        return SendEncodedAsync(buffer, pos, Label(command, false), asking: asking);
+    }
+
+    /// <summary>
+    /// One command per run of a page's keys (a cluster node's MGETs of a batch, one per hash slot:
+    /// run <c>i</c> is the keys from <c>ends[i - 1]</c> to <c>ends[i]</c>), all in one write; their
+    /// replies, in order, come back as one reply holding them back to back, as
+    /// <see cref="SendEachAsync(ReadOnlySpan{byte}, KeyPage, ReadOnlySpan{byte[]})"/>'s do.
+    /// </summary>
+    public Task<RespReply> SendRunsAsync(ReadOnlySpan<byte> command, KeyPage keys, ReadOnlySpan<int> ends)
+    {
+        var buffer = LargeBuffers.Rent(RunsLength(command, keys) + (ends.Length * (32 + command.Length)));
+        var pos = 0;
+        EncodeRuns(buffer, ref pos, command, keys, ends);
+        return SendEncodedAsync(buffer, pos, Label(command, false), ends.Length);
+    }
+
+    /// <summary>At least the bytes of the keys' bulk strings and one command's header.</summary>
+    private static int RunsLength(ReadOnlySpan<byte> command, KeyPage keys)
     {
         var length = 32L + command.Length;
         for (var i = 0; i < keys.Count; i++)
         {
             length += keys[i].Length + 16;
         }
-        var buffer = LargeBuffers.Rent(checked((int)length));
-        var pos = 0;
-        WriteHeader(buffer, ref pos, (byte)'*', keys.Count + 1);
-        WriteBulk(buffer, ref pos, command);
-        for (var i = 0; i < keys.Count; i++)
+        return checked((int)length);
+    }
+
+    private static void EncodeRuns(byte[] buffer, ref int pos, ReadOnlySpan<byte> command, KeyPage keys, ReadOnlySpan<int> ends)
+    {
+        var start = 0;
+        foreach (var end in ends)
         {
-            WriteBulk(buffer, ref pos, keys[i]);
+            WriteHeader(buffer, ref pos, (byte)'*', end - start + 1);
+            WriteBulk(buffer, ref pos, command);
+            for (var i = start; i < end; i++)
+            {
+                WriteBulk(buffer, ref pos, keys[i]);
+            }
+            start = end;
         }
-        return SendEncodedAsync(buffer, pos, Label(command, false));
     }
 
     private static readonly CommandLabel AskingLabel = new("ASKING", true);
 
-    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT", "CLUSTER", "STRLEN"];
+    private static readonly string[] KnownCommands = ["MGET", "EXISTS", "PING", "ZSCAN", "ZRANGEBYSCORE", "ZREM", "SCAN", "GET", "GETRANGE", "PUBLISH", "INFO", "AUTH", "SELECT", "CLUSTER", "STRLEN", "READONLY"];
 
     private static readonly CommandLabel[] StrictLabels = Array.ConvertAll(KnownCommands, c => new CommandLabel(c, false));
 
@@ -440,6 +479,11 @@ internal sealed class RespConnection : IAsyncDisposable
                     if (_failure is { } failure)
                     {
                         throw Failed(failure);
+                    }
+                    if (_pending.Count == 0)
+                    {
+                        // Waiting starts now, not at the last reply of an idle connection.
+                        Volatile.Write(ref _lastProgress, Environment.TickCount64);
                     }
                     // Queued before the bytes leave, so the reader always finds its waiter.
                     enqueue(_pending, waiters);
@@ -634,6 +678,25 @@ internal sealed class RespConnection : IAsyncDisposable
             reply.Dispose();
         }
     }
+
+    /// <summary>How long commands have waited without a reply (or 1 MiB of one) arriving; 0 when none waits.</summary>
+    public long StalledMilliseconds
+    {
+        get
+        {
+            lock (_pendingLock)
+            {
+                if (_pending.Count == 0)
+                {
+                    return 0;
+                }
+            }
+            return Math.Max(0, Environment.TickCount64 - Volatile.Read(ref _lastProgress));
+        }
+    }
+
+    /// <summary>Fails every waiting command with <paramref name="reason"/> and closes the connection (a node found dead by a liveness probe).</summary>
+    public void Fail(Exception reason) => Abort(reason);
 
     private void CheckProgress()
     {
