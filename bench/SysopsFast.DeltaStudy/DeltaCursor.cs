@@ -1,3 +1,5 @@
+using SysopsFast.Format;
+
 namespace SysopsFast.DeltaStudy;
 
 /// <summary>
@@ -38,7 +40,7 @@ internal ref struct DeltaCursor
     {
         cursor = default;
         var at = 0;
-        if (!Varint.TryRead(payload, ref at, out var baseLines) || at >= payload.Length || payload[at] > DeltaFormat.Unterminated)
+        if (!Leb128.TryRead(payload, ref at, out var baseLines) || at >= payload.Length || payload[at] > DeltaFormat.Unterminated)
         {
             return false;
         }
@@ -48,7 +50,7 @@ internal ref struct DeltaCursor
             cursor = new DeltaCursor(payload, at, default, false, baseLines, unterminated);
             return true;
         }
-        if (!Varint.TryRead(payload, ref at, out var opsLength) || opsLength > payload.Length - at)
+        if (!Leb128.TryRead(payload, ref at, out var opsLength) || opsLength > payload.Length - at)
         {
             return false;
         }
@@ -74,27 +76,27 @@ internal ref struct DeltaCursor
     }
 
     /// <summary>The next op; false at the end or when it is malformed (<see cref="AtEnd"/> tells which).</summary>
-    public bool TryNext(out OpKind kind, out int count)
+    public bool TryNext(out LineDeltaOp kind, out int count)
     {
         kind = default;
         count = 0;
-        if (_at >= _ops.Length || !Varint.TryRead(_ops, ref _at, out var v) || v >> 2 == 0)
+        if (_at >= _ops.Length || !Leb128.TryRead(_ops, ref _at, out var v) || v >> 2 == 0)
         {
             return false;
         }
-        kind = (OpKind)(v & 3);
+        kind = (LineDeltaOp)(v & 3);
         count = v >> 2;
         return true;
     }
 
     /// <summary>An Edit line's kept prefix of its base line (of <paramref name="baseLength"/> bytes).</summary>
-    public bool TryKept(int baseLength, out int kept) => Varint.TryRead(_ops, ref _at, out kept) && kept <= baseLength;
+    public bool TryKept(int baseLength, out int kept) => Leb128.TryRead(_ops, ref _at, out kept) && kept <= baseLength;
 
     /// <summary>The next literal (an inserted line or an edit's tail).</summary>
     public bool TryLiteral(out ReadOnlySpan<byte> literal)
     {
         literal = default;
-        if (!Varint.TryRead(_ops, ref _at, out var length))
+        if (!Leb128.TryRead(_ops, ref _at, out var length))
         {
             return false;
         }

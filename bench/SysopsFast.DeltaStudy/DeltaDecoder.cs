@@ -1,3 +1,5 @@
+using SysopsFast.Format;
+
 namespace SysopsFast.DeltaStudy;
 
 /// <summary>
@@ -20,7 +22,7 @@ internal sealed class DeltaDecoder(ObjectBase b, DeltaForm form, ZstdSharp.Decom
         var at = 0;
         while (cursor.TryNext(out var kind, out var count))
         {
-            if (kind != OpKind.Insert && count > b.Lines.Count - at)
+            if (kind != LineDeltaOp.Insert && count > b.Lines.Count - at)
             {
                 return null;
             }
@@ -41,25 +43,25 @@ internal sealed class DeltaDecoder(ObjectBase b, DeltaForm form, ZstdSharp.Decom
         return length == rawLength && (written > 0 || !cursor.Unterminated) ? output : null;
     }
 
-    private bool TryLine(ref DeltaCursor cursor, OpKind kind, ref int at, byte[] output, ref int written)
+    private bool TryLine(ref DeltaCursor cursor, LineDeltaOp kind, ref int at, byte[] output, ref int written)
     {
         ReadOnlySpan<byte> head = default;
         ReadOnlySpan<byte> tail = default;
         switch (kind)
         {
-            case OpKind.Copy:
+            case LineDeltaOp.Copy:
                 head = b.Lines[at++];
                 break;
-            case OpKind.Skip:
+            case LineDeltaOp.Skip:
                 at++;
                 return true;
-            case OpKind.Insert:
+            case LineDeltaOp.Insert:
                 if (!cursor.TryLiteral(out tail))
                 {
                     return false;
                 }
                 break;
-            case OpKind.Edit:
+            case LineDeltaOp.Edit:
                 if (!cursor.TryKept(b.Lines.Lengths[at], out var kept) || !cursor.TryLiteral(out tail))
                 {
                     return false;

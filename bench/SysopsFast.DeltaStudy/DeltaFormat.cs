@@ -30,7 +30,7 @@ internal static class DeltaFormat
     {
         var ops = DeltaScript.Build(b, host, edits: form != DeltaForm.Lines);
         var head = new ArrayBufferWriter<byte>(64);
-        Varint.Write(head, b.Lines.Count);
+        Leb128.Write(head, b.Lines.Count);
         head.Write([host.Unterminated ? Unterminated : (byte)0]);
         var body = new ArrayBufferWriter<byte>(256);
         var literals = form == DeltaForm.PackedTails ? new ArrayBufferWriter<byte>(256) : body;
@@ -42,23 +42,23 @@ internal static class DeltaFormat
         {
             return [.. head.WrittenSpan, .. body.WrittenSpan];
         }
-        Varint.Write(head, body.WrittenCount);
+        Leb128.Write(head, body.WrittenCount);
         var packed = Pack(literals.WrittenSpan, dictionary!);
         return [.. head.WrittenSpan, .. body.WrittenSpan, .. packed];
     }
 
-    private static void WriteOp(ArrayBufferWriter<byte> ops, ArrayBufferWriter<byte> literals, Lines baseLines, Lines host, Op op)
+    private static void WriteOp(ArrayBufferWriter<byte> ops, ArrayBufferWriter<byte> literals, Lines baseLines, Lines host, LineDeltaStep op)
     {
-        Varint.Write(ops, op.Count << 2 | (int)op.Kind);
-        for (var k = 0; k < op.Count && op.Kind is OpKind.Insert or OpKind.Edit; k++)
+        Leb128.Write(ops, op.Count << 2 | (int)op.Op);
+        for (var k = 0; k < op.Count && op.Op is LineDeltaOp.Insert or LineDeltaOp.Edit; k++)
         {
             var line = host[op.HostStart + k];
-            var kept = op.Kind == OpKind.Edit ? line.CommonPrefixLength(baseLines[op.BaseStart + k]) : 0;
-            if (op.Kind == OpKind.Edit)
+            var kept = op.Op == LineDeltaOp.Edit ? line.CommonPrefixLength(baseLines[op.BaseStart + k]) : 0;
+            if (op.Op == LineDeltaOp.Edit)
             {
-                Varint.Write(ops, kept);
+                Leb128.Write(ops, kept);
             }
-            Varint.Write(ops, line.Length - kept);
+            Leb128.Write(ops, line.Length - kept);
             literals.Write(line[kept..]);
         }
     }

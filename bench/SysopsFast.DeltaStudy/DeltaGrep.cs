@@ -1,4 +1,5 @@
 using System.Text;
+using SysopsFast.Format;
 using SysopsFast.Grep;
 
 namespace SysopsFast.DeltaStudy;
@@ -30,11 +31,11 @@ internal sealed class DeltaGrep(BaseMatches matches, IMatcher matcher, DeltaForm
         var at = 0;
         while (cursor.TryNext(out var kind, out var count))
         {
-            if (kind != OpKind.Insert && count > lines.Count - at)
+            if (kind != LineDeltaOp.Insert && count > lines.Count - at)
             {
                 return -1;
             }
-            if (kind == OpKind.Copy)
+            if (kind == LineDeltaOp.Copy)
             {
                 var found = matches.Prefix[at + count] - matches.Prefix[at];
                 if (found > 0)
@@ -46,7 +47,7 @@ internal sealed class DeltaGrep(BaseMatches matches, IMatcher matcher, DeltaForm
                 at += count;
                 continue;
             }
-            if (kind == OpKind.Skip)
+            if (kind == LineDeltaOp.Skip)
             {
                 at += count;
                 continue;
@@ -54,7 +55,7 @@ internal sealed class DeltaGrep(BaseMatches matches, IMatcher matcher, DeltaForm
             for (var k = 0; k < count; k++)
             {
                 ReadOnlySpan<byte> line;
-                if (kind == OpKind.Insert)
+                if (kind == LineDeltaOp.Insert)
                 {
                     if (!cursor.TryLiteral(out line))
                     {

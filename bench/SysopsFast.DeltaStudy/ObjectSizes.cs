@@ -42,16 +42,16 @@ internal sealed record ObjectSizes(string Name, ObjectBase Base, int BaseSample,
         var lines = Lines.Of(contents);
         var deltas = Forms.Select(f => f == DeltaForm.PackedTails && dictionary is null ? [] : DeltaFormat.Encode(b, lines, f, dictionary)).ToArray();
         var ops = DeltaScript.Build(b, lines, edits: true);
-        var edited = ops.Where(o => o.Kind == OpKind.Edit).Sum(o => o.Count);
-        var inserted = ops.Where(o => o.Kind == OpKind.Insert).Sum(o => o.Count);
+        var edited = ops.Where(o => o.Op == LineDeltaOp.Edit).Sum(o => o.Count);
+        var inserted = ops.Where(o => o.Op == LineDeltaOp.Insert).Sum(o => o.Count);
         var literals = ops.Sum(o => Literals(o, b.Lines, lines));
         return new HostForms(contents.Length, today, deltas, ops.Count, literals, edited, inserted);
     }
 
-    private static int Literals(Op o, Lines baseLines, Lines host) => o.Kind switch
+    private static int Literals(LineDeltaStep o, Lines baseLines, Lines host) => o.Op switch
     {
-        OpKind.Insert => Enumerable.Range(o.HostStart, o.Count).Sum(j => host.Lengths[j]),
-        OpKind.Edit => Enumerable.Range(0, o.Count).Sum(k => host.Lengths[o.HostStart + k] - host[o.HostStart + k].CommonPrefixLength(baseLines[o.BaseStart + k])),
+        LineDeltaOp.Insert => Enumerable.Range(o.HostStart, o.Count).Sum(j => host.Lengths[j]),
+        LineDeltaOp.Edit => Enumerable.Range(0, o.Count).Sum(k => host.Lengths[o.HostStart + k] - host[o.HostStart + k].CommonPrefixLength(baseLines[o.BaseStart + k])),
         _ => 0,
     };
 

@@ -302,13 +302,17 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         return objects;
     }
 
-    private static async Task<List<DictionaryTrainingRow>> TrainAsync(ServerAddress server)
+    private async Task<List<DictionaryTrainingRow>> TrainAsync(ServerAddress server, bool bases = false)
     {
         await using var query = new FleetQuery([server]);
-        return await TrainAsync(query);
+        return await TrainAsync(query, bases);
     }
 
-    private static async Task<List<DictionaryTrainingRow>> TrainAsync(FleetQuery query)
+    /// <summary>
+    /// `dict train`; these tests are about dictionaries, so unless <paramref name="bases"/> the bases it
+    /// publishes are withdrawn again (no object named in <c>#base:current</c>) and pushes write no deltas.
+    /// </summary>
+    private async Task<List<DictionaryTrainingRow>> TrainAsync(FleetQuery query, bool bases = false)
     {
         var rows = new List<DictionaryTrainingRow>();
         var reads = new List<ExtractSummary>();
@@ -317,7 +321,35 @@ public sealed class DictionaryPushTests : IAsyncLifetime
             rows.Add(row);
         }
         Assert.All(reads, r => Assert.Empty(r.Corrupt));
+        foreach (var server in bases ? [] : _servers)
+        {
+            await using var mux = await ConnectionMultiplexer.ConnectAsync(server.Address);
+            await mux.GetDatabase().KeyDeleteAsync(SharedKind.Base.CurrentKey);
+        }
         return rows;
+    }
+
+    [Fact]
+    public async Task With_bases_push_writes_deltas_where_they_pay_netstat_keeps_its_dictionary_and_queries_answer_exactly()
+    {
+        using var cache = DictionaryCache.OnDisk(Path.Combine(_work, "cache"));
+        await PushAsync(All, [Server], TimeSpan.FromHours(1), cache);
+        var rows = await TrainAsync(Server, bases: true);
+        Assert.NotEqual(0u, rows.Single(r => r.Object == "cmd/sysctl-a").BaseId);
+        Assert.Equal(0u, rows.Single(r => r.Object == "cmd/netstat-anp").BaseId);
+        var sysctlBefore = await SizeAsync(Db, "cmd/sysctl-a");
+
+        Assert.All(await PushAsync(All, [Server], TimeSpan.FromHours(1), cache), o => Assert.Equal((10, 10), (o.Written, o.WithDictionary)));
+        var sysctlBase = rows.Single(r => r.Object == "cmd/sysctl-a").BaseId;
+        Assert.All(await HeadersAsync(Db, "cmd/sysctl-a"), h => Assert.Equal((PayloadCodec.LineDelta, sysctlBase), (h.Codec, h.DictionaryId)));
+        Assert.All(await HeadersAsync(Db, "cmd/netstat-anp"), h => Assert.Equal(PayloadCodec.ZstdDictionary, h.Codec));
+        Assert.True(await SizeAsync(Db, "cmd/sysctl-a") < sysctlBefore);
+        Assert.True(await Db.KeyExistsAsync(SharedKind.Base.Key(sysctlBase)));
+        await AssertExactAnswerAsync(Server);
+
+        // Unchanged means the same contents in the same record: refreshed only, with and without the ledger.
+        Assert.All(await PushAsync(All, [Server], TimeSpan.FromHours(1), cache), o => Assert.Equal((0, 10), (o.Written, o.Unchanged)));
+        Assert.All(await PushAsync(All, [Server], TimeSpan.FromHours(1), cache, ledger: false), o => Assert.Equal((0, 10), (o.Written, o.Unchanged)));
     }
 
     private static string DictionaryPrinter(DictionaryTrainingRow row) => Output.DictionaryPrinter.Text(row);

@@ -262,7 +262,7 @@ public class OptionFuzzTests
     [InlineData("grep o p -e q", "sysops-fast: grep takes one text pattern: as an argument or with -e, not both (see sysops-fast grep --help)")]
     [InlineData("grep o p -m 99999999999999999999", "sysops-fast: -m takes a whole number up to 9223372036854775807, not '99999999999999999999' (see sysops-fast grep --help)")]
     [InlineData("grep o p --scope mars", "sysops-fast: --scope takes global, local or site, not 'mars' (see sysops-fast grep --help)")]
-    [InlineData("import d --codec x", "sysops-fast: --codec takes lz4, none, zstd or zstd-dictionary, not 'x' (see sysops-fast import --help)")]
+    [InlineData("import d --codec x", "sysops-fast: --codec takes line-delta, lz4, none, zstd or zstd-dictionary, not 'x' (see sysops-fast import --help)")]
     [InlineData("dict", "sysops-fast dict: which command? one of train, list (see sysops-fast dict --help)")]
     public void Usage_errors_name_the_word_and_the_closest_real_one(string line, string expected) =>
         Assert.Equal(expected, UsageError.Find(CommandTree.Parse(CommandTree.Build(), line.Split(' '))));
@@ -292,7 +292,7 @@ public class OptionFuzzTests
         var scope = root.Subcommands.Single(c => c.Name == "grep").Options.Single(o => o.Name == "--scope");
         var codec = root.Subcommands.Single(c => c.Name == "import").Options.Single(o => o.Name == "--codec");
         Assert.Equal("global|local|site", scope.HelpName);
-        Assert.Equal("lz4|none|zstd|zstd-dictionary", codec.HelpName);
+        Assert.Equal("line-delta|lz4|none|zstd|zstd-dictionary", codec.HelpName);
         Assert.Contains("(default: zstd-dictionary)", codec.Description, StringComparison.Ordinal);
         var parse = CommandTree.Parse(root, ["import", "d", "--codec", "ZstdDictionary"]);
         Assert.Empty(parse.Errors);

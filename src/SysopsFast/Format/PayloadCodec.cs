@@ -12,4 +12,10 @@ public enum PayloadCodec : byte
 
     /// <summary>zstd with a dictionary trained per object name; the header names it (offset 84).</summary>
     ZstdDictionary = 3,
+
+    /// <summary>
+    /// Line delta: the contents as copied, skipped, inserted and edited lines of a base version of
+    /// the object kept per core; the header names the base (offset 84). docs/FORMAT.md.
+    /// </summary>
+    LineDelta = 4,
 }
