@@ -8,6 +8,7 @@
 #   kv sysctl-a 'net.core.*'                      (checked: every run prints the same answer)
 # and one --verbose timeline of the headline (where the time goes per stage).
 #   bench/macro/million.sh [HOSTS=1000000] [RUNS=5] [OUT=perf-results/<date>-million-<hosts>.md]
+# MACRO_CODEC picks the generator's codec (default line-delta, issue 18's form; zstd-dictionary is the one before).
 # Needs ~4 GB of RAM per million hosts for the cluster; meant for a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +18,7 @@ OUT=${3:-perf-results/$(date -u +%Y-%m-%d)-million-${HOSTS}.md}
 BASE=${MACRO_CLUSTER_PORT:-7301}
 MACRO_BUILD=${MACRO_BUILD-cli}
 PORT=${MACRO_PORT:-6511}
+CODEC=${MACRO_CODEC:-line-delta}
 . bench/macro/setup.sh
 
 # The cluster: 6 primaries, no replicas, each a redis-server of this script's (stopped by PID on exit).
@@ -43,7 +45,7 @@ SEED=${ADDRESSES[0]}
 cluster_mb() { local sum=0 a m; for a in "${ADDRESSES[@]}"; do m=$(redis-cli -p "${a#*:}" info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r'); sum=$((sum + m)); done; echo $((sum / 1000000)); }
 
 base_mb=$(cluster_mb)
-/usr/bin/time -f "%e %M" -o "$WORK/generate.t" "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --server "$SEED" --ttl 0 --expected "$WORK/expected.txt" 2>"$WORK/generate.log"
+/usr/bin/time -f "%e %M" -o "$WORK/generate.t" "$CLI" fleet generate --hosts "$HOSTS" --seed 1 --codec "$CODEC" --server "$SEED" --ttl 0 --expected "$WORK/expected.txt" 2>"$WORK/generate.log"
 read -r gen_s gen_kb <<<"$(tail -1 "$WORK/generate.t")"
 fleet_mb=$(( $(cluster_mb) - base_mb ))
 
@@ -78,7 +80,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: nproc $(nproc), $(free -g | awk '/^Mem:/{print $2}') GB; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- command: \`bench/macro/million.sh $HOSTS $RUNS\` (the AOT CLI as shipped; redis-server $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-))"
-  echo "- fleet: \`fleet generate --hosts $HOSTS --seed 1\` into the cluster: ${gen_s} s, client peak RSS $((gen_kb / 1024)) MB; Redis used_memory over the 6 primaries: $fleet_mb MB ($(awk -v m="$fleet_mb" -v h="$HOSTS" 'BEGIN{printf "%.0f", m*1e6/h}') bytes per host)"
+  echo "- fleet: \`fleet generate --hosts $HOSTS --seed 1 --codec $CODEC\` into the cluster: ${gen_s} s, client peak RSS $((gen_kb / 1024)) MB; Redis used_memory over the 6 primaries: $fleet_mb MB ($(awk -v m="$fleet_mb" -v h="$HOSTS" 'BEGIN{printf "%.0f", m*1e6/h}') bytes per host)"
   echo
   echo "| query | median s | min | max | client peak RSS MB | checks |"
   echo "|---|---:|---:|---:|---:|---|"
