@@ -42,8 +42,8 @@ internal static class Errors
     public static SysopsFastException NothingMatched(string objectPattern, IEnumerable<string> servers) =>
         new($"no object matches '{objectPattern}' on {string.Join(", ", servers)}; check the object name and the servers asked", remedy: ErrorRemedy.ServerAddress);
 
-    public static SysopsFastException DictionaryTooLarge(string id, int length, int limit) =>
-        new($"dictionary #dict:{id} is {length} bytes, over the {limit} byte limit of a dictionary; it was not stored");
+    public static SysopsFastException DictionaryTooLarge(string noun, string key, int length, int limit) =>
+        new($"{noun} {key} is {length} bytes, over the {limit} byte limit of a {noun}; it was not stored");
 
     public static SysopsFastException BadArgument(string what, ErrorRemedy remedy = ErrorRemedy.None) => new(what, remedy: remedy);
 

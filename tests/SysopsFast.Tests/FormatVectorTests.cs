@@ -41,7 +41,7 @@ public partial class FormatVectorTests
             using var dictionaries = Loaded();
             using var decoder = new RecordDecoder(dictionaries) { CheckMd5 = checkMd5 };
             Assert.True(decoder.TryDecode(Blocks[name], out var h, out var content, out var error), error);
-            Assert.Equal(row.Contents == "sample" ? Sample() : [], content.ToArray());
+            Assert.Equal(Contents(row.Contents), content.ToArray());
             Assert.Equal(row.Codec, h.Codec);
             Assert.Equal(row.Flags, (ushort)h.Flags);
             Assert.Equal(row.Dictionary is null ? 0 : DictionaryId(row.Dictionary), h.DictionaryId);
@@ -67,10 +67,14 @@ public partial class FormatVectorTests
             Assert.Equal((row.RawLength, row.Md5, row.Characters, row.Lines, row.Words), (summary.Length, summary.Md5.ToString("x32", CultureInfo.InvariantCulture), summary.Characters, summary.Lines, summary.Words));
             record = RecordEncoder.EncodeOmitted(summary, stat, Inserted);
         }
+        else if (row.Codec == PayloadCodec.LineDelta)
+        {
+            record = RecordEncoder.EncodeLineDelta(Contents(row.Contents), stat, Inserted, new LineDeltaEncoder(Base(row.Dictionary!)))!;
+        }
         else
         {
             using var dictionary = row.Dictionary is null ? null : new CompressionDictionary(Blocks[row.Dictionary]);
-            record = RecordEncoder.Encode(row.Contents == "sample" ? Sample() : [], stat, Inserted, row.Codec, dictionary: dictionary);
+            record = RecordEncoder.Encode(Contents(row.Contents), stat, Inserted, row.Codec, dictionary: dictionary);
         }
         Assert.Equal(Convert.ToHexString(Blocks[name]), Convert.ToHexString(record));
     }
@@ -80,7 +84,7 @@ public partial class FormatVectorTests
     public void Negative_vector_is_refused_at_its_check_with_its_reason(string name)
     {
         var row = Negatives().Single(n => n.Name == name);
-        using var dictionaries = name == "dictionary-damaged" ? WithDamagedD1() : Loaded();
+        using var dictionaries = name switch { "dictionary-damaged" => WithDamagedD1(), "base-damaged" => WithDamagedB1(), _ => Loaded() };
         using var decoder = new RecordDecoder(dictionaries) { CheckMd5 = true };
         Assert.False(decoder.TryDecode(Blocks[name], out _, out _, out var error));
         Assert.Equal(row.Reason, error);
@@ -111,7 +115,7 @@ public partial class FormatVectorTests
     [Fact]
     public void Every_hex_block_is_in_one_table_and_every_row_has_its_block()
     {
-        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("### Dictionaries").Select(r => r[0])).ToList();
+        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("### Dictionaries").Select(r => r[0])).Concat(Table("### Bases").Select(r => r[0])).ToList();
         Assert.Equal(named.Count, named.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(named.Order(StringComparer.Ordinal), Blocks.Keys.Order(StringComparer.Ordinal));
     }
@@ -128,12 +132,27 @@ public partial class FormatVectorTests
             var zdict = bytes.AsSpan(0, 4).SequenceEqual(ZdictMagic) ? BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4)).ToString("x8", CultureInfo.InvariantCulture) : "none";
             Assert.Equal(row[3], zdict);
         }
-        foreach (var row in Positives().Where(p => p.Dictionary is not null))
+        foreach (var row in Positives().Where(p => p.Dictionary is not null && p.Codec == PayloadCodec.ZstdDictionary))
         {
             var zdict = Table("### Dictionaries").Single(r => r[0] == row.Dictionary)[3];
             var inFrame = FrameDictionaryId(Blocks[row.Name].AsSpan(RecordHeader.Size));
             Assert.Equal(zdict == "none" ? 0 : uint.Parse(zdict, NumberStyles.HexNumber, CultureInfo.InvariantCulture), inFrame);
             Assert.NotEqual(DictionaryId(row.Dictionary!), inFrame);
+        }
+    }
+
+    [Fact]
+    public void Bases_are_stored_as_documented_and_their_ids_are_of_their_contents()
+    {
+        foreach (var row in Table("### Bases"))
+        {
+            using var decoder = new RecordDecoder { CheckMd5 = true };
+            Assert.True(decoder.TryDecode(Blocks[row[0]], out var header, out var contents, out var error), error);
+            Assert.Equal(row[1], ((byte)header.Codec).ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(int.Parse(row[2], CultureInfo.InvariantCulture), contents.Length);
+            Assert.Equal(row[3], ((uint)XxHash3.HashToUInt64(contents)).ToString("x8", CultureInfo.InvariantCulture));
+            Assert.Null(LineBases.Read(DictionaryId(row[0]), Blocks[row[0]], -1, out var lineBase));
+            Assert.Equal(Convert.ToHexString(Blocks[row[0]]), Convert.ToHexString(lineBase!.ToRecord()));
         }
     }
 
@@ -225,7 +244,24 @@ public partial class FormatVectorTests
 
     private static byte[] Sample() => Encoding.UTF8.GetBytes(SampleText().Match(Doc).Groups[1].Value);
 
-    private static uint DictionaryId(string name) => uint.Parse(Table("### Dictionaries").Single(r => r[0] == name)[2], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    /// <summary>A row's contents: the sample, the sample without its last newline, or empty.</summary>
+    private static byte[] Contents(string cell) => cell switch
+    {
+        "sample" => Sample(),
+        "sample-unterminated" => Sample()[..^1],
+        _ => [],
+    };
+
+    /// <summary>A dictionary's id (its table's column 2) or a base's (column 3).</summary>
+    private static uint DictionaryId(string name) => uint.Parse(
+        Table("### Dictionaries").SingleOrDefault(r => r[0] == name)?[2] ?? Table("### Bases").Single(r => r[0] == name)[3],
+        NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    private static LineBase Base(string name)
+    {
+        Assert.Null(LineBases.Read(DictionaryId(name), Blocks[name], -1, out var lineBase));
+        return lineBase!;
+    }
 
     private static CompressionDictionaries Loaded() => Load(Blocks["D1"]);
 
@@ -237,11 +273,20 @@ public partial class FormatVectorTests
         return Load(damaged);
     }
 
-    private static CompressionDictionaries Load(byte[] d1)
+    /// <summary><c>B1</c>'s id holding the record of <c>B1</c>'s contents with their last byte changed, as the negative vector says.</summary>
+    private static CompressionDictionaries WithDamagedB1()
+    {
+        var contents = Base("B1").Contents.ToArray();
+        contents[^1] ^= 1;
+        return Load(Blocks["D1"], new LineBase(contents).ToRecord());
+    }
+
+    private static CompressionDictionaries Load(byte[] d1, byte[]? b1 = null)
     {
         var set = new CompressionDictionaries();
         set.TryAdd(DictionaryId("D1"), d1);
         Assert.True(set.TryAdd(DictionaryId("D2"), Blocks["D2"]));
+        Assert.Equal(b1 is null, set.Bases.TryAdd(DictionaryId("B1"), b1 ?? Blocks["B1"]));
         return set;
     }
 

@@ -64,17 +64,45 @@ internal sealed class CoreDictionaryTrainer(FleetQuery fleet, Core core)
         using var candidate = trial.Candidate;
         var better = trial.Better(current);
         var kept = better ? candidate : current;
+        var (lineBase, records, deltas) = ChooseBase(samples.Samples, kept);
         return row with
         {
+            BaseId = lineBase?.Id ?? 0,
+            RecordBytes = records,
+            DeltaBytes = deltas,
             Verdict = better ? DictionaryVerdict.Published : DictionaryVerdict.Kept,
             Samples = samples.Samples.Count,
             HeldOut = trial.HeldOut,
             CurrentBytes = trial.CurrentBytes,
             NewId = candidate.Id,
             NewBytes = trial.CandidateBytes,
-            Failures = kept is null ? [] : [.. _unreachable, .. await PublishAsync(name, kept)],
+            Failures = kept is null ? [] : [.. _unreachable, .. await PublishAsync(name, kept), .. await PublishBaseAsync(name, lineBase)],
         };
     }
+
+    /// <summary>
+    /// The object's base (the samples' medoid) if the samples, stored as the smaller of their delta and
+    /// their record with <paramref name="dictionary"/>, take <see cref="LineBaseTrainer.MinimumGain"/> less
+    /// than as records; with the samples' bytes both ways.
+    /// </summary>
+    private static (LineBase? Base, long Records, long Deltas) ChooseBase(IReadOnlyList<byte[]> samples, CompressionDictionary? dictionary)
+    {
+        var codec = dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary;
+        if (LineBaseTrainer.Medoid(samples) is not { } encoder)
+        {
+            return (null, 0, 0);
+        }
+        var (records, smaller) = LineBaseTrainer.Weigh(encoder, samples, s => RecordEncoder.Encode(s, FileStat.None, 0, codec, dictionary: dictionary));
+        return (smaller <= records * (1 - LineBaseTrainer.MinimumGain) ? encoder.Base : null, records, smaller);
+    }
+
+    /// <summary>
+    /// Makes the base the object's current one on every server reached, or (none pays) names none, so
+    /// that pushers stop writing deltas; records written against an earlier base keep it alive.
+    /// </summary>
+    private Task<IEnumerable<string>> PublishBaseAsync(string objectName, LineBase? lineBase) => OnEveryServerAsync(db => lineBase is null
+        ? db.HashDeleteAsync(SharedKind.Base.CurrentKey, objectName)
+        : DictionaryStore.PublishAsync(db, SharedKind.Base, objectName, lineBase.Id, lineBase.ToRecord(), DictionaryStore.PublishedLife));
 
     /// <summary>Every server of the core (a cluster: its first seed that answers, which routes every key); those that do not answer are noted.</summary>
     private async Task ConnectAsync(CancellationToken cancellationToken)
@@ -119,13 +147,17 @@ internal sealed class CoreDictionaryTrainer(FleetQuery fleet, Core core)
     }
 
     /// <summary>Stores the dictionary and makes it the object's current one on every server reached; returns "server: why" for each that failed.</summary>
-    private async Task<IEnumerable<string>> PublishAsync(string objectName, CompressionDictionary dictionary)
+    private Task<IEnumerable<string>> PublishAsync(string objectName, CompressionDictionary dictionary) =>
+        OnEveryServerAsync(db => DictionaryStore.PublishAsync(db, objectName, dictionary, DictionaryStore.PublishedLife));
+
+    /// <summary>Runs <paramref name="write"/> on every server reached; returns "server: why" for each that failed.</summary>
+    private async Task<IEnumerable<string>> OnEveryServerAsync(Func<IDatabase, Task> write)
     {
         var failures = await Task.WhenAll(_writers.Select(async w =>
         {
             try
             {
-                await DictionaryStore.PublishAsync(w.Db, objectName, dictionary, DictionaryStore.PublishedLife);
+                await write(w.Db);
                 return null;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)

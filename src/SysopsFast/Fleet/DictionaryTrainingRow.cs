@@ -39,6 +39,15 @@ public sealed record DictionaryTrainingRow(string Core, string Object, int Hosts
     /// <summary>The held-out samples' bytes compressed with the new dictionary.</summary>
     public long NewBytes { get; init; }
 
+    /// <summary>The line delta base published for the object (the samples' medoid); 0 when none pays and none is current any more.</summary>
+    public uint BaseId { get; init; }
+
+    /// <summary>The samples' bytes as records with the kept dictionary (LZ4 when there is none).</summary>
+    public long RecordBytes { get; init; }
+
+    /// <summary>The samples' bytes, each as the smaller of its delta against the medoid and its record.</summary>
+    public long DeltaBytes { get; init; }
+
     /// <summary>"server: why" for each server of the core the kept or published dictionary could not be written to.</summary>
     public IReadOnlyList<string> Failures { get; init; } = [];
 

@@ -28,10 +28,14 @@ public static class FleetGenerator
         // One TextBuffer per thread: contents are built without strings and encoded straight from it.
         var text = new ThreadLocal<TextBuffer>(() => new TextBuffer());
         // Codec ZstdDictionary: one dictionary per object, trained on the first hosts' contents and
-        // stored before any record that needs it.
-        var dictionaries = codec == PayloadCodec.ZstdDictionary && !plain
-            ? DictionaryTrainer.Train(fleet.HostIndices(shard).Take(DictionaryTrainer.SamplesPerObject).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (SyntheticFleet.ObjectNames[o], (Func<byte[]?>)(() => Contents(fleet, h, o))))))
-            : null;
+        // stored before any record that needs it. Codec LineDelta: the same, and a base per object
+        // where it pays; each record is then the smaller of its delta and its dictionary record.
+        Dictionary<string, CompressionDictionary>? dictionaries = null;
+        Dictionary<string, LineDeltaEncoder> deltas = [];
+        if (codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta && !plain)
+        {
+            (dictionaries, deltas) = DictionaryTrainer.TrainWithBases(fleet.HostIndices(shard).Take(DictionaryTrainer.SamplesPerObject).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (SyntheticFleet.ObjectNames[o], (Func<byte[]?>)(() => Contents(fleet, h, o))))), codec == PayloadCodec.LineDelta);
+        }
         var objects = fleet.HostIndices(shard).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
 
         (string, byte[])? Encode((int Host, int Object) item)
@@ -41,10 +45,12 @@ public static class FleetGenerator
             Interlocked.Add(ref rawBytes, b.Length);
             var isFile = SyntheticFleet.ObjectNames[item.Object].StartsWith('/');
             // An object of fewer hosts than a dictionary needs has none: its records are LZ4.
-            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, SyntheticFleet.ObjectNames[item.Object]);
+            var name = SyntheticFleet.ObjectNames[item.Object];
+            var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, name);
+            var stat = new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000);
             var value = plain
                 ? b.Span.ToArray()
-                : RecordEncoder.Encode(b.Span, new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000), insertedMs, effective, dictionary: dictionary);
+                : RecordEncoder.Smaller(RecordEncoder.Encode(b.Span, stat, insertedMs, effective, dictionary: dictionary), b.Span, stat, insertedMs, deltas.GetValueOrDefault(name));
             return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 
@@ -52,7 +58,7 @@ public static class FleetGenerator
         try
         {
             written = await ParallelUploader.RunAsync(server, objects, Encode, ttl, cancellationToken, dictionaries is null ? null
-                : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
+                : db => DictionaryStore.PublishAllAsync(db, dictionaries, deltas, DictionaryStore.LifeFor(ttl)));
         }
         finally
         {

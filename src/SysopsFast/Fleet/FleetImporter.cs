@@ -60,11 +60,11 @@ public static class FleetImporter
             RefuseSensitive(files.Where(reader.MayRead).Select(f => ObjectKey.Make(f.Host, f.Object!)));
         }
         // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
-        // hosts' files; the other objects fall back to LZ4.
-        var dictionaries = codec == PayloadCodec.ZstdDictionary
-            ? DictionaryTrainer.Train(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))))
-            : [];
-        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, dictionaries, ttl, cancellationToken);
+        // hosts' files; the other objects fall back to LZ4. Codec LineDelta: a base too, where it pays.
+        var trained = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
+            ? DictionaryTrainer.TrainWithBases(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))), codec == PayloadCodec.LineDelta)
+            : (new Dictionary<string, CompressionDictionary>(), new Dictionary<string, LineDeltaEncoder>());
+        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, trained, ttl, cancellationToken);
         return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Order(StringComparer.Ordinal)], clock.Elapsed)
         {
             LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
@@ -92,9 +92,9 @@ public static class FleetImporter
         var entries = new TarEntries(archive, options);
         using var stream = entries.GetEnumerator();
         // Off the caller's thread: a read of a pipe blocks, and Ctrl-C must still end the caller's wait.
-        var head = codec == PayloadCodec.ZstdDictionary ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
-        var dictionaries = DictionaryTrainer.Train(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))));
-        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, dictionaries, ttl, cancellationToken);
+        var head = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
+        var trained = DictionaryTrainer.TrainWithBases(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))), codec == PayloadCodec.LineDelta);
+        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, trained, ttl, cancellationToken);
         if (entries.Broken is { } why)
         {
             throw Errors.TarBroken(why, written.Records, entries.Hosts);
@@ -152,11 +152,12 @@ public static class FleetImporter
         IEnumerable<T> files,
         Func<T, (string Host, string Object, Push.ObjectContent Content, FileStat Stat)?> read,
         PayloadCodec codec,
-        Dictionary<string, CompressionDictionary> dictionaries,
+        (Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained,
         TimeSpan? ttl,
         CancellationToken cancellationToken)
     {
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var dictionaries = trained.Dictionaries;
 
         (string, byte[])? Encode(T file)
         {
@@ -167,7 +168,7 @@ public static class FleetImporter
             var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, f.Object);
             // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
             var record = f.Content.Bytes is { } bytes
-                ? RecordEncoder.Encode(bytes, f.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary)
+                ? RecordEncoder.Smaller(RecordEncoder.Encode(bytes, f.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary), bytes, f.Stat, insertedMs, trained.Bases.GetValueOrDefault(f.Object))
                 : RecordEncoder.EncodeOmitted(f.Content.OverCap, f.Stat, insertedMs);
             return (ObjectKey.Make(f.Host, f.Object), record);
         }
@@ -175,7 +176,7 @@ public static class FleetImporter
         try
         {
             return await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
-                : db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ttl)));
+                : db => DictionaryStore.PublishAllAsync(db, dictionaries, trained.Bases, DictionaryStore.LifeFor(ttl)));
         }
         finally
         {

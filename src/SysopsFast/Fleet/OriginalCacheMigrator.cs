@@ -47,6 +47,11 @@ public static class OriginalCacheMigrator
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(targets);
+        if (codec == PayloadCodec.LineDelta)
+        {
+            // Bases are chosen from whole contents up front; migrate reads its source in one pass.
+            throw Errors.BadArgument("migrate writes no line delta records: use --codec zstd-dictionary (push and dict train add bases later)");
+        }
         if (targets.Count == 0)
         {
             throw new ArgumentException("at least one target server is needed", nameof(targets));

@@ -129,7 +129,7 @@ public sealed class CompressionDictionary : IDisposable
 /// The dictionaries a query has loaded, by id, and why others were not (records that need one of
 /// those are reported with that reason); shared by every decode worker.
 /// </summary>
-public sealed class CompressionDictionaries : IDisposable
+public sealed class CompressionDictionaries : IDisposable, ISharedSet
 {
     /// <summary>
     /// The most dictionary bytes one client holds: each is held once here and once per decode worker
@@ -143,6 +143,11 @@ public sealed class CompressionDictionaries : IDisposable
 
     /// <summary>Dictionaries loaded.</summary>
     public int Count => _byId.Count;
+
+    /// <summary>The line delta bases loaded beside the dictionaries (records of <see cref="PayloadCodec.LineDelta"/>).</summary>
+    internal LineBases Bases { get; } = new();
+
+    bool ISharedSet.Has(uint id) => _byId.ContainsKey(id);
 
     /// <summary>
     /// Adds a dictionary read from a server; false, with the reason kept for its records, if it is

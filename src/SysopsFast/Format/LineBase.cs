@@ -12,6 +12,9 @@ internal sealed class LineBase
     /// <summary>The largest base a writer stores or a reader loads (raw contents).</summary>
     public const int MaxRawLength = 1 << 20;
 
+    /// <summary>The largest value a base is stored as: a record of its contents, codec none at the most.</summary>
+    public const int MaxStoredLength = RecordHeader.Size + MaxRawLength;
+
     /// <summary>Where each line starts, and one more: where a line after the last would start.</summary>
     private readonly int[] _starts;
 
@@ -54,6 +57,16 @@ internal sealed class LineBase
     {
         var end = Math.Min(_starts[first + count], Contents.Length);
         return Contents.AsSpan(_starts[first], end - _starts[first]);
+    }
+
+    /// <summary>
+    /// The value stored under <c>#base:&lt;id&gt;</c>: a record of the contents, LZ4 (codec none where
+    /// that is smaller), inserted at 0 so that every writer stores the same bytes.
+    /// </summary>
+    public byte[] ToRecord()
+    {
+        var lz4 = RecordEncoder.Encode(Contents, FileStat.None, 0, PayloadCodec.Lz4);
+        return lz4.Length <= RecordHeader.Size + Contents.Length ? lz4 : RecordEncoder.Encode(Contents, FileStat.None, 0, PayloadCodec.None);
     }
 
     /// <summary>The id of a base of <paramref name="contents"/>.</summary>

@@ -188,10 +188,41 @@ public sealed class RecordDecoder : IDisposable
                 content = dest[..raw];
                 return true;
             }
+            case PayloadCodec.LineDelta:
+                return TryDecodeDelta(header, payload, raw, out content, out error);
             default:
                 error = $"unknown codec {header.Codec}";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// A line delta record: its base (loaded by the query, like a dictionary) and the payload give
+    /// the whole contents. Each base line is taken at most once, and every literal byte or line end
+    /// costs a payload byte, so a raw length past base + payload + 1 is refused before a buffer is
+    /// sized from it.
+    /// </summary>
+    private bool TryDecodeDelta(RecordHeader header, ReadOnlySpan<byte> payload, int raw, out ReadOnlySpan<byte> content, out string? error)
+    {
+        content = default;
+        var id = header.DictionaryId;
+        if (_dictionaries is null || !_dictionaries.Bases.TryGet(id, out var lineBase))
+        {
+            error = _dictionaries?.Bases.RefusalOf(id) ?? $"base {id:x8} not found (#base:{id:x8} expired or was never written)";
+            return false;
+        }
+        if (raw > lineBase.Contents.Length + 1L + payload.Length)
+        {
+            error = $"line delta payload of {payload.Length} bytes cannot decode to {raw} against base {id:x8} of {lineBase.Contents.Length}";
+            return false;
+        }
+        var dest = Scratch(raw)[..raw];
+        if (!LineDeltaDecoder.TryDecode(lineBase, payload, dest, out error))
+        {
+            return false;
+        }
+        content = dest;
+        return true;
     }
 
     /// <summary>

@@ -84,13 +84,51 @@ public static class RecordEncoder
                 throw new ArgumentOutOfRangeException(nameof(codec));
         }
 
+        var id = effectiveCodec == PayloadCodec.ZstdDictionary ? dictionary!.Id : 0;
+        HeaderOf(content, stat, insertedUnixMs, effectiveCodec, omitted, payloadDest[..payloadLength], id).WriteTo(dest);
+        return RecordHeader.Size + payloadLength;
+    }
+
+    /// <summary>
+    /// The record of <paramref name="content"/> as a line delta of <paramref name="delta"/>'s base
+    /// (<see cref="PayloadCodec.LineDelta"/>); null when the encoder cannot write it (a line hash collision).
+    /// </summary>
+    internal static byte[]? EncodeLineDelta(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder delta)
+    {
+        if (delta.Encode(content) is not { } payload)
+        {
+            return null;
+        }
+        var record = new byte[RecordHeader.Size + payload.Length];
+        payload.CopyTo(record.AsSpan(RecordHeader.Size));
+        HeaderOf(content, stat, insertedUnixMs, PayloadCodec.LineDelta, omitted: false, payload, delta.Base.Id).WriteTo(record);
+        return record;
+    }
+
+    /// <summary>
+    /// The smaller of <paramref name="record"/> (today's codecs) and <paramref name="content"/> as a
+    /// line delta of <paramref name="delta"/>'s base (none: <paramref name="record"/>): push, import
+    /// and fleet generate choose per object. An omitted record stays omitted.
+    /// </summary>
+    internal static byte[] Smaller(byte[] record, ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder? delta)
+    {
+        // A delta cannot beat a record whose payload is shorter than the delta's two first bytes.
+        if (delta is null || record.Length <= RecordHeader.Size + 2 || (RecordHeader.TryRead(record, out var header, out _) && (header.Flags & RecordFlags.Omitted) != 0))
+        {
+            return record;
+        }
+        return EncodeLineDelta(content, stat, insertedUnixMs, delta) is { } lineDelta && lineDelta.Length < record.Length ? lineDelta : record;
+    }
+
+    private static RecordHeader HeaderOf(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, bool omitted, ReadOnlySpan<byte> payload, uint id)
+    {
         var (chars, lines, words) = Count(content);
-        var header = new RecordHeader
+        return new RecordHeader
         {
             Version = RecordHeader.CurrentVersion,
-            Codec = effectiveCodec,
+            Codec = codec,
             Flags = omitted ? RecordFlags.Omitted : RecordFlags.None,
-            PayloadLength = payloadLength,
+            PayloadLength = payload.Length,
             RawLength = content.Length,
             Md5 = Md5Of(content),
             InsertedUnixMs = insertedUnixMs,
@@ -98,11 +136,9 @@ public static class RecordEncoder
             Lines = lines,
             Words = words,
             Stat = stat,
-            PayloadChecksum = XxHash3.HashToUInt64(payloadDest[..payloadLength]),
-            DictionaryId = effectiveCodec == PayloadCodec.ZstdDictionary ? dictionary!.Id : 0,
+            PayloadChecksum = XxHash3.HashToUInt64(payload),
+            DictionaryId = id,
         };
-        header.WriteTo(dest);
-        return RecordHeader.Size + payloadLength;
     }
 
     /// <summary>The MD5 of <paramref name="content"/> as the header stores it.</summary>

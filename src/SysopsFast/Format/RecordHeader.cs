@@ -45,7 +45,10 @@ public readonly record struct RecordHeader
     /// <summary>XXH3 of the payload: a damaged payload is found before it is decoded.</summary>
     public ulong PayloadChecksum { get; init; }
 
-    /// <summary>The <see cref="CompressionDictionary.Id"/> of a <see cref="PayloadCodec.ZstdDictionary"/> record; 0 otherwise.</summary>
+    /// <summary>
+    /// The <see cref="CompressionDictionary.Id"/> of a <see cref="PayloadCodec.ZstdDictionary"/> record,
+    /// the id of the base of a <see cref="PayloadCodec.LineDelta"/> record; 0 otherwise.
+    /// </summary>
     public uint DictionaryId { get; init; }
 
     internal void WriteTo(Span<byte> dest)
@@ -112,15 +115,20 @@ public readonly record struct RecordHeader
             return false;
         }
         var codec = (PayloadCodec)h[5];
-        if (codec is not (PayloadCodec.None or PayloadCodec.Lz4 or PayloadCodec.Zstd or PayloadCodec.ZstdDictionary))
+        if (codec is not (PayloadCodec.None or PayloadCodec.Lz4 or PayloadCodec.Zstd or PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta))
         {
             error = $"unknown payload codec {h[5]}";
             return false;
         }
         var dictionaryId = BinaryPrimitives.ReadUInt32LittleEndian(h[84..]);
-        if ((codec == PayloadCodec.ZstdDictionary) != (dictionaryId != 0))
+        if ((codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta) != (dictionaryId != 0))
         {
-            error = codec == PayloadCodec.ZstdDictionary ? "dictionary codec without a dictionary id" : $"codec {codec} with a dictionary id";
+            error = codec switch
+            {
+                PayloadCodec.ZstdDictionary => "dictionary codec without a dictionary id",
+                PayloadCodec.LineDelta => "line delta codec without a base id",
+                _ => $"codec {codec} with a dictionary id",
+            };
             return false;
         }
         var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(h[12..]);

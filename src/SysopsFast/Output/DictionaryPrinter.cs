@@ -29,6 +29,9 @@ public static class DictionaryPrinter
                 j.WriteNumber("current_bytes", row.CurrentBytes);
                 WriteId(j, "new_id", row.NewId);
                 j.WriteNumber("new_bytes", row.NewBytes);
+                WriteId(j, "base_id", row.BaseId);
+                j.WriteNumber("record_bytes", row.RecordBytes);
+                j.WriteNumber("delta_bytes", row.DeltaBytes);
                 j.WriteStartArray("failures");
                 foreach (var f in row.Failures)
                 {
@@ -86,8 +89,9 @@ public static class DictionaryPrinter
             return string.Create(CultureInfo.InvariantCulture, $"{row.Core} {row.Object}: {row.Hosts} hosts{(row.Samples > 0 ? $" ({row.Samples} samples with contents)" : "")}: no dictionary ({DictionaryTrainer.MinimumHosts} needed)");
         }
         var current = row.CurrentId == 0 ? "LZ4" : "current " + DictionaryStore.Hex(row.CurrentId);
+        var lineBase = row.BaseId == 0 ? "no base" : $"base {DictionaryStore.Hex(row.BaseId)}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{row.Core} {row.Object}: {row.Samples} samples of {row.Hosts} hosts ({row.HeldOut} held out): {current} {row.CurrentBytes} B, new {DictionaryStore.Hex(row.NewId)} {row.NewBytes} B ({-row.Gain * 100:+0.0;-0.0;0.0}%): {Verdict(row.Verdict)}");
+            $"{row.Core} {row.Object}: {row.Samples} samples of {row.Hosts} hosts ({row.HeldOut} held out): {current} {row.CurrentBytes} B, new {DictionaryStore.Hex(row.NewId)} {row.NewBytes} B ({-row.Gain * 100:+0.0;-0.0;0.0}%): {Verdict(row.Verdict)}; {lineBase} (samples {row.RecordBytes} B, with deltas {row.DeltaBytes} B)");
     }
 
     /// <summary><c>core server object id bytes life</c>, the object <c>(previous)</c> for one no longer current.</summary>

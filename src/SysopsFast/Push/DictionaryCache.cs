@@ -12,6 +12,7 @@ public sealed class DictionaryCache : IDisposable
 {
     private readonly string? _directory;
     private readonly ConcurrentDictionary<uint, CompressionDictionary> _loaded = new();
+    private readonly ConcurrentDictionary<uint, LineDeltaEncoder> _bases = new();
     private string? _warning;
 
     private DictionaryCache(string? directory) => _directory = directory;
@@ -32,8 +33,31 @@ public sealed class DictionaryCache : IDisposable
         {
             return known;
         }
-        return ReadFile(id) is { } bytes ? Keep(id, bytes) : null;
+        return ReadFile(id, Redis.DictionaryStore.Hex(id)) is { } bytes ? Keep(id, bytes) : null;
     }
+
+    /// <summary>The line delta base with this id from memory or disk (its raw contents, in <c>base-&lt;id&gt;</c>); null when neither has a sound copy.</summary>
+    internal LineDeltaEncoder? FindBase(uint id)
+    {
+        if (_bases.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+        return ReadFile(id, BaseFile(id)) is { Length: <= LineBase.MaxRawLength } contents ? _bases.GetOrAdd(id, new LineDeltaEncoder(new LineBase(contents))) : null;
+    }
+
+    /// <summary>Keeps a base fetched from a server as its stored record (its contents written to disk); null when it is no usable base <paramref name="id"/>.</summary>
+    internal LineDeltaEncoder? AddBase(uint id, byte[] value)
+    {
+        if (LineBases.Read(id, value, -1, out var lineBase) is not null)
+        {
+            return null;
+        }
+        WriteFile(BaseFile(id), lineBase!.Contents);
+        return _bases.GetOrAdd(id, new LineDeltaEncoder(lineBase));
+    }
+
+    private static string BaseFile(uint id) => "base-" + Redis.DictionaryStore.Hex(id);
 
     /// <summary>Keeps bytes fetched from a server (written to disk too); null when they are no usable dictionary <paramref name="id"/>.</summary>
     internal CompressionDictionary? Add(uint id, byte[] bytes)
@@ -42,7 +66,7 @@ public sealed class DictionaryCache : IDisposable
         {
             return null;
         }
-        WriteFile(id, bytes);
+        WriteFile(Redis.DictionaryStore.Hex(id), bytes);
         return Keep(id, bytes);
     }
 
@@ -57,11 +81,12 @@ public sealed class DictionaryCache : IDisposable
         return kept;
     }
 
-    private string? PathOf(uint id) => _directory is null ? null : Path.Combine(_directory, Redis.DictionaryStore.Hex(id));
+    private string? PathOf(string file) => _directory is null ? null : Path.Combine(_directory, file);
 
-    private byte[]? ReadFile(uint id)
+    /// <summary>The file's bytes if they hash to <paramref name="id"/> (a dictionary's bytes, a base's contents).</summary>
+    private byte[]? ReadFile(uint id, string file)
     {
-        if (PathOf(id) is not { } path)
+        if (PathOf(file) is not { } path)
         {
             return null;
         }
@@ -82,9 +107,9 @@ public sealed class DictionaryCache : IDisposable
     }
 
     /// <summary>A new file renamed into place, readable by its owner only: a dictionary holds pieces of many hosts' records.</summary>
-    private void WriteFile(uint id, byte[] bytes)
+    private void WriteFile(string file, byte[] bytes)
     {
-        if (PathOf(id) is not { } path)
+        if (PathOf(file) is not { } path)
         {
             return;
         }
@@ -104,9 +129,9 @@ public sealed class DictionaryCache : IDisposable
             {
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
-            using (var file = new FileStream(temporary, options))
+            using (var stream = new FileStream(temporary, options))
             {
-                file.Write(bytes);
+                stream.Write(bytes);
             }
             File.Move(temporary, path, overwrite: true);
         }

@@ -59,10 +59,15 @@ public sealed class PushObject
     public long Length => _overCap?.Length ?? Contents.Length;
 
     /// <summary>The record: zstd with <paramref name="dictionary"/>, or LZ4 without one; header only when <see cref="Omitted"/>.</summary>
-    public byte[] Encode(CompressionDictionary? dictionary) => _overCap is { } summary
+    public byte[] Encode(CompressionDictionary? dictionary) => Encode(dictionary, null);
+
+    /// <summary>As <see cref="Encode(CompressionDictionary?)"/>, or the delta against <paramref name="lineBase"/>'s base where that is smaller.</summary>
+    internal byte[] Encode(CompressionDictionary? dictionary, LineDeltaEncoder? lineBase) => _overCap is { } summary
         ? RecordEncoder.EncodeOmitted(summary, Stat, InsertedUnixMs)
         // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
-        : RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary, sizeCap: long.MaxValue);
+        : RecordEncoder.Smaller(
+            RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary, sizeCap: long.MaxValue),
+            Contents.Span, Stat, InsertedUnixMs, lineBase);
 }
 
 /// <summary>A directory's objects, the names left out as sensitive (never read), and the files not read with the reason (a FIFO, a magic link).</summary>

@@ -9,7 +9,7 @@ namespace SysopsFast.Push;
 /// </summary>
 internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, PushLedger ledger, DictionaryCache dictionaries)
 {
-    private readonly ConcurrentDictionary<(int Index, uint Dictionary), Lazy<byte[]>> _encoded = new();
+    private readonly ConcurrentDictionary<(int Index, uint Dictionary, uint Base), Lazy<byte[]>> _encoded = new();
 
     public string Hostname => hostname;
 
@@ -23,7 +23,10 @@ internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> obj
 
     public string KeyOf(int index) => ObjectKey.Make(hostname, objects[index].Name);
 
-    /// <summary>The record of object <paramref name="index"/> compressed with <paramref name="dictionary"/> (null: LZ4).</summary>
-    public byte[] Encoded(int index, CompressionDictionary? dictionary) =>
-        _encoded.GetOrAdd((index, dictionary?.Id ?? 0), _ => new Lazy<byte[]>(() => objects[index].Encode(dictionary))).Value;
+    /// <summary>
+    /// The record of object <paramref name="index"/> compressed with <paramref name="dictionary"/> (null: LZ4),
+    /// or its delta against <paramref name="lineBase"/>'s base where that is smaller.
+    /// </summary>
+    public byte[] Encoded(int index, CompressionDictionary? dictionary, LineDeltaEncoder? lineBase = null) =>
+        _encoded.GetOrAdd((index, dictionary?.Id ?? 0, lineBase?.Base.Id ?? 0), _ => new Lazy<byte[]>(() => objects[index].Encode(dictionary, lineBase))).Value;
 }

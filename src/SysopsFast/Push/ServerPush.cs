@@ -43,8 +43,12 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
     private async Task<PushOutcome> PushAsync(IDatabase db, CancellationToken token)
     {
         var objects = push.Objects;
-        var (chosen, refusal) = await DictionarySelector.SelectAsync(db, push).WaitAsync(token);
-        var ids = chosen.Select(d => d?.Id ?? 0).ToArray();
+        var dictionaries = DictionarySelector.SelectAsync(db, push);
+        var bases = DictionarySelector.SelectBasesAsync(db, push);
+        var (chosen, refusal) = await dictionaries.WaitAsync(token);
+        var (deltas, baseRefusal) = await bases.WaitAsync(token);
+        // With a base, the record (delta or not, the smaller) is made first: its id decides "unchanged".
+        var ids = chosen.Select((d, i) => deltas[i] is null ? d?.Id ?? 0 : IdOf(push.Encoded(i, d, deltas[i]))).ToArray();
         var keys = Enumerable.Range(0, objects.Count).Select(push.KeyOf).ToArray();
         var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i], ids[i]))).WaitAsync(token);
         var writes = new List<Task>();
@@ -53,7 +57,7 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         {
             if (!unchanged[i])
             {
-                var record = push.Encoded(i, chosen[i]);
+                var record = push.Encoded(i, chosen[i], deltas[i]);
                 bytes += record.Length;
                 writes.Add(push.Ttl is { } expiry ? db.StringSetAsync(keys[i], record, expiry) : db.StringSetAsync(keys[i], record));
             }
@@ -65,16 +69,21 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
             writes.AddRange(KeyCatalog.Add(db, push.Hostname, o.Name, expiryScore));
         }
         // Listed for readers as long as the records written or refreshed with them.
-        writes.AddRange(ids.Where(id => id != 0).Distinct().Select(id => DictionaryStore.ListAsync(db, id, DictionaryStore.LifeFor(push.Ttl))));
+        var life = DictionaryStore.LifeFor(push.Ttl);
+        writes.AddRange(ids.Select((id, i) => (Id: id, Kind: deltas[i]?.Base.Id == id ? SharedKind.Base : SharedKind.Dictionary)).Where(u => u.Id != 0).Distinct()
+            .Select(u => DictionaryStore.ListAsync(db, u.Kind, u.Id, life)));
         await Task.WhenAll(writes).WaitAsync(token);
         push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i], objects[i].Omitted)));
         return new PushOutcome(_name, written, objects.Count - written, null)
         {
             BytesWritten = bytes,
             WithDictionary = ids.Count(id => id != 0),
-            Note = refusal,
+            Note = refusal ?? baseRefusal,
         };
     }
+
+    /// <summary>The dictionary or base id a record names (header bytes 84–87).</summary>
+    private static uint IdOf(byte[] record) => BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(DictionaryIdOffset));
 
     private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId) =>
         push.Ledger.Holds(_name, key, o.Md5, dictionaryId, o.Omitted) ? RefreshAsync(db, key) : SameRecordAsync(db, key, o, dictionaryId);

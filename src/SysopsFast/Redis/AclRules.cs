@@ -79,8 +79,8 @@ public static class AclRules
         RedisPassword.Read()
         ?? throw Errors.BadArgument("no password: set SYSOPS_FAST_REDIS_PASSWORD, or SYSOPS_FAST_REDIS_PASSWORD_FILE to a file holding it (mode 600); for per-host pushers it is the secret their passwords derive from");
 
-    /// <summary>The dictionaries, their catalog and the current-dictionary pointer <c>#dict:current</c> (read).</summary>
-    private const string DictionaryReads = "%R~#catalog:dicts %R~#dict:*";
+    /// <summary>The dictionaries and line delta bases, their catalogs and current pointers (<c>#dict:current</c>, <c>#base:current</c>) (read).</summary>
+    private const string DictionaryReads = "%R~#catalog:dicts %R~#dict:* %R~#catalog:bases %R~#base:*";
 
     /// <summary>Catalog entries, added: ZADD and nothing else on the catalog's keys.</summary>
     private const string CatalogAdds = "(%W~#catalog:* +zadd)";
@@ -92,14 +92,14 @@ public static class AclRules
     /// </summary>
     private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget +hmget +pttl";
 
-    /// <summary>A dictionary's key: <c>#dict:</c> and exactly 8 hex digits (so not <c>#dict:current</c>).</summary>
-    private const string DictionaryKeys = "#dict:[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
+    /// <summary>8 hex digits: the id part of a dictionary's or base's key (so not <c>current</c>).</summary>
+    private const string IdDigits = "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
 
-    /// <summary>Extending a dictionary's life, and nothing else of it.</summary>
-    private const string DictionaryLives = $"%W~{DictionaryKeys} +expire +pexpire +persist";
+    /// <summary>Extending a dictionary's or base's life, and nothing else of it.</summary>
+    private const string DictionaryLives = $"%W~#dict:{IdDigits} %W~#base:{IdDigits} +expire +pexpire +persist";
 
-    /// <summary>Reading a dictionary bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
-    private const string DictionaryRanges = $"%R~{DictionaryKeys} +getrange";
+    /// <summary>Reading a dictionary or base bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
+    private const string DictionaryRanges = $"%R~#dict:{IdDigits} %R~#base:{IdDigits} +getrange";
 
     private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zrange +zrangebyscore +zcard +hgetall +hmget +publish +xadd +xrange +xrevrange +xinfo|stream";
 
@@ -119,7 +119,7 @@ public static class AclRules
     {
         AclRole.Reader => $"%R~* &{CostChannel} -@all {Connection} {ReadCommands} {OwnAudit(user)}",
         AclRole.Pusher => $"%W~{RecordKeys} {DictionaryReads} -@all {Connection} {PushCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})",
-        AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset {OwnAudit(user)}",
+        AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts %W~#base:* %W~{KeyCatalog.Prefix}bases &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset +hdel {OwnAudit(user)}",
         _ => "~* &* +@all",
     };
 

@@ -5,11 +5,12 @@ using SysopsFast.Format;
 namespace SysopsFast.Redis;
 
 /// <summary>
-/// Compression dictionaries on one server (docs/FORMAT.md, "Compression dictionaries"): the bytes
-/// under <c>#dict:&lt;id&gt;</c>, listed in <c>#catalog:dicts</c>, and the hash <c>#dict:current</c>
-/// naming each object's current dictionary, the one push compresses with.
-/// Every writer keeps one invariant: a dictionary lives at least as long as every record written or
-/// refreshed with it. So a life is only ever extended here (SET NX, EXPIRE GT, PERSIST), never set
+/// Compression dictionaries and line delta bases on one server (docs/FORMAT.md, "Compression
+/// dictionaries", "Line delta bases"; <see cref="SharedKind"/>): the bytes under <c>#dict:&lt;id&gt;</c>,
+/// listed in <c>#catalog:dicts</c>, and the hash <c>#dict:current</c> naming each object's current
+/// dictionary, the one push compresses with; bases alike under <c>#base:</c>.
+/// Every writer keeps one invariant: a dictionary (a base) lives at least as long as every record
+/// written or refreshed with it. So a life is only ever extended here (SET NX, EXPIRE GT, PERSIST), never set
 /// shorter: another writer may have given the same dictionary a longer one.
 /// </summary>
 internal static class DictionaryStore
@@ -42,41 +43,67 @@ internal static class DictionaryStore
     public static Task StoreAsync(IDatabaseAsync db, CompressionDictionary dictionary, TimeSpan? life)
     {
         ArgumentNullException.ThrowIfNull(dictionary);
-        if (dictionary.Bytes.Length > CompressionDictionary.MaxStoredSize)
-        {
-            throw Errors.DictionaryTooLarge(Hex(dictionary.Id), dictionary.Bytes.Length, CompressionDictionary.MaxStoredSize);
-        }
-        return Task.WhenAll(
-            db.StringSetAsync(KeyCatalog.DictionaryKey(dictionary.Id), dictionary.Bytes, life, When.NotExists),
-            ExtendAsync(db, dictionary.Id, life),
-            ListAsync(db, dictionary.Id, life));
+        return StoreAsync(db, SharedKind.Dictionary, dictionary.Id, dictionary.Bytes, life);
     }
 
-    /// <summary><see cref="StoreAsync"/>, then makes it the current dictionary of <paramref name="objectName"/>.</summary>
-    public static async Task PublishAsync(IDatabaseAsync db, string objectName, CompressionDictionary dictionary, TimeSpan? life)
+    /// <summary>
+    /// Stores a dictionary or base (<paramref name="value"/>, as stored) before any record that uses
+    /// it, gives it at least <paramref name="life"/> and lists it; refused over the kind's limit.
+    /// </summary>
+    public static Task StoreAsync(IDatabaseAsync db, SharedKind kind, uint id, byte[] value, TimeSpan? life)
     {
-        // Stored first: a pusher that reads the pointer must find the dictionary.
-        await StoreAsync(db, dictionary, life);
-        await db.HashSetAsync(CurrentKey, objectName, Hex(dictionary.Id));
+        if (value.Length > kind.MaxStoredLength)
+        {
+            throw Errors.DictionaryTooLarge(kind.Noun, kind.Prefix + Hex(id), value.Length, kind.MaxStoredLength);
+        }
+        return Task.WhenAll(
+            db.StringSetAsync(kind.Key(id), value, life, When.NotExists),
+            ExtendAsync(db, kind, id, life),
+            ListAsync(db, kind, id, life));
+    }
+
+    /// <summary><see cref="StoreAsync(IDatabaseAsync, CompressionDictionary, TimeSpan?)"/>, then makes it the current dictionary of <paramref name="objectName"/>.</summary>
+    public static Task PublishAsync(IDatabaseAsync db, string objectName, CompressionDictionary dictionary, TimeSpan? life) =>
+        PublishAsync(db, SharedKind.Dictionary, objectName, dictionary.Id, dictionary.Bytes, life);
+
+    /// <summary>Stores a dictionary or base, then makes it the current one of <paramref name="objectName"/>.</summary>
+    public static async Task PublishAsync(IDatabaseAsync db, SharedKind kind, string objectName, uint id, byte[] value, TimeSpan? life)
+    {
+        // Stored first: a pusher that reads the pointer must find it.
+        await StoreAsync(db, kind, id, value, life);
+        await db.HashSetAsync(kind.CurrentKey, objectName, Hex(id));
     }
 
     /// <summary>Each object's dictionary published, as a writer that trained them does before its records.</summary>
     public static Task PublishAllAsync(IDatabaseAsync db, IReadOnlyDictionary<string, CompressionDictionary> dictionaries, TimeSpan? life) =>
         Task.WhenAll(dictionaries.Select(d => PublishAsync(db, d.Key, d.Value, life)));
 
+    /// <summary>Each object's dictionary and base published, as a writer that chose them does before its records.</summary>
+    public static Task PublishAllAsync(IDatabaseAsync db, IReadOnlyDictionary<string, CompressionDictionary> dictionaries, IReadOnlyDictionary<string, LineDeltaEncoder> bases, TimeSpan? life) =>
+        Task.WhenAll(bases.Select(b => PublishAsync(db, SharedKind.Base, b.Key, b.Value.Base.Id, b.Value.Base.ToRecord(), life)).Append(PublishAllAsync(db, dictionaries, life)));
+
     /// <summary>Gives the dictionary at least <paramref name="life"/> (null: no expiry); false when the server has no such key.</summary>
-    public static Task<bool> ExtendAsync(IDatabaseAsync db, uint id, TimeSpan? life) => life is { } l
-        ? db.KeyExpireAsync(KeyCatalog.DictionaryKey(id), l, ExpireWhen.GreaterThanCurrentExpiry)
-        : db.KeyPersistAsync(KeyCatalog.DictionaryKey(id));
+    public static Task<bool> ExtendAsync(IDatabaseAsync db, uint id, TimeSpan? life) => ExtendAsync(db, SharedKind.Dictionary, id, life);
+
+    /// <summary>Gives the dictionary or base at least <paramref name="life"/> (null: no expiry); false when the server has no such key.</summary>
+    public static Task<bool> ExtendAsync(IDatabaseAsync db, SharedKind kind, uint id, TimeSpan? life) => life is { } l
+        ? db.KeyExpireAsync(kind.Key(id), l, ExpireWhen.GreaterThanCurrentExpiry)
+        : db.KeyPersistAsync(kind.Key(id));
 
     /// <summary>Lists the dictionary for readers until <paramref name="life"/> ends (the later expiry wins).</summary>
-    public static Task<bool> ListAsync(IDatabaseAsync db, uint id, TimeSpan? life) =>
-        db.SortedSetAddAsync(KeyCatalog.DictionariesKey, Hex(id), KeyCatalog.Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan);
+    public static Task<bool> ListAsync(IDatabaseAsync db, uint id, TimeSpan? life) => ListAsync(db, SharedKind.Dictionary, id, life);
+
+    /// <summary>Lists the dictionary or base for readers until <paramref name="life"/> ends (the later expiry wins).</summary>
+    public static Task<bool> ListAsync(IDatabaseAsync db, SharedKind kind, uint id, TimeSpan? life) =>
+        db.SortedSetAddAsync(kind.CatalogKey, Hex(id), KeyCatalog.Expiry(life, DateTimeOffset.UtcNow), SortedSetWhen.GreaterThan);
 
     /// <summary>The current dictionary id of each object (0: none), in one HMGET.</summary>
-    public static async Task<uint[]> CurrentAsync(IDatabaseAsync db, IReadOnlyList<string> objectNames)
+    public static Task<uint[]> CurrentAsync(IDatabaseAsync db, IReadOnlyList<string> objectNames) => CurrentAsync(db, SharedKind.Dictionary, objectNames);
+
+    /// <summary>The current dictionary or base id of each object (0: none), in one HMGET.</summary>
+    public static async Task<uint[]> CurrentAsync(IDatabaseAsync db, SharedKind kind, IReadOnlyList<string> objectNames)
     {
-        var values = await db.HashGetAsync(CurrentKey, objectNames.Select(n => (RedisValue)n).ToArray());
+        var values = await db.HashGetAsync(kind.CurrentKey, objectNames.Select(n => (RedisValue)n).ToArray());
         return values.Select(ParseId).ToArray();
     }
 
@@ -95,8 +122,11 @@ internal static class DictionaryStore
     /// The bytes under <paramref name="id"/>, at most one more than a dictionary may hold (so one
     /// over the limit is seen as such without being fetched whole); null when the key is missing.
     /// </summary>
-    public static async Task<byte[]?> ReadBoundedAsync(IDatabaseAsync db, uint id) =>
-        (byte[]?)await db.StringGetRangeAsync(KeyCatalog.DictionaryKey(id), 0, CompressionDictionary.MaxStoredSize) is { Length: > 0 } bytes ? bytes : null;
+    public static Task<byte[]?> ReadBoundedAsync(IDatabaseAsync db, uint id) => ReadBoundedAsync(db, SharedKind.Dictionary, id);
+
+    /// <summary>The same for a dictionary or a base.</summary>
+    public static async Task<byte[]?> ReadBoundedAsync(IDatabaseAsync db, SharedKind kind, uint id) =>
+        (byte[]?)await db.StringGetRangeAsync(kind.Key(id), 0, kind.MaxStoredLength) is { Length: > 0 } bytes ? bytes : null;
 
     /// <summary>
     /// The server's dictionaries: each object's current one (by object name), then the others its

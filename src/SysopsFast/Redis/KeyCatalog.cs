@@ -23,7 +23,10 @@ internal static class KeyCatalog
     /// <summary>Members: ids (8 hex digits) of the compression dictionaries in use, scored by expiry.</summary>
     public static readonly byte[] DictionariesKey = Encoding.UTF8.GetBytes(Prefix + "dicts");
 
-    /// <summary>A dictionary outlives the records written with it by this much.</summary>
+    /// <summary>Members: ids (8 hex digits) of the line delta bases in use, scored by expiry.</summary>
+    public static readonly byte[] BasesKey = Encoding.UTF8.GetBytes(Prefix + "bases");
+
+    /// <summary>A dictionary (a base) outlives the records written with it by this much.</summary>
     public static readonly TimeSpan DictionaryExtraLife = TimeSpan.FromHours(1);
 
     public static RedisKey DictionaryKey(uint id) => $"#dict:{id:x8}";
@@ -57,8 +60,16 @@ internal static class KeyCatalog
     /// <summary>Members of the dictionary list read per ZSCAN round trip.</summary>
     private const int DictionaryPage = 1000;
 
-    /// <summary>Loads every live dictionary of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
+    /// <summary>Loads every live dictionary and base of a server into <paramref name="into"/>; returns warnings for bad ones.</summary>
     internal static async Task<List<string>> LoadDictionariesAsync(IQueryServer server, Format.CompressionDictionaries into)
+    {
+        var warnings = await LoadAsync(server, SharedKind.Dictionary, into);
+        warnings.AddRange(await LoadAsync(server, SharedKind.Base, into.Bases));
+        return warnings;
+    }
+
+    /// <summary>Loads every live dictionary (or base) a server lists into <paramref name="into"/>; returns warnings for bad ones.</summary>
+    private static async Task<List<string>> LoadAsync(IQueryServer server, SharedKind kind, Format.ISharedSet into)
     {
         var warnings = new List<string>();
         var oldest = OldestLiveScore();
@@ -66,7 +77,7 @@ internal static class KeyCatalog
         // ZSCAN page at a time, members that cannot be an id never copied, and only ids whose
         // dictionary exists kept: fake members cost server time, never client memory or an answer.
         var parsed = new HashSet<uint>();
-        await foreach (var page in server.SortedSetScanAsync(DictionariesKey, null, DictionaryPage, CancellationToken.None, maxMemberLength: 8))
+        await foreach (var page in server.SortedSetScanAsync(kind.CatalogKey, null, DictionaryPage, CancellationToken.None, maxMemberLength: 8))
         {
             // A dictionary's id is the hash of its bytes: one already loaded (an earlier query of
             // the same FleetQuery) is the same dictionary and is not fetched again.
@@ -76,7 +87,7 @@ internal static class KeyCatalog
                 var member = page.Members[i];
                 if (page.Score(i) >= oldest && member.Length == 8
                     && uint.TryParse(member, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id)
-                    && id != 0 && !parsed.Contains(id) && !into.TryGet(id, out _))
+                    && id != 0 && !parsed.Contains(id) && !into.Has(id))
                 {
                     ids.Add(id);
                 }
@@ -86,14 +97,14 @@ internal static class KeyCatalog
                 continue;
             }
             uint[] wanted = [.. ids];
-            var exists = await server.KeysExistAsync([.. wanted.Select(id => (byte[])DictionaryKey(id)!)]);
+            var exists = await server.KeysExistAsync([.. wanted.Select(id => (byte[])kind.Key(id)!)]);
             parsed.UnionWith(wanted.Where((_, i) => exists[i]));
         }
         // A few at a time, each read bounded: however big the values stored as dictionaries, the
         // client holds at most MaxStoredSize bytes of each and a few of them in flight.
         foreach (var chunk in parsed.Order().Chunk(8))
         {
-            var values = await server.GetBoundedAsync([.. chunk.Select(id => (byte[])DictionaryKey(id)!)], Format.CompressionDictionary.MaxStoredSize + 1);
+            var values = await server.GetBoundedAsync([.. chunk.Select(id => (byte[])kind.Key(id)!)], kind.MaxStoredLength + 1);
             for (var i = 0; i < chunk.Length; i++)
             {
                 if (values[i].Bytes is not { } bytes)
@@ -102,7 +113,7 @@ internal static class KeyCatalog
                 }
                 if (!into.TryAdd(chunk[i], bytes, values[i].Length))
                 {
-                    warnings.Add($"{into.RefusalOf(chunk[i])}; records compressed with it are reported as corrupt");
+                    warnings.Add($"{into.RefusalOf(chunk[i])}; records {(kind == SharedKind.Base ? "written against" : "compressed with")} it are reported as corrupt");
                 }
             }
         }
