@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 using SysopsFast.Format;
 using SysopsFast.Grep;
@@ -82,6 +83,36 @@ public class DeltaLineSearcherTests
         var sink = new NumberedSink();
         Assert.Equal(1, DeltaCases.Search(payload, lineBase, 2, MatcherFactory.Create("", regex: false, ignoreCase: false), false, sink));
         Assert.Equal(["1:61"], sink.Lines);
+    }
+
+    [Fact]
+    public void A_duplicate_of_a_record_read_from_its_ops_is_read_so_too_and_a_record_without_its_base_is_the_decoders_to_refuse()
+    {
+        var lineBase = new LineBase("a = 1\nb = 2\n"u8.ToArray());
+        var record = RecordEncoder.EncodeLineDelta("a = 1\nb = 3\n"u8, FileStat.None, 1, new LineDeltaEncoder(lineBase))!;
+        var dictionaries = new CompressionDictionaries();
+        dictionaries.Bases.Add(lineBase);
+        var sinks = new UniqCountSinkFactory();
+        var processors = new GrepRecordProcessorFactory(MatcherFactory.Create("=", regex: false, ignoreCase: false), false, sinks);
+        var corrupt = new ConcurrentQueue<CorruptRecord>();
+        var reading = processors.CreateForWorker();
+        using (var worker = new RecordDecodeWorker(reading, corrupt, dictionaries))
+        {
+            Assert.True(worker.Consume("h1#x"u8, record));
+            Assert.True(worker.ConsumeDuplicate("h2#x"u8, record));
+            Assert.Equal((2, 2, 0), (worker.Records, worker.DeltaRecords, worker.RawBytes));
+        }
+        var orphan = processors.CreateForWorker();
+        using (var worker = new RecordDecodeWorker(orphan, corrupt, new CompressionDictionaries()))
+        {
+            Assert.True(worker.Consume("h3#x"u8, record));
+            Assert.True(worker.ConsumeDuplicate("h4#x"u8, record));
+            Assert.Equal(0, worker.Records);
+        }
+        processors.Complete([reading, orphan]);
+        Assert.Equal([("a = 1", 2L), ("b = 3", 2L)], sinks.Result.Select(r => (r.Line, r.Count)).OrderBy(r => r.Line, StringComparer.Ordinal));
+        Assert.Equal(["h3#x", "h4#x"], corrupt.Select(c => c.Key));
+        Assert.Contains("not found", corrupt.First().Reason, StringComparison.Ordinal);
     }
 
     /// <summary>Random ops over the base (within it, or past it now and then), and the length of the contents they would make.</summary>

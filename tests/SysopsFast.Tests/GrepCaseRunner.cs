@@ -42,12 +42,22 @@ internal static class GrepCaseRunner
 
         CheckLineDeltas(bytes, matcher, invert, expected);
 
-        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", TestCodecs.Encode(bytes, FileStat.None, 1, TestCodecs.All[i % TestCodecs.All.Length]))).ToList();
+        // Through the whole pipeline, several workers: 7 records of today's codecs and one line delta record per base.
+        var bases = DeltaCases.BasesFor(bytes);
+        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", TestCodecs.Encode(bytes, FileStat.None, 1, TestCodecs.All[i % TestCodecs.All.Length])))
+            .Concat(bases.Select((b, i) => ($"delta{i}#cmd/x", RecordEncoder.EncodeLineDelta(bytes, FileStat.None, 1, new LineDeltaEncoder(b))!))).ToList();
+        var dictionaries = new CompressionDictionaries();
+        dictionaries.TryAdd(TestCodecs.Dictionary.Id, TestCodecs.Dictionary.Bytes);
+        foreach (var b in bases)
+        {
+            dictionaries.Bases.Add(b);
+        }
         var sinks = new UniqCountSinkFactory();
         var processors = new GrepRecordProcessorFactory(matcher, invert, sinks);
-        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2) { Dictionaries = TestCodecs.Dictionaries }, processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
+        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2) { Dictionaries = dictionaries }, processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
         Assert.Empty(summary.Corrupt);
-        var expectedCounts = expected.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count() * 7L);
+        Assert.Equal(bases.Count, summary.LineDeltaRecordsRead);
+        var expectedCounts = expected.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count() * (7L + bases.Count));
         Assert.Equal(expectedCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal), sinks.Result.ToDictionary(r => r.Line, r => r.Count).OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
 
