@@ -8,7 +8,7 @@ namespace SysopsFast.Benchmarks;
 /// event per ~100 KB allocated, naming the type that crossed the mark) over many queries, so the
 /// shares are estimates whose error shrinks with the queries run. MemoryDiagnoser gives the total;
 /// this says what to look at. <c>dotnet run -c Release --project bench/SysopsFast.Benchmarks -- alloc-probe [queries]</c>
-/// (HEADLINE_HOSTS sets the fleet and HEADLINE_CLUSTER=1 puts it in a Redis Cluster, as for the benchmark).
+/// (HEADLINE_HOSTS and HEADLINE_CODEC set the fleet and HEADLINE_CLUSTER=1 puts it in a Redis Cluster, as for the benchmark).
 /// </summary>
 internal sealed class AllocationProbe : EventListener
 {
@@ -32,6 +32,8 @@ internal sealed class AllocationProbe : EventListener
             probe._counting = false;
             var total = GC.GetTotalAllocatedBytes(precise: true) - before;
             probe.Print(queries, total);
+            var read = benchmark.Last!;
+            Console.WriteLine($"per host: {read.BytesFetched / (double)read.RecordsRead:F0} bytes fetched, {read.RawBytes / (double)read.RecordsRead:F0} decoded, {read.LineDeltaBytesRead / (double)read.RecordsRead:F0} of line delta payload walked ({read.LineDeltaRecordsRead} of {read.RecordsRead} records read from their ops)");
         }
         finally
         {
@@ -63,7 +65,7 @@ internal sealed class AllocationProbe : EventListener
 
     private void Print(int queries, long total)
     {
-        Console.WriteLine($"{HeadlineBenchmarks.Hosts} hosts{(HeadlineBenchmarks.Cluster ? " in a 3-primary cluster" : "")}, {queries} queries: {total / queries / 1024.0:F1} KiB allocated per query (all threads)");
+        Console.WriteLine($"{HeadlineBenchmarks.Hosts} hosts ({HeadlineBenchmarks.Codec}){(HeadlineBenchmarks.Cluster ? " in a 3-primary cluster" : "")}, {queries} queries: {total / queries / 1024.0:F1} KiB allocated per query (all threads)");
         lock (_bytesByType)
         {
             foreach (var (type, bytes) in _bytesByType.OrderByDescending(p => p.Value).Take(25))

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Output;
 using SysopsFast.Pipeline;
 using Xunit;
 
@@ -39,13 +40,60 @@ internal static class GrepCaseRunner
             Assert.Equal(expected, Run(s => LineSearcher.Search(contentCopy, matcher, invert, s)));
         }
 
-        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", TestCodecs.Encode(bytes, FileStat.None, 1, TestCodecs.All[i % TestCodecs.All.Length]))).ToList();
+        CheckLineDeltas(bytes, matcher, invert, expected);
+
+        // Through the whole pipeline, several workers: 7 records of today's codecs and one line delta record per base.
+        var bases = DeltaCases.BasesFor(bytes);
+        var records = Enumerable.Range(0, 7).Select(i => ($"host{i}#cmd/x", TestCodecs.Encode(bytes, FileStat.None, 1, TestCodecs.All[i % TestCodecs.All.Length])))
+            .Concat(bases.Select((b, i) => ($"delta{i}#cmd/x", RecordEncoder.EncodeLineDelta(bytes, FileStat.None, 1, new LineDeltaEncoder(b))!))).ToList();
+        var dictionaries = new CompressionDictionaries();
+        dictionaries.TryAdd(TestCodecs.Dictionary.Id, TestCodecs.Dictionary.Bytes);
+        foreach (var b in bases)
+        {
+            dictionaries.Bases.Add(b);
+        }
         var sinks = new UniqCountSinkFactory();
         var processors = new GrepRecordProcessorFactory(matcher, invert, sinks);
-        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2) { Dictionaries = TestCodecs.Dictionaries }, processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
+        var summary = ExtractPipeline.RunAsync(new MemoryRecordSource(records.Select(r => (r.Item1, (byte[]?)r.Item2)), 2) { Dictionaries = dictionaries }, processors, new ExtractOptions { Workers = 3 }, CancellationToken.None).GetAwaiter().GetResult();
         Assert.Empty(summary.Corrupt);
-        var expectedCounts = expected.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count() * 7L);
+        Assert.Equal(bases.Count, summary.LineDeltaRecordsRead);
+        var expectedCounts = expected.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count() * (7L + bases.Count));
         Assert.Equal(expectedCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal), sinks.Result.ToDictionary(r => r.Line, r => r.Count).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The value as line delta records against every base of <see cref="DeltaCases"/>, searched from
+    /// their ops: the lines in order, numbered and cut by -m as the context searcher does, counted
+    /// (-c), and counted per distinct line over 7 records (--uniq's difference array).
+    /// </summary>
+    private static void CheckLineDeltas(byte[] bytes, IMatcher matcher, bool invert, string[] expected)
+    {
+        foreach (var lineBase in DeltaCases.BasesFor(bytes))
+        {
+            var payload = new LineDeltaEncoder(lineBase).Encode(bytes)!;
+            var what = $"against base {Convert.ToHexString(lineBase.Contents)}";
+            var got = Run(s => DeltaCases.Search(payload, lineBase, bytes.Length, matcher, invert, s));
+            Assert.True(expected.SequenceEqual(got), $"{what}: got [{string.Join("|", got)}]");
+            for (var m = 0; m <= expected.Length + 1; m++)
+            {
+                var limits = new SelectionLimits { MaxCount = m };
+                var decoded = new NumberedSink();
+                var ops = new NumberedSink();
+                Assert.Equal(ContextSearcher.Search(bytes, matcher, invert, limits, decoded), DeltaCases.Search(payload, lineBase, bytes.Length, matcher, invert, ops, limits));
+                Assert.Equal(decoded.Lines, ops.Lines);
+            }
+            Assert.Equal(expected.Length, DeltaCases.Search(payload, lineBase, bytes.Length, matcher, invert, new RecordLineSink(new RecordLineSinkFactory(Stream.Null, RecordLineKind.Count))));
+            var sinks = new UniqCountSinkFactory();
+            var processors = new GrepRecordProcessorFactory(matcher, invert, sinks);
+            var processor = (GrepRecordProcessor)processors.CreateForWorker();
+            Assert.True(LineDeltaRecord.TryOpen(payload, lineBase, bytes.Length, out var record));
+            for (var i = 0; i < 7; i++)
+            {
+                Assert.Equal(LineDeltaOutcome.Continue, processor.Process(Encoding.UTF8.GetBytes($"host{i}#cmd/x"), default, record));
+            }
+            processors.Complete([processor]);
+            Assert.Equal(expected.GroupBy(l => l).Select(g => (g.Key, g.Count() * 7L)).OrderBy(r => r.Key, StringComparer.Ordinal), sinks.Result.Select(r => (r.Line, r.Count)).OrderBy(r => r.Line, StringComparer.Ordinal));
+        }
     }
 
     private static List<string> Run(Func<IGrepSink, long> search)

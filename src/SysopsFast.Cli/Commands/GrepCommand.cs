@@ -245,7 +245,7 @@ internal static class GrepHandler
         {
             var s = result.Summary;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sysops-fast: {s.RecordsRead} records of {s.KeysDiscovered} keys ({s.BytesFetched / 1e6:F1} MB fetched, {s.RawBytes / 1e6:F1} MB decoded, {s.RecordsMissing} expired in between; keys by {(s.ServersScanned > 0 ? "SCAN" : "catalog")}{(s.KeysDeduplicated > 0 ? $"; {s.KeysDeduplicated} not fetched, same md5 as one that was" : "")}) from {s.CoresAnswered.Count} core(s) in {s.Elapsed.TotalMilliseconds:F0} ms; {result.SelectedLines} lines selected in {result.RecordsWithSelection} records"));
+                $"sysops-fast: {s.RecordsRead} records of {s.KeysDiscovered} keys ({s.BytesFetched / 1e6:F1} MB fetched, {s.RawBytes / 1e6:F1} MB decoded{(s.LineDeltaRecordsRead > 0 ? $", {s.LineDeltaRecordsRead} line delta records read from their ops ({s.LineDeltaBytesRead / 1e6:F1} MB)" : "")}, {s.RecordsMissing} expired in between; keys by {(s.ServersScanned > 0 ? "SCAN" : "catalog")}{(s.KeysDeduplicated > 0 ? $"; {s.KeysDeduplicated} not fetched, same md5 as one that was" : "")}) from {s.CoresAnswered.Count} core(s) in {s.Elapsed.TotalMilliseconds:F0} ms; {result.SelectedLines} lines selected in {result.RecordsWithSelection} records"));
             // Where the time went: process start to query start, then each stage's first progress.
             var started = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds - s.Elapsed.TotalMilliseconds;
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

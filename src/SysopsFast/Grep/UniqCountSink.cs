@@ -35,14 +35,23 @@ public sealed class UniqCountSink : IGrepSink
     /// <inheritdoc/>
     public bool Matched(ReadOnlySpan<byte> line)
     {
+        Add(line, 1);
+        return true;
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> selected <paramref name="count"/> times (a line delta base's line, once
+    /// per record that copied it); a limit met names the last record begun.
+    /// </summary>
+    internal void Add(ReadOnlySpan<byte> line, long count)
+    {
         _limit?.CheckLength(line.Length, "line", _record.Key);
-        ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out var seen);
+        ref var total = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lookup, line, out var seen);
         if (!seen)
         {
             _limit?.Take(line.Length, _record.Key);
         }
-        count++;
-        return true;
+        total += count;
     }
 
     /// <inheritdoc/>

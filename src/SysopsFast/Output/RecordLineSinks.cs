@@ -10,7 +10,7 @@ namespace SysopsFast.Output;
 /// searched, 0 included; NDJSON <c>{host, object, count}</c>), <c>-l</c> (the hosts with a
 /// selected line) and <c>-L</c> (the hosts without one), as GNU grep prints them for many files.
 /// </summary>
-public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink
+public sealed class RecordLineSink(RecordLineSinkFactory owner) : IGrepSink, ICountingSink
 {
     private byte[] _key = [];
     private int _keyLength;

@@ -99,6 +99,8 @@ public static class ExtractPipeline
             RecordsMissing = workers.Sum(w => w.Missing),
             BytesFetched = statistics.BytesFetched,
             RawBytes = workers.Sum(w => w.RawBytes),
+            LineDeltaRecordsRead = workers.Sum(w => w.DeltaRecords),
+            LineDeltaBytesRead = workers.Sum(w => w.DeltaBytes),
             Corrupt = corrupt.ToArray(),
             CoresAnswered = statistics.Answered,
             CoresMissing = statistics.Missing,

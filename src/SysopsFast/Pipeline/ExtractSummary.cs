@@ -7,7 +7,7 @@ public sealed record ExtractSummary
     public required IReadOnlyList<string> Servers { get; init; }
     /// <summary>Keys the query found for its pattern.</summary>
     public long KeysDiscovered { get; init; }
-    /// <summary>Records decoded and handed to the processors.</summary>
+    /// <summary>Records handed to the processors: decoded, or line delta records read from their ops (<see cref="LineDeltaRecordsRead"/>).</summary>
     public long RecordsRead { get; init; }
     /// <summary>Keys found that had no value when fetched (expired or deleted meanwhile).</summary>
     public long RecordsMissing { get; init; }
@@ -15,6 +15,15 @@ public sealed record ExtractSummary
     public long BytesFetched { get; init; }
     /// <summary>Bytes of contents once decoded.</summary>
     public long RawBytes { get; init; }
+
+    /// <summary>
+    /// Line delta records answered from their ops and base, their contents never rebuilt: of <see cref="RecordsRead"/>,
+    /// and not in <see cref="RawBytes"/>.
+    /// </summary>
+    public long LineDeltaRecordsRead { get; init; }
+
+    /// <summary>Payload bytes of the <see cref="LineDeltaRecordsRead"/>: what was read of them instead of their contents.</summary>
+    public long LineDeltaBytesRead { get; init; }
     /// <summary>Records that could not be read, skipped.</summary>
     public required IReadOnlyList<CorruptRecord> Corrupt { get; init; }
     /// <summary>How long the query took.</summary>
@@ -63,6 +72,8 @@ public sealed record ExtractSummary
             RecordsMissing = phases.Sum(p => p.RecordsMissing),
             BytesFetched = phases.Sum(p => p.BytesFetched),
             RawBytes = phases.Sum(p => p.RawBytes),
+            LineDeltaRecordsRead = phases.Sum(p => p.LineDeltaRecordsRead),
+            LineDeltaBytesRead = phases.Sum(p => p.LineDeltaBytesRead),
             Corrupt = phases.SelectMany(p => p.Corrupt).Distinct().ToArray(),
             Elapsed = TimeSpan.FromTicks(phases.Sum(p => p.Elapsed.Ticks)),
             Partial = phases.Any(p => p.Partial),

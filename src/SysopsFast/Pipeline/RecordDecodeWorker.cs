@@ -14,13 +14,20 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     private readonly IRecordProcessor _processor;
     private readonly ConcurrentQueue<CorruptRecord> _corrupt;
     private readonly RecordReadMode _mode;
+    private readonly LineBases? _bases;
+
+    /// <summary>The processor, when it answers line delta records from their ops (never when contents are checked against their md5).</summary>
+    private readonly ILineDeltaProcessor? _byOps;
+
+    /// <summary>Whether the last record consumed was read from its ops, not decoded (a duplicate of it is read so too).</summary>
+    private bool _lastByOps;
     private string _server = "";
     private ServerTally? _tally;
 
     /// <param name="checkMd5">Refuse records whose decoded contents do not match their md5 (<see cref="RecordDecoder.CheckMd5"/>).</param>
     /// <param name="processor">Takes each decoded record.</param>
     /// <param name="corrupt">Where records that cannot be read are reported.</param>
-    /// <param name="dictionaries">Dictionaries for zstd-dictionary records; null when the source has none.</param>
+    /// <param name="dictionaries">Dictionaries for zstd-dictionary records, and bases for line delta records; null when the source has none.</param>
     /// <param name="mode">What the batches hold: whole records, headers, or keys.</param>
     public RecordDecodeWorker(IRecordProcessor processor, ConcurrentQueue<CorruptRecord> corrupt, CompressionDictionaries? dictionaries = null, RecordReadMode mode = RecordReadMode.Contents, bool checkMd5 = false)
     {
@@ -28,6 +35,8 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         _processor = processor;
         _corrupt = corrupt;
         _mode = mode;
+        _bases = dictionaries?.Bases;
+        _byOps = mode == RecordReadMode.Contents && !checkMd5 && processor is ILineDeltaProcessor { ReadsLineDeltas: true } delta ? delta : null;
     }
 
     /// <summary>Decoded bytes per server, for --cost (merged across workers at the end).</summary>
@@ -36,6 +45,11 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
     public long Records { get; private set; }
     public long Missing { get; private set; }
     public long RawBytes { get; private set; }
+
+    /// <summary>Line delta records read from their ops, not decoded, and their payload bytes.</summary>
+    public long DeltaRecords { get; private set; }
+
+    public long DeltaBytes { get; private set; }
 
     public QueryProgress? Progress { get; init; }
 
@@ -98,6 +112,11 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
 
     public bool Consume(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        _lastByOps = TryByOps(key, value, out var more);
+        if (_lastByOps)
+        {
+            return more;
+        }
         RecordHeader header;
         ReadOnlySpan<byte> content = default;
         string? error;
@@ -122,6 +141,26 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
         return Hand(key, header, content);
     }
 
+    /// <summary>A line delta record the processor answers from its ops; false: decode it (anything else, or a record the decoder must judge).</summary>
+    private bool TryByOps(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out bool more)
+    {
+        more = true;
+        if (_byOps is null || !LineDeltaRecord.TryOpen(value, _bases, out var header, out var record))
+        {
+            return false;
+        }
+        var outcome = _byOps.Process(key, header, record);
+        if (outcome == LineDeltaOutcome.Decode)
+        {
+            return false;
+        }
+        Records++;
+        DeltaRecords++;
+        DeltaBytes += record.Payload.Length;
+        more = outcome == LineDeltaOutcome.Continue;
+        return true;
+    }
+
     private static bool Pass(out RecordHeader header, out string? error)
     {
         header = default;
@@ -133,6 +172,11 @@ internal sealed class RecordDecodeWorker : IRecordConsumer, IDisposable
 
     public bool ConsumeDuplicate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        if (_lastByOps)
+        {
+            // Nothing was decoded to repeat: the ops are walked again (they are a few hundred bytes).
+            return Consume(key, value);
+        }
         if (!_decoder.TryRepeat(value, out var header, out var content))
         {
             // Only its md5 twin was fetched, and that one is corrupt: say so under this key too.

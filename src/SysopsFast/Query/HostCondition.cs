@@ -33,9 +33,11 @@ public sealed record HostJoin(IReadOnlyList<(HostCondition Condition, int HostsM
 /// <summary>Collects the hosts of records with at least one line the matcher finds (one pass, first match per record).</summary>
 internal sealed class MatchingHostCollector(IMatcher matcher) : IRecordProcessorFactory
 {
+    private readonly BaseMatchCache _baseMatches = new(invert: false);
+
     public HashSet<string> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public IRecordProcessor CreateForWorker() => new Worker(matcher.CloneForWorker());
+    public IRecordProcessor CreateForWorker() => new Worker(matcher.CloneForWorker(), _baseMatches);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {
@@ -45,9 +47,14 @@ internal sealed class MatchingHostCollector(IMatcher matcher) : IRecordProcessor
         }
     }
 
-    private sealed class Worker(IMatcher matcher) : IRecordProcessor
+    /// <summary>A line delta record is searched from its ops, to its first selected line.</summary>
+    private sealed class Worker(IMatcher matcher, BaseMatchCache baseMatches) : IRecordProcessor, ILineDeltaProcessor
     {
+        private DeltaLineSearcher? _deltaSearcher;
+
         public HashSet<string> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public bool ReadsLineDeltas => true;
 
         public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
         {
@@ -56,6 +63,16 @@ internal sealed class MatchingHostCollector(IMatcher matcher) : IRecordProcessor
                 Hosts.Add(ObjectKey.Display(ObjectKey.HostOf(key)));
             }
             return true;
+        }
+
+        public LineDeltaOutcome Process(ReadOnlySpan<byte> key, in RecordHeader header, in LineDeltaRecord record)
+        {
+            _deltaSearcher ??= new DeltaLineSearcher(matcher, invert: false, baseMatches);
+            if (_deltaSearcher.Search(record, 1, DeltaLineTargets.CountOnly) > 0)
+            {
+                Hosts.Add(ObjectKey.Display(ObjectKey.HostOf(key)));
+            }
+            return LineDeltaOutcome.Continue;
         }
     }
 }

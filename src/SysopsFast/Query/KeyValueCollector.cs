@@ -15,11 +15,12 @@ namespace SysopsFast.Query;
 internal sealed class KeyValueCollector(KeyGlob? glob, int sampleHosts) : IRecordProcessorFactory
 {
     private readonly DistinctTableLimit _limit = new("kv");
+    private readonly KeyValueBaseCache _bases = new(glob);
 
     /// <summary>Every key found, drifting keys first, then by key (ordinal).</summary>
     public IReadOnlyList<KeyValueRow> Rows { get; private set; } = [];
 
-    public IRecordProcessor CreateForWorker() => new KeyValueWorker(glob, sampleHosts, _limit);
+    public IRecordProcessor CreateForWorker() => new KeyValueWorker(glob, sampleHosts, _limit, _bases);
 
     public void Complete(IReadOnlyList<IRecordProcessor> processors)
     {
@@ -72,7 +73,7 @@ internal sealed class KeyValueCollector(KeyGlob? glob, int sampleHosts) : IRecor
 }
 
 /// <summary>One worker's table: key → value → count (and sample hosts).</summary>
-internal sealed class KeyValueWorker : IRecordProcessor
+internal sealed partial class KeyValueWorker : IRecordProcessor
 {
     private readonly KeyGlob? _glob;
     private readonly int _sampleHosts;
@@ -88,11 +89,16 @@ internal sealed class KeyValueWorker : IRecordProcessor
     /// <summary>Where <c>section.key</c> is assembled.</summary>
     private byte[] _scratch = new byte[256];
 
-    public KeyValueWorker(KeyGlob? glob, int sampleHosts, DistinctTableLimit limit)
+    /// <param name="glob">The keys wanted; null for every key.</param>
+    /// <param name="sampleHosts">Hosts to keep per value; 0 for none.</param>
+    /// <param name="limit">What the query's tables may hold, shared by its workers.</param>
+    /// <param name="bases">The query's line delta bases as kv reads them; null: line delta records are decoded.</param>
+    public KeyValueWorker(KeyGlob? glob, int sampleHosts, DistinctTableLimit limit, KeyValueBaseCache? bases = null)
     {
         _glob = glob;
         _limit = limit;
         _sampleHosts = sampleHosts;
+        _bases = bases;
         _lookup = Keys.GetAlternateLookup<ReadOnlySpan<byte>>();
         _hosts = sampleHosts > 0 ? [] : null;
     }
@@ -121,23 +127,23 @@ internal sealed class KeyValueWorker : IRecordProcessor
                 Hit(full, value, record, key);
             }
         }
+        CountHits(host);
+        return true;
+    }
+
+    /// <summary>Each key the record held counted once, with the last value it had there.</summary>
+    private void CountHits(string? host)
+    {
         foreach (var (_, v) in _hits)
         {
             v.Count++;
             v.Hosts?.Offer(host!);
         }
-        return true;
     }
 
     private void Hit(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int record, ReadOnlySpan<byte> recordKey)
     {
-        if (!_lookup.TryGetValue(name, out var key))
-        {
-            // Taken before the table grows: a refused entry leaves no empty slot behind.
-            _limit.Take(name.Length, recordKey);
-            key = new KeyTally(name.ToArray(), _sampleHosts);
-            _lookup[name] = key;
-        }
+        var key = KeyOf(name, recordKey);
         var tally = key.Value(value, _limit, recordKey);
         if (key.LastRecord == record)
         {
@@ -148,6 +154,19 @@ internal sealed class KeyValueWorker : IRecordProcessor
         key.LastRecord = record;
         key.Slot = _hits.Count;
         _hits.Add((key, tally));
+    }
+
+    /// <summary>The key's tally, made when the key is new.</summary>
+    private KeyTally KeyOf(ReadOnlySpan<byte> name, ReadOnlySpan<byte> recordKey)
+    {
+        if (!_lookup.TryGetValue(name, out var key))
+        {
+            // Taken before the table grows: a refused entry leaves no empty slot behind.
+            _limit.Take(name.Length, recordKey);
+            key = new KeyTally(name.ToArray(), _sampleHosts);
+            _lookup[name] = key;
+        }
+        return key;
     }
 
     /// <summary>The records from <paramref name="from"/> up to <paramref name="to"/> (excluded) lack the key.</summary>
@@ -167,6 +186,7 @@ internal sealed class KeyValueWorker : IRecordProcessor
     /// <summary>After the last record: the records after each key's last one lack it.</summary>
     public void Finish()
     {
+        CountCopiedPairs();
         foreach (var key in Keys.Values)
         {
             SampleAbsent(key, key.LastRecord + 1, Records);
