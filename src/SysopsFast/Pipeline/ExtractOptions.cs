@@ -42,7 +42,7 @@ public sealed record ExtractOptions
     /// millisecond); a key a replica lacks is always asked of the primary. The default is true,
     /// unless the environment says <c>SYSOPS_FAST_CLUSTER_READS=primaries</c>.
     /// </summary>
-    public bool ReadReplicas { get; init; } = Redis.ClusterReadsSetting.ReadReplicas();
+    public bool ReadReplicas { get; init; } = ClusterReadsSetting.ReadReplicas();
 
     /// <summary>Decode/match workers; the default is one per core.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;

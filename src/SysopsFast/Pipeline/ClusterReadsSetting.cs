@@ -1,4 +1,4 @@
-namespace SysopsFast.Redis;
+namespace SysopsFast.Pipeline;
 
 /// <summary>
 /// Whether a Redis Cluster's replicas serve a query's reads: yes, unless
