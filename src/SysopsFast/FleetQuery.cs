@@ -409,19 +409,20 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary>The keys matching <paramref name="objectPattern"/>, sorted (ordinal); no value is read.</summary>
     public async Task<QueryListing<string>> SearchAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var keys = RecordCollectors.Keys();
+        var keys = new MetadataTable.Collector(headers: false);
         var summary = await ReadAsync(Select(objectPattern, RecordReadMode.KeyOnly), keys, cancellationToken);
         Audit.Record("search", objectPattern, "", [summary]);
-        return new(keys.Items.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(), summary);
+        return new(keys.SortedKeys(), summary);
     }
 
     /// <summary>The headers of the matching records, sorted by key: only 120 bytes of each cross the wire.</summary>
-    public async Task<QueryListing<RecordMetadata>> ReadMetadataAsync(string objectPattern, CancellationToken cancellationToken = default)
+    /// <remarks>Each key once; the answer is held packed (<see cref="RecordMetadataList"/>), about 170 bytes a key.</remarks>
+    public async Task<MetadataListing> ReadMetadataAsync(string objectPattern, CancellationToken cancellationToken = default)
     {
-        var headers = RecordCollectors.Metadata();
+        var headers = new MetadataTable.Collector(headers: true);
         var summary = await ReadAsync(Select(objectPattern, RecordReadMode.Header), headers, cancellationToken);
         Audit.Record("list-files", objectPattern, "", [summary]);
-        return new(headers.Items.DistinctBy(r => r.KeyBytes, Grep.ByteSequenceComparer.Instance).OrderBy(r => r.Key, StringComparer.Ordinal).ToArray(), summary);
+        return new(headers.Sorted(), summary);
     }
 
     /// <summary>
@@ -474,11 +475,11 @@ public sealed class FleetQuery : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(use);
         var keys = await Unaudited.ReadMetadataAsync(objectPattern, cancellationToken);
         var summaries = new List<ExtractSummary> { keys.Summary };
-        var stored = keys.Items.Where(k => !ContentsListing.IsOmitted(k)).ToArray();
+        var omitted = Enumerable.Range(0, keys.Items.Count).Where(i => ContentsListing.IsOmitted(keys.Items, i)).Select(keys.Items.Key).ToArray();
         long read = 0;
-        foreach (var chunk in ContentsListing.Chunks(stored))
+        foreach (var chunk in ContentsListing.Chunks(keys.Items))
         {
-            var records = await Unaudited.FetchAsync(chunk.Select(k => k.KeyBytes), cancellationToken);
+            var records = await Unaudited.FetchAsync(chunk, cancellationToken);
             summaries.Add(records.Summary);
             foreach (var record in records.Items)
             {
@@ -487,7 +488,7 @@ public sealed class FleetQuery : IAsyncDisposable
             read += records.Items.Count;
         }
         Audit.Record("search --contents", objectPattern, "", summaries);
-        return new ContentsListing(read, [.. keys.Items.Where(ContentsListing.IsOmitted).Select(k => k.Key)], stored.Length - read, summaries);
+        return new ContentsListing(read, omitted, keys.Items.Count - omitted.Length - read, summaries);
     }
 
     /// <summary>Runs a selection over one core only (its servers as any query picks them).</summary>

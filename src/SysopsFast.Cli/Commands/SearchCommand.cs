@@ -52,10 +52,7 @@ internal static class SearchCommand
         {
             var metadata = await fleet.ReadMetadataAsync(pattern, cancellationToken);
             summaries.Add(metadata.Summary);
-            foreach (var record in metadata.Items)
-            {
-                printer.Field(record, field);
-            }
+            printer.Fields(metadata.Items, field);
             printed = metadata.Items.Count;
         }
         var costs = ServerCost.Phases(summaries[0], summaries.Skip(1));

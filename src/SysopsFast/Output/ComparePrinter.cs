@@ -39,7 +39,7 @@ public sealed class TextComparePrinter(Stream output) : IComparePrinter
         Write(FormattableString.Invariant($"{title}: {g.Count} key{(g.Count == 1 ? "" : "s")} with md5 {g.Md5Hex}, e.g. {sample}\n"));
         if (hostList)
         {
-            Write(string.Concat(g.Members.Select(m => "  " + m.Key + "\n")));
+            WriteKeys(g.Members);
         }
         if (group.Diff is not null)
         {
@@ -48,6 +48,24 @@ public sealed class TextComparePrinter(Stream output) : IComparePrinter
     }
 
     private void Write(string text) => output.Write(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Each key on a line of its own after two spaces; an ASCII key straight from its bytes.</summary>
+    private void WriteKeys(RecordMetadataList keys)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            output.Write("  "u8);
+            if (keys.IsAscii(i))
+            {
+                output.Write(keys.KeyBytes(i));
+            }
+            else
+            {
+                Write(keys.Key(i));
+            }
+            output.WriteByte((byte)'\n');
+        }
+    }
 }
 
 /// <summary>NDJSON (docs/OUTPUT.md): one object per compared key, or per md5 group.</summary>
@@ -73,19 +91,34 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
             json.WriteBoolean("majority", group.Majority);
             json.WriteString("sample", g.Sample?.Key ?? g.Members[0].Key);
             json.WriteStartArray("hosts");
-            foreach (var m in g.Members)
+            for (var i = 0; i < g.Count; i++)
             {
-                json.WriteStringValue(m.Host);
+                WriteKey(json, g.Members, i, hostOnly: true);
             }
             json.WriteEndArray();
             json.WriteStartArray("keys");
-            foreach (var m in g.Members)
+            for (var i = 0; i < g.Count; i++)
             {
-                json.WriteStringValue(m.Key);
+                WriteKey(json, g.Members, i, hostOnly: false);
             }
             json.WriteEndArray();
             WriteDiff(json, group.Diff);
         });
+
+    /// <summary>A member's key (or its host) as a string value: an ASCII key from its bytes, another as printed.</summary>
+    private static void WriteKey(System.Text.Json.Utf8JsonWriter json, RecordMetadataList members, int index, bool hostOnly)
+    {
+        if (members.IsAscii(index))
+        {
+            var key = members.KeyBytes(index);
+            json.WriteStringValue(hostOnly ? ObjectKey.HostOf(key) : key);
+        }
+        else
+        {
+            var key = members.Key(index);
+            json.WriteStringValue(hostOnly ? ObjectKey.Split(key).Host : key);
+        }
+    }
 
     /// <summary><c>diff</c> as text (null when identical), or <c>diff_base64</c> when its bytes are not UTF-8.</summary>
     private static void WriteDiff(System.Text.Json.Utf8JsonWriter json, byte[]? diff)

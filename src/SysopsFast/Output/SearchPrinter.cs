@@ -12,6 +12,9 @@ public interface ISearchPrinter
     /// <summary>One header field of a record.</summary>
     void Field(RecordMetadata record, RecordField field);
 
+    /// <summary>One header field of each record, in the list's order.</summary>
+    void Fields(RecordMetadataList records, RecordField field);
+
     /// <summary>A record's contents.</summary>
     void Contents(FetchedRecord record);
 }
@@ -34,6 +37,34 @@ public sealed class TextSearchPrinter(Stream output, bool prefixKeys, DateTimeOf
     {
         var value = original ? FieldText.FormatOriginal(field, record, now) : FieldText.Format(field, record, now);
         Line(prefixKeys ? FieldText.Prefix(record.Key) + value : value);
+    }
+
+    /// <summary>The <c>-H</c> column: keys are padded to this many characters.</summary>
+    private const int KeyColumns = 100;
+
+    /// <inheritdoc/>
+    /// <remarks>An ASCII key's line is written from its bytes and header, with no string made.</remarks>
+    public void Fields(RecordMetadataList records, RecordField field)
+    {
+        Span<byte> line = stackalloc byte[512];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var key = records.KeyBytes(i);
+            var start = prefixKeys ? Math.Max(key.Length + 1, KeyColumns) : 0;
+            if (original || (prefixKeys && !records.IsAscii(i)) || start >= line.Length
+                || !FieldText.TryWrite(field, records.Header(i), line[start..^1], out var written))
+            {
+                Field(records[i], field);
+                continue;
+            }
+            if (prefixKeys)
+            {
+                key.CopyTo(line);
+                line[key.Length..start].Fill((byte)' ');
+            }
+            line[start + written] = (byte)'\n';
+            output.Write(line[..(start + written + 1)]);
+        }
     }
 
     /// <inheritdoc/>
@@ -93,6 +124,15 @@ public sealed class JsonSearchPrinter(Stream output) : ISearchPrinter
     /// <inheritdoc/>
     public void Field(RecordMetadata record, RecordField field) =>
         RecordJson.WriteLine(output, json => RecordJson.WriteRecord(json, record, fields: true));
+
+    /// <inheritdoc/>
+    public void Fields(RecordMetadataList records, RecordField field)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            Field(records[i], field);
+        }
+    }
 
     /// <inheritdoc/>
     public void Contents(FetchedRecord record) =>

@@ -19,21 +19,29 @@ public sealed record ContentsListing(long Read, IReadOnlyList<string> Omitted, l
     /// <summary>Raw bytes of the records fetched at once.</summary>
     internal const long ChunkBytes = 64L << 20;
 
-    /// <summary>The headers cut into runs of at most <see cref="ChunkRecords"/> records and <see cref="ChunkBytes"/> bytes (a larger record alone).</summary>
-    internal static IEnumerable<RecordMetadata[]> Chunks(IEnumerable<RecordMetadata> records)
+    /// <summary>
+    /// The keys of the records stored with their contents, cut into runs of at most
+    /// <see cref="ChunkRecords"/> records and <see cref="ChunkBytes"/> bytes (a larger record alone).
+    /// </summary>
+    internal static IEnumerable<byte[][]> Chunks(RecordMetadataList records)
     {
-        var chunk = new List<RecordMetadata>();
+        var chunk = new List<byte[]>();
         long bytes = 0;
-        foreach (var r in records)
+        for (var i = 0; i < records.Count; i++)
         {
-            if (chunk.Count > 0 && (chunk.Count == ChunkRecords || bytes + r.Header.RawLength > ChunkBytes))
+            var length = records.Header(i).RawLength;
+            if (IsOmitted(records, i))
+            {
+                continue;
+            }
+            if (chunk.Count > 0 && (chunk.Count == ChunkRecords || bytes + length > ChunkBytes))
             {
                 yield return chunk.ToArray();
                 chunk.Clear();
                 bytes = 0;
             }
-            chunk.Add(r);
-            bytes += r.Header.RawLength;
+            chunk.Add(records.KeyBytes(i).ToArray());
+            bytes += length;
         }
         if (chunk.Count > 0)
         {
@@ -42,5 +50,5 @@ public sealed record ContentsListing(long Read, IReadOnlyList<string> Omitted, l
     }
 
     /// <summary>Whether a record was stored without its contents.</summary>
-    internal static bool IsOmitted(RecordMetadata record) => (record.Header.Flags & RecordFlags.Omitted) != 0;
+    internal static bool IsOmitted(RecordMetadataList records, int index) => (records.Header(index).Flags & RecordFlags.Omitted) != 0;
 }

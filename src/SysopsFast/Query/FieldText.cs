@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Unicode;
+using SysopsFast.Format;
 
 namespace SysopsFast.Query;
 
@@ -41,6 +43,53 @@ public static class FieldText
             RecordField.Time => (h.InsertedUnixMs / 1000.0).ToString("0.##", CultureInfo.InvariantCulture),
             _ => Format(field, record, now),
         };
+    }
+
+    /// <summary>
+    /// <see cref="Format"/>'s text of the md5, stat, word count or Unix time of <paramref name="header"/>,
+    /// as UTF-8 straight into <paramref name="destination"/>; false for the other fields (and when it
+    /// does not fit), which <see cref="Format"/> writes.
+    /// </summary>
+    internal static bool TryWrite(RecordField field, in RecordHeader header, Span<byte> destination, out int written)
+    {
+        var s = header.Stat;
+        var invariant = CultureInfo.InvariantCulture;
+        switch (field)
+        {
+            case RecordField.Md5sum:
+                return header.Md5.TryFormat(destination, out written, "x32", invariant);
+            case RecordField.Stat:
+                written = 0;
+                if (!"mode="u8.TryCopyTo(destination) || !TryWriteOctal(s.Mode, destination[5..], out var octal))
+                {
+                    return false;
+                }
+                var ok = Utf8.TryWrite(destination[(5 + octal)..], invariant, $" uid={s.Uid} gid={s.Gid} size={s.Size} mtime={s.MtimeUnixSeconds}", out var rest);
+                written = 5 + octal + rest;
+                return ok;
+            case RecordField.Wordcount:
+                return Utf8.TryWrite(destination, invariant, $"chars={header.Characters} lines={header.Lines} words={header.Words}", out written);
+            case RecordField.Time:
+                return (header.InsertedUnixMs / 1000.0).TryFormat(destination, out written, "0.###", invariant);
+            default:
+                written = 0;
+                return false;
+        }
+    }
+
+    /// <summary>As <c>Convert.ToString(value, 8)</c>.</summary>
+    private static bool TryWriteOctal(uint value, Span<byte> destination, out int written)
+    {
+        written = value == 0 ? 1 : (32 - System.Numerics.BitOperations.LeadingZeroCount(value) + 2) / 3;
+        if (written > destination.Length)
+        {
+            return false;
+        }
+        for (var i = written - 1; i >= 0; i--, value >>= 3)
+        {
+            destination[i] = (byte)('0' + (value & 7));
+        }
+        return true;
     }
 
     /// <summary>The name the original used in "… of K1 and … of K2 are identical".</summary>

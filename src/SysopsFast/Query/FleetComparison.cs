@@ -57,9 +57,10 @@ public sealed class FleetComparison
             var metadata = await fleet.ReadMetadataAsync(pattern, cancellationToken);
             summaries.Add(listing = metadata.Summary);
             var now = DateTimeOffset.UtcNow;
+            var reference = mine.Metadata;
             foreach (var member in metadata.Items.Where(m => m.Key != mine.Key))
             {
-                use(mine.Metadata, new Comparison(member, Comparisons.Field(options.Field, mine.Metadata, member, now)));
+                use(reference, new Comparison(member, Comparisons.Field(options.Field, reference, member, now)));
                 compared++;
             }
         }
@@ -81,21 +82,27 @@ public sealed class FleetComparison
                 }
                 diffs[(group.Md5, group.Length)] = (Comparisons.Contents(mine, group.Sample, group.Sample.Key, budget, search), group.Sample.Key);
             }, cancellationToken);
-            var members = grouping.Groups.SelectMany(g => g.Members.Select(m => (Member: m, Group: g)))
-                .Where(m => m.Member.Key != mine.Key)
-                .OrderBy(m => m.Member.Key, StringComparer.Ordinal);
-            foreach (var (member, group) in members)
+            // Every member in key order; its group is its (md5, length).
+            var reference = mine.Metadata;
+            var all = grouping.All;
+            for (var i = 0; i < all.Count; i++)
             {
+                ref readonly var header = ref all.Header(i);
+                var member = all[i];
+                if (member.Key == mine.Key)
+                {
+                    continue;
+                }
                 byte[]? diff = null;
-                if (diffs.TryGetValue((group.Md5, group.Length), out var d))
+                if (diffs.TryGetValue((header.Md5, header.RawLength), out var d))
                 {
                     diff = d.Diff is null ? null : Comparisons.Relabel(d.Diff, mine.Key, d.Sample, member.Key);
                 }
-                else if (group.Md5 != mine.Header.Md5 || group.Length != mine.Header.RawLength)
+                else if (header.Md5 != mine.Header.Md5 || header.RawLength != mine.Header.RawLength)
                 {
                     continue; // its contents changed while being read: in Unread
                 }
-                use(mine.Metadata, new Comparison(member, diff));
+                use(reference, new Comparison(member, diff));
                 compared++;
             }
         }

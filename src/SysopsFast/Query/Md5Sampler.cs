@@ -55,7 +55,7 @@ public sealed class Md5Sampler
     internal async Task<Md5Grouping> GroupUnauditedAsync(string objectPattern, CancellationToken cancellationToken)
     {
         var headers = await _fleet.Unaudited.ReadMetadataAsync(objectPattern, cancellationToken);
-        return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []);
+        return new Md5Grouping(Md5Grouping.Group(headers.Items), headers.Summary, []) { All = headers.Items };
     }
 
     /// <summary>Samples fetched per phase-2 round: a few groups' records at a time, so memory holds a batch, not the fleet.</summary>
@@ -131,7 +131,8 @@ public sealed class Md5Sampler
         {
             var wanted = Enumerable.Range(0, groups.Length)
                 .Where(i => groups[i].Sample is null && next[i] < Math.Min(groups[i].Count, SampleTries))
-                .SelectMany(i => groups[i].Members.Skip(next[i]).Take(Math.Min(tries, SampleTries - next[i])).Select(m => (Group: i, Key: m.KeyBytes)))
+                .SelectMany(i => Enumerable.Range(next[i], Math.Min(Math.Min(tries, SampleTries - next[i]), groups[i].Count - next[i]))
+                    .Select(m => (Group: i, Key: groups[i].Members.KeyBytes(m).ToArray())))
                 .ToList();
             if (wanted.Count == 0)
             {

@@ -52,10 +52,6 @@ internal sealed class RecordCollector<T>(Func<byte[], RecordHeader, ReadOnlySpan
 /// <summary>The collectors the queries use.</summary>
 internal static class RecordCollectors
 {
-    public static RecordCollector<string> Keys() => new((key, _, _) => ObjectKey.Display(key));
-
-    public static RecordCollector<RecordMetadata> Metadata() => new((key, header, _) => new RecordMetadata(ObjectKey.Display(key), header) { KeyBytes = key });
-
     public static RecordCollector<FetchedRecord> Records() => new((key, header, content) => Record(key, header, content.ToArray()), Record);
 
     private static FetchedRecord Record(byte[] key, RecordHeader header, byte[] content) => new(ObjectKey.Display(key), header, content) { KeyBytes = key };
