@@ -14,7 +14,7 @@ internal static class CommonOptions
     };
 
     /// <summary>--codec of import, migrate and fleet generate.</summary>
-    public static ChoiceOption<Format.PayloadCodec> Codec(string description = "Payload codec (zstd-dictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others)") =>
+    public static ChoiceOption<Format.PayloadCodec> Codec(string description = "Payload codec (zstd-dictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others; line-delta: as zstd-dictionary, plus a base per object where storing each host's differences from it is smaller)") =>
         new("--codec", description, Format.PayloadCodec.ZstdDictionary);
 
     /// <summary>--cost: every query command's, worded once.</summary>

@@ -69,7 +69,7 @@ public sealed class UsageMessageTests(RedisServerFixture redis) : IClassFixture<
     public async Task Help_spells_choices_in_lower_case()
     {
         var import = (await CliProcessTests.Run("import", "--help")).Stdout;
-        Assert.Contains("--codec <lz4|none|zstd|zstd-dictionary>", import, StringComparison.Ordinal);
+        Assert.Contains("--codec <line-delta|lz4|none|zstd|zstd-dictionary>", import, StringComparison.Ordinal);
         Assert.Contains("(default: zstd-dictionary)", import, StringComparison.Ordinal);
         Assert.DoesNotContain("ZstdDictionary", import, StringComparison.Ordinal);
         var grep = (await CliProcessTests.Run("grep", "--help")).Stdout;
