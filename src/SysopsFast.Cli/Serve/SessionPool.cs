@@ -89,13 +89,13 @@ internal sealed class SessionPool : IAsyncDisposable
 
         public FleetSession Session => session;
 
+        /// <summary>The request was stopped: its sockets close now, so Redis never runs what it sent and had not answered.</summary>
+        public void Abort() => _ = session.AbortAsync();
+
         /// <summary>
         /// Ends the request's use. <paramref name="keep"/> false (it was stopped with commands in
         /// flight, which Redis must not run, or Redis refused its credentials): the session is closed.
         /// </summary>
-        /// <summary>The request was stopped: its sockets close now, so Redis never runs what it sent and had not answered.</summary>
-        public void Abort() => _ = session.AbortAsync();
-
         public Task ReturnAsync(bool keep) => Interlocked.Exchange(ref _returned, 1) == 0 ? pool.ReturnAsync(identity, session, opened, keep) : Task.CompletedTask;
     }
 
@@ -135,7 +135,14 @@ internal sealed class SessionPool : IAsyncDisposable
     {
         foreach (var s in sessions)
         {
-            await s.DisposeAsync();
+            try
+            {
+                await s.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // Nobody awaits a close (a request's return, the sweep): one that fails must not keep the others open.
+            }
         }
     }
 

@@ -9,6 +9,8 @@ namespace SysopsFast.Format;
 /// </summary>
 internal sealed class LineBase
 {
+    private byte[]? _record;
+
     /// <summary>The largest base a writer stores or a reader loads (raw contents).</summary>
     public const int MaxRawLength = 1 << 20;
 
@@ -63,7 +65,9 @@ internal sealed class LineBase
     /// The value stored under <c>#base:&lt;id&gt;</c>: a record of the contents, LZ4 (codec none where
     /// that is smaller), inserted at 0 so that every writer stores the same bytes.
     /// </summary>
-    public byte[] ToRecord()
+    public byte[] ToRecord() => _record ??= BuildRecord(); // immutable: a race only builds it twice
+
+    private byte[] BuildRecord()
     {
         var lz4 = RecordEncoder.Encode(Contents, FileStat.None, 0, PayloadCodec.Lz4);
         return lz4.Length <= RecordHeader.Size + Contents.Length ? lz4 : RecordEncoder.Encode(Contents, FileStat.None, 0, PayloadCodec.None);

@@ -46,7 +46,7 @@ internal sealed class LineBases : ISharedSet
         return true;
     }
 
-    /// <summary>Adds a base this process made or checked itself.</summary>
+    /// <summary>Adds a base this process made or checked itself (tests build their bases so).</summary>
     public void Add(LineBase lineBase) => _byId.TryAdd(lineBase.Id, lineBase);
 
     public void Refuse(uint id, string reason) => _refused[id] = reason;

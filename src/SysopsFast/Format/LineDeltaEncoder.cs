@@ -75,7 +75,7 @@ internal sealed class LineDeltaEncoder
 
     private bool RebuildsTo(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> contents)
     {
-        var rebuilt = ArrayPool<byte>.Shared.Rent(contents.Length);
+        var rebuilt = LargeBuffers.Rent(contents.Length);
         try
         {
             var output = rebuilt.AsSpan(0, contents.Length);
@@ -83,7 +83,7 @@ internal sealed class LineDeltaEncoder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rebuilt);
+            LargeBuffers.Return(rebuilt);
         }
     }
 }

@@ -99,9 +99,14 @@ public static class RecordEncoder
         {
             return null;
         }
+        return WithPayload(HeaderOf(content, stat, insertedUnixMs, PayloadCodec.LineDelta, omitted: false, payload, delta.Base.Id), payload);
+    }
+
+    private static byte[] WithPayload(RecordHeader header, byte[] payload)
+    {
         var record = new byte[RecordHeader.Size + payload.Length];
         payload.CopyTo(record.AsSpan(RecordHeader.Size));
-        HeaderOf(content, stat, insertedUnixMs, PayloadCodec.LineDelta, omitted: false, payload, delta.Base.Id).WriteTo(record);
+        header.WriteTo(record);
         return record;
     }
 
@@ -113,11 +118,16 @@ public static class RecordEncoder
     internal static byte[] Smaller(byte[] record, ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder? delta)
     {
         // A delta cannot beat a record whose payload is shorter than the delta's two first bytes.
-        if (delta is null || record.Length <= RecordHeader.Size + 2 || (RecordHeader.TryRead(record, out var header, out _) && (header.Flags & RecordFlags.Omitted) != 0))
+        if (delta is null || record.Length <= RecordHeader.Size + 2 || !RecordHeader.TryRead(record, out var header, out _) || (header.Flags & RecordFlags.Omitted) != 0)
         {
             return record;
         }
-        return EncodeLineDelta(content, stat, insertedUnixMs, delta) is { } lineDelta && lineDelta.Length < record.Length ? lineDelta : record;
+        if (delta.Encode(content) is not { } payload || RecordHeader.Size + payload.Length >= record.Length)
+        {
+            return record;
+        }
+        // The whole contents' md5, counts and stat are the record's already: only the payload's fields change.
+        return WithPayload(header with { Codec = PayloadCodec.LineDelta, PayloadLength = payload.Length, PayloadChecksum = XxHash3.HashToUInt64(payload), DictionaryId = delta.Base.Id }, payload);
     }
 
     private static RecordHeader HeaderOf(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, bool omitted, ReadOnlySpan<byte> payload, uint id)

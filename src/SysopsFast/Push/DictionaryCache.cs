@@ -43,7 +43,7 @@ public sealed class DictionaryCache : IDisposable
         {
             return known;
         }
-        return ReadFile(id, BaseFile(id)) is { Length: <= LineBase.MaxRawLength } contents ? _bases.GetOrAdd(id, new LineDeltaEncoder(new LineBase(contents))) : null;
+        return ReadFile(id, BaseFile(id)) is { Length: <= LineBase.MaxRawLength } contents ? _bases.GetOrAdd(id, static (_, c) => new LineDeltaEncoder(new LineBase(c)), contents) : null;
     }
 
     /// <summary>Keeps a base fetched from a server as its stored record (its contents written to disk); null when it is no usable base <paramref name="id"/>.</summary>
@@ -54,7 +54,7 @@ public sealed class DictionaryCache : IDisposable
             return null;
         }
         WriteFile(BaseFile(id), lineBase!.Contents);
-        return _bases.GetOrAdd(id, new LineDeltaEncoder(lineBase));
+        return _bases.GetOrAdd(id, static (_, b) => new LineDeltaEncoder(b), lineBase!);
     }
 
     private static string BaseFile(uint id) => "base-" + Redis.DictionaryStore.Hex(id);

@@ -317,7 +317,8 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
                 throw ClusterRouter.NodeTimedOut(connection, e);
             }
         }).ToArray();
-        foreach (var i in (await Task.WhenAll(sent)).SelectMany(again => again))
+        // Keys asked again (redirected, or missing on a replica) go out together, each into its own slot of results.
+        await Task.WhenAll((await Task.WhenAll(sent)).SelectMany(again => again).Select(async i =>
         {
             var slot = ClusterSlots.Of(keys[i]);
             var (reply, _) = await router.ReadAsync(slot, router.Map.Owner(slot), restart: false, hop => hop.SendAsync(command, [keys[i], .. tail]));
@@ -326,7 +327,7 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
                 var frame = reply.Read();
                 read(ref frame, out results[i]);
             }
-        }
+        }));
         return results;
     }
 

@@ -16,7 +16,7 @@ namespace SysopsFast.Redis;
 internal static class DictionaryStore
 {
     /// <summary>The hash object name → id (8 hex digits) of its current dictionary.</summary>
-    public const string CurrentKey = "#dict:current";
+    public static string CurrentKey => SharedKind.Dictionary.CurrentKey;
 
     /// <summary>
     /// The life `dict train` gives a dictionary it publishes: long enough for every host to push
@@ -140,8 +140,8 @@ internal static class DictionaryStore
         var entries = current.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new Query.DictionaryEntry(core, server, c.Key, c.Value))
             .Concat(others.Order().Select(id => new Query.DictionaryEntry(core, server, null, id)))
             .ToList();
-        var sizes = entries.Select(e => db.StringLengthAsync(KeyCatalog.DictionaryKey(e.Id))).ToArray();
-        var lives = entries.Select(e => db.KeyTimeToLiveAsync(KeyCatalog.DictionaryKey(e.Id))).ToArray();
+        var sizes = entries.Select(e => db.StringLengthAsync(SharedKind.Dictionary.Key(e.Id))).ToArray();
+        var lives = entries.Select(e => db.KeyTimeToLiveAsync(SharedKind.Dictionary.Key(e.Id))).ToArray();
         await Task.WhenAll(sizes.Concat<Task>(lives));
         for (var i = 0; i < entries.Count; i++)
         {

@@ -39,7 +39,7 @@ internal static class KeyCatalog
     /// <summary>A dictionary (a base) outlives the records written with it by this much.</summary>
     public static readonly TimeSpan DictionaryExtraLife = TimeSpan.FromHours(1);
 
-    public static RedisKey DictionaryKey(uint id) => $"#dict:{id:x8}";
+    public static RedisKey DictionaryKey(uint id) => SharedKind.Dictionary.Key(id);
 
     private static readonly byte[] ObjectPrefix = Encoding.UTF8.GetBytes(Prefix + "object:");
 

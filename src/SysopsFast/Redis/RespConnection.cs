@@ -422,50 +422,6 @@ internal sealed class RespConnection : IAsyncDisposable
         return await reply.Task;
     }
 
-    /// <summary>
-    /// Sends <paramref name="command"/> once for each of <paramref name="argumentLists"/>, all in one
-    /// write (a batch's MGETs for one cluster node, one per slot); each reply completes its own task, in order.
-    /// </summary>
-    public Task<RespReply>[] SendMany(ReadOnlySpan<byte> command, IReadOnlyList<byte[][]> argumentLists)
-    {
-        var length = 0L;
-        foreach (var args in argumentLists)
-        {
-            length += EncodedLength(command, args);
-        }
-        var buffer = LargeBuffers.Rent(checked((int)length));
-        var pos = 0;
-        var replies = new TaskCompletionSource<RespReply>[argumentLists.Count];
-        for (var i = 0; i < replies.Length; i++)
-        {
-            Encode(buffer, ref pos, command, argumentLists[i]);
-            replies[i] = new TaskCompletionSource<RespReply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        _ = WriteAllAsync(buffer, pos, replies, Label(command, false));
-        return Array.ConvertAll(replies, r => r.Task);
-    }
-
-    private async Task WriteAllAsync(byte[] command, int length, TaskCompletionSource<RespReply>[] replies, CommandLabel label)
-    {
-        try
-        {
-            await WriteAsync(command, length, (replies, label), static (pending, w) =>
-            {
-                foreach (var reply in w.replies)
-                {
-                    pending.Enqueue(new Pending(reply, w.label));
-                }
-            });
-        }
-        catch (Exception e)
-        {
-            foreach (var reply in replies)
-            {
-                reply.TrySetException(e);
-            }
-        }
-    }
-
     /// <summary>Queues the waiters of <paramref name="command"/>'s replies (<paramref name="enqueue"/>) and sends it; the buffer goes back to the pool.</summary>
     private async Task WriteAsync<TWaiters>(byte[] command, int length, TWaiters waiters, Action<Queue<Pending>, TWaiters> enqueue)
     {
