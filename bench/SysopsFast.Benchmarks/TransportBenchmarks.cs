@@ -20,8 +20,11 @@ public enum Transport
     /// <summary>Plain TCP through a NetworkStream: what plain queries would cost on a Stream-only connection.</summary>
     NetworkStream,
 
-    /// <summary>TLS: an SslStream over the socket, the query path for rediss://.</summary>
+    /// <summary>TLS: an SslStream over the socket read ahead of the parser (ReadAheadTransport), the query path for rediss://.</summary>
     Tls,
+
+    /// <summary>TLS: the SslStream read by the connection's reader itself, as before the read-ahead.</summary>
+    TlsDirect,
 
     /// <summary>Plain TCP through Pipelines.Sockets.Unofficial's SocketConnection (a PipeReader).</summary>
     PipelinesSocket,
@@ -46,7 +49,7 @@ public class TransportBenchmarks
     private byte[][] _keys = [];
     private RespConnection? _connection;
 
-    [Params(Transport.Socket, Transport.NetworkStream, Transport.Tls, Transport.PipelinesSocket, Transport.PipelinesTls)]
+    [Params(Transport.Socket, Transport.NetworkStream, Transport.Tls, Transport.TlsDirect, Transport.PipelinesSocket, Transport.PipelinesTls)]
     public Transport Transport { get; set; }
 
     [GlobalSetup]
@@ -64,6 +67,7 @@ public class TransportBenchmarks
             Transport.Tls => await RespConnection.ConnectAsync(tls, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), CancellationToken.None),
             Transport.NetworkStream => Over(await ConnectedSocketAsync(_redis.Port), s => new StreamTransport(new NetworkStream(s, ownsSocket: false), s)),
             Transport.PipelinesSocket => Over(await ConnectedSocketAsync(_redis.Port), s => new PipeTransport(SocketConnection.Create(s), s)),
+            Transport.TlsDirect => await DirectTlsAsync(_redis.TlsPort!.Value, tls),
             Transport.PipelinesTls => await PipelinesTlsAsync(_redis.TlsPort!.Value, tls),
             _ => throw new ArgumentOutOfRangeException(nameof(Transport)),
         };
@@ -85,6 +89,13 @@ public class TransportBenchmarks
         var socket = await ConnectedSocketAsync(port);
         var stream = await TlsStreamAsync(socket, address);
         return Over(socket, s => new PipeTransport(StreamConnection.GetDuplex(stream), s));
+    }
+
+    private static async Task<RespConnection> DirectTlsAsync(int port, ServerAddress address)
+    {
+        var socket = await ConnectedSocketAsync(port);
+        var stream = await TlsStreamAsync(socket, address);
+        return Over(socket, s => new StreamTransport(stream, s));
     }
 
     private static async Task<Socket> ConnectedSocketAsync(int port)

@@ -51,9 +51,10 @@ public enum Hostility
 /// <summary>
 /// A server that answers the client's handshake and the commands of a grep plausibly (no key
 /// catalog, one key found by SCAN, one valid record for it), except for one command, which it
-/// answers with <paramref name="hostility"/>.
+/// answers with <paramref name="hostility"/>; over TLS when given a <paramref name="certificate"/>.
 /// </summary>
-public sealed class MaliciousServer(string attacked, Hostility hostility) : ScriptedRespServer((command, stream, stop) => AnswerAsync(command, stream, attacked, hostility, stop))
+public sealed class MaliciousServer(string attacked, Hostility hostility, (string Cert, string Key)? certificate = null)
+    : ScriptedRespServer((command, stream, stop) => AnswerAsync(command, stream, attacked, hostility, stop), certificate)
 {
     public const string Key = "evil.example.org#motd";
 
@@ -175,6 +176,29 @@ public sealed class MaliciousServerTests(ITestOutputHelper output)
         string[] query = command == "GETRANGE" ? ["search", "motd", "--md5sum"] : ["grep", "motd", "needle"];
         var run = await MeasuredCli.RunAsync([.. query, "--server", server.Address]);
         output.WriteLine($"{command} {hostility}: {run}");
+        IsOneClearLine(run, server.Address);
+    }
+
+    /// <summary>
+    /// The same attacks over TLS, where replies are read ahead of the parser (<c>ReadAheadTransport</c>):
+    /// a flood fills the read-ahead ring and must stop there, silence and trickles must still reach
+    /// the command timeout, garbage must still be one line.
+    /// </summary>
+    public static TheoryData<Hostility> TlsAttacks() =>
+    [
+        Hostility.IntegerForBulk, Hostility.GarbageLength, Hostility.EndlessFloodedBulk, Hostility.EndlessArray,
+        Hostility.HugeArrayCount, Hostility.SlowBulk, Hostility.EndlessTricklingBulk, Hostility.Silence,
+    ];
+
+    [Theory]
+    [MemberData(nameof(TlsAttacks))]
+    public async Task Each_attack_over_tls_is_one_clear_line_with_memory_bounded(Hostility hostility)
+    {
+        using var certificates = TestCertificates.Create();
+        using var server = new MaliciousServer("MGET", hostility, certificates.Server);
+        var address = "rediss://" + server.Address;
+        var run = await MeasuredCli.RunAsync("grep", "motd", "needle", "--server", address, "--tls-ca", certificates.CaFile);
+        output.WriteLine($"MGET {hostility} over TLS: {run}");
         IsOneClearLine(run, server.Address);
     }
 

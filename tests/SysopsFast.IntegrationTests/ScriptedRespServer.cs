@@ -1,23 +1,29 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace SysopsFast.IntegrationTests;
 
 /// <summary>
 /// A RESP server for tests on a loopback port of its own: it reads each command (an array of bulk
-/// strings) and lets <c>answer</c> write whatever it likes in reply, or nothing at all.
+/// strings) and lets <c>answer</c> write whatever it likes in reply, or nothing at all. With a
+/// certificate it speaks TLS (the answers are then encrypted, as a TLS port's are).
 /// </summary>
 public class ScriptedRespServer : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<string[], Stream, CancellationToken, Task> _answer;
+    private readonly X509Certificate2? _certificate;
 
     /// <param name="answer">Writes the reply to one command (its name and arguments as text).</param>
-    public ScriptedRespServer(Func<string[], Stream, CancellationToken, Task> answer)
+    /// <param name="certificate">The server's certificate and key (PEM files): TLS; null: plain TCP.</param>
+    public ScriptedRespServer(Func<string[], Stream, CancellationToken, Task> answer, (string Cert, string Key)? certificate = null)
     {
         _answer = answer;
+        _certificate = certificate is { } c ? X509Certificate2.CreateFromPemFile(c.Cert, c.Key) : null;
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _ = Task.Run(AcceptAsync);
@@ -45,11 +51,17 @@ public class ScriptedRespServer : IDisposable
     private async Task ServeAsync(Socket socket)
     {
         using var _ = socket;
-        using var stream = new NetworkStream(socket);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
         var buffer = new byte[64 * 1024];
         var pending = new List<byte>();
         try
         {
+            if (_certificate is not null)
+            {
+                var tls = new SslStream(stream);
+                stream = tls;
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _stop.Token);
+            }
             while (true)
             {
                 var n = await stream.ReadAsync(buffer, _stop.Token);
@@ -64,8 +76,12 @@ public class ScriptedRespServer : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
+        }
+        finally
+        {
+            await stream.DisposeAsync();
         }
     }
 
@@ -113,11 +129,19 @@ public class ScriptedRespServer : IDisposable
         return false;
     }
 
+    private int _disposed;
+
+    /// <summary>Stops listening and ends every connection (a test may close the server before its end).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stop.Cancel();
         _listener.Stop();
         _stop.Dispose();
+        _certificate?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -107,7 +107,9 @@ internal sealed class RespConnection : IAsyncDisposable
                 connected = true;
                 if (tlsContext is not null)
                 {
-                    (transport, tls) = await StreamTransport.ConnectTlsAsync(socket, address, tlsContext, deadline.Token);
+                    (var stream, tls) = await StreamTransport.ConnectTlsAsync(socket, address, tlsContext, deadline.Token);
+                    // Decryption ahead of parsing, on another core; plain TCP has nothing to overlap (the pump only added CPU).
+                    transport = new ReadAheadTransport(stream);
                 }
                 else
                 {

@@ -8,8 +8,9 @@ namespace SysopsFast.Redis;
 /// <summary>
 /// What a <see cref="RespConnection"/> reads replies from and writes commands to: "receive into this
 /// buffer" and "send these bytes". Plain TCP reads the socket directly (<see cref="SocketTransport"/>,
-/// the path queries always had); TLS reads an <see cref="SslStream"/> over it (<see cref="StreamTransport"/>).
-/// The connection above is the same, so both keep its pooled, zero-copy reply buffers.
+/// the path queries always had); TLS reads an <see cref="SslStream"/> over it (<see cref="StreamTransport"/>),
+/// ahead of the parser (<see cref="ReadAheadTransport"/>). The connection above is the same, so both
+/// keep its pooled reply buffers.
 /// </summary>
 internal abstract class RespTransport : IDisposable
 {
@@ -165,17 +166,20 @@ internal sealed class TlsHandshake(ServerAddress address, TlsContext context, Fi
 
     public FirstByteStream Inner => inner;
 
+    private readonly System.Security.Cryptography.X509Certificates.X509ChainPolicy? _chainPolicy = context.ChainPolicy();
+
     public SslClientAuthenticationOptions Options() => new()
     {
         TargetHost = address.Host,
         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Check(certificate, chain, errors),
         ClientCertificates = context.ClientCertificate is { } client ? [client] : null,
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        CertificateChainPolicy = _chainPolicy,
     };
 
     private bool Check(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, System.Security.Cryptography.X509Certificates.X509Chain? chain, SslPolicyErrors errors)
     {
-        var ok = context.Check(address.Host, certificate, chain, errors, out var why);
+        var ok = context.Check(address.Host, certificate, chain, errors, out var why, chainFromPolicy: _chainPolicy is not null);
         _refusal ??= why;
         return ok;
     }

@@ -81,10 +81,27 @@ internal sealed class TlsContext
     }
 
     /// <summary>
+    /// The policy our own connection's handshake builds the server's chain with: the CA file as the
+    /// only root, so the chain handed to <see cref="Check"/> is already the one to judge (no second
+    /// build) and the system store is never read; null without a CA file (the system's CAs).
+    /// </summary>
+    public X509ChainPolicy? ChainPolicy()
+    {
+        if (_authorities is null)
+        {
+            return null;
+        }
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(_authorities);
+        return policy;
+    }
+
+    /// <summary>
     /// Whether the certificate a server presented for <paramref name="host"/> is to be trusted; if
     /// not, <paramref name="why"/> says why (untrusted, expired, for another name).
+    /// <paramref name="chainFromPolicy"/>: <paramref name="chain"/> was built with <see cref="ChainPolicy"/>, and is judged as it is.
     /// </summary>
-    public bool Check(string host, X509Certificate? presented, X509Chain? chain, SslPolicyErrors errors, out string? why)
+    public bool Check(string host, X509Certificate? presented, X509Chain? chain, SslPolicyErrors errors, out string? why, bool chainFromPolicy = false)
     {
         why = null;
         if (_acceptAny)
@@ -99,12 +116,9 @@ internal sealed class TlsContext
         using var owned = presented as X509Certificate2 is null ? new X509Certificate2(presented) : null;
         var certificate = owned ?? (X509Certificate2)presented;
         X509ChainStatusFlags problems;
-        if (_authorities is not null)
+        if (_authorities is not null && !chainFromPolicy)
         {
-            using var own = new X509Chain();
-            own.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            own.ChainPolicy.CustomTrustStore.AddRange(_authorities);
-            own.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var own = new X509Chain { ChainPolicy = ChainPolicy()! };
             if (chain is not null)
             {
                 // The intermediates the server sent.
