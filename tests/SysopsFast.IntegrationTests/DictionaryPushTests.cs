@@ -347,9 +347,12 @@ public sealed class DictionaryPushTests : IAsyncLifetime
         Assert.True(await Db.KeyExistsAsync(SharedKind.Base.Key(sysctlBase)));
         await AssertExactAnswerAsync(Server);
 
-        // Unchanged means the same contents in the same record: refreshed only, with and without the ledger.
+        // Unchanged means the same contents in the same record: refreshed only, with and without the
+        // ledger; a delta of the same contents against the current base is known so without being made again.
+        var encodes = cache.FindBase(sysctlBase)!.Encodes;
         Assert.All(await PushAsync(All, [Server], TimeSpan.FromHours(1), cache), o => Assert.Equal((0, 10), (o.Written, o.Unchanged)));
         Assert.All(await PushAsync(All, [Server], TimeSpan.FromHours(1), cache, ledger: false), o => Assert.Equal((0, 10), (o.Written, o.Unchanged)));
+        Assert.Equal(encodes, cache.FindBase(sysctlBase)!.Encodes);
     }
 
     private static string DictionaryPrinter(DictionaryTrainingRow row) => Output.DictionaryPrinter.Text(row);

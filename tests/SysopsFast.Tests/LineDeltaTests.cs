@@ -148,6 +148,68 @@ public class LineDeltaTests
         Assert.Equal(new[] { "Copy 1 @1", "Edit 2 @1", "b = |7", "|new", "Copy 1 @4" }, walk);
     }
 
+    public static TheoryData<string> CollidingHashes => ["every line the same hash", "hash = line length"];
+
+    private static LineHash Colliding(string kind) => kind == "every line the same hash" ? static _ => 42 : static line => (ulong)line.Length;
+
+    [Theory]
+    [MemberData(nameof(CollidingHashes))]
+    public void Lines_whose_hashes_collide_are_never_copied_for_each_other(string kind)
+    {
+        // "b = 2" and "b = 9" share a hash (both ways): an encoder trusting hashes would copy the base's line.
+        var lineBase = new LineBase(Bytes("a = 1\nb = 2\nc = 3\na = 1\n"));
+        var contents = Bytes("a = 1\nb = 9\nc = 3\nc = 3\nx = 1\n");
+        var payload = new LineDeltaEncoder(lineBase, Colliding(kind)).Encode(contents);
+        Assert.Equal(contents, Decode(lineBase, payload, contents.Length));
+    }
+
+    [Theory]
+    [MemberData(nameof(CollidingHashes))]
+    public void Every_generated_object_round_trips_when_line_hashes_collide(string kind)
+    {
+        var fleet = new SyntheticFleet(12, seed: 3);
+        for (var o = 0; o < SyntheticFleet.ObjectNames.Length; o++)
+        {
+            var encoder = new LineDeltaEncoder(new LineBase(Generated(fleet, 0, o)), Colliding(kind));
+            for (var h = 1; h < fleet.Hosts; h++)
+            {
+                var contents = Generated(fleet, h, o);
+                Assert.Equal(contents, Decode(encoder.Base, encoder.Encode(contents), contents.Length));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_delta_small_enough_is_taken_unweighed_and_otherwise_the_smaller_form_is_stored()
+    {
+        // The generator's fleet with its own dictionaries and bases: the unweighed shortcut must store
+        // exactly what weighing both forms would (docs/FORMAT.md, "Line delta bases").
+        var fleet = new SyntheticFleet(160, seed: 1);
+        var (dictionaries, bases) = DictionaryTrainer.TrainWithBases(fleet.HostIndices().Take(DictionaryTrainer.SamplesPerObject)
+            .SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (SyntheticFleet.ObjectNames[o], (Func<byte[]?>)(() => Generated(fleet, h, o))))), bases: true);
+        int unweighed = 0, records = 0;
+        for (var h = DictionaryTrainer.SamplesPerObject; h < fleet.Hosts; h++)
+        {
+            for (var o = 0; o < SyntheticFleet.ObjectNames.Length; o++)
+            {
+                var name = SyntheticFleet.ObjectNames[o];
+                var contents = Generated(fleet, h, o);
+                var (codec, dictionary) = DictionaryTrainer.CodecFor(PayloadCodec.LineDelta, dictionaries, name);
+                var record = RecordEncoder.Encode(contents, FileStat.None, 1, codec, dictionary: dictionary);
+                var delta = bases.TryGetValue(name, out var encoder) ? RecordEncoder.EncodeLineDelta(contents, FileStat.None, 1, encoder) : null;
+                var smaller = delta is not null && delta.Length < record.Length ? delta : record;
+                Assert.Equal(smaller, RecordEncoder.EncodeSmaller(contents, FileStat.None, 1, codec, dictionary, encoder));
+                unweighed += delta is not null && (delta.Length - RecordHeader.Size) * RecordEncoder.DeltaTakenUnweighed <= contents.Length ? 1 : 0;
+                records += smaller == record ? 1 : 0;
+            }
+        }
+        foreach (var d in dictionaries.Values)
+        {
+            d.Dispose();
+        }
+        Assert.True(unweighed > 0 && records > 0, $"{unweighed} deltas taken unweighed, {records} records without a base");
+    }
+
     [Fact]
     public void Line_counting_follows_the_newlines()
     {

@@ -88,12 +88,12 @@ internal sealed class CoreDictionaryTrainer(FleetQuery fleet, Core core)
     private static (LineBase? Base, long Records, long Deltas) ChooseBase(IReadOnlyList<byte[]> samples, CompressionDictionary? dictionary)
     {
         var codec = dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary;
-        if (LineBaseTrainer.Medoid(samples) is not { } encoder)
+        if (LineBaseTrainer.Medoid(samples) is not { } medoid)
         {
             return (null, 0, 0);
         }
-        var (records, smaller) = LineBaseTrainer.Weigh(encoder, samples, s => RecordEncoder.Encode(s, FileStat.None, 0, codec, dictionary: dictionary));
-        return (smaller <= records * (1 - LineBaseTrainer.MinimumGain) ? encoder.Base : null, records, smaller);
+        var weighed = LineBaseTrainer.Weigh(medoid.Deltas, samples, s => RecordEncoder.Encode(s, FileStat.None, 0, codec, dictionary: dictionary));
+        return (LineBaseTrainer.Pays(weighed) ? medoid.Encoder.Base : null, weighed.Records, weighed.Smaller);
     }
 
     /// <summary>

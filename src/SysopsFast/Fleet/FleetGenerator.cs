@@ -50,7 +50,7 @@ public static class FleetGenerator
             var stat = new FileStat(isFile ? 0x81A4u : 0u, 0, 0, isFile ? b.Length : 0, insertedMs / 1000);
             var value = plain
                 ? b.Span.ToArray()
-                : RecordEncoder.Smaller(RecordEncoder.Encode(b.Span, stat, insertedMs, effective, dictionary: dictionary), b.Span, stat, insertedMs, deltas.GetValueOrDefault(name));
+                : RecordEncoder.EncodeSmaller(b.Span, stat, insertedMs, effective, dictionary, deltas.GetValueOrDefault(name));
             return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 

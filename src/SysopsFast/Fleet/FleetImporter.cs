@@ -168,7 +168,7 @@ public static class FleetImporter
             var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, f.Object);
             // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
             var record = f.Content.Bytes is { } bytes
-                ? RecordEncoder.Smaller(RecordEncoder.Encode(bytes, f.Stat, insertedMs, effective, sizeCap: long.MaxValue, dictionary: dictionary), bytes, f.Stat, insertedMs, trained.Bases.GetValueOrDefault(f.Object))
+                ? RecordEncoder.EncodeSmaller(bytes, f.Stat, insertedMs, effective, dictionary, trained.Bases.GetValueOrDefault(f.Object), sizeCap: long.MaxValue)
                 : RecordEncoder.EncodeOmitted(f.Content.OverCap, f.Stat, insertedMs);
             return (ObjectKey.Make(f.Host, f.Object), record);
         }

@@ -86,16 +86,29 @@ internal sealed class LineBase
     /// </summary>
     public static int[] LineStarts(ReadOnlySpan<byte> text)
     {
-        var count = text.Count((byte)'\n');
-        var unterminated = text.Length > 0 && text[^1] != (byte)'\n';
-        var starts = new int[count + (unterminated ? 1 : 0) + 1];
+        var lines = LineCountOf(text);
+        var starts = new int[lines + 1];
+        FillLineStarts(text, starts, lines);
+        return starts;
+    }
+
+    /// <summary>Lines of <paramref name="text"/>: every <c>\n</c> ends one, and bytes after the last <c>\n</c> are one more.</summary>
+    public static int LineCountOf(ReadOnlySpan<byte> text) =>
+        text.Count((byte)'\n') + (text.Length > 0 && text[^1] != (byte)'\n' ? 1 : 0);
+
+    /// <summary>
+    /// <see cref="LineStarts"/> into <paramref name="starts"/> (a pooled buffer, at least
+    /// <paramref name="lines"/> + 1 long), <paramref name="lines"/> being <see cref="LineCountOf"/>.
+    /// </summary>
+    public static void FillLineStarts(ReadOnlySpan<byte> text, Span<int> starts, int lines)
+    {
+        starts[0] = 0;
         var at = 0;
-        for (var i = 1; i < starts.Length; i++)
+        for (var i = 1; i <= lines; i++)
         {
             var end = text[at..].IndexOf((byte)'\n');
             at += (end < 0 ? text.Length - at : end) + 1;
             starts[i] = at;
         }
-        return starts;
     }
 }

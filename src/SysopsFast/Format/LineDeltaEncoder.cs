@@ -3,46 +3,79 @@ using System.IO.Hashing;
 
 namespace SysopsFast.Format;
 
+/// <summary>How the encoder hashes a line to find it among the base's (tests force collisions with a poor one).</summary>
+internal delegate ulong LineHash(ReadOnlySpan<byte> line);
+
 /// <summary>
 /// Writes contents as a line delta payload against one base (<see cref="PayloadCodec.LineDelta"/>,
-/// docs/FORMAT.md). Lines are compared by XXH3 hash; every payload is decoded again and compared
-/// with the contents before it is returned, so a hash collision never reaches a record. Read-only
-/// after construction: one instance serves every thread.
+/// docs/FORMAT.md). Lines are looked up by XXH3 hash, and a line found so is compared byte for byte
+/// with the base line before it counts as that line: lines share a class only when they are equal,
+/// so every copy the script makes is exact and a hash collision never reaches a record, with no
+/// decoding of the payload again. Read-only after construction: one instance serves every thread.
 /// </summary>
 internal sealed class LineDeltaEncoder
 {
     /// <summary>A class per distinct base line: the index of its first occurrence.</summary>
     private readonly Dictionary<ulong, int> _classOf = [];
     private readonly int[] _baseClasses;
+    private readonly LineHash _hash;
+    private long _encodes;
 
     public LineDeltaEncoder(LineBase lineBase)
+        : this(lineBase, static line => XxHash3.HashToUInt64(line))
+    {
+    }
+
+    /// <param name="lineBase">The base.</param>
+    /// <param name="hash">How lines are hashed.</param>
+    internal LineDeltaEncoder(LineBase lineBase, LineHash hash)
     {
         ArgumentNullException.ThrowIfNull(lineBase);
         Base = lineBase;
+        _hash = hash;
         _baseClasses = new int[lineBase.LineCount];
         for (var i = 0; i < _baseClasses.Length; i++)
         {
-            var hash = XxHash3.HashToUInt64(lineBase.Line(i));
-            _baseClasses[i] = _classOf.TryGetValue(hash, out var c) ? c : _classOf[hash] = i;
+            var line = lineBase.Line(i);
+            var lineHash = _hash(line);
+            if (!_classOf.TryGetValue(lineHash, out var c))
+            {
+                _classOf[lineHash] = c = i;
+            }
+            // A line whose hash an earlier, different line took is a class of its own, which no host line finds.
+            _baseClasses[i] = line.SequenceEqual(lineBase.Line(c)) ? c : i;
         }
     }
 
     /// <summary>The base payloads are written against.</summary>
     public LineBase Base { get; }
 
-    /// <summary>The payload of <paramref name="contents"/>; null when it would not decode back to them (a line hash collision).</summary>
-    public byte[]? Encode(ReadOnlySpan<byte> contents)
+    /// <summary>Payloads written so far (tests count the work a push skips).</summary>
+    public long Encodes => Interlocked.Read(ref _encodes);
+
+    /// <summary>The payload of <paramref name="contents"/>.</summary>
+    public byte[] Encode(ReadOnlySpan<byte> contents)
     {
-        var starts = LineBase.LineStarts(contents);
-        var steps = LineDeltaScript.Build(_baseClasses, ClassesOf(contents, starts));
-        var payload = new ArrayBufferWriter<byte>(64 + (steps.Count * 4));
-        Leb128.Write(payload, Base.LineCount);
-        payload.Write([contents.Length > 0 && contents[^1] != (byte)'\n' ? LineDeltaReader.UnterminatedFlag : (byte)0]);
-        foreach (var step in steps)
+        Interlocked.Increment(ref _encodes);
+        var lines = LineBase.LineCountOf(contents);
+        var starts = ArrayPool<int>.Shared.Rent(lines + 1);
+        try
         {
-            Write(payload, contents, starts, step);
+            LineBase.FillLineStarts(contents, starts, lines);
+            var steps = LineDeltaScript.Build(_baseClasses, ClassesOf(contents, starts, lines));
+            var payload = new ArrayBufferWriter<byte>(64 + (steps.Count * 4));
+            Leb128.Write(payload, Base.LineCount);
+            payload.Write([contents.Length > 0 && contents[^1] != (byte)'\n' ? LineDeltaReader.UnterminatedFlag : (byte)0]);
+            foreach (var step in steps)
+            {
+                Write(payload, contents, starts, step);
+            }
+            return payload.WrittenSpan.ToArray();
         }
-        return RebuildsTo(payload.WrittenSpan, contents) ? payload.WrittenSpan.ToArray() : null;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+        }
     }
 
     private void Write(ArrayBufferWriter<byte> payload, ReadOnlySpan<byte> contents, int[] starts, LineDeltaStep step)
@@ -62,28 +95,15 @@ internal sealed class LineDeltaEncoder
         }
     }
 
-    /// <summary>Host lines found in the base get its class; the others one of their own (they never match).</summary>
-    private int[] ClassesOf(ReadOnlySpan<byte> contents, int[] starts)
+    /// <summary>Host lines equal to a base line get its class; the others one of their own (they never match).</summary>
+    private int[] ClassesOf(ReadOnlySpan<byte> contents, int[] starts, int lines)
     {
-        var classes = new int[starts.Length - 1];
+        var classes = new int[lines];
         for (var j = 0; j < classes.Length; j++)
         {
-            classes[j] = _classOf.TryGetValue(XxHash3.HashToUInt64(LineBase.LineOf(contents, starts, j)), out var c) ? c : _baseClasses.Length + j;
+            var line = LineBase.LineOf(contents, starts, j);
+            classes[j] = _classOf.TryGetValue(_hash(line), out var c) && line.SequenceEqual(Base.Line(c)) ? c : _baseClasses.Length + j;
         }
         return classes;
-    }
-
-    private bool RebuildsTo(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> contents)
-    {
-        var rebuilt = LargeBuffers.Rent(contents.Length);
-        try
-        {
-            var output = rebuilt.AsSpan(0, contents.Length);
-            return LineDeltaDecoder.TryDecode(Base, payload, output, out _) && output.SequenceEqual(contents);
-        }
-        finally
-        {
-            LargeBuffers.Return(rebuilt);
-        }
     }
 }

@@ -91,16 +91,13 @@ public static class RecordEncoder
 
     /// <summary>
     /// The record of <paramref name="content"/> as a line delta of <paramref name="delta"/>'s base
-    /// (<see cref="PayloadCodec.LineDelta"/>); null when the encoder cannot write it (a line hash collision).
+    /// (<see cref="PayloadCodec.LineDelta"/>).
     /// </summary>
-    internal static byte[]? EncodeLineDelta(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder delta)
-    {
-        if (delta.Encode(content) is not { } payload)
-        {
-            return null;
-        }
-        return WithPayload(HeaderOf(content, stat, insertedUnixMs, PayloadCodec.LineDelta, omitted: false, payload, delta.Base.Id), payload);
-    }
+    internal static byte[] EncodeLineDelta(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder delta) =>
+        LineDeltaRecord(content, stat, insertedUnixMs, delta.Encode(content), delta.Base.Id);
+
+    private static byte[] LineDeltaRecord(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, byte[] payload, uint baseId) =>
+        WithPayload(HeaderOf(content, stat, insertedUnixMs, PayloadCodec.LineDelta, omitted: false, payload, baseId), payload);
 
     private static byte[] WithPayload(RecordHeader header, byte[] payload)
     {
@@ -111,18 +108,31 @@ public static class RecordEncoder
     }
 
     /// <summary>
-    /// The smaller of <paramref name="record"/> (today's codecs) and <paramref name="content"/> as a
-    /// line delta of <paramref name="delta"/>'s base (none: <paramref name="record"/>): push, import
-    /// and fleet generate choose per object. An omitted record stays omitted.
+    /// A delta whose payload is at most 1/<see cref="DeltaTakenUnweighed"/> of the raw length is
+    /// written without encoding the other form to weigh it: a zstd pass costs as much as the delta,
+    /// and on the generator's fleet no such delta was ever the larger (perf-results/2026-12-07-generate-cpu.md).
     /// </summary>
-    internal static byte[] Smaller(byte[] record, ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, LineDeltaEncoder? delta)
+    internal const int DeltaTakenUnweighed = 16;
+
+    /// <summary>
+    /// The record push, import and fleet generate write per object: with <paramref name="codec"/>
+    /// (and <paramref name="dictionary"/>), or as a line delta of <paramref name="delta"/>'s base
+    /// (none: never) where that is smaller, or where the delta is small enough to be taken
+    /// unweighed (<see cref="DeltaTakenUnweighed"/>). An object over <paramref name="sizeCap"/> is an omitted record.
+    /// </summary>
+    internal static byte[] EncodeSmaller(ReadOnlySpan<byte> content, FileStat stat, long insertedUnixMs, PayloadCodec codec, CompressionDictionary? dictionary, LineDeltaEncoder? delta, long sizeCap = DefaultSizeCap)
     {
-        // A delta cannot beat a record whose payload is shorter than the delta's two first bytes.
-        if (delta is null || record.Length <= RecordHeader.Size + 2 || !RecordHeader.TryRead(record, out var header, out _) || (header.Flags & RecordFlags.Omitted) != 0)
+        if (delta is null || content.Length > sizeCap)
         {
-            return record;
+            return Encode(content, stat, insertedUnixMs, codec, sizeCap, dictionary);
         }
-        if (delta.Encode(content) is not { } payload || RecordHeader.Size + payload.Length >= record.Length)
+        var payload = delta.Encode(content);
+        if ((long)payload.Length * DeltaTakenUnweighed <= content.Length)
+        {
+            return LineDeltaRecord(content, stat, insertedUnixMs, payload, delta.Base.Id);
+        }
+        var record = Encode(content, stat, insertedUnixMs, codec, sizeCap, dictionary);
+        if (RecordHeader.Size + payload.Length >= record.Length || !RecordHeader.TryRead(record, out var header, out _))
         {
             return record;
         }

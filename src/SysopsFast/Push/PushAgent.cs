@@ -65,9 +65,7 @@ public sealed class PushObject
     internal byte[] Encode(CompressionDictionary? dictionary, LineDeltaEncoder? lineBase) => _overCap is { } summary
         ? RecordEncoder.EncodeOmitted(summary, Stat, InsertedUnixMs)
         // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
-        : RecordEncoder.Smaller(
-            RecordEncoder.Encode(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary: dictionary, sizeCap: long.MaxValue),
-            Contents.Span, Stat, InsertedUnixMs, lineBase);
+        : RecordEncoder.EncodeSmaller(Contents.Span, Stat, InsertedUnixMs, dictionary is null ? PayloadCodec.Lz4 : PayloadCodec.ZstdDictionary, dictionary, lineBase, sizeCap: long.MaxValue);
 }
 
 /// <summary>A directory's objects, the names left out as sensitive (never read), and the files not read with the reason (a FIFO, a magic link).</summary>

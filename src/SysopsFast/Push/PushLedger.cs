@@ -66,11 +66,15 @@ public sealed class PushLedger
     }
 
     /// <summary>Whether <paramref name="server"/> was last given these contents under this key, compressed with this dictionary (0: none), whole or <paramref name="omitted"/>.</summary>
-    public bool Holds(string server, string key, UInt128 md5, uint dictionaryId = 0, bool omitted = false)
+    public bool Holds(string server, string key, UInt128 md5, uint dictionaryId = 0, bool omitted = false) =>
+        IdHeld(server, key, md5, omitted) == dictionaryId;
+
+    /// <summary>The dictionary or base id (0: none) <paramref name="server"/> was last given these contents under this key with, whole or <paramref name="omitted"/>; null when it was not given them.</summary>
+    internal uint? IdHeld(string server, string key, UInt128 md5, bool omitted)
     {
         lock (_lock)
         {
-            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known == new Pushed(md5, dictionaryId, omitted);
+            return _servers.TryGetValue(server, out var keys) && keys.TryGetValue(key, out var known) && known.Md5 == md5 && known.Omitted == omitted ? known.DictionaryId : null;
         }
     }
 

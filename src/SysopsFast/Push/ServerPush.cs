@@ -7,9 +7,10 @@ namespace SysopsFast.Push;
 /// <summary>
 /// One server's part of a push, within its own timeout: the dictionary of each object there
 /// (<see cref="DictionarySelector"/>), which objects the server already holds, then the writes.
-/// Unchanged means the same contents compressed with the same dictionary: the
-/// <see cref="PushLedger"/> says the server was given them and the key is still there (no read
-/// needed), or else the stored header says so, where the user may read records.
+/// Unchanged means the same contents compressed with the same dictionary, or as a delta of the
+/// same base: the <see cref="PushLedger"/> says the server was given them and the key is still
+/// there (no read needed), or else the stored header says so, where the user may read records.
+/// Where the base's id already says so, the record is not made at all.
 /// </summary>
 internal sealed class ServerPush(PushRecords push, ServerAddress server)
 {
@@ -47,15 +48,16 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         var bases = DictionarySelector.SelectBasesAsync(db, push);
         var (chosen, refusal) = await dictionaries.WaitAsync(token);
         var (deltas, baseRefusal) = await bases.WaitAsync(token);
-        // With a base, the record (delta or not, the smaller) is made first: its id decides "unchanged".
-        var ids = chosen.Select((d, i) => deltas[i] is null ? d?.Id ?? 0 : IdOf(push.Encoded(i, d, deltas[i]))).ToArray();
         var keys = Enumerable.Range(0, objects.Count).Select(push.KeyOf).ToArray();
-        var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i], ids[i]))).WaitAsync(token);
+        // The id a record names: with a base, that of the smaller form, which needs the record made.
+        uint IdOf(int i) => deltas[i] is null ? chosen[i]?.Id ?? 0 : RecordIdOf(push.Encoded(i, chosen[i], deltas[i]));
+        var held = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i], deltas[i]?.Base.Id ?? 0, () => IdOf(i)))).WaitAsync(token);
+        var ids = held.Select((id, i) => id ?? IdOf(i)).ToArray();
         var writes = new List<Task>();
         long bytes = 0;
         for (var i = 0; i < objects.Count; i++)
         {
-            if (!unchanged[i])
+            if (held[i] is null)
             {
                 var record = push.Encoded(i, chosen[i], deltas[i]);
                 bytes += record.Length;
@@ -85,10 +87,26 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
     }
 
     /// <summary>The dictionary or base id a record names (header bytes 84–87).</summary>
-    private static uint IdOf(byte[] record) => BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(DictionaryIdOffset));
+    private static uint RecordIdOf(byte[] record) => BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(DictionaryIdOffset));
 
-    private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId) =>
-        push.Ledger.Holds(_name, key, o.Md5, dictionaryId, o.Omitted) ? RefreshAsync(db, key) : SameRecordAsync(db, key, o, dictionaryId);
+    /// <summary>
+    /// The id the key's record names when it holds this object unchanged, its expiry then refreshed;
+    /// null when it must be written. A delta of the same contents against the current base
+    /// (<paramref name="baseId"/>, 0: none) is unchanged without making the record; only otherwise
+    /// is <paramref name="id"/> (the id of the record this push would write) asked.
+    /// </summary>
+    private async Task<uint?> UnchangedAsync(IDatabaseAsync db, string key, PushObject o, uint baseId, Func<uint> id)
+    {
+        if (LedgerId(key, o, baseId, id) is { } held)
+        {
+            return await RefreshAsync(db, key) ? held : null;
+        }
+        return await SameRecordAsync(db, key, o, baseId, id);
+    }
+
+    /// <summary>The id the ledger says the server was given this object with, if it is one this push would write.</summary>
+    private uint? LedgerId(string key, PushObject o, uint baseId, Func<uint> id) =>
+        push.Ledger.IdHeld(_name, key, o.Md5, o.Omitted) is { } held && ((baseId != 0 && held == baseId) || held == id()) ? held : null;
 
     /// <summary>Refreshes the key's expiry; false when the key is gone (then it must be sent).</summary>
     private async Task<bool> RefreshAsync(IDatabaseAsync db, string key)
@@ -111,11 +129,12 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
     private const int DictionaryIdOffset = 84;
 
     /// <summary>
-    /// Whether the stored record has this md5 and dictionary, and holds its contents or not as this
-    /// push would (a changed size cap changes that), from 82 bytes of its header (not the record),
-    /// its expiry then refreshed. A user that may not read records (NOPERM) sends it.
+    /// The stored record's id when it has this md5 and names the base or this push's dictionary, and
+    /// holds its contents or not as this push would (a changed size cap changes that), from 82 bytes
+    /// of its header (not the record), its expiry then refreshed. A user that may not read records
+    /// (NOPERM) sends it.
     /// </summary>
-    private async Task<bool> SameRecordAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId)
+    private async Task<uint?> SameRecordAsync(IDatabaseAsync db, string key, PushObject o, uint baseId, Func<uint> id)
     {
         byte[]? stored;
         try
@@ -124,12 +143,19 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
         {
-            return false;
+            return null;
         }
-        return stored is { Length: DictionaryIdOffset + 4 - FlagsOffset }
-            && ((BinaryPrimitives.ReadUInt16LittleEndian(stored) & (ushort)Format.RecordFlags.Omitted) != 0) == o.Omitted
-            && BinaryPrimitives.ReadUInt128BigEndian(stored.AsSpan(Md5Offset - FlagsOffset)) == o.Md5
-            && BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(DictionaryIdOffset - FlagsOffset)) == dictionaryId
-            && await RefreshAsync(db, key);
+        if (stored is not { Length: DictionaryIdOffset + 4 - FlagsOffset }
+            || ((BinaryPrimitives.ReadUInt16LittleEndian(stored) & (ushort)Format.RecordFlags.Omitted) != 0) != o.Omitted
+            || BinaryPrimitives.ReadUInt128BigEndian(stored.AsSpan(Md5Offset - FlagsOffset)) != o.Md5)
+        {
+            return null;
+        }
+        var storedId = BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(DictionaryIdOffset - FlagsOffset));
+        if (!(baseId != 0 && storedId == baseId) && storedId != id())
+        {
+            return null;
+        }
+        return await RefreshAsync(db, key) ? storedId : null;
     }
 }
