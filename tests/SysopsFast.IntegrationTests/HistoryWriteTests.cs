@@ -221,3 +221,37 @@ public sealed class HistoryWriteTests(RedisServerFixture redis) : IClassFixture<
         return [.. new VersionChain(decoder).Read(current, entries)];
     }
 }
+
+/// <summary>History on a 3-primary cluster: a record and its list share a slot, so one transaction writes both.</summary>
+public sealed class HistoryClusterTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    [Fact]
+    public async Task Slot_tags_put_each_list_in_its_records_slot_as_the_cluster_computes_it()
+    {
+        var random = new Random(19);
+        for (var i = 0; i < 40; i++)
+        {
+            var key = $"host{random.Next()}.example.org#/etc/file{i}";
+            var history = HistoryKey.Of(key);
+            var slot = await cluster.ExecuteAsync(0, "CLUSTER", "KEYSLOT", key);
+            Assert.Equal(slot.Trim(), (await cluster.ExecuteAsync(0, "CLUSTER", "KEYSLOT", history)).Trim());
+            Assert.Equal(slot.Trim(), HistoryKey.SlotOf(Encoding.UTF8.GetBytes(key)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task A_changing_object_pushed_to_a_cluster_keeps_its_versions()
+    {
+        var server = ServerAddress.Parse(cluster.Addresses[1]);
+        var texts = Enumerable.Range(0, 4).Select(i => $"version {i}\n" + string.Concat(Enumerable.Range(0, 30).Select(n => $"line {n}\n"))).ToList();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var host = $"c{Guid.NewGuid():N}"[..12];
+        foreach (var (text, i) in texts.Select((t, i) => (t, i)))
+        {
+            await HistoryWriteTests.PushAsync(server, host, [new PushObject("cmd/conf", Encoding.ASCII.GetBytes(text), FileStat.None, now + i)], new HistoryRetention(3, TimeSpan.FromDays(14)));
+        }
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(string.Join(',', cluster.Addresses));
+        var versions = await HistoryWriteTests.VersionsAsync(connection.GetDatabase(), $"{host}#cmd/conf");
+        Assert.Equal([texts[3], texts[2], texts[1]], versions.Select(v => Encoding.ASCII.GetString(v.Contents.Span)));
+    }
+}
