@@ -62,11 +62,11 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     /// Runs the transaction. One the server refused as a whole (EXECABORT: a command queued in it was
     /// refused, as NOPERM for a key the user may not write) fails with one line naming the key.
     /// </summary>
-    private static async Task<bool> ExecuteAsync(string key, (ITransaction Transaction, Task Set) pending)
+    private static async Task<bool> ExecuteAsync(string key, ITransaction transaction)
     {
         try
         {
-            return await pending.Transaction.ExecuteAsync();
+            return await transaction.ExecuteAsync();
         }
         catch (RedisServerException e) when (e.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
         {
@@ -81,7 +81,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     /// The transaction keeping history; a user that may not read the record it replaces (the shared
     /// pusher, docs/SECURITY.md) keeps none, and says so once.
     /// </summary>
-    private async Task<(ITransaction Transaction, Task Set)> KeptOrNoneAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    private async Task<ITransaction> KeptOrNoneAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
     {
         try
         {
@@ -95,15 +95,15 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     }
 
     /// <summary>No history kept: the record set and any list left from before emptied, together.</summary>
-    private (ITransaction Transaction, Task Set) Unkept(string key, RedisKey historyKey, byte[] record, TimeSpan? ttl)
+    private ITransaction Unkept(string key, RedisKey historyKey, byte[] record, TimeSpan? ttl)
     {
         var transaction = db.CreateTransaction();
-        var set = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
         _ = transaction.ListTrimAsync(historyKey, 1, 0);
-        return (transaction, set);
+        return transaction;
     }
 
-    private async Task<(ITransaction Transaction, Task Set)> KeptAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    private async Task<ITransaction> KeptAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
     {
         var oldTask = db.StringGetAsync(key);
         var list = await db.ListRangeAsync(historyKey);
@@ -111,18 +111,18 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         var transaction = db.CreateTransaction();
         transaction.AddCondition(old is null ? Condition.KeyNotExists(key) : Condition.StringEqual(key, old));
         transaction.AddCondition(Condition.ListLengthEqual(historyKey, list.Length));
-        var set = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
         if (old is null)
         {
             // A list without its record is stale: a new chain never starts relative to a version that is gone.
             _ = transaction.ListTrimAsync(historyKey, 1, 0);
-            return (transaction, set);
+            return transaction;
         }
         var entries = Entries(old, record, contents.Span, hasContents, list);
         if (entries.Kept == 0)
         {
             _ = transaction.ListTrimAsync(historyKey, 1, 0);
-            return (transaction, set);
+            return transaction;
         }
         if (entries.Entry is { } entry)
         {
@@ -130,7 +130,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         }
         _ = transaction.ListTrimAsync(historyKey, 0, entries.Kept - 1);
         _ = ttl is { } t ? transaction.KeyExpireAsync(historyKey, t) : transaction.KeyPersistAsync(historyKey);
-        return (transaction, set);
+        return transaction;
     }
 
     /// <summary>
