@@ -1,4 +1,5 @@
 using System.Text;
+using SysopsFast.Format;
 using SysopsFast.Redis;
 using Xunit;
 

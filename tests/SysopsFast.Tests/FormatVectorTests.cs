@@ -115,7 +115,7 @@ public partial class FormatVectorTests
     [Fact]
     public void Every_hex_block_is_in_one_table_and_every_row_has_its_block()
     {
-        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("### Dictionaries").Select(r => r[0])).Concat(Table("### Bases").Select(r => r[0])).ToList();
+        var named = Positives().Select(p => p.Name).Concat(Negatives().Select(n => n.Name)).Concat(Table("### Dictionaries").Select(r => r[0])).Concat(Table("### Bases").Select(r => r[0])).Concat(Table("### History vectors").Select(r => r[0])).ToList();
         Assert.Equal(named.Count, named.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(named.Order(StringComparer.Ordinal), Blocks.Keys.Order(StringComparer.Ordinal));
     }

@@ -83,21 +83,8 @@ public sealed class RecordDecoder : IDisposable
     private bool TryDecodeCore(ReadOnlySpan<byte> record, out RecordHeader header, out ReadOnlySpan<byte> content, out string? error)
     {
         content = default;
-        if (!RecordHeader.TryRead(record, out header, out error))
+        if (!RecordHeader.TryRead(record, out header, out error) || !TryPayload(record, header, out var payload, out error))
         {
-            return false;
-        }
-        var payload = record[RecordHeader.Size..];
-        if (payload.Length != header.PayloadLength)
-        {
-            error = payload.Length < header.PayloadLength
-                ? $"truncated payload ({payload.Length} of {header.PayloadLength} bytes)"
-                : $"payload longer than the header says ({payload.Length}, expected {header.PayloadLength} bytes)";
-            return false;
-        }
-        if (XxHash3.HashToUInt64(payload) != header.PayloadChecksum)
-        {
-            error = "payload checksum mismatch";
             return false;
         }
         if ((header.Flags & RecordFlags.Omitted) != 0)
@@ -194,6 +181,62 @@ public sealed class RecordDecoder : IDisposable
                 error = $"unknown codec {header.Codec}";
                 return false;
         }
+    }
+
+    /// <summary>Checks 9 and 10 of docs/FORMAT.md: the payload's length and checksum.</summary>
+    private static bool TryPayload(ReadOnlySpan<byte> record, RecordHeader header, out ReadOnlySpan<byte> payload, out string? error)
+    {
+        payload = record[RecordHeader.Size..];
+        error = payload.Length == header.PayloadLength
+            ? XxHash3.HashToUInt64(payload) == header.PayloadChecksum ? null : "payload checksum mismatch"
+            : payload.Length < header.PayloadLength
+                ? $"truncated payload ({payload.Length} of {header.PayloadLength} bytes)"
+                : $"payload longer than the header says ({payload.Length}, expected {header.PayloadLength} bytes)";
+        return error is null;
+    }
+
+    /// <summary>
+    /// Decodes a relative version entry (docs/FORMAT.md, "History") against <paramref name="newer"/>,
+    /// the contents of its next newer version, and checks the md5 of what it gives; the returned span
+    /// is valid until the next call. False (corrupt, <paramref name="error"/> says why) otherwise.
+    /// </summary>
+    internal bool TryDecodeRelative(ReadOnlySpan<byte> entry, LineBase newer, out RecordHeader header, out ReadOnlySpan<byte> content, out string? error)
+    {
+        content = default;
+        _lastLength = -1;
+        if (!RecordHeader.TryRead(entry, out header, out error, versionEntry: true) || !TryPayload(entry, header, out var payload, out error))
+        {
+            return false;
+        }
+        if ((header.Flags & RecordFlags.Relative) == 0)
+        {
+            error = "not a relative version entry";
+            return false;
+        }
+        var at = 0;
+        if (Leb128.TryRead(payload, ref at, out var lines) && lines != newer.LineCount)
+        {
+            error = $"relative version entry was written against {lines} lines, but its newer version has {newer.LineCount}";
+            return false;
+        }
+        if (header.RawLength > newer.Contents.Length + 1L + payload.Length)
+        {
+            error = $"relative version entry of {payload.Length} bytes cannot decode to {header.RawLength} against its newer version of {newer.Contents.Length}";
+            return false;
+        }
+        var raw = (int)header.RawLength;
+        var dest = Scratch(raw)[..raw];
+        if (!LineDeltaDecoder.TryDecode(newer, payload, dest, out error))
+        {
+            return false;
+        }
+        if (RecordEncoder.Md5Of(dest) != header.Md5)
+        {
+            error = "contents do not match the header's md5";
+            return false;
+        }
+        content = dest;
+        return true;
     }
 
     /// <summary>

@@ -82,7 +82,14 @@ public readonly record struct RecordHeader
     }
 
     /// <summary>Parses and checks a header; on failure <paramref name="error"/> says what is wrong.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> record, out RecordHeader header, out string? error)
+    public static bool TryRead(ReadOnlySpan<byte> record, out RecordHeader header, out string? error) =>
+        TryRead(record, out header, out error, versionEntry: false);
+
+    /// <summary>
+    /// Parses and checks a header. <paramref name="versionEntry"/>: it is an element of a history
+    /// list, where flag <see cref="RecordFlags.Relative"/> (codec 4, base id 0) is allowed.
+    /// </summary>
+    internal static bool TryRead(ReadOnlySpan<byte> record, out RecordHeader header, out string? error, bool versionEntry)
     {
         header = default;
         if (record.Length < Size)
@@ -121,7 +128,16 @@ public readonly record struct RecordHeader
             return false;
         }
         var dictionaryId = BinaryPrimitives.ReadUInt32LittleEndian(h[84..]);
-        if ((codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta) != (dictionaryId != 0))
+        var flags = (RecordFlags)BinaryPrimitives.ReadUInt16LittleEndian(h[6..]);
+        if ((flags & RecordFlags.Relative) != 0)
+        {
+            error = RelativeFault(codec, dictionaryId, flags, versionEntry);
+            if (error is not null)
+            {
+                return false;
+            }
+        }
+        else if ((codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta) != (dictionaryId != 0))
         {
             error = codec switch
             {
@@ -142,7 +158,7 @@ public readonly record struct RecordHeader
         {
             Version = h[4],
             Codec = codec,
-            Flags = (RecordFlags)BinaryPrimitives.ReadUInt16LittleEndian(h[6..]),
+            Flags = flags,
             PayloadLength = payloadLength,
             RawLength = rawLength,
             Md5 = BinaryPrimitives.ReadUInt128BigEndian(h[24..]),
@@ -161,5 +177,19 @@ public readonly record struct RecordHeader
         };
         error = null;
         return true;
+    }
+
+    /// <summary>Why a header flagged relative is refused: on a record key always, in a history list unless codec 4, base id 0, not omitted.</summary>
+    private static string? RelativeFault(PayloadCodec codec, uint dictionaryId, RecordFlags flags, bool versionEntry)
+    {
+        if (!versionEntry)
+        {
+            return "version entry stored as a record";
+        }
+        if (codec != PayloadCodec.LineDelta || dictionaryId != 0 || (flags & RecordFlags.Omitted) != 0)
+        {
+            return $"relative version entry of codec {(byte)codec}, id {dictionaryId:x8}{((flags & RecordFlags.Omitted) != 0 ? ", omitted" : "")} (a relative entry is of codec 4, id 0, not omitted)";
+        }
+        return null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SysopsFast.Format;
 using SysopsFast.Pipeline;
 
 namespace SysopsFast.Redis;

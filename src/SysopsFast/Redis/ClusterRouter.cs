@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Text;
+using SysopsFast.Format;
 
 namespace SysopsFast.Redis;
 

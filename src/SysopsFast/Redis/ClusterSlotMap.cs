@@ -1,4 +1,5 @@
 using System.Globalization;
+using SysopsFast.Format;
 
 namespace SysopsFast.Redis;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using SysopsFast.Format;
 
 namespace SysopsFast.Redis;
 

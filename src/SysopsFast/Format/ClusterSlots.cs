@@ -1,4 +1,4 @@
-namespace SysopsFast.Redis;
+namespace SysopsFast.Format;
 
 /// <summary>
 /// Redis Cluster's hash slot of a key: CRC16 (XMODEM: polynomial 0x1021, initial 0) of the key, or of
