@@ -159,6 +159,43 @@ public sealed class HistoryReadTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Versions_written_against_a_base_are_rebuilt_with_the_servers_bases_loaded_when_needed()
+    {
+        const int hosts = 12;
+        var root = Path.Combine(Path.GetTempPath(), "history-bases-" + Guid.NewGuid().ToString("n"));
+        var shared = string.Concat(Enumerable.Range(0, 400).Select(i => $"shared.setting_{i} = {i * 7}\n"));
+        byte[] Conf(int host) => Encoding.UTF8.GetBytes(shared + $"host = b{host:00}\n");
+        try
+        {
+            QueryFleet.WriteTree(root, Enumerable.Range(0, hosts).Select(i => ($"b{i:00}.example.org", "/etc/based.conf", Conf(i))));
+            await Fleet.FleetImporter.ImportAsync(root, ServerAddress.Parse($"redis://{redis.Address}/9"), PayloadCodec.LineDelta, null, CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        const string key = "b00.example.org#/etc/based.conf";
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))
+        {
+            // An older version: another host's record as stored (codec 4, against the same base), self-contained.
+            var db = mux.GetDatabase(9);
+            var older = (byte[])(await db.StringGetAsync("b01.example.org#/etc/based.conf"))!;
+            Assert.True(RecordHeader.TryRead(older, out var header, out _));
+            Assert.Equal(PayloadCodec.LineDelta, header.Codec);
+            await db.KeyDeleteAsync(HistoryKey.Of(key));
+            await db.ListRightPushAsync(HistoryKey.Of(key), VersionEntry.Build(older, header, Conf(1), Conf(0), newerHasContents: false));
+        }
+        await using var query = new FleetQuery($"redis://{redis.Address}/9");
+        var seen = new List<ObjectHistory>();
+        await query.History.ReadAsync(key, seen.Add);
+        var versions = Assert.Single(seen).Versions;
+        Assert.Equal(2, versions.Count);
+        Assert.All(versions, v => Assert.Null(v.Error));
+        Assert.Equal([QueryFleet.Md5Hex(Conf(0)), QueryFleet.Md5Hex(Conf(1))], versions.Select(v => v.Md5Hex));
+        Assert.Equal((1, 1), (versions[1].LinesAdded, versions[1].LinesRemoved));
+    }
+
+    [Fact]
     public async Task List_ranges_are_read_whole_and_a_missing_key_or_another_type_is_empty()
     {
         await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address))

@@ -129,7 +129,8 @@ public sealed class FleetHistory
 
     /// <summary>
     /// Each key's current record and history, read together: one STRLEN/GETRANGE and one LRANGE per
-    /// key, pipelined. A server's failure (a dropped connection, a reply of the wrong shape) is its
+    /// key, pipelined; the server's dictionaries and bases are loaded when a record needs one not
+    /// loaded yet. A server's failure (a dropped connection, a reply of the wrong shape) is its
     /// one-line error.
     /// </summary>
     private async Task<List<StoredVersion>?[]> ReadVersionsAsync(IQueryServer db, byte[][] keys)
@@ -138,10 +139,13 @@ public sealed class FleetHistory
         byte[][][] entries;
         try
         {
-            await KeyCatalog.LoadDictionariesAsync(db, _fleet.LoadedDictionaries);
             var records = db.GetBoundedAsync(keys, RecordDecoder.MaxRecordLength);
             var lists = db.ListRangesAsync([.. keys.Select(k => HistoryKey.Of(k))]);
             (current, entries) = (await records, await lists);
+            if (current.Select(c => c.Bytes).Concat(entries.SelectMany(e => e)).Any(NeedsShared))
+            {
+                await KeyCatalog.LoadDictionariesAsync(db, _fleet.LoadedDictionaries);
+            }
         }
         catch (Exception e) when (RedisFailure.From(db.Name, e) is { } failure && failure != e)
         {
@@ -159,6 +163,17 @@ public sealed class FleetHistory
             }
         }
         return versions;
+    }
+
+    /// <summary>Whether a record is compressed with a dictionary, or written against a base, not loaded yet.</summary>
+    private bool NeedsShared(byte[]? record)
+    {
+        if (record is null || !RecordHeader.TryRead(record, out var header, out _, versionEntry: true) || header.DictionaryId == 0)
+        {
+            return false;
+        }
+        Format.ISharedSet loaded = header.Codec == PayloadCodec.LineDelta ? _fleet.LoadedDictionaries.Bases : _fleet.LoadedDictionaries;
+        return !loaded.Has(header.DictionaryId);
     }
 
     private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, List<CorruptRecord> corrupt, CancellationToken cancellationToken)
