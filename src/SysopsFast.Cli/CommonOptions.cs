@@ -17,6 +17,12 @@ internal static class CommonOptions
     public static ChoiceOption<Format.PayloadCodec> Codec(string description = "Payload codec (zstd-dictionary: one dictionary per object held by 8 or more hosts, LZ4 for the others; line-delta: as zstd-dictionary, plus a base per object where storing each host's differences from it is smaller)") =>
         new("--codec", description, Format.PayloadCodec.ZstdDictionary);
 
+    /// <summary>push's and import's --history: versions kept per object (docs/FORMAT.md, "History").</summary>
+    public static Option<string?> History() => new("--history") { HelpName = "N", Description = "Versions kept of each object, the current one included, in a history list beside it (1 = no history; default 8)" };
+
+    /// <summary>push's and import's --history-age.</summary>
+    public static Option<string?> HistoryAge() => new("--history-age") { Description = "Keep a replaced version while it was current within this age (14d, 36h; default 14d)" };
+
     /// <summary>--cost: every query command's, worded once.</summary>
     /// <summary>--as-of TIME: the answer the fleet would have given then (search, list-files, grep, kv, compare-all).</summary>
     public static Option<string?> AsOf() => new("--as-of") { HelpName = "TIME", Description = "Answer as the fleet stood at TIME: 2026-12-01T10:00Z, 2026-12-01 (UTC) or an age (30s, 45m, 3h, 2d, 1w); keys with no version kept from then are left out (said on stderr)" };

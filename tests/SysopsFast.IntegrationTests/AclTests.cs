@@ -148,6 +148,19 @@ public sealed partial class AclTests : IAsyncLifetime
     [InlineData("web1.example.org", "ZREMRANGEBYSCORE #catalog:hostgrams -inf +inf", "NOPERM")]
     [InlineData("web1.example.org", "DEL #catalog:hostgrams", "NOPERM")]
     [InlineData("web1.example.org", "ZADD #hostgrams:complete 1 x", "NOPERM")] // nor may a pusher make readers trust the index
+    [InlineData("web1.example.org", "LPUSH #history:{0000}:web1.example.org#/motd x", "1")] // its own history (docs/FORMAT.md, "History")
+    [InlineData("web1.example.org", "LRANGE #history:{0000}:web1.example.org#/etc/y 0 -1", "")]
+    [InlineData("web1.example.org", "LPUSH #history:{0000}:web2.example.org#/motd x", "NOPERM")] // never another host's
+    [InlineData("web1.example.org", "LRANGE #history:{0000}:web2.example.org#/motd 0 -1", "NOPERM")]
+    [InlineData("web1.example.org", "LTRIM #history:{0000}:web2.example.org#/motd 1 0", "NOPERM")]
+    [InlineData("web1.example.org", "LPUSH #history:{0000}:web1.example.org2#/motd x", "NOPERM")]
+    [InlineData("web1.example.org", "LPUSH #history:{00000}:web1.example.org#/motd x", "NOPERM")] // the tag is 4 wide: no room for a host before it
+    [InlineData("web1.example.org", "LPUSH #history:{0000}:web2.example.org#/x:web1.example.org#/x x", "NOPERM")]
+    [InlineData("reader", "LRANGE #history:{0000}:web1.example.org#/etc/z 0 -1", "")]
+    [InlineData("reader", "LLEN #history:{0000}:web1.example.org#/etc/z", "0")]
+    [InlineData("reader", "LPUSH #history:{0000}:web1.example.org#/etc/z x", "NOPERM")]
+    [InlineData("pusher", "LTRIM #history:{0000}:web1.example.org#/etc/z 1 0", "OK")] // the shared pusher reads no record, so keeps no history: it empties lists
+    [InlineData("pusher", "LRANGE #history:{0000}:web1.example.org#/etc/z 0 -1", "NOPERM")]
     [InlineData("pusher", "SET #hostgrams:complete 1", "NOPERM")]
     [InlineData("pusher", "ZADD #hostgrams:complete 1 x", "NOPERM")]
     [InlineData("pusher", "UNLINK #catalog:hostgrams", "NOPERM")]
@@ -304,6 +317,32 @@ public sealed partial class AclTests : IAsyncLifetime
         Assert.True(exit == 0, stdout + stderr);
         Assert.Contains("ok, 1 written, 0 unchanged (expiry refreshed), 0 with a dictionary; no dictionary used: the server refused them (NOPERM", stdout, StringComparison.Ordinal);
         Assert.Equal($"{(int)PayloadCodec.Lz4} 00000000", await HeaderFieldsAsync("web4.example.org#cmd/app-conf"));
+    }
+
+    /// <summary>
+    /// A per-host pusher keeps its objects' history; the shared pusher, which reads no record, keeps
+    /// none, says so, and empties the list of an object it changes (a chain never outlives its record).
+    /// </summary>
+    [Fact]
+    public async Task A_host_pusher_keeps_its_history_and_the_shared_pusher_says_it_keeps_none()
+    {
+        var dir = Directory.CreateTempSubdirectory("sysops-fast-out-").FullName;
+        string[] pushAs(string user) => ["push", "--dir", dir, "--hostname", "web2.example.org", "--ledger", Path.Combine(_work, user + ".history-ledger"), "--server", As(user)];
+        var own = await HostPasswordFileAsync("web2.example.org");
+        foreach (var version in new[] { "Linux 6.1\n", "Linux 6.2\n", "Linux 6.3\n" })
+        {
+            File.WriteAllText(Path.Combine(dir, "uname-a"), version);
+            var (exit, stdout, stderr) = await CliWith(own, pushAs("web2.example.org"));
+            Assert.True(exit == 0, stdout + stderr);
+            Assert.Contains("ok, 1 written", stdout, StringComparison.Ordinal);
+        }
+        var history = HistoryKey.Of("web2.example.org#cmd/uname-a");
+        Assert.Equal("2", await RedisCli("reader", Password, "LLEN", history));
+        File.WriteAllText(Path.Combine(dir, "uname-a"), "Linux 6.4\n");
+        var shared = await Cli(pushAs("pusher"));
+        Assert.True(shared.Exit == 0, shared.Stdout + shared.Stderr);
+        Assert.Contains("ok, 1 written, 0 unchanged (expiry refreshed), 0 with a dictionary; no history kept: this user may not read the records it replaces", shared.Stdout, StringComparison.Ordinal);
+        Assert.Equal("0", await RedisCli("reader", Password, "LLEN", history));
     }
 
     private async Task<string> HostPasswordFileAsync(string host)

@@ -18,8 +18,10 @@ internal static class ImportCommand
         var allowSensitive = new Option<bool>("--allow-sensitive") { Description = "Import files that look like secrets too (/etc/shadow, private keys: refused by default, as push never sends them)" };
         var followSymlinks = new Option<bool>("--follow-symlinks") { Description = "Follow symlinks whose real path stays inside DIR (default: no symlink is followed; each is counted, and named with --verbose; a tar stream's never are)" };
         var maxSize = new Option<string?>("--max-object-size") { Description = "Files larger than this are stored as a record that says so, without contents, as push does (bytes, or 512K, 10MiB, 1G; default 10MiB)" };
+        var history = CommonOptions.History();
+        var historyAge = CommonOptions.HistoryAge();
         var tls = new TlsOptions();
-        var command = new Command("import", "Load a directory tree of hosts' files, or a tar stream of one, into Redis (regular files only)") { dir, server, codec.Option, ttl, allowSensitive, followSymlinks, maxSize };
+        var command = new Command("import", "Load a directory tree of hosts' files, or a tar stream of one, into Redis (regular files only)") { dir, server, codec.Option, ttl, allowSensitive, followSymlinks, maxSize, history, historyAge };
         tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(
             () => ImportHandler.RunAsync(
@@ -27,7 +29,10 @@ internal static class ImportCommand
                 tls.Server(parse, parse.GetValue(server)!),
                 codec.Value(parse),
                 CommonOptions.ParseTtl(parse.GetValue(ttl)!),
-                new ImportOptions(parse.GetValue(allowSensitive), parse.GetValue(followSymlinks), parse.GetValue(maxSize) is { } size ? ByteSizeParser.ParseSizeCap(size) : RecordEncoder.DefaultSizeCap),
+                new ImportOptions(parse.GetValue(allowSensitive), parse.GetValue(followSymlinks), parse.GetValue(maxSize) is { } size ? ByteSizeParser.ParseSizeCap(size) : RecordEncoder.DefaultSizeCap)
+                {
+                    History = Push.HistoryRetention.Parse(parse.GetValue(history), parse.GetValue(historyAge)),
+                },
                 Console.Error,
                 parse.GetValue(CommonOptions.Verbose),
                 ct),

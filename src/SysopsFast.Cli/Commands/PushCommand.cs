@@ -21,8 +21,10 @@ internal static class PushCommand
         var maxSize = new Option<string?>("--max-object-size") { Description = "Objects larger than this are stored as a record that says so, without contents (bytes, or 512K, 10MiB, 1G; default 10MiB)" };
         var jitter = new Option<string?>("--jitter") { Description = "Wait a random time up to this first, so that a fleet's pushes spread out (seconds, or 2m; default 0)" };
         var cache = new Option<string?>("--dictionary-cache") { HelpName = CompletionCommand.DirectoryValue, Description = "Where compression dictionaries fetched from the servers are kept between runs (default: $CACHE_DIRECTORY/dicts, else ~/.cache/sysops-fast/dicts)" };
+        var history = CommonOptions.History();
+        var historyAge = CommonOptions.HistoryAge();
         var tls = new TlsOptions();
-        var command = new Command("push", "Push this host's objects to every server of its core") { config, dir, servers, topologyFile, ttl, hostname, timeout, ledger, commands, commandTimeout, hardware, maxSize, jitter, cache };
+        var command = new Command("push", "Push this host's objects to every server of its core") { config, dir, servers, topologyFile, ttl, hostname, timeout, ledger, commands, commandTimeout, hardware, maxSize, jitter, cache, history, historyAge };
         tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(
             () => PushHandler.RunAsync(
@@ -43,6 +45,8 @@ internal static class PushCommand
                     Commands = parse.GetValue(commands) ?? [],
                     CommandTimeout = parse.GetValue(commandTimeout),
                     Tls = tls.Files(parse),
+                    History = parse.GetValue(history),
+                    HistoryAge = parse.GetValue(historyAge),
                 },
                 Console.Out, Console.Error, ct),
             Console.Error, parse.GetValue(CommonOptions.Verbose)));

@@ -54,7 +54,7 @@ public static class FleetGenerator
             return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 
-        (long Records, long Bytes) written;
+        (long Records, long Bytes, IReadOnlyList<string> Failed) written;
         try
         {
             written = await ParallelUploader.RunAsync(server, objects, Encode, ttl, cancellationToken, dictionaries is null ? null

@@ -23,7 +23,11 @@ public sealed record ImportResult(int Hosts, long Objects, long StoredBytes, IRe
 /// <param name="AllowSensitive">Import objects that <see cref="Push.SensitiveObjects.Default"/> names (refused otherwise, before anything is written).</param>
 /// <param name="FollowSymlinks">Follow a symlink whose real path (every link on the way resolved) stays inside the directory; otherwise none is.</param>
 /// <param name="SizeCap">A file over it is stored header-only, flag omitted, as push stores it.</param>
-public sealed record ImportOptions(bool AllowSensitive = false, bool FollowSymlinks = false, long SizeCap = RecordEncoder.DefaultSizeCap);
+public sealed record ImportOptions(bool AllowSensitive = false, bool FollowSymlinks = false, long SizeCap = RecordEncoder.DefaultSizeCap)
+{
+    /// <summary>The versions each object keeps, as push keeps them (docs/FORMAT.md, "History").</summary>
+    public Push.HistoryRetention History { get; init; } = Push.HistoryRetention.Default;
+}
 
 /// <summary>
 /// <c>import DIR</c>: <c>DIR/&lt;host&gt;/&lt;tree path&gt;</c> becomes the key
@@ -64,8 +68,8 @@ public static class FleetImporter
         var trained = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
             ? DictionaryTrainer.TrainWithBases(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))), codec == PayloadCodec.LineDelta)
             : (new Dictionary<string, CompressionDictionary>(), new Dictionary<string, LineDeltaEncoder>());
-        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, trained, ttl, cancellationToken);
-        return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Order(StringComparer.Ordinal)], clock.Elapsed)
+        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, trained, ttl, options.History, cancellationToken);
+        return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Concat(written.Failed).Order(StringComparer.Ordinal)], clock.Elapsed)
         {
             LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
             NotRegular = [.. reader.NotRegular.Order(StringComparer.Ordinal)],
@@ -94,12 +98,12 @@ public static class FleetImporter
         // Off the caller's thread: a read of a pipe blocks, and Ctrl-C must still end the caller's wait.
         var head = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
         var trained = DictionaryTrainer.TrainWithBases(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))), codec == PayloadCodec.LineDelta);
-        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, trained, ttl, cancellationToken);
+        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, trained, ttl, options.History, cancellationToken);
         if (entries.Broken is { } why)
         {
             throw Errors.TarBroken(why, written.Records, entries.Hosts);
         }
-        return new ImportResult(entries.Hosts, written.Records, written.Bytes, entries.Skipped, clock.Elapsed)
+        return new ImportResult(entries.Hosts, written.Records, written.Bytes, [.. entries.Skipped, .. written.Failed], clock.Elapsed)
         {
             LinksNotFollowed = entries.LinksNotFollowed,
             NotRegular = entries.NotRegular,
@@ -147,13 +151,14 @@ public static class FleetImporter
     /// one, and writes the records and the dictionaries (published first, so no record precedes its
     /// dictionary); the dictionaries are disposed at the end.
     /// </summary>
-    private static async Task<(long Records, long Bytes)> UploadAsync<T>(
+    private static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> UploadAsync<T>(
         ServerAddress server,
         IEnumerable<T> files,
         Func<T, (string Host, string Object, Push.ObjectContent Content, FileStat Stat)?> read,
         PayloadCodec codec,
         (Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained,
         TimeSpan? ttl,
+        Push.HistoryRetention history,
         CancellationToken cancellationToken)
     {
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -176,7 +181,8 @@ public static class FleetImporter
         try
         {
             return await ParallelUploader.RunAsync(server, files, Encode, ttl, cancellationToken, dictionaries.Count == 0 ? null
-                : db => DictionaryStore.PublishAllAsync(db, dictionaries, trained.Bases, DictionaryStore.LifeFor(ttl)));
+                : db => DictionaryStore.PublishAllAsync(db, dictionaries, trained.Bases, DictionaryStore.LifeFor(ttl)),
+                db => new Push.HistoryWriter(db, history, Lender(trained)));
         }
         finally
         {
@@ -185,6 +191,24 @@ public static class FleetImporter
                 d.Dispose();
             }
         }
+    }
+
+    /// <summary>What the history writer decodes this import's records with, and the records they replace where they name the same: its trained dictionaries and bases.</summary>
+    private static Action<CompressionDictionaries, RecordHeader> Lender((Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained)
+    {
+        var dictionaries = trained.Dictionaries.Values.ToDictionary(d => d.Id);
+        var bases = trained.Bases.Values.Select(b => b.Base).DistinctBy(b => b.Id).ToDictionary(b => b.Id);
+        return (set, header) =>
+        {
+            if (header.Codec == PayloadCodec.ZstdDictionary && dictionaries.TryGetValue(header.DictionaryId, out var dictionary))
+            {
+                set.TryAdd(dictionary.Id, dictionary.Bytes);
+            }
+            else if (header.Codec == PayloadCodec.LineDelta && bases.TryGetValue(header.DictionaryId, out var lineBase))
+            {
+                set.Bases.Add(lineBase);
+            }
+        };
     }
 
     /// <summary>A file of a host's directory, what lstat says of it, and the object its path stands for (<see cref="ObjectPath.FromTreePath"/>).</summary>

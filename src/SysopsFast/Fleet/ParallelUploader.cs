@@ -15,14 +15,18 @@ internal readonly record struct UploadTotals(long Records, long Bytes, int Hosts
 /// </summary>
 internal static class ParallelUploader
 {
-    /// <summary>Connects to <paramref name="server"/>, writes every record, and reports a server failure as one error naming it.</summary>
-    public static async Task<(long Records, long Bytes)> RunAsync<T>(
+    /// <summary>
+    /// Connects to <paramref name="server"/>, writes every record (with its history when
+    /// <paramref name="history"/> gives a writer), and reports a server failure as one error naming it.
+    /// </summary>
+    public static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> RunAsync<T>(
         Redis.ServerAddress server,
         IEnumerable<T> items,
         Func<T, (string Key, byte[] Value)?> encode,
         TimeSpan? ttl,
         CancellationToken cancellationToken,
-        Func<IDatabase, Task>? beforeRecords = null)
+        Func<IDatabase, Task>? beforeRecords = null,
+        Func<IDatabase, Push.HistoryWriter>? history = null)
     {
         await using var connections = new Redis.RedisConnections();
         var db = await connections.DatabaseAsync(server, cancellationToken);
@@ -32,7 +36,7 @@ internal static class ParallelUploader
             {
                 await beforeRecords(db);
             }
-            return await RunAsync(db, items, encode, ttl, cancellationToken);
+            return await RunAsync(new RecordWriter(db, ttl, history: history?.Invoke(db)), items, encode, cancellationToken);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -107,14 +111,12 @@ internal static class ParallelUploader
         return expired;
     }
 
-    private static async Task<(long Records, long Bytes)> RunAsync<T>(
-        IDatabase db,
+    private static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> RunAsync<T>(
+        RecordWriter writer,
         IEnumerable<T> items,
         Func<T, (string Key, byte[] Value)?> encode,
-        TimeSpan? ttl,
         CancellationToken cancellationToken)
     {
-        var writer = new RecordWriter(db, ttl);
         var records = Channel.CreateBounded<(string Key, byte[] Value)>(new BoundedChannelOptions(1024)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -176,6 +178,6 @@ internal static class ParallelUploader
             throw;
         }
         await completion;
-        return (writer.Written, writer.BytesWritten);
+        return (writer.Written - writer.Failed.Count, writer.BytesWritten, writer.Failed);
     }
 }

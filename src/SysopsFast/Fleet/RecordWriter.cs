@@ -25,12 +25,22 @@ internal sealed class RecordWriter
     private bool _usedWriterTtl;
     private double _latest = double.NegativeInfinity;
 
-    public RecordWriter(IDatabase db, TimeSpan? ttl, long maxBytesInFlight = 8 << 20)
+    private readonly Push.HistoryWriter? _history;
+
+    /// <param name="db">The server written to.</param>
+    /// <param name="ttl">The writer's expiry (<see cref="SetAsync(string, byte[])"/>).</param>
+    /// <param name="maxBytesInFlight">Bytes written and not yet acknowledged, at most.</param>
+    /// <param name="history">Writes each record with its history (import); null: a plain SET (generate, migrate).</param>
+    public RecordWriter(IDatabase db, TimeSpan? ttl, long maxBytesInFlight = 8 << 20, Push.HistoryWriter? history = null)
     {
         _db = db;
         _ttl = ttl;
         _maxBytesInFlight = maxBytesInFlight;
+        _history = history;
     }
+
+    /// <summary>Records not written, each with why (their history writes lost every try to another writer).</summary>
+    public List<string> Failed { get; } = [];
 
     public long Written { get; private set; }
 
@@ -73,7 +83,7 @@ internal sealed class RecordWriter
             await CompleteOldestAsync();
         }
         _createsCatalog ??= !await _db.KeyExistsAsync(KeyCatalog.HostsKey);
-        var task = ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value);
+        var task = _history is not null ? WithHistoryAsync(key, value, ttl) : ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value);
         _pending.Enqueue((task, value.Length));
         var (host, objectName) = ObjectKey.Split(key);
         var newHost = _hosts.Add(host);
@@ -94,6 +104,14 @@ internal sealed class RecordWriter
         _bytesInFlight += value.Length;
         Written++;
         BytesWritten += value.Length;
+    }
+
+    private async Task WithHistoryAsync(string key, byte[] value, TimeSpan? ttl)
+    {
+        if (await _history!.WriteAsync(key, value, ttl) is { } failure)
+        {
+            Failed.Add(failure);
+        }
     }
 
     public async Task FlushAsync()

@@ -91,6 +91,8 @@ public static class AgentConfigFile
             "dictionary_cache" => values with { DictionaryCache = Path(kv, key) },
             "hardware_identification" => values with { HardwareIdentification = String(kv, key) is { Length: > 0 } file ? TomlSyntax.RelativeTo(fileName, file) : "" },
             "sensitive" => values with { Sensitive = Globs(kv, key) },
+            "history" => values with { History = Checked(kv, key, v => HistoryRetention.Parse(v, null), Versions) },
+            "history_age" => values with { HistoryAge = Checked(kv, key, v => HistoryRetention.Parse(null, v), Duration) },
             _ => Unknown(values, kv, key),
         };
 
@@ -157,6 +159,8 @@ public static class AgentConfigFile
         }
 
         private const string Duration = "a duration such as \"6h\", \"30s\", or a number of seconds";
+
+        private const string Versions = "a number of versions, 1 for none";
 
         private const string Size = "a size such as \"10MiB\", or a number of bytes";
 

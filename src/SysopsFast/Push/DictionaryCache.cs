@@ -46,6 +46,22 @@ public sealed class DictionaryCache : IDisposable
         return ReadFile(id, BaseFile(id)) is { Length: <= LineBase.MaxRawLength } contents ? _bases.GetOrAdd(id, static (_, c) => new LineDeltaEncoder(new LineBase(c)), contents) : null;
     }
 
+    /// <summary>
+    /// Adds to <paramref name="set"/> the dictionary or base <paramref name="header"/> names, when this
+    /// cache holds it: what a pusher needs to decode a record it replaces (<see cref="HistoryWriter"/>).
+    /// </summary>
+    internal void Lend(CompressionDictionaries set, RecordHeader header)
+    {
+        if (header.Codec == PayloadCodec.ZstdDictionary && Find(header.DictionaryId) is { } dictionary)
+        {
+            set.TryAdd(dictionary.Id, dictionary.Bytes);
+        }
+        else if (header.Codec == PayloadCodec.LineDelta && FindBase(header.DictionaryId) is { } delta)
+        {
+            set.Bases.Add(delta.Base);
+        }
+    }
+
     /// <summary>Keeps a base fetched from a server as its stored record (its contents written to disk); null when it is no usable base <paramref name="id"/>.</summary>
     internal LineDeltaEncoder? AddBase(uint id, byte[] value)
     {

@@ -175,6 +175,7 @@ public static class PushAgent
     /// <param name="timeout">How long each server may take for the whole push.</param>
     /// <param name="cancellationToken">Stops every server's push.</param>
     /// <param name="ledger">What earlier pushes wrote, to skip unchanged objects; null to compare with the servers only.</param>
+    /// <param name="history">The versions each changed object keeps; null: <see cref="HistoryRetention.Default"/>.</param>
     public static async Task<IReadOnlyList<PushOutcome>> PushAsync(
         string hostname,
         IReadOnlyList<PushObject> objects,
@@ -184,7 +185,8 @@ public static class PushAgent
         CancellationToken cancellationToken,
         PushLedger? ledger = null,
         RedisConnections? connections = null,
-        DictionaryCache? dictionaries = null)
+        DictionaryCache? dictionaries = null,
+        HistoryRetention? history = null)
     {
         if (!ObjectKey.IsHostName(hostname))
         {
@@ -193,7 +195,7 @@ public static class PushAgent
         RedisConnections.CheckCredentials(servers);
         await using var owned = connections is null ? new RedisConnections() : null;
         using var ownedCache = dictionaries is null ? DictionaryCache.InMemory() : null;
-        var push = new PushRecords(hostname, objects, ttl, ledger ?? PushLedger.None, dictionaries ?? ownedCache!);
+        var push = new PushRecords(hostname, objects, ttl, ledger ?? PushLedger.None, dictionaries ?? ownedCache!, history ?? HistoryRetention.Default);
         return await Task.WhenAll(servers.Distinct().Select(s => new ServerPush(push, s).RunAsync(connections ?? owned!, timeout, cancellationToken)));
     }
 }

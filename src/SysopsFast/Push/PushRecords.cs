@@ -7,7 +7,7 @@ namespace SysopsFast.Push;
 /// What one push sends, shared by its servers: the host's objects, each encoded once per dictionary
 /// however many servers use that dictionary (servers of a core may name different ones).
 /// </summary>
-internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, PushLedger ledger, DictionaryCache dictionaries)
+internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> objects, TimeSpan? ttl, PushLedger ledger, DictionaryCache dictionaries, HistoryRetention history)
 {
     private readonly ConcurrentDictionary<(int Index, uint Dictionary, uint Base), Lazy<byte[]>> _encoded = new();
 
@@ -18,6 +18,9 @@ internal sealed class PushRecords(string hostname, IReadOnlyList<PushObject> obj
     public TimeSpan? Ttl => ttl;
 
     public PushLedger Ledger => ledger;
+
+    /// <summary>The versions each changed object keeps (<see cref="HistoryWriter"/>).</summary>
+    public HistoryRetention History => history;
 
     public DictionaryCache Dictionaries => dictionaries;
 

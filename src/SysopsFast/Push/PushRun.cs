@@ -35,7 +35,7 @@ public static class PushRun
         var collected = await ObjectCollector.CollectAsync(settings, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
         var ledger = PushLedger.Load(settings.LedgerFile);
         using var dictionaries = DictionaryCache.OnDisk(settings.DictionaryCacheDirectory);
-        var pushed = await PushAgent.PushAsync(settings.Hostname, collected.Objects, live, settings.Ttl, settings.Timeout, cancellationToken, ledger, connections, dictionaries);
+        var pushed = await PushAgent.PushAsync(settings.Hostname, collected.Objects, live, settings.Ttl, settings.Timeout, cancellationToken, ledger, connections, dictionaries, settings.History);
         var notes = collected.Notes.ToList();
         if (pushed.Any(o => o.Succeeded))
         {

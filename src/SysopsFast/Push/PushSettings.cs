@@ -51,6 +51,12 @@ public sealed record PushRequest
     /// <summary>Globs that replace the deny-list (<see cref="SensitiveObjects.DefaultGlobs"/>).</summary>
     public IReadOnlyList<string>? Sensitive { get; init; }
 
+    /// <summary>Versions kept per object, the current one included (<c>8</c>; <c>1</c> for no history).</summary>
+    public string? History { get; init; }
+
+    /// <summary>How long a replaced version is kept (<c>14d</c>).</summary>
+    public string? HistoryAge { get; init; }
+
     /// <summary>
     /// This request over <paramref name="file"/>'s values: each value given here wins. Servers and a
     /// topology go together: given here, the file's are not read.
@@ -77,6 +83,8 @@ public sealed record PushRequest
             Tls = Tls is null ? file.Tls : Tls.Over(file.Tls),
             ConfiguredCommands = [.. file.ConfiguredCommands, .. ConfiguredCommands],
             Sensitive = Sensitive ?? file.Sensitive,
+            History = History ?? file.History,
+            HistoryAge = HistoryAge ?? file.HistoryAge,
         };
     }
 }
@@ -123,6 +131,9 @@ public sealed record PushSettings
     /// <summary>Objects never read nor pushed.</summary>
     public SensitiveObjects Sensitive { get; init; } = SensitiveObjects.Default;
 
+    /// <summary>The versions each changed object keeps (docs/FORMAT.md, "History").</summary>
+    public HistoryRetention History { get; init; } = HistoryRetention.Default;
+
     /// <summary>The configuration file's warnings (unknown keys).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -148,6 +159,7 @@ public sealed record PushSettings
             HardwareIdentification = HardwareIdentificationFile(r.HardwareIdentification),
             Commands = MergeCommands(r.ConfiguredCommands, r.Commands, commandTimeout),
             Sensitive = r.Sensitive is { } globs ? new SensitiveObjects(globs) : SensitiveObjects.Default,
+            History = HistoryRetention.Parse(r.History, r.HistoryAge),
             Warnings = config.Warnings,
         };
     }

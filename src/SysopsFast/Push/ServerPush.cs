@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using StackExchange.Redis;
+using SysopsFast.Format;
 using SysopsFast.Redis;
 
 namespace SysopsFast.Push;
@@ -52,6 +53,8 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         var keys = Enumerable.Range(0, objects.Count).Select(push.KeyOf).ToArray();
         var unchanged = await Task.WhenAll(keys.Select((k, i) => UnchangedAsync(db, k, objects[i], ids[i]))).WaitAsync(token);
         var writes = new List<Task>();
+        var history = new HistoryWriter(db, push.History, push.Dictionaries.Lend);
+        var changes = new List<(int Index, Task<string?> Done)>();
         long bytes = 0;
         for (var i = 0; i < objects.Count; i++)
         {
@@ -59,10 +62,13 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
             {
                 var record = push.Encoded(i, chosen[i], deltas[i]);
                 bytes += record.Length;
-                writes.Add(push.Ttl is { } expiry ? db.StringSetAsync(keys[i], record, expiry) : db.StringSetAsync(keys[i], record));
+                changes.Add((i, history.WriteAsync(keys[i], record, objects[i].Contents, !objects[i].Omitted, push.Ttl)));
             }
         }
-        var written = writes.Count;
+        var outcomes = await Task.WhenAll(changes.Select(c => c.Done)).WaitAsync(token);
+        var failed = changes.Where((_, n) => outcomes[n] is not null).Select(c => c.Index).ToHashSet();
+        var failures = outcomes.OfType<string>().ToList();
+        var written = changes.Count - failures.Count;
         var expiryScore = KeyCatalog.Expiry(push.Ttl, DateTimeOffset.UtcNow);
         // The host's name indexed before the catalog lists it (docs/FORMAT.md, "Host-name index").
         writes.Add(KeyCatalog.AddHostGrams(db, HostNameGrams.Of(push.Hostname)));
@@ -75,12 +81,13 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
         writes.AddRange(ids.Select((id, i) => (Id: id, Kind: deltas[i]?.Base.Id == id ? SharedKind.Base : SharedKind.Dictionary)).Where(u => u.Id != 0).Distinct()
             .Select(u => DictionaryStore.ListAsync(db, u.Kind, u.Id, life)));
         await Task.WhenAll(writes).WaitAsync(token);
-        push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i], objects[i].Omitted)));
-        return new PushOutcome(_name, written, objects.Count - written, null)
+        // An object that failed keeps its old record: the ledger must not call it written.
+        push.Ledger.Record(_name, keys.Select((k, i) => (k, objects[i].Md5, ids[i], objects[i].Omitted)).Where((_, i) => !failed.Contains(i)));
+        return new PushOutcome(_name, written, objects.Count - changes.Count, failures.Count == 0 ? null : $"{failures.Count} object(s) not written: {failures[0]}")
         {
             BytesWritten = bytes,
             WithDictionary = ids.Count(id => id != 0),
-            Note = refusal ?? baseRefusal,
+            Note = refusal ?? baseRefusal ?? history.Note,
         };
     }
 
@@ -90,13 +97,16 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
     private Task<bool> UnchangedAsync(IDatabaseAsync db, string key, PushObject o, uint dictionaryId) =>
         push.Ledger.Holds(_name, key, o.Md5, dictionaryId, o.Omitted) ? RefreshAsync(db, key) : SameRecordAsync(db, key, o, dictionaryId);
 
-    /// <summary>Refreshes the key's expiry; false when the key is gone (then it must be sent).</summary>
+    /// <summary>Refreshes the key's expiry, and its history's; false when the key is gone (then it must be sent).</summary>
     private async Task<bool> RefreshAsync(IDatabaseAsync db, string key)
     {
+        var history = HistoryKey.Of(key);
         if (push.Ttl is { } t)
         {
+            _ = db.KeyExpireAsync(history, t, CommandFlags.FireAndForget);
             return await db.KeyExpireAsync(key, t);
         }
+        _ = db.KeyPersistAsync(history, CommandFlags.FireAndForget);
         var persist = db.KeyPersistAsync(key);
         var exists = await db.KeyExistsAsync(key);
         await persist;

@@ -9,7 +9,7 @@ public enum AclRole
     /// <summary>Queries: reads records, the key catalog and dictionaries; appends to its own audit stream; writes nothing else.</summary>
     Reader,
 
-    /// <summary>push: writes records, catalog entries and expiries; reads no record, reaches no audit stream nor a dictionary's bytes.</summary>
+    /// <summary>push: writes records, catalog entries and expiries, and empties history lists; reads no record (so keeps no history), reaches no audit stream nor a dictionary's bytes.</summary>
     Pusher,
 
     /// <summary>Everything (import, migrate, maintenance).</summary>
@@ -64,7 +64,7 @@ public static class AclRules
     public static string HostPusherLine(string host, string secret)
     {
         CheckUser(host);
-        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* {DictionaryReads} -@all {Connection} {PushCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})";
+        return $"user {host} on {PasswordHash(HostPassword(secret, host))} resetkeys resetchannels ~{EscapeGlob(host)}#* ~{HistoryOf(host)} {DictionaryReads} -@all {Connection} {PushCommands} {HistoryCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})";
     }
 
     /// <summary>
@@ -92,6 +92,16 @@ public static class AclRules
     /// </summary>
     private const string PushCommands = "+set +setex +psetex +expire +pexpire +persist +exists +zadd +get +mget +hmget +pttl";
 
+    /// <summary>
+    /// What writing a record with its history takes (docs/FORMAT.md, "History"): the replaced record
+    /// and the list read (GET, LRANGE), then a transaction watching both (WATCH, LLEN) that sets the
+    /// record and pushes, trims and expires the list.
+    /// </summary>
+    private const string HistoryCommands = "+watch +unwatch +multi +exec +discard +lpush +ltrim +lrange +llen";
+
+    /// <summary>A host's history lists: <c>#history:{tag}:host#…</c>, the tag 4 characters wide, so no other host's.</summary>
+    private static string HistoryOf(string host) => $"{Format.HistoryKey.Prefix}{{????}}:{EscapeGlob(host)}#*";
+
     /// <summary>8 hex digits: the id part of a dictionary's or base's key (so not <c>current</c>).</summary>
     private const string IdDigits = "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]";
 
@@ -101,7 +111,7 @@ public static class AclRules
     /// <summary>Reading a dictionary or base bounded (GETRANGE of its first bytes), and no record: no pusher reads records.</summary>
     private const string DictionaryRanges = $"%R~#dict:{IdDigits} %R~#base:{IdDigits} +getrange";
 
-    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zmscore +zrange +zrangebyscore +zcard +hgetall +hmget +publish +xadd +xrange +xrevrange +xinfo|stream";
+    private const string ReadCommands = "+get +mget +getrange +strlen +exists +ttl +pttl +scan +zscan +zmscore +zrange +zrangebyscore +zcard +hgetall +hmget +lrange +llen +publish +xadd +xrange +xrevrange +xinfo|stream";
 
     /// <summary>
     /// Records: <c>host#object</c>, a host never starting with <c>#</c> (it holds none), so no
@@ -118,7 +128,7 @@ public static class AclRules
     private static string Permissions(AclRole role, string user) => role switch
     {
         AclRole.Reader => $"%R~* &{CostChannel} -@all {Connection} {ReadCommands} {OwnAudit(user)}",
-        AclRole.Pusher => $"%W~{RecordKeys} {DictionaryReads} -@all {Connection} {PushCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})",
+        AclRole.Pusher => $"%W~{RecordKeys} %W~{Format.HistoryKey.Prefix}* {DictionaryReads} -@all {Connection} {PushCommands} {HistoryCommands} {CatalogAdds} ({DictionaryLives}) ({DictionaryRanges})",
         AclRole.Trainer => $"%R~* %W~#dict:* %W~{KeyCatalog.Prefix}dicts %W~#base:* %W~{KeyCatalog.Prefix}bases &{CostChannel} -@all {Connection} {ReadCommands} +set +expire +pexpire +persist +zadd +hset +hdel {OwnAudit(user)}",
         _ => "~* &* +@all",
     };

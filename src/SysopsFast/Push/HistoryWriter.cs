@@ -1,0 +1,179 @@
+using StackExchange.Redis;
+using SysopsFast.Format;
+
+namespace SysopsFast.Push;
+
+/// <summary>
+/// Writes a changed record together with its history (docs/FORMAT.md, "History"): reads the record
+/// being replaced and its list, builds the replaced version's entry, and in one transaction sets
+/// the record, pushes the entry, trims the list to what <see cref="HistoryRetention"/> keeps and
+/// gives it the record's expiry, on condition that neither changed since they were read. A lost
+/// race starts again; after <see cref="Attempts"/> the object fails and its old state stays.
+/// </summary>
+/// <param name="db">The server written to.</param>
+/// <param name="retention">What the lists keep.</param>
+/// <param name="lend">Adds to a set the dictionary or base a header names, when the writer holds it, to decode records with.</param>
+internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Action<CompressionDictionaries, RecordHeader>? lend = null)
+{
+    /// <summary>Tries per object before it fails: each lost one means another writer changed the key meanwhile.</summary>
+    public const int Attempts = 5;
+
+    /// <summary>
+    /// Replaces <paramref name="key"/>'s record by <paramref name="record"/> (of <paramref name="contents"/>;
+    /// <paramref name="hasContents"/> false when omitted). Null when done, else a one-line reason.
+    /// </summary>
+    public async Task<string?> WriteAsync(string key, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    {
+        var historyKey = (RedisKey)HistoryKey.Of(key);
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var transaction = retention.Off || Note is not null
+                ? Unkept(key, historyKey, record, ttl)
+                : await KeptOrNoneAsync(key, historyKey, record, contents, hasContents, ttl);
+            if (await transaction.ExecuteAsync())
+            {
+                return null;
+            }
+        }
+        return $"{key}: changed by another writer {Attempts} times while this one wrote it; left as it was, with its history";
+    }
+
+    /// <summary>As <see cref="WriteAsync(string, byte[], ReadOnlyMemory{byte}, bool, TimeSpan?)"/>, the contents decoded from <paramref name="record"/> (none when they cannot be: then the replaced version is stored self-contained).</summary>
+    public Task<string?> WriteAsync(string key, byte[] record, TimeSpan? ttl)
+    {
+        var contents = Decoded(record, out var header);
+        return WriteAsync(key, record, contents ?? default, contents is not null && (header.Flags & RecordFlags.Omitted) == 0, ttl);
+    }
+
+    /// <summary>The contents of <paramref name="record"/>, md5 checked; null when it cannot be decoded here.</summary>
+    private byte[]? Decoded(ReadOnlySpan<byte> record, out RecordHeader header)
+    {
+        if (!RecordHeader.TryRead(record, out header, out _))
+        {
+            return null;
+        }
+        using var known = new CompressionDictionaries();
+        lend?.Invoke(known, header);
+        using var decoder = new RecordDecoder(known) { CheckMd5 = true };
+        return decoder.TryDecode(record, out _, out var contents, out _) ? contents.ToArray() : null;
+    }
+
+    /// <summary>Why no history was kept although asked for (a user that may not read records), or null.</summary>
+    public string? Note { get; private set; }
+
+    /// <summary>
+    /// The transaction keeping history; a user that may not read the record it replaces (the shared
+    /// pusher, docs/SECURITY.md) keeps none, and says so once.
+    /// </summary>
+    private async Task<ITransaction> KeptOrNoneAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    {
+        try
+        {
+            return await KeptAsync(key, historyKey, record, contents, hasContents, ttl);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            Note = "no history kept: this user may not read the records it replaces (the shared pusher's ACL; per-host pushers keep it, docs/SECURITY.md); changed objects' lists were emptied";
+            return Unkept(key, historyKey, record, ttl);
+        }
+    }
+
+    /// <summary>No history kept: the record set and any list left from before emptied, together.</summary>
+    private ITransaction Unkept(string key, RedisKey historyKey, byte[] record, TimeSpan? ttl)
+    {
+        var transaction = db.CreateTransaction();
+        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        _ = transaction.ListTrimAsync(historyKey, 1, 0);
+        return transaction;
+    }
+
+    private async Task<ITransaction> KeptAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    {
+        var oldTask = db.StringGetAsync(key);
+        var list = await db.ListRangeAsync(historyKey);
+        var old = (byte[]?)await oldTask;
+        var transaction = db.CreateTransaction();
+        transaction.AddCondition(old is null ? Condition.KeyNotExists(key) : Condition.StringEqual(key, old));
+        transaction.AddCondition(Condition.ListLengthEqual(historyKey, list.Length));
+        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        if (old is null)
+        {
+            // A list without its record is stale: a new chain never starts relative to a version that is gone.
+            _ = transaction.ListTrimAsync(historyKey, 1, 0);
+            return transaction;
+        }
+        var entries = Entries(old, record, contents.Span, hasContents, list);
+        if (entries.Kept == 0)
+        {
+            _ = transaction.ListTrimAsync(historyKey, 1, 0);
+            return transaction;
+        }
+        if (entries.Entry is { } entry)
+        {
+            _ = transaction.ListLeftPushAsync(historyKey, entry);
+        }
+        _ = transaction.ListTrimAsync(historyKey, 0, entries.Kept - 1);
+        _ = ttl is { } t ? transaction.KeyExpireAsync(historyKey, t) : transaction.KeyPersistAsync(historyKey);
+        return transaction;
+    }
+
+    /// <summary>
+    /// The entry of the replaced version (none when it is the same version: same md5 and omitted
+    /// flag, as a racing writer of the same contents leaves it) and how many entries the list keeps.
+    /// </summary>
+    private (byte[]? Entry, int Kept) Entries(byte[] old, byte[] record, ReadOnlySpan<byte> contents, bool hasContents, RedisValue[] list)
+    {
+        var readable = RecordHeader.TryRead(old, out var oldHeader, out _);
+        RecordHeader.TryRead(record, out var newHeader, out _);
+        if (readable && oldHeader.Md5 == newHeader.Md5 && oldHeader.Flags == newHeader.Flags)
+        {
+            return (null, Retained(list.Select(e => (byte[])e!), newHeader.InsertedUnixMs));
+        }
+        var entry = readable ? Build(old, oldHeader, contents, hasContents) : old;
+        return (entry, Retained([entry, .. list.Select(e => (byte[])e!)], newHeader.InsertedUnixMs));
+    }
+
+    /// <summary>
+    /// Entries kept, newest first: at most Versions − 1, and none from the first whose replacing
+    /// version (the one before it in the list, or the current record) was stored over MaxAge ago.
+    /// </summary>
+    private int Retained(IEnumerable<byte[]> entries, long currentInserted)
+    {
+        var oldest = DateTimeOffset.UtcNow.Add(-retention.MaxAge).ToUnixTimeMilliseconds();
+        var replacedAt = currentInserted;
+        var kept = 0;
+        foreach (var entry in entries)
+        {
+            if (kept == retention.Versions - 1 || replacedAt < oldest)
+            {
+                break;
+            }
+            kept++;
+            // An unreadable entry's time is unknown: the entries after it are judged by the one before.
+            if (RecordHeader.TryRead(entry, out var header, out _, versionEntry: true))
+            {
+                replacedAt = header.InsertedUnixMs;
+            }
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// The replaced version's entry. Its contents are decoded (with the dictionary or base this
+    /// pusher holds) so that it can be stored relative to the new contents, or, when that is not
+    /// smaller, without the dictionary or base it named: a kept entry must not depend on a shared
+    /// key that may expire before the list. Undecodable, its bytes are kept as they were.
+    /// </summary>
+    private byte[] Build(byte[] old, RecordHeader oldHeader, ReadOnlySpan<byte> newer, bool newerHasContents)
+    {
+        if ((oldHeader.Flags & RecordFlags.Omitted) != 0 || Decoded(old, out _) is not { } oldContents)
+        {
+            return old;
+        }
+        var entry = VersionEntry.Build(old, oldHeader, oldContents, newer, newerHasContents);
+        var selfContained = entry.AsSpan().SequenceEqual(old);
+        return selfContained && oldHeader.Codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
+            ? RecordEncoder.Encode(oldContents, oldHeader.Stat, oldHeader.InsertedUnixMs, PayloadCodec.Lz4, long.MaxValue)
+            : entry;
+    }
+}
