@@ -17,6 +17,7 @@ internal static class CommandTree
             ListFilesCommand.Build(),
             CompareCommand.Build(),
             CompareCommand.BuildAll(),
+            HistoryCommand.Build(),
             InfoCommand.Build(),
             TopologyCommand.Build(),
             FleetCommand.Build(),

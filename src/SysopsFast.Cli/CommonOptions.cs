@@ -24,6 +24,12 @@ internal static class CommonOptions
     public static Option<string?> HistoryAge() => new("--history-age") { Description = "Keep a replaced version while it was current within this age (14d, 36h; default 14d)" };
 
     /// <summary>--cost: every query command's, worded once.</summary>
+    /// <summary>--as-of TIME: the answer the fleet would have given then (search, list-files, grep, kv, compare-all).</summary>
+    public static Option<string?> AsOf() => new("--as-of") { HelpName = "TIME", Description = "Answer as the fleet stood at TIME: 2026-12-01T10:00Z, 2026-12-01 (UTC) or an age (30s, 45m, 3h, 2d, 1w); keys with no version kept from then are left out (said on stderr)" };
+
+    /// <summary>A TIME value (<see cref="Config.TimeParser"/>), ages counted back from now; null stays null.</summary>
+    public static DateTimeOffset? ParseTime(string? text) => text is null ? null : Config.TimeParser.Parse(text, DateTimeOffset.UtcNow);
+
     public static Option<bool> Cost() => new Option<bool>("--cost") { Description = "Print what the query cost (keys, bytes, seconds per server) on stderr, and publish it on each server's 'sysops-api' channel" };
 
     public static readonly Option<bool> Verbose = new("--verbose")

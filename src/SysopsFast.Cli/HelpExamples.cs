@@ -27,6 +27,7 @@ internal static class HelpExamples
             "sysops-fast compare web1.example.org#/etc/passwd passwd --md5sum",
         ],
         ["compare-all"] = ["sysops-fast compare-all /etc/sysctl.conf                     # the odd ones out", "sysops-fast compare-all /etc/resolv.conf --hostlist --scope site --site eat1"],
+        ["history"] = ["sysops-fast history web1.example.org#/etc/passwd   # its versions, newest first", "sysops-fast history sysctl-a --json"],
         ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3"],
         ["acl"] = ["sysops-fast acl --role reader --user ops-read  # password from SYSOPS_FAST_REDIS_PASSWORD(_FILE)", "sysops-fast acl --role pusher --hosts /etc/sysops-fast/hosts.txt  # one user per host", "sysops-fast acl --host-password web01.example.com  # that host's own password"],
         ["audit"] = ["sysops-fast audit --since 6h", "sysops-fast audit --since 7d --json --scope global"],

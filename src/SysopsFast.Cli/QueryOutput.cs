@@ -16,6 +16,9 @@ internal sealed class QueryOutput
 
     public Option<bool> Cost { get; } = CommonOptions.Cost();
 
+    /// <summary>--as-of, on the commands that take it (<see cref="AddTo"/>'s asOf).</summary>
+    public Option<string?>? AsOf { get; private set; }
+
     /// <summary>--having / --lacking, on the commands that take them (<see cref="AddTo"/>'s joins).</summary>
     public HostJoinOptions? Joins { get; private set; }
 
@@ -27,9 +30,15 @@ internal sealed class QueryOutput
 
     /// <param name="cost">Whether the command reads records (info does not: it has no cost to report).</param>
     /// <param name="joins">Whether it takes --having / --lacking.</param>
-    public void AddTo(Command command, bool cost = true, bool joins = false)
+    /// <param name="asOf">Whether it takes --as-of.</param>
+    public void AddTo(Command command, bool cost = true, bool joins = false, bool asOf = false)
     {
         command.Add(Json);
+        if (asOf)
+        {
+            AsOf = CommonOptions.AsOf();
+            command.Add(AsOf);
+        }
         if (cost)
         {
             command.Add(Cost);
@@ -46,9 +55,10 @@ internal sealed class QueryOutput
     public Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<FleetQuery, Stream, Task<int>> body) =>
         CliRunner.RunAsync(async () =>
         {
+            var asOf = CommonOptions.ParseTime(AsOf is null ? null : parse.GetValue(AsOf));
             var (topology, targeting) = await Targeting.ResolveAsync(parse, Console.Error, cancellationToken);
             await using var progress = ProgressDisplay.Start();
-            await using var all = OpenFleet(topology, targeting, new ExtractOptions { Progress = progress.Counters }, Console.Error);
+            await using var all = OpenFleet(topology, targeting, new ExtractOptions { Progress = progress.Counters }, Console.Error, asOf);
             var (fleet, joinSummaries) = await HostJoinOptions.ApplyAsync(all, Joins?.Parse(parse) ?? [], parse.GetValue(CommonOptions.Verbose), Console.Error, cancellationToken);
             _joinSummaries.Value = joinSummaries;
             await using var stdout = CommonOptions.OpenStandardOutput();
@@ -66,7 +76,8 @@ internal sealed class QueryOutput
     /// The query every command runs: audited as the library audits every caller, its entries naming
     /// this command line (secrets removed); a server that does not record one is said on stderr.
     /// </summary>
-    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr)
+    /// <param name="asOf">--as-of: the time to answer as of; null for the latest data.</param>
+    public static FleetQuery OpenFleet(Topology.FleetTopology topology, Topology.QueryTargeting targeting, ExtractOptions options, TextWriter stderr, DateTimeOffset? asOf = null)
     {
         var policy = Query.AuditPolicy.On with
         {
@@ -80,10 +91,10 @@ internal sealed class QueryOutput
             policy = policy with { OsUser = request.User, ClientHost = request.ClientHost };
             if (request.Session is { } session)
             {
-                return new(topology, targeting, session, options) { AuditPolicy = policy };
+                return new(topology, targeting, session, options) { AuditPolicy = policy, AsOf = asOf };
             }
         }
-        return new(topology, targeting, options) { AuditPolicy = policy };
+        return new(topology, targeting, options) { AuditPolicy = policy, AsOf = asOf };
     }
 
     /// <summary>The command line the query stands for (a request's, under serve), without the program's name.</summary>

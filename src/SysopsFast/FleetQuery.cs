@@ -96,6 +96,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Catalog = new CatalogKeeper(this);
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
+        History = new FleetHistory(this);
     }
 
     /// <summary>A query narrowed from <paramref name="parent"/>: its connections and dictionaries, its targeting, hosts of its own.</summary>
@@ -115,12 +116,14 @@ public sealed class FleetQuery : IAsyncDisposable
         _isJoin = parent._isJoin || joinReads.Count > 0;
         _joinReads = joinReads;
         AuditPolicy = audit;
+        AsOf = parent.AsOf;
         Replicas = new ReplicaVerifier(this);
         Md5Groups = new Md5Sampler(this);
         Dictionaries = new DictionaryKeeper(this);
         Catalog = new CatalogKeeper(this);
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
+        History = new FleetHistory(this);
     }
 
     /// <summary>
@@ -128,6 +131,13 @@ public sealed class FleetQuery : IAsyncDisposable
     /// the program says otherwise (<c>new FleetQuery(servers) { AuditPolicy = AuditPolicy.Off }</c>).
     /// </summary>
     public AuditPolicy AuditPolicy { get; init; } = AuditPolicy.On;
+
+    /// <summary>
+    /// Answer as the fleet would have at this time (<c>--as-of</c>): every record read is the version
+    /// its history kept from then, and a key with none is left out (said in the summary's warnings).
+    /// Null: the latest data. Exact for every version kept (docs/FORMAT.md, "History").
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
 
     /// <summary>The same query with auditing off: for the library's own reads inside a call that is audited once.</summary>
     internal FleetQuery Unaudited => _unaudited ??= AuditPolicy.Enabled ? new FleetQuery(this, _joined, [], AuditPolicy.Off) : this;
@@ -159,6 +169,9 @@ public sealed class FleetQuery : IAsyncDisposable
     /// <summary><c>compare</c> and <c>compare-all</c>: one object against the others, or md5 groups against the majority.</summary>
     public FleetComparison Comparison { get; }
 
+    /// <summary><c>history</c>: the versions each object's history keeps, and one object's versions with their contents.</summary>
+    public FleetHistory History { get; }
+
     /// <summary>The cores in scope.</summary>
     public IReadOnlyList<Core> Cores { get; }
 
@@ -172,6 +185,9 @@ public sealed class FleetQuery : IAsyncDisposable
     public ExtractOptions Options { get; }
 
     internal RedisConnections Connections => _connections;
+
+    /// <summary>The dictionaries and bases loaded so far (history reads its records outside the pipeline).</summary>
+    internal Format.CompressionDictionaries LoadedDictionaries => _loadedDictionaries;
 
     /// <summary>Greps every record whose key matches the object pattern and feeds the sinks.</summary>
     public async Task<GrepResult> GrepAsync(GrepRequest request, IGrepSinkFactory sinks, CancellationToken cancellationToken = default)
@@ -373,6 +389,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Mode = mode,
         Hosts = _joined ?? (Targeting.Hosts is { IsEmpty: false } filter ? filter : null),
         Scan = Targeting.Scan,
+        AsOf = AsOf,
     };
 
     /// <summary>
@@ -450,7 +467,7 @@ public sealed class FleetQuery : IAsyncDisposable
     internal async Task<ExtractSummary> FetchIntoAsync(IEnumerable<byte[]> keys, List<FetchedRecord> into, CancellationToken cancellationToken)
     {
         var records = RecordCollectors.Records();
-        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true };
+        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true, AsOf = AsOf };
         var summary = await ReadAsync(selection, records, cancellationToken);
         Audit.Record("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary]);
         AddDistinct(records, into);

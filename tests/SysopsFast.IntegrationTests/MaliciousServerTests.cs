@@ -70,7 +70,11 @@ public sealed class MaliciousServer(string attacked, Hostility hostility, (strin
         }
         var reply = name switch
         {
-            "EXISTS" => ":0\r\n"u8.ToArray(), // no key catalog: keys come from SCAN
+            // No key catalog: keys come from SCAN; the one key exists (history checks it).
+            "EXISTS" => command[1] == Key ? ":1\r\n"u8.ToArray() : ":0\r\n"u8.ToArray(),
+            "STRLEN" => Encoding.ASCII.GetBytes($":{Record.Length}\r\n"),
+            "GETRANGE" => Bulk(Record.AsSpan(0, Math.Min(Record.Length, int.Parse(command[3], System.Globalization.CultureInfo.InvariantCulture) + 1))),
+            "LRANGE" => "*0\r\n"u8.ToArray(),
             "INFO" => Bulk("# Cluster\r\ncluster_enabled:0\r\n"u8),
             "ZRANGEBYSCORE" => "*0\r\n"u8.ToArray(),
             "SCAN" => [.. "*2\r\n$1\r\n0\r\n*1\r\n"u8, .. Bulk(Encoding.UTF8.GetBytes(Key))],
@@ -161,6 +165,11 @@ public sealed class MaliciousServerTests(ITestOutputHelper output)
         {
             data.Add("MGET", hostility);
         }
+        // history reads each key's list with LRANGE.
+        foreach (var hostility in new[] { Hostility.IntegerForBulk, Hostility.ArrayForBulk, Hostility.EndlessArray, Hostility.HugeArrayCount, Hostility.DeepNesting, Hostility.EndlessFloodedBulk, Hostility.Silence })
+        {
+            data.Add("LRANGE", hostility);
+        }
         data.Add("SCAN", Hostility.EndlessFloodedBulk);
         data.Add("SCAN", Hostility.DeepNesting);
         data.Add("INFO", Hostility.Silence);
@@ -173,7 +182,12 @@ public sealed class MaliciousServerTests(ITestOutputHelper output)
     {
         using var server = new MaliciousServer(command, hostility);
         // Header reads (pipelined GETRANGE) are what search --md5sum does.
-        string[] query = command == "GETRANGE" ? ["search", "motd", "--md5sum"] : ["grep", "motd", "needle"];
+        string[] query = command switch
+        {
+            "GETRANGE" => ["search", "motd", "--md5sum"],
+            "LRANGE" => ["history", "motd"],
+            _ => ["grep", "motd", "needle"],
+        };
         var run = await MeasuredCli.RunAsync([.. query, "--server", server.Address]);
         output.WriteLine($"{command} {hostility}: {run}");
         IsOneClearLine(run, server.Address);
@@ -200,6 +214,16 @@ public sealed class MaliciousServerTests(ITestOutputHelper output)
         var run = await MeasuredCli.RunAsync("grep", "motd", "needle", "--server", address, "--tls-ca", certificates.CaFile);
         output.WriteLine($"MGET {hostility} over TLS: {run}");
         IsOneClearLine(run, server.Address);
+    }
+
+    /// <summary>Unattacked, the scripted server answers history: so each LRANGE attack above is met by history's read, not by an earlier step.</summary>
+    [Fact]
+    public async Task Unattacked_the_server_answers_history()
+    {
+        using var server = new MaliciousServer("NONE", Hostility.Silence);
+        var run = await MeasuredCli.RunAsync(["history", "motd", "--server", server.Address]);
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.StartsWith(MaliciousServer.Key + "\n    0  ", run.StdoutText, StringComparison.Ordinal);
     }
 
     /// <summary>Exit 2, one line naming the server, no stack trace, memory bounded, within the command timeout.</summary>

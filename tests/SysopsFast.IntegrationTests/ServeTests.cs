@@ -214,7 +214,7 @@ public sealed partial class ServeTests(ServeFixture serve) : IClassFixture<Serve
         using var doc = JsonDocument.Parse(body);
         Assert.Equal("3.1.0", doc.RootElement.GetProperty("openapi").GetString());
         var paths = doc.RootElement.GetProperty("paths");
-        foreach (var command in new[] { "grep", "search", "list-files", "compare", "compare-all", "kv", "info", "verify", "audit", "topology", "query" })
+        foreach (var command in new[] { "grep", "search", "list-files", "compare", "compare-all", "history", "kv", "info", "verify", "audit", "topology", "query" })
         {
             Assert.True(paths.TryGetProperty("/api/v1/" + command, out _), command);
         }

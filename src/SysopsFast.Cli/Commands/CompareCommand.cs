@@ -16,11 +16,12 @@ internal static class CompareCommand
     public static Command Build()
     {
         var key = new Argument<string>("key") { Description = "The reference object's key, host#object (e.g. 'web1.example.org#/etc/sysctl.conf'), or a pattern naming exactly one object" };
-        var pattern = new Argument<string>("pattern") { Description = "Objects to compare it with (as for search)" };
+        var pattern = new Argument<string?>("pattern") { Description = "Objects to compare it with (as for search); not with --previous", Arity = ArgumentArity.ZeroOrOne };
+        var previous = new Option<bool>("--previous") { Description = "Diff the object's previous version (its history's newest entry) against its current one" };
         var fields = new FieldOptions();
         var output = new QueryOutput();
         var minimal = MinimalOption();
-        var command = new Command("compare", "Compare one object with every other matching object: 'identical' or a unified diff") { key, pattern, minimal };
+        var command = new Command("compare", "Compare one object with every other matching object, or with its previous version: 'identical' or a unified diff") { key, pattern, previous, minimal };
         fields.AddTo(command, prefix: false);
         output.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
@@ -28,7 +29,18 @@ internal static class CompareCommand
             var field = fields.Parse(parse, RecordField.Contents);
             IComparePrinter printer = parse.GetValue(output.Json) ? new JsonComparePrinter(stdout) : new TextComparePrinter(stdout);
             var options = new CompareOptions { Field = field, Minimal = parse.GetValue(minimal) };
-            var result = await fleet.Comparison.CompareAsync(parse.GetValue(key)!, parse.GetValue(pattern)!, options, (reference, comparison) => printer.Compared(reference, comparison, field), ct);
+            var others = parse.GetValue(pattern);
+            if (parse.GetValue(previous) == others is not null)
+            {
+                throw CliErrors.BadArgument(others is null ? "compare: give the objects to compare with, or --previous" : "compare: --previous compares the object with its own previous version; give no pattern with it");
+            }
+            var result = others is null
+                ? await fleet.Comparison.ComparePreviousAsync(parse.GetValue(key)!, options, (reference, comparison) => printer.Compared(reference, comparison, field), ct)
+                : await fleet.Comparison.CompareAsync(parse.GetValue(key)!, others, options, (reference, comparison) => printer.Compared(reference, comparison, field), ct);
+            if (others is null && result.Compared == 0)
+            {
+                await Console.Error.WriteLineAsync($"sysops-fast: no previous version of '{parse.GetValue(key)}' is kept");
+            }
             return await FinishAsync(parse, output, fleet, stdout, result);
         }));
         return command;
@@ -41,7 +53,7 @@ internal static class CompareCommand
         var minimal = MinimalOption();
         var output = new QueryOutput();
         var command = new Command("compare-all", "Group matching objects by md5, largest group first, and diff each other group against the majority") { pattern, hostList, minimal };
-        output.AddTo(command, joins: true);
+        output.AddTo(command, joins: true, asOf: true);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             IComparePrinter printer = parse.GetValue(output.Json) ? new JsonComparePrinter(stdout) : new TextComparePrinter(stdout);

@@ -43,6 +43,9 @@ internal sealed record GrepArguments(string ObjectPattern, string Pattern)
     /// <summary>--uniq --show-hosts: sample hosts per line (int.MaxValue for all).</summary>
     public int ShowHosts { get; init; }
 
+    /// <summary>--as-of: the time to answer as of; null for the latest data.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+
     /// <summary>--max-age: older records are skipped and counted as stale.</summary>
     public TimeSpan? MaxAge { get; init; }
 
@@ -85,6 +88,7 @@ internal static class GrepCommand
         var showHosts = new Option<string?>("--show-hosts") { HelpName = "N|all", Description = "With --uniq: N sample hosts per line, or 'all'" };
         showHosts.CompletionSources.Add("all");
         var maxAge = new Option<string?>("--max-age") { HelpName = "DURATION", Description = "Skip records stored longer ago than DURATION (6h, 30m, 2d); they are counted as stale on stderr" };
+        var asOf = CommonOptions.AsOf();
         var json = new Option<bool>("--json") { Description = "NDJSON: {host, object, line_number, line} per line; with --uniq {count, line, hosts} per row" };
         var csv = new Option<bool>("--csv") { Description = "With --uniq: CSV with the header count,line (and hosts with --show-hosts)" };
         var wholeWord = new Option<bool>("--word-regexp", "-w") { Description = "Select lines where the pattern matches a whole word" };
@@ -102,7 +106,7 @@ internal static class GrepCommand
 
         var command = new Command("grep", "Print the lines of matching objects that contain the pattern, across the fleet")
         {
-            objectPattern, pattern, patternOption, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, json, csv, cost,
+            objectPattern, pattern, patternOption, ignoreCase, invert, regex, fixedStrings, uniq, prefix, lineNumbers, wholeWord, wholeLine, onlyMatching, count, withMatch, withoutMatch, maxCount, after, before, context, showHosts, maxAge, asOf, json, csv, cost,
         };
         command.Validators.Add(result => OnePattern(result, objectPattern, pattern, patternOption));
         var color = ColorOption.Create();
@@ -129,6 +133,7 @@ internal static class GrepCommand
                     OnlyMatching = parse.GetValue(onlyMatching),
                     ShowHosts = ParseShowHosts(parse.GetValue(showHosts)),
                     MaxAge = parse.GetValue(maxAge) is { } age ? CommonOptions.ParseTtl(age) : null,
+                    AsOf = CommonOptions.ParseTime(parse.GetValue(asOf)),
                     Json = parse.GetValue(json),
                     Csv = parse.GetValue(csv),
                     PerRecord = PerRecord(parse.GetValue(count), parse.GetValue(withMatch), parse.GetValue(withoutMatch)),
@@ -204,7 +209,7 @@ internal static class GrepHandler
         {
             return CliRunner.NoMatch;
         }
-        await using var all = QueryOutput.OpenFleet(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress }, stderr);
+        await using var all = QueryOutput.OpenFleet(args.EffectiveTopology, args.Targeting, new Pipeline.ExtractOptions { Progress = args.Progress }, stderr, args.AsOf);
         var (fleet, joined) = await HostJoinOptions.ApplyAsync(all, args.Conditions, args.Verbose, stderr, cancellationToken);
         GrepResult result;
         if (args.Uniq)

@@ -27,7 +27,7 @@ internal static class KvCommand
         {
             objectPattern, keyGlob, onlyDrift, showHosts,
         };
-        output.AddTo(command, joins: true);
+        output.AddTo(command, joins: true, asOf: true);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             var request = new KeyValueRequest(parse.GetValue(objectPattern)!)

@@ -14,7 +14,7 @@ internal static class ListFilesCommand
         var output = new QueryOutput();
         var original = SearchCommand.OriginalLayout();
         var command = new Command("list-files", "List the distinct objects stored, with the number of hosts that hold each") { pattern, original };
-        output.AddTo(command);
+        output.AddTo(command, asOf: true);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             var keys = await fleet.SearchAsync(parse.GetValue(pattern)!, ct);

@@ -16,7 +16,7 @@ internal static class SearchCommand
         var original = OriginalLayout();
         var command = new Command("search", "List the keys of matching objects (sorted), or one field of each: contents, md5, stat, word count, insertion time") { pattern };
         fields.AddTo(command);
-        output.AddTo(command, joins: true);
+        output.AddTo(command, joins: true, asOf: true);
         command.Add(original);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, (fleet, stdout) =>
         {

@@ -12,7 +12,7 @@ namespace SysopsFast.Cli.Serve;
 internal static class ApiArguments
 {
     /// <summary>The commands a request may run: those that only read.</summary>
-    public static readonly IReadOnlyList<string> QueryCommands = ["grep", "search", "list-files", "compare", "compare-all", "kv", "info", "verify", "audit", "topology"];
+    public static readonly IReadOnlyList<string> QueryCommands = ["grep", "search", "list-files", "compare", "compare-all", "history", "kv", "info", "verify", "audit", "topology"];
 
     /// <summary>
     /// Options only serve's own command line sets: where to connect and which local files to read

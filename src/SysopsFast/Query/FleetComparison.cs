@@ -142,6 +142,40 @@ public sealed class FleetComparison
         return new ComparisonResult(grouping.Groups.Count, unread, [grouping.Headers, .. fetches], ServerCost.Phases(grouping.Headers, fetches));
     }
 
+    /// <summary>
+    /// <c>compare KEY --previous</c>: the object's previous version (version 1 of its history) against
+    /// its current record, handed to <paramref name="use"/> with the previous version as the reference
+    /// (labelled <c>KEY@1</c>); identical when the two have the same contents. Compared is 0 when no
+    /// previous version is kept.
+    /// </summary>
+    /// <exception cref="SysopsFastException">No core holds the key; the previous version cannot be rebuilt.</exception>
+    public async Task<ComparisonResult> ComparePreviousAsync(string key, CompareOptions options, Action<RecordMetadata, Comparison> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(use);
+        var (versions, summary) = await _fleet.History.VersionsAsync(key, cancellationToken);
+        if (versions.Count == 0)
+        {
+            throw Errors.BadArgument($"the object '{key}' was not found on {string.Join(", ", summary.Servers)}; give a whole key, host#object, as search prints it");
+        }
+        if (versions.Count < 2)
+        {
+            return new ComparisonResult(0, [], [summary], []);
+        }
+        var (previous, current) = (Version(key + "@1", versions[1]), Version(key, versions[0]));
+        var diff = options.Field == RecordField.Contents
+            ? Comparisons.Contents(previous, current, key, new DiffBudget(), new DiffSearch(options.Minimal, cancellationToken))
+            : Comparisons.Field(options.Field, previous.Metadata, current.Metadata, DateTimeOffset.UtcNow);
+        use(previous.Metadata, new Comparison(current.Metadata, diff));
+        return new ComparisonResult(1, [], [summary], []);
+    }
+
+    /// <summary>A version as a record to compare; one that cannot be rebuilt is an error (there is nothing to diff).</summary>
+    private static FetchedRecord Version(string label, Format.StoredVersion version) =>
+        version.Error is null
+            ? new FetchedRecord(label, version.Header, version.Contents.ToArray())
+            : throw Errors.BadArgument($"version {version.Index} of '{label}' cannot be read: {version.Error}");
+
     /// <summary>The reference: the key as given, else the one object the text names as a pattern.</summary>
     private static async Task<FetchedRecord> ReferenceAsync(FleetQuery fleet, string key, List<ExtractSummary> summaries, CancellationToken cancellationToken)
     {

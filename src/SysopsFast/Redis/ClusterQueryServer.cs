@@ -282,6 +282,9 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
     public Task<byte[][]> ReadHeadersAsync(byte[][] keys) =>
         EachAsync(keys, "GETRANGE"u8.ToArray(), RespQueryServer.HeaderRange, (ref RespFrame frame, out byte[] header) => (header = RespQueryServer.ReadHeader(ref frame, Name)).Length > 0);
 
+    public Task<byte[][][]> ListRangesAsync(byte[][] keys) =>
+        EachAsync(keys, "LRANGE"u8.ToArray(), RespQueryServer.WholeList, (ref RespFrame frame, out byte[][] list) => (list = RespQueryServer.ReadList(ref frame, Name)).Length > 0);
+
     /// <summary>
     /// One <paramref name="command"/> per key, pipelined to a reader of each key's slot in one write
     /// per node; a key redirected, refused by a replica, absent on a replica, or whose node was lost

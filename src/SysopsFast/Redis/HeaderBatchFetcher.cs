@@ -92,13 +92,18 @@ internal interface IBatchFetcher
 /// Keys with small values held as arrays (headers), or with no values at all (key discovery). An
 /// empty value is a key that was gone when read.
 /// </summary>
-internal sealed class KeyValueBatch(string server, byte[][] keys, byte[][]? values, KeyClaims? claims) : IRecordBatch
+internal sealed class KeyValueBatch(string server, byte[][] keys, byte[][]? values, KeyClaims? claims) : IRecordBatch, IPeekableBatch
 {
     public string Server => server;
 
     public int Count => keys.Length;
 
-    public bool Feed(IRecordConsumer consumer)
+    public bool Feed(IRecordConsumer consumer) => Feed(consumer, claims);
+
+    /// <summary>Each record as it is, claimed by no one (the as-of stage looks before the workers feed).</summary>
+    public void Peek(IRecordConsumer consumer) => Feed(consumer, null);
+
+    private bool Feed(IRecordConsumer consumer, KeyClaims? taken)
     {
         for (var i = 0; i < keys.Length; i++)
         {
@@ -106,13 +111,13 @@ internal sealed class KeyValueBatch(string server, byte[][] keys, byte[][]? valu
             if (values is not null && values[i].Length == 0)
             {
                 // Not claimed: another server of the core may still hold it (asked with every server).
-                if (claims is null || !claims.IsClaimed(key))
+                if (taken is null || !taken.IsClaimed(key))
                 {
                     consumer.Missing(key);
                 }
                 continue;
             }
-            if (claims is not null && !claims.TryClaim(key))
+            if (taken is not null && !taken.TryClaim(key))
             {
                 continue; // another server of this core delivered it
             }

@@ -70,6 +70,14 @@ internal interface IQueryServer : IAsyncDisposable
     /// </summary>
     Task<byte[][]> ReadHeadersAsync(byte[][] keys);
 
+    /// <summary>
+    /// Each key's whole list (LRANGE 0 -1: a record's history, docs/FORMAT.md), pipelined in one write
+    /// per node (on a cluster, routed per slot); empty for a missing key or one that is not a list.
+    /// The reply obeys the limits of every reply (<see cref="RespReply.MaxReplyLength"/>): callers ask
+    /// for a few keys at a time.
+    /// </summary>
+    Task<byte[][][]> ListRangesAsync(byte[][] keys);
+
     /// <summary>PUBLISH on <paramref name="channel"/>; the number of subscribers that got it.</summary>
     Task<long> PublishAsync(string channel, string message);
 

@@ -7,7 +7,7 @@ namespace SysopsFast.Redis;
 /// cluster (which refuses MGET across slots). Values are handed to the consumer as spans over the
 /// replies' buffers.
 /// </summary>
-internal sealed class MgetRecordBatch : IRecordBatch
+internal sealed class MgetRecordBatch : IRecordBatch, IPeekableBatch
 {
     private readonly IReadOnlyList<IMgetPart> _parts;
     private readonly KeyClaims? _claims;
@@ -44,6 +44,14 @@ internal sealed class MgetRecordBatch : IRecordBatch
         {
             // A reply of another shape than an MGET's is the server's fault, and is named as such.
             throw Errors.ServerFailed(Server, e);
+        }
+    }
+
+    public void Peek(IRecordConsumer consumer)
+    {
+        foreach (var part in _parts)
+        {
+            part.Feed(consumer, claims: null);
         }
     }
 

@@ -23,6 +23,13 @@ public sealed record RecordSelection
     /// <summary>Contents mode: refuse records whose decoded contents do not match their header's md5 (readers that hand contents on whole).</summary>
     public bool CheckMd5 { get; init; }
 
+    /// <summary>
+    /// Read the fleet as it was at this time (<c>--as-of</c>): a record stored later is replaced by the
+    /// version its history kept from then, or left out when none was (docs/ARCHITECTURE.md). Keys
+    /// alone are then read with their headers, and nothing is deduplicated.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
+
     /// <summary>Contents mode: fetch one record per distinct md5 where that saves bytes (the header fields of the others are not read).</summary>
     public bool Deduplicate { get; init; }
 }

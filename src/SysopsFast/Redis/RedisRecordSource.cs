@@ -25,7 +25,9 @@ public sealed class RedisRecordSource : IRecordBatchSource
     public RedisRecordSource(RedisConnections connections, IReadOnlyList<CoreTarget> targets, RecordSelection selection, ExtractOptions options, bool allowPartial = false, Format.CompressionDictionaries? dictionaries = null)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        Dictionaries = selection.Mode == RecordReadMode.Contents ? dictionaries : null;
+        // As of a time, whether a key existed then is in its header's time and its history.
+        Mode = selection.AsOf is not null && selection.Mode == RecordReadMode.KeyOnly ? RecordReadMode.Header : selection.Mode;
+        Dictionaries = Mode == RecordReadMode.Contents ? dictionaries : null;
         _connections = connections;
         _targets = targets;
         _selection = selection;
@@ -41,7 +43,7 @@ public sealed class RedisRecordSource : IRecordBatchSource
     public Format.CompressionDictionaries? Dictionaries { get; }
 
     /// <inheritdoc/>
-    public RecordReadMode Mode => _selection.Mode;
+    public RecordReadMode Mode { get; }
 
     /// <inheritdoc/>
     public bool CheckMd5 => _selection.CheckMd5;
@@ -235,15 +237,20 @@ public sealed class RedisRecordSource : IRecordBatchSource
         });
         // Dictionaries load while keys are listed; no batch goes to a worker before they are in.
         var dictionaries = LoadDictionariesAsync(db, server, statistics);
-        IBatchFetcher fetcher = _selection.Mode switch
+        IBatchFetcher fetcher = Mode switch
         {
             RecordReadMode.KeyOnly => new KeyOnlyForwarder(db, claims),
             RecordReadMode.Header => new HeaderBatchFetcher(db, _options, claims),
-            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate && (Deduplication?.ShouldTry(db.Name, _selection.KeyGlob) ?? true))
+            // As of a time, each key may stand for another version: no record stands for others.
+            _ => new MgetBatchFetcher(db, _options, claims, dictionaries, _selection.Deduplicate && _selection.AsOf is null && (Deduplication?.ShouldTry(db.Name, _selection.KeyGlob) ?? true))
             {
                 DeduplicationDidNotPay = Deduplication is { } memo ? () => memo.DidNotPay(db.Name, _selection.KeyGlob) : null,
             },
         };
+        if (_selection.AsOf is { } asOf)
+        {
+            fetcher = new AsOfFetcher(fetcher, db, asOf.ToUnixTimeMilliseconds(), Mode, Dictionaries);
+        }
         var scan = Task.Run(async () =>
         {
             try

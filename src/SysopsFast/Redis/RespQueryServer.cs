@@ -239,9 +239,47 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         return frame.TryReadBulk(out var header) ? header.ToArray() : [];
     }
 
+    private static Exception ListReadFailed(string error, string server) =>
+        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "LRANGE", error) : new InvalidDataException("LRANGE failed: " + error);
+
     /// <summary>A refusal is the user's to fix; a server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
     private static Exception HeaderReadFailed(string error, string server) =>
         error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
+
+    public async Task<byte[][][]> ListRangesAsync(byte[][] keys)
+    {
+        if (keys.Length == 0)
+        {
+            return [];
+        }
+        using var reply = await connection.SendEachAsync("LRANGE"u8, keys, WholeList);
+        var frame = reply.Read();
+        var lists = new byte[keys.Length][][];
+        for (var i = 0; i < lists.Length; i++)
+        {
+            lists[i] = ReadList(ref frame, Name);
+        }
+        return lists;
+    }
+
+    /// <summary>LRANGE's arguments after the key for the whole list.</summary>
+    internal static readonly byte[][] WholeList = [Zero, "-1"u8.ToArray()];
+
+    /// <summary>One LRANGE reply of <see cref="ListRangesAsync"/>: the elements copied out, or none for a missing key or one of another type.</summary>
+    internal static byte[][] ReadList(ref RespFrame frame, string server)
+    {
+        if (frame.TryReadError(out var error))
+        {
+            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw ListReadFailed(error, server);
+        }
+        var list = new byte[Math.Max(0, frame.ReadArrayLength())][];
+        for (var i = 0; i < list.Length; i++)
+        {
+            // A nil element cannot be in a list: an empty entry, which no reader accepts.
+            list[i] = frame.TryReadBulk(out var element) ? element.ToArray() : [];
+        }
+        return list;
+    }
 
     public async Task<long> PublishAsync(string channel, string message)
     {

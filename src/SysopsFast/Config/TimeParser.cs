@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace SysopsFast.Config;
+
+/// <summary>
+/// The one reading of a point in time (<c>--as-of</c>, <c>--changed-since</c>): a UTC time
+/// (<c>2026-12-01T10:00Z</c>, <c>2026-12-01T10:00:30Z</c>), a UTC day (<c>2026-12-01</c>, its
+/// midnight), or a time ago (<c>30s</c>, <c>45m</c>, <c>3h</c>, <c>2d</c>, <c>1w</c>).
+/// </summary>
+public static class TimeParser
+{
+    private static readonly string[] UtcForms = ["yyyy-MM-dd'T'HH:mm'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd"];
+
+    /// <summary>The furthest back an "ago" form may reach: 100 years, as durations do.</summary>
+    private const long LongestAgoSeconds = 36500L * 86400;
+
+    /// <summary>The time <paramref name="text"/> names, "ago" forms counted back from <paramref name="now"/>.</summary>
+    /// <exception cref="SysopsFastException">Not one of the forms: a one-line usage error.</exception>
+    public static DateTimeOffset Parse(string text, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim();
+        if (DateTimeOffset.TryParseExact(t, UtcForms, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at;
+        }
+        if (Ago(t) is { } seconds)
+        {
+            return now.AddSeconds(-seconds);
+        }
+        throw Errors.BadArgument($"'{text}' is not a time; write 2026-12-01T10:00Z, 2026-12-01T10:00:30Z, 2026-12-01 (UTC) or an age such as 30s, 45m, 3h, 2d, 1w");
+    }
+
+    /// <summary>Seconds of an age (a whole number and one unit of s, m, h, d, w), or null.</summary>
+    private static long? Ago(string t)
+    {
+        if (t.Length < 2 || !char.IsAsciiLetterLower(t[^1]))
+        {
+            return null;
+        }
+        long unit = t[^1] switch
+        {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 7 * 86400,
+            _ => 0,
+        };
+        var digits = t.AsSpan(0, t.Length - 1);
+        // NumberStyles.None: digits only (no sign, blank or point).
+        if (unit == 0 || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > LongestAgoSeconds / unit)
+        {
+            return null;
+        }
+        return n * unit;
+    }
+}

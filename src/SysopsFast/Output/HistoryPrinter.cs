@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using SysopsFast.Query;
+
+namespace SysopsFast.Output;
+
+/// <summary>Prints <c>history</c>'s answer: each object's versions, newest first (docs/OUTPUT.md).</summary>
+public interface IHistoryPrinter
+{
+    /// <summary>One object and its versions.</summary>
+    void Object(ObjectHistory history);
+}
+
+/// <summary>
+/// Text: the key, then one line per version: its index, the time it was stored (ISO 8601 UTC), md5,
+/// size in bytes, and the lines the next newer version added and removed (or "current", "omitted",
+/// "corrupt: why").
+/// </summary>
+public sealed class TextHistoryPrinter(Stream output) : IHistoryPrinter
+{
+    /// <inheritdoc/>
+    public void Object(ObjectHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var text = new StringBuilder();
+        text.Append(ControlEscaping.Escape(history.Key)).Append('\n');
+        foreach (var v in history.Versions)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {v.Index,3}  ");
+            if (v.Error is not null && v.Header.InsertedUnixMs == 0)
+            {
+                text.Append("corrupt: ").Append(v.Error).Append('\n');
+                continue;
+            }
+            text.Append(CultureInfo.InvariantCulture, $"{JsonHistoryPrinter.Time(v.Inserted)}  {v.Md5Hex}  {v.Header.RawLength,10}  {Change(v)}\n");
+        }
+        output.Write(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private static string Change(HistoryVersion v) =>
+        v.Error is not null ? "corrupt: " + v.Error
+        : v.LinesAdded is { } added ? string.Create(CultureInfo.InvariantCulture, $"+{added} -{v.LinesRemoved}")
+        : v.Index == 0 ? "current"
+        : v.Omitted ? "omitted"
+        : "";
+}
+
+/// <summary>NDJSON: one object per version (docs/OUTPUT.md, "history").</summary>
+public sealed class JsonHistoryPrinter(Stream output) : IHistoryPrinter
+{
+    /// <inheritdoc/>
+    public void Object(ObjectHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        foreach (var v in history.Versions)
+        {
+            RecordJson.WriteLine(output, j =>
+            {
+                j.WriteString("key", history.Key);
+                j.WriteNumber("version", v.Index);
+                if (v.Header.InsertedUnixMs != 0)
+                {
+                    j.WriteString("inserted", Time(v.Inserted));
+                    j.WriteString("md5", v.Md5Hex);
+                    j.WriteNumber("size", v.Header.RawLength);
+                    j.WriteBoolean("omitted", v.Omitted);
+                }
+                WriteCount(j, "added", v.LinesAdded);
+                WriteCount(j, "removed", v.LinesRemoved);
+                if (v.Error is null)
+                {
+                    j.WriteNull("error");
+                }
+                else
+                {
+                    j.WriteString("error", v.Error);
+                }
+            });
+        }
+    }
+
+    private static void WriteCount(System.Text.Json.Utf8JsonWriter json, string name, int? count)
+    {
+        if (count is { } n)
+        {
+            json.WriteNumber(name, n);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    /// <summary>ISO 8601 UTC to the millisecond, as every history time is printed.</summary>
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,209 @@
+using System.Text;
+using SysopsFast.Compare;
+using SysopsFast.Format;
+using SysopsFast.Pipeline;
+using SysopsFast.Redis;
+
+namespace SysopsFast.Query;
+
+/// <summary>
+/// One version of an object as <c>history</c> shows it: when it was stored, its md5 and size, and
+/// how the next newer version differs from it (null for the current version, and where either side
+/// has no contents).
+/// </summary>
+/// <param name="Index">0 for the current record, 1 for the version before it, …</param>
+/// <param name="Header">The version's header as it was when current (default when unreadable).</param>
+/// <param name="LinesAdded">Lines the next newer version has that this one has not.</param>
+/// <param name="LinesRemoved">Lines this version has that the next newer one has not.</param>
+/// <param name="Error">Why the version cannot be read; null when it can.</param>
+public sealed record HistoryVersion(int Index, RecordHeader Header, int? LinesAdded, int? LinesRemoved, string? Error)
+{
+    /// <summary>When the version was stored (its header's inserted time).</summary>
+    public DateTimeOffset Inserted => DateTimeOffset.FromUnixTimeMilliseconds(Header.InsertedUnixMs);
+
+    /// <summary>The md5 of its contents, as 32 hex digits.</summary>
+    public string Md5Hex => Header.Md5.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Whether it was over the size cap when pushed (its contents were not stored).</summary>
+    public bool Omitted => (Header.Flags & RecordFlags.Omitted) != 0;
+}
+
+/// <summary>The versions kept of one object, newest (the current record) first.</summary>
+public sealed record ObjectHistory(string Key, IReadOnlyList<HistoryVersion> Versions);
+
+/// <summary>What <see cref="FleetHistory.ReadAsync"/> read: the objects handed over, and each core's read of the keys and their histories.</summary>
+public sealed record HistoryResult(int Objects, IReadOnlyList<ExtractSummary> Summaries);
+
+/// <summary>
+/// The versions each object's history keeps (<see cref="FleetQuery.History"/>; docs/FORMAT.md,
+/// "History"): per core, the matching keys are listed as search lists them, then each key's current
+/// record and its history list are read together from the same server, a few keys a round trip, and
+/// the versions rebuilt newest to oldest.
+/// </summary>
+public sealed class FleetHistory
+{
+    /// <summary>Keys whose records and lists one round trip reads: a list holds a few versions, so a reply stays well under the reply limit.</summary>
+    internal const int KeysPerRead = 32;
+
+    private readonly FleetQuery _fleet;
+
+    internal FleetHistory(FleetQuery fleet) => _fleet = fleet;
+
+    /// <summary>
+    /// Every object matching <paramref name="pattern"/> with its versions, in key order, each handed
+    /// to <paramref name="use"/>. A version that cannot be rebuilt is there with its reason, and is
+    /// also in the summaries' corrupt records. One audit entry.
+    /// </summary>
+    /// <exception cref="SysopsFastException">No object matches; a server cannot be read.</exception>
+    public async Task<HistoryResult> ReadAsync(string pattern, Action<ObjectHistory> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(use);
+        var fleet = _fleet.Unaudited;
+        var summaries = new List<ExtractSummary>();
+        var found = new List<ObjectHistory>();
+        foreach (var target in CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
+        {
+            var (server, db) = await ConnectAsync(target, cancellationToken);
+            var keys = new MetadataTable.Collector(headers: false);
+            var listing = await fleet.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
+            var corrupt = new List<CorruptRecord>();
+            foreach (var chunk in keys.SortedKeys().Chunk(KeysPerRead))
+            {
+                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, corrupt, cancellationToken));
+            }
+            summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
+        }
+        if (found.Count == 0)
+        {
+            throw Errors.NothingMatched(pattern, fleet.Servers.Select(s => s.ToString()));
+        }
+        found.Sort((a, b) => StringComparer.Ordinal.Compare(a.Key, b.Key));
+        foreach (var history in found)
+        {
+            use(history);
+        }
+        _fleet.Audit.Record("history", pattern, "", summaries);
+        return new HistoryResult(found.Count, summaries);
+    }
+
+    /// <summary>
+    /// The versions of one object (<paramref name="key"/>, host#object), newest first, with their
+    /// contents: <c>compare KEY --previous</c> diffs the first two. No versions when no core holds the key.
+    /// </summary>
+    public async Task<QueryListing<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var keyBytes = Encoding.UTF8.GetBytes(key);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var asked = new List<string>();
+        foreach (var target in CoreTarget.Plan(_fleet.Cores, noLoadBalance: false))
+        {
+            var (server, db) = await ConnectAsync(target, cancellationToken);
+            asked.Add(server.ToString());
+            if ((await ReadVersionsAsync(db, [keyBytes]))[0] is { } found)
+            {
+                var summary = new ExtractSummary { Servers = asked, Corrupt = [], KeysDiscovered = 1, RecordsRead = found.Count, Elapsed = clock.Elapsed };
+                _fleet.Audit.Record("history", key, "", [summary]);
+                return new(found, summary);
+            }
+        }
+        return new([], new ExtractSummary { Servers = asked, Corrupt = [], Elapsed = clock.Elapsed });
+    }
+
+    /// <summary>The first of the target's servers that answers (a core's twins hold the same keys).</summary>
+    private async Task<(ServerAddress Server, IQueryServer Db)> ConnectAsync(CoreTarget target, CancellationToken cancellationToken)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return (target.Candidates[i], await _fleet.Connections.QueryServerAsync(target.Candidates[i], cancellationToken));
+            }
+            catch (SysopsFastException) when (i + 1 < target.Candidates.Count)
+            {
+                // Its twin is asked instead.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each key's current record and history, read together: one STRLEN/GETRANGE and one LRANGE per
+    /// key, pipelined; the server's dictionaries and bases are loaded when a record needs one not
+    /// loaded yet. A server's failure (a dropped connection, a reply of the wrong shape) is its
+    /// one-line error.
+    /// </summary>
+    private async Task<List<StoredVersion>?[]> ReadVersionsAsync(IQueryServer db, byte[][] keys)
+    {
+        (byte[]? Bytes, long Length)[] current;
+        byte[][][] entries;
+        try
+        {
+            var records = db.GetBoundedAsync(keys, RecordDecoder.MaxRecordLength);
+            var lists = db.ListRangesAsync([.. keys.Select(k => HistoryKey.Of(k))]);
+            (current, entries) = (await records, await lists);
+            if (current.Select(c => c.Bytes).Concat(entries.SelectMany(e => e)).Any(NeedsShared))
+            {
+                await KeyCatalog.LoadDictionariesAsync(db, _fleet.LoadedDictionaries);
+            }
+        }
+        catch (Exception e) when (RedisFailure.From(db.Name, e) is { } failure && failure != e)
+        {
+            throw failure;
+        }
+        using var decoder = new RecordDecoder(_fleet.LoadedDictionaries);
+        var chain = new VersionChain(decoder);
+        var versions = new List<StoredVersion>?[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            // A key gone since it was listed (expired, or deleted) has no versions to show.
+            if (current[i].Bytes is { } record)
+            {
+                versions[i] = [.. chain.Read(record, [.. entries[i].Select(e => (ReadOnlyMemory<byte>)e)])];
+            }
+        }
+        return versions;
+    }
+
+    /// <summary>Whether a record is compressed with a dictionary, or written against a base, not loaded yet.</summary>
+    private bool NeedsShared(byte[]? record)
+    {
+        if (record is null || !RecordHeader.TryRead(record, out var header, out _, versionEntry: true) || header.DictionaryId == 0)
+        {
+            return false;
+        }
+        Format.ISharedSet loaded = header.Codec == PayloadCodec.LineDelta ? _fleet.LoadedDictionaries.Bases : _fleet.LoadedDictionaries;
+        return !loaded.Has(header.DictionaryId);
+    }
+
+    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, List<CorruptRecord> corrupt, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var versions = await ReadVersionsAsync(db, [.. keys.Select(Encoding.UTF8.GetBytes)]);
+        var histories = new List<ObjectHistory>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (versions[i] is { } chain)
+            {
+                corrupt.AddRange(chain.Where(v => v.Error is not null).Select(v => new CorruptRecord(server, $"{keys[i]} (version {v.Index})", v.Error!)));
+                histories.Add(new ObjectHistory(keys[i], Shown(chain, cancellationToken)));
+            }
+        }
+        return histories;
+    }
+
+    /// <summary>The versions as history shows them: each one's lines against the next newer version.</summary>
+    private static HistoryVersion[] Shown(List<StoredVersion> chain, CancellationToken cancellationToken)
+    {
+        var shown = new HistoryVersion[chain.Count];
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var v = chain[i];
+            (int, int)? changes = i > 0 && v.HasContents && chain[i - 1].HasContents
+                ? LineChanges.Count(v.Contents.Span, chain[i - 1].Contents.Span, cancellationToken)
+                : null;
+            shown[i] = new HistoryVersion(v.Index, v.Header, changes?.Item1, changes?.Item2, v.Error);
+        }
+        return shown;
+    }
+}
