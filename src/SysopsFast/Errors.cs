@@ -19,10 +19,6 @@ internal static class Errors
     public static SysopsFastException ServerRefused(string server, string command, string reply) =>
         new($"the Redis server {server} refused {command}: {reply}", ErrorKind.ServerFailed);
 
-    /// <summary>A record and its history are written in one transaction: the server refused it whole (EXECABORT).</summary>
-    public static SysopsFastException HistoryRefused(string key, string reply) =>
-        new($"the server refused writing {key} and its history ({reply.TrimEnd('.')}: a command of the transaction was refused, as for a key this user may not write)", ErrorKind.ServerFailed);
-
     public static SysopsFastException BadAddress(string address, string why) =>
         new($"'{address}' is not a Redis address ({why}); write it as redis://host:port[/db] or host:port");
 

@@ -179,6 +179,12 @@ public sealed class HistoryWriteTests(RedisServerFixture redis) : IClassFixture<
             File.WriteAllText(Path.Combine(tree, $"imp{h}", "etc", "motd"), Text(h));
         }
         await FleetImporter.ImportAsync(tree, server, PayloadCodec.Lz4, Hour, CancellationToken.None);
+        var first = new Dictionary<int, long>();
+        for (var h = 0; h < 10; h++)
+        {
+            first[h] = (await VersionsAsync(db, $"imp{h}#/etc/motd"))[0].Header.InsertedUnixMs;
+        }
+        await Task.Delay(20); // the second import's clock reads later
         File.WriteAllText(Path.Combine(tree, "imp3", "etc", "motd"), Text(33));
         var again = await FleetImporter.ImportAsync(tree, server, PayloadCodec.Lz4, Hour, CancellationToken.None);
         Assert.Empty(again.Skipped);
@@ -186,6 +192,8 @@ public sealed class HistoryWriteTests(RedisServerFixture redis) : IClassFixture<
         {
             var versions = await VersionsAsync(db, $"imp{h}#/etc/motd");
             Assert.Equal(h == 3 ? [Text(33), Text(3)] : [Text(h)], versions.Select(v => Encoding.ASCII.GetString(v.Contents.Span)));
+            // An unchanged object keeps the time its contents were first stored (--as-of between the imports finds it).
+            Assert.True(h == 3 ? versions[0].Header.InsertedUnixMs > first[h] : versions[0].Header.InsertedUnixMs == first[h], $"imp{h}");
         }
     }
 

@@ -25,15 +25,21 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     public async Task<string?> WriteAsync(string key, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
     {
         var historyKey = (RedisKey)HistoryKey.Of(key);
-        for (var attempt = 0; attempt < Attempts; attempt++)
+        for (var attempt = 0; attempt < Attempts && !_refused; attempt++)
         {
             var transaction = retention.Off || Note is not null
                 ? Unkept(key, historyKey, record, ttl)
                 : await KeptOrNoneAsync(key, historyKey, record, contents, hasContents, ttl);
-            if (await ExecuteAsync(key, transaction))
+            if (await ExecuteAsync(transaction))
             {
                 return null;
             }
+        }
+        if (_refused)
+        {
+            // As push wrote before history: the SET's own refusal (NOPERM, OOM) is then reported as any write's.
+            await (ttl is { } life ? db.StringSetAsync(key, record, life) : db.StringSetAsync(key, record));
+            return null;
         }
         return $"{key}: changed by another writer {Attempts} times while this one wrote it; left as it was, with its history";
     }
@@ -58,11 +64,16 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         return decoder.TryDecode(record, out _, out var contents, out _) ? contents.ToArray() : null;
     }
 
+    /// <summary>Set once the server refused a transaction as a whole: this writer then writes records alone.</summary>
+    private volatile bool _refused;
+
     /// <summary>
-    /// Runs the transaction. One the server refused as a whole (EXECABORT: a command queued in it was
-    /// refused, as NOPERM for a key the user may not write) fails with one line naming the key.
+    /// Runs the transaction. One the server refuses as a whole (EXECABORT: a command queued in it was
+    /// refused: an ACL from before history without MULTI/EXEC or the history keys, a key this user may
+    /// not write, a full server) makes this writer keep no history and say so; the record is then
+    /// written alone, so that its own refusal, if any, reads as it did before history.
     /// </summary>
-    private static async Task<bool> ExecuteAsync(string key, ITransaction transaction)
+    private async Task<bool> ExecuteAsync(ITransaction transaction)
     {
         try
         {
@@ -70,7 +81,9 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         }
         catch (RedisServerException e) when (e.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
         {
-            throw Errors.HistoryRefused(key, e.Message);
+            Note ??= $"no history kept: the server refused the transaction that keeps it ({e.Message.TrimEnd('.')}; `acl` writes the rules this version needs, docs/SECURITY.md)";
+            _refused = true;
+            return false;
         }
     }
 
@@ -108,6 +121,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         var oldTask = db.StringGetAsync(key);
         var list = await db.ListRangeAsync(historyKey);
         var old = (byte[]?)await oldTask;
+        record = KeepingVersionTime(old, record);
         var transaction = db.CreateTransaction();
         transaction.AddCondition(old is null ? Condition.KeyNotExists(key) : Condition.StringEqual(key, old));
         transaction.AddCondition(Condition.ListLengthEqual(historyKey, list.Length));
@@ -131,6 +145,23 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         _ = transaction.ListTrimAsync(historyKey, 0, entries.Kept - 1);
         _ = ttl is { } t ? transaction.KeyExpireAsync(historyKey, t) : transaction.KeyPersistAsync(historyKey);
         return transaction;
+    }
+
+    /// <summary>
+    /// <paramref name="record"/>, stamped with the stored record's time when both hold the same
+    /// version (same md5 and omitted flag: a new dictionary, new stat, or an import of an unchanged
+    /// tree): a version's time is when its contents were first stored, which <c>--as-of</c> relies on.
+    /// </summary>
+    private static byte[] KeepingVersionTime(byte[]? old, byte[] record)
+    {
+        if (old is null || !RecordHeader.TryRead(old, out var oldHeader, out _) || !RecordHeader.TryRead(record, out var newHeader, out _)
+            || oldHeader.Md5 != newHeader.Md5 || oldHeader.Flags != newHeader.Flags || oldHeader.InsertedUnixMs == newHeader.InsertedUnixMs)
+        {
+            return record;
+        }
+        var stamped = (byte[])record.Clone();
+        (newHeader with { InsertedUnixMs = oldHeader.InsertedUnixMs }).WriteTo(stamped);
+        return stamped;
     }
 
     /// <summary>
