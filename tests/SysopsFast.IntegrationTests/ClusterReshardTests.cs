@@ -37,7 +37,8 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster) : IClassFix
         var slots = Enumerable.Range(0, ClusterSlots.Count).Where(s => s != catalogSlot && Equals(map.GetBySlot(s)?.EndPoint, source.EndPoint)).Take(Slots).ToArray();
         var hosts = HostsIn(slots);
         QueryFleet.WriteTree(_work, hosts.SelectMany(h => h.Value).Select(h => (h, Object, Encoding.UTF8.GetBytes(Contents(h)))));
-        await FleetImporter.ImportAsync(_work, ServerAddress.Parse(cluster.Addresses[0]), PayloadCodec.Lz4, null, CancellationToken.None);
+        var imported = await FleetImporter.ImportAsync(_work, ServerAddress.Parse(cluster.Addresses[0]), PayloadCodec.Lz4, null, CancellationToken.None);
+        Assert.Empty(imported.Skipped);
 
         // Small pages and batches, one worker: a worker that holds its first batch stops the query
         // with most keys not yet listed (the catalog's ZSCAN half done) nor fetched.
@@ -71,6 +72,7 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster) : IClassFix
 
         Assert.True(readBeforeMigration < hosts.Count * HostsPerSlot / 2, $"the query had read {readBeforeMigration} records before the migration");
         var expected = hosts.SelectMany(h => h.Value).ToDictionary(h => $"{h}#{Object}", Contents);
+        Assert.True(summary.RecordsMissing == 0 && summary.RecordsRead == expected.Count, $"read {summary.RecordsRead} of {expected.Count}, missing {summary.RecordsMissing}, keys {summary.KeysDiscovered}, records seen {reader.Records.Count}");
         Assert.Equal(expected.OrderBy(e => e.Key), reader.Records.OrderBy(e => e.Key));
         Assert.Equal(expected.Count, summary.RecordsRead);
         Assert.Equal(0, summary.RecordsMissing);

@@ -35,13 +35,23 @@ internal sealed class ClusterQueryServer(ClusterRouter router, string name) : IQ
         // The whole scan on one node: a cursor means something only to the node that gave it.
         var node = router.Reader(slot, router.NextTurn());
         using var page = new ScoredPage();
+        RespConnection? scannedOn = null;
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
             page.Clear();
-            // A set redirected (or read from another node after a loss) is scanned there from the
-            // start (the caller drops the members it sees twice).
-            var (reply, next) = await router.ReadAsync(slot, node, restart: false, hop => hop.SendAsync("ZSCAN"u8, [key, hop.Redirected ? RespQueryServer.Zero : cursor, .. tail]));
+            var (reply, next) = await router.ReadAsync(slot, node, restart: false, async hop =>
+            {
+                // A cursor means something only to the node that gave it: a page served by any other
+                // node (a redirection, a loss, or the slot map read again between two pages) starts
+                // the scan there from the start (the caller drops the members it sees twice).
+                var answer = await hop.SendAsync("ZSCAN"u8, [key, ReferenceEquals(hop.Connection, scannedOn) ? cursor : RespQueryServer.Zero, .. tail]);
+                if (!answer.Span.StartsWith("-"u8))
+                {
+                    scannedOn = hop.Connection;
+                }
+                return answer;
+            });
             using (reply)
             {
                 cursor = RespQueryServer.ReadMembers(reply, page, maxMemberLength, memberSuffix);
