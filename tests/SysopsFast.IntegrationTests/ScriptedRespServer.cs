@@ -17,6 +17,7 @@ public class ScriptedRespServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<string[], Stream, CancellationToken, Task> _answer;
     private readonly X509Certificate2? _certificate;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _received = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="answer">Writes the reply to one command (its name and arguments as text).</param>
     /// <param name="certificate">The server's certificate and key (PEM files): TLS; null: plain TCP.</param>
@@ -32,6 +33,9 @@ public class ScriptedRespServer : IDisposable
     public int Port { get; }
 
     public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>Whether a command named <paramref name="name"/> arrived (any case): an attack on it proves something only then.</summary>
+    public bool Received(string name) => _received.ContainsKey(name);
 
     private async Task AcceptAsync()
     {
@@ -72,6 +76,7 @@ public class ScriptedRespServer : IDisposable
                 pending.AddRange(buffer.AsSpan(0, n));
                 while (TryConsumeCommand(pending, out var command))
                 {
+                    _received.TryAdd(command.Length > 0 ? command[0] : "", true);
                     await _answer(command, stream, _stop.Token);
                 }
             }
