@@ -183,7 +183,6 @@ public sealed class MaliciousServerTests(ITestOutputHelper output)
     public async Task Each_attack_is_one_clear_line_naming_the_server_with_memory_bounded(string command, Hostility hostility)
     {
         using var server = new MaliciousServer(command, hostility);
-        // Header reads (pipelined GETRANGE) are what search --md5sum does.
         var run = await MeasuredCli.RunAsync([.. QueryOf(command), "--server", server.Address]);
         output.WriteLine($"{command} {hostility}: {run}");
         // Else the query failed on an earlier step (or never needed the command), and the attack proved nothing.
