@@ -301,11 +301,11 @@ public sealed class PushAgentTests(RedisServerFixture redis) : IClassFixture<Red
     public async Task A_bad_value_in_agent_toml_is_one_line_naming_file_line_and_key()
     {
         var config = Path.Combine(_work, "bad.toml");
-        await File.WriteAllTextAsync(config, "hostname = \"h.example.org\"\n\nttl = \"6w\"\n");
+        await File.WriteAllTextAsync(config, "hostname = \"h.example.org\"\n\nttl = \"6y\"\n");
         File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var (exit, _, stderr) = await CliProcessTests.Run("push", "--config", config);
         Assert.Equal(2, exit);
-        Assert.Equal($"sysops-fast: {config}:3: ttl: '6w' has an unknown unit; use s, m, h or d\n", stderr);
+        Assert.Equal($"sysops-fast: {config}:3: ttl: '6y' has an unknown unit; use s, m, h, d or w\n", stderr);
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace SysopsFast.Config;
 
 /// <summary>
 /// The one reading of durations, for command-line options and configuration files alike: 6h, 30m,
-/// 90s, 2d or a number of seconds.
+/// 90s, 2d, 1w or a number of seconds.
 /// </summary>
 public static class DurationParser
 {
@@ -36,8 +36,13 @@ public static class DurationParser
     /// 0, or from 1 ms to 100 years (Redis refuses an expiry of 0 ms); anything else (empty, NaN, a
     /// sign, another unit) is a usage error.
     /// </summary>
-    public static TimeSpan Parse(string text)
+    public static TimeSpan Parse(string text) =>
+        TryParse(text, out var span, out var error) ? span : throw Errors.BadArgument(error);
+
+    /// <summary>As <see cref="Parse"/>, the usage error's text given back instead of thrown.</summary>
+    internal static bool TryParse(string text, out TimeSpan span, out string error)
     {
+        span = TimeSpan.Zero;
         var t = text.Trim();
         var unit = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
         var seconds = unit switch
@@ -46,19 +51,29 @@ public static class DurationParser
             'm' => 60,
             'h' => 3600,
             'd' => 86400,
-            _ => throw Errors.BadArgument($"'{text}' has an unknown unit; use s, m, h or d"),
+            'w' => 7 * 86400,
+            _ => 0,
         };
+        if (seconds == 0)
+        {
+            error = $"'{text}' has an unknown unit; use s, m, h, d or w";
+            return false;
+        }
         var number = t.Length > 0 && char.IsAsciiLetter(t[^1]) ? t[..^1] : t;
         if (!double.TryParse(number, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var n)
             || !double.IsFinite(n))
         {
-            throw Errors.BadArgument($"'{text}' is not a duration; write it as 6h, 30m, 90s or a number of seconds");
+            error = $"'{text}' is not a duration; write it as 6h, 30m, 90s or a number of seconds";
+            return false;
         }
         var total = n * seconds;
         if (total > LongestDuration.TotalSeconds || (total > 0 && total < 0.001))
         {
-            throw Errors.BadArgument($"'{text}' is out of range; give 0, or from 1 ms to 100 years");
+            error = $"'{text}' is out of range; give 0, or from 1 ms to 100 years";
+            return false;
         }
-        return TimeSpan.FromSeconds(total);
+        span = TimeSpan.FromSeconds(total);
+        error = "";
+        return true;
     }
 }

@@ -11,9 +11,6 @@ public static class TimeParser
 {
     private static readonly string[] UtcForms = ["yyyy-MM-dd'T'HH:mm'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd"];
 
-    /// <summary>The furthest back an "ago" form may reach: 100 years, as durations do.</summary>
-    private const long LongestAgoSeconds = 36500L * 86400;
-
     /// <summary>The time <paramref name="text"/> names, "ago" forms counted back from <paramref name="now"/>.</summary>
     /// <exception cref="SysopsFastException">Not one of the forms: a one-line usage error.</exception>
     public static DateTimeOffset Parse(string text, DateTimeOffset now)
@@ -31,28 +28,10 @@ public static class TimeParser
         throw Errors.BadArgument($"'{text}' is not a time; write 2026-12-01T10:00Z, 2026-12-01T10:00:30Z, 2026-12-01 (UTC) or an age such as 30s, 45m, 3h, 2d, 1w");
     }
 
-    /// <summary>Seconds of an age (a whole number and one unit of s, m, h, d, w), or null.</summary>
-    private static long? Ago(string t)
-    {
-        if (t.Length < 2 || !char.IsAsciiLetterLower(t[^1]))
-        {
-            return null;
-        }
-        long unit = t[^1] switch
-        {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            'w' => 7 * 86400,
-            _ => 0,
-        };
-        var digits = t.AsSpan(0, t.Length - 1);
-        // NumberStyles.None: digits only (no sign, blank or point).
-        if (unit == 0 || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > LongestAgoSeconds / unit)
-        {
-            return null;
-        }
-        return n * unit;
-    }
+    /// <summary>
+    /// Seconds of an age, or null: a duration as options take it (<see cref="DurationParser"/>), its
+    /// unit written, since a bare number would read as a year as well as seconds.
+    /// </summary>
+    private static double? Ago(string t) =>
+        t.Length >= 2 && char.IsAsciiLetter(t[^1]) && DurationParser.TryParse(t, out var span, out _) ? span.TotalSeconds : null;
 }

@@ -11,6 +11,9 @@ internal sealed class LineBase
 {
     private byte[]? _record;
 
+    // Hashed when first asked (−1: not yet): a version chain's base of the moment never needs it.
+    private long _id = -1;
+
     /// <summary>The largest base a writer stores or a reader loads (raw contents).</summary>
     public const int MaxRawLength = 1 << 20;
 
@@ -26,12 +29,23 @@ internal sealed class LineBase
         ArgumentNullException.ThrowIfNull(contents);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(contents.Length, MaxRawLength);
         Contents = contents;
-        Id = IdOf(contents);
         _starts = LineStarts(contents);
     }
 
     /// <summary>The id records name it by: <c>max(1, low 32 bits of XXH3-64)</c> of the contents, as a dictionary's.</summary>
-    public uint Id { get; }
+    public uint Id
+    {
+        get
+        {
+            var id = Volatile.Read(ref _id);
+            if (id < 0)
+            {
+                id = IdOf(Contents);
+                Volatile.Write(ref _id, id);
+            }
+            return (uint)id;
+        }
+    }
 
     /// <summary>The whole contents.</summary>
     public byte[] Contents { get; }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SysopsFast.Format;
 
 /// <summary>
@@ -53,7 +55,10 @@ internal sealed class VersionChain(RecordDecoder decoder)
         {
             return new StoredVersion(index, header, default, $"relative to version {newer.Index}, which is over the {LineBase.MaxRawLength} bytes a relative entry may refer to");
         }
-        var lineBase = new LineBase(newer.Contents.ToArray());
+        // The newer version's contents are an array of their own (rebuilt, or the decoder's copy): no second copy.
+        var lineBase = new LineBase(MemoryMarshal.TryGetArray(newer.Contents, out var whole) && whole.Offset == 0 && whole.Count == whole.Array!.Length
+            ? whole.Array
+            : newer.Contents.ToArray());
         return decoder.TryDecodeRelative(entry.Span, lineBase, out header, out var contents, out error)
             ? new StoredVersion(index, header, contents.ToArray(), null)
             : new StoredVersion(index, header, default, error);

@@ -115,16 +115,25 @@ internal sealed class ServerPush(PushRecords push, ServerAddress server)
     private uint? LedgerId(string key, PushObject o, uint baseId, Func<uint> id) =>
         push.Ledger.IdHeld(_name, key, o.Md5, o.Omitted) is { } held && ((baseId != 0 && held == baseId) || held == id()) ? held : null;
 
-    /// <summary>Refreshes the key's expiry, and its history's; false when the key is gone (then it must be sent).</summary>
+    /// <summary>
+    /// Refreshes the key's expiry, and its history's when history is kept (with it off, a list left
+    /// from before is emptied by the object's next change); false when the key is gone (then it must be sent).
+    /// </summary>
     private async Task<bool> RefreshAsync(IDatabaseAsync db, string key)
     {
-        var history = HistoryKey.Of(key);
+        var history = push.History.Off ? null : HistoryKey.Of(key);
         if (push.Ttl is { } t)
         {
-            _ = db.KeyExpireAsync(history, t, CommandFlags.FireAndForget);
+            if (history is not null)
+            {
+                _ = db.KeyExpireAsync(history, t, CommandFlags.FireAndForget);
+            }
             return await db.KeyExpireAsync(key, t);
         }
-        _ = db.KeyPersistAsync(history, CommandFlags.FireAndForget);
+        if (history is not null)
+        {
+            _ = db.KeyPersistAsync(history, CommandFlags.FireAndForget);
+        }
         var persist = db.KeyPersistAsync(key);
         var exists = await db.KeyExistsAsync(key);
         await persist;

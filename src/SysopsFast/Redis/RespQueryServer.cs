@@ -234,17 +234,14 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
         if (frame.TryReadError(out var error))
         {
             // Only a key of another type is "missing"; any other error is the server's.
-            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw HeaderReadFailed(error, server);
+            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw ReadFailed("GETRANGE", error, server);
         }
         return frame.TryReadBulk(out var header) ? header.ToArray() : [];
     }
 
-    private static Exception ListReadFailed(string error, string server) =>
-        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "LRANGE", error) : new InvalidDataException("LRANGE failed: " + error);
-
     /// <summary>A refusal is the user's to fix; a server loading, busy or cut off must fail over, not answer with fewer keys.</summary>
-    private static Exception HeaderReadFailed(string error, string server) =>
-        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, "GETRANGE", error) : new InvalidDataException("GETRANGE failed: " + error);
+    private static Exception ReadFailed(string command, string error, string server) =>
+        error.StartsWith("NOPERM", StringComparison.Ordinal) ? Errors.NoPermission(server, command, error) : new InvalidDataException(command + " failed: " + error);
 
     public async Task<byte[][][]> ListRangesAsync(byte[][] keys)
     {
@@ -270,7 +267,7 @@ internal sealed class RespQueryServer(RespConnection connection) : IQueryServer
     {
         if (frame.TryReadError(out var error))
         {
-            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw ListReadFailed(error, server);
+            return error.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? [] : throw ReadFailed("LRANGE", error, server);
         }
         var list = new byte[Math.Max(0, frame.ReadArrayLength())][];
         for (var i = 0; i < list.Length; i++)
