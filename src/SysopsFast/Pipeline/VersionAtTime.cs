@@ -43,7 +43,7 @@ internal readonly record struct VersionAtTime(AsOfOutcome Outcome, byte[]? Recor
                 return new(AsOfOutcome.Unreadable, null, $"version {version.Index}: {version.Error}");
             }
             var entry = entries[version.Index - 1];
-            return new(AsOfOutcome.Replaced, IsRelative(entry.Span) ? Encoded(version) : entry.ToArray(), null);
+            return new(AsOfOutcome.Replaced, (version.Header.Flags & RecordFlags.Relative) != 0 ? Encoded(version) : entry.ToArray(), null);
         }
         return NoneKept;
     }
@@ -73,9 +73,6 @@ internal readonly record struct VersionAtTime(AsOfOutcome Outcome, byte[]? Recor
         }
         return NoneKept;
     }
-
-    private static bool IsRelative(ReadOnlySpan<byte> entry) =>
-        RecordHeader.TryRead(entry, out var header, out _, versionEntry: true) && (header.Flags & RecordFlags.Relative) != 0;
 
     /// <summary>A rebuilt version as a record of its own: its stat and time, its contents stored as they are.</summary>
     private static byte[] Encoded(StoredVersion version) =>
