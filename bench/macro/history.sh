@@ -16,7 +16,8 @@
 # (it retrains dictionaries, so each round every record changes dictionary and is written again
 # through a history transaction), which is not how a fleet writes; a push process per host costs
 # the process start 24,000 times a round. Each storm run checks every host's latest record and the
-# headline answer, and that it wrote exactly the objects that changed.
+# headline answer, and that it wrote exactly the objects that changed (push timeout 60 s: on a
+# loaded machine some pushes took over the default 10 s, and a failed push fails the round).
 # Between rounds the script waits past a whole second T, so that `--as-of T` asks for the fleet as
 # that round left it; the rounds' end times and T go to the report. Redis used_memory (minus the
 # empty server's) after round 1 and round ROUNDS, and where the history bytes go (a Lua scan of the
@@ -109,7 +110,7 @@ build_mode() { # versions kept
     # Every version of round r is stored after T(r-1): the push starts a whole second past it.
     while [ "$(date +%s)" -le "$t" ]; do sleep 0.2; done
     /usr/bin/time -f "%e" -o "$DIR/storm.t" dotnet "$WORK/storm/SysopsFast.PushStorm.dll" --hosts "$HOSTS" --after-round $((r - 1)) \
-      --rounds 1 --history "$m" --kv-trailer --query-every 0 --idle-queries 1 --ttl 0 --seed 1 \
+      --rounds 1 --history "$m" --kv-trailer --query-every 0 --idle-queries 1 --ttl 0 --seed 1 --timeout 60 \
       --server "127.0.0.1:$port/0" --out "$DIR/storm-$m-round$r.md" >/dev/null 2>"$DIR/storm-$m-round$r.err" \
       || { echo "history.sh: the storm of round $r (--history $m) failed its checks: $DIR/storm-$m-round$r.md" >&2; exit 1; }
     end=$(date +%s)
