@@ -14,11 +14,11 @@ internal sealed record HostSnapshot(IReadOnlyList<PushObject> Objects, UInt128[]
 /// The objects of the synthetic fleet's hosts, round by round. Round 0 holds exactly what
 /// <c>fleet generate</c> writes; from round 1 on, a seeded fraction of each round's objects has
 /// changed since the round before: its contents are the generated ones plus a trailer line naming
-/// the round of its last change. The trailer holds no headline text, so the headline answer never
+/// the round of its last change (a comment, or a <c>key = value</c> line that kv reads). The trailer holds no headline text, so the headline answer never
 /// changes. Objects are collected as <c>push</c> collects them (command outputs without stat); the
 /// push encodes them (LZ4, or zstd with the server's current dictionary).
 /// </summary>
-internal sealed class HostSnapshots(SyntheticFleet fleet, double changedFraction) : IDisposable
+internal sealed class HostSnapshots(SyntheticFleet fleet, double changedFraction, bool kvTrailer = false) : IDisposable
 {
     private readonly ThreadLocal<TextBuffer> _text = new(() => new TextBuffer());
 
@@ -42,7 +42,9 @@ internal sealed class HostSnapshots(SyntheticFleet fleet, double changedFraction
             fleet.Write(host, o, text);
             if (LastChange(host, o, round) is > 0 and var last)
             {
-                text.Add(string.Create(CultureInfo.InvariantCulture, $"# push-storm: changed in round {last}\n"));
+                text.Add(kvTrailer
+                    ? string.Create(CultureInfo.InvariantCulture, $"push-storm.changed = {last}\n")
+                    : string.Create(CultureInfo.InvariantCulture, $"# push-storm: changed in round {last}\n"));
             }
             var name = SyntheticFleet.ObjectNames[o];
             // As push collects them: a command output has no stat; a file has its own (here the generator's).

@@ -2,8 +2,8 @@ using SysopsFast;
 using SysopsFast.Storm;
 
 // bench/macro/push-storm.sh and bench/macro/soak.sh run this. Usage:
-//   [storm] --hosts N --concurrency C --rounds R --server URL [--query-every MS] [--changed F] [--no-fill]
-//           [--dictionaries [--train-after ROUND]] [--idle-queries N] [--connections N] [--seed S] [--ttl SECONDS] [--timeout SECONDS] [--out FILE] [--command TEXT]
+//   [storm] --hosts N --concurrency C --rounds R --server URL [--query-every MS] [--changed F] [--no-fill | --after-round N]
+//           [--history N] [--kv-trailer] [--dictionaries [--train-after ROUND]] [--idle-queries N] [--connections N] [--seed S] [--ttl SECONDS] [--timeout SECONDS] [--out FILE] [--command TEXT]
 //   soak --hosts N --server URL [--seed S] [--duration SECONDS] [--sample-every SECONDS] [--out FILE] [--command TEXT]
 // Exit 0: every check passed; 1: a check failed (the report says which); 2: a usage or server error; 130: Ctrl-C.
 using var cancel = new CancellationTokenSource();
@@ -16,7 +16,7 @@ var soak = args is ["soak", ..];
 var words = args.Skip(soak || args is ["storm", ..] ? 1 : 0).ToArray();
 try
 {
-    var reader = new OptionReader(words, new HashSet<string>(StringComparer.Ordinal) { "--no-fill", "--dictionaries" });
+    var reader = new OptionReader(words, new HashSet<string>(StringComparer.Ordinal) { "--no-fill", "--dictionaries", "--kv-trailer" });
     var output = reader.Text("--out");
     var command = reader.Text("--command") ?? "SysopsFast.PushStorm " + string.Join(' ', args);
     string report;

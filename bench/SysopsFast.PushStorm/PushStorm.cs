@@ -68,7 +68,7 @@ internal sealed class PushStorm : IAsyncDisposable
     private PushStorm(StormOptions options)
     {
         _options = options;
-        _snapshots = new HostSnapshots(new SyntheticFleet(options.Hosts, options.Seed), options.ChangedFraction);
+        _snapshots = new HostSnapshots(new SyntheticFleet(options.Hosts, options.Seed), options.ChangedFraction, options.KvTrailer);
         _pool = Enumerable.Range(0, options.Connections).Select(_ => new RedisConnections()).ToArray();
         _ledgers = Enumerable.Range(0, options.Hosts).Select(_ => PushLedger.InMemory()).ToArray();
         _latest = new UInt128[options.Hosts * HostSnapshots.ObjectsPerHost];
@@ -85,10 +85,10 @@ internal sealed class PushStorm : IAsyncDisposable
         var fill = _options.Fill ? await FillAsync(log, cancellationToken) : (TimeSpan?)null;
         await using var query = new FleetQuery([_options.Server]);
         var exact = new HeadlineAnswerCheck(_snapshots.Fleet.ExpectedUniq(), exact: true);
-        IReadOnlyList<ProbeSample> idle = _options.Fill ? await MeasureIdleAsync(new HeadlineProbe(query, exact), cancellationToken) : [];
+        IReadOnlyList<ProbeSample> idle = !_options.FromEmpty ? await MeasureIdleAsync(new HeadlineProbe(query, exact), cancellationToken) : [];
         await log.WriteLineAsync($"push-storm: idle headline {LatencySummary.Of(idle.Select(s => s.Milliseconds))} ms (p50 / p95 / max)");
         // Over a filled server every answer is the whole fleet's; from an empty one, some hosts'.
-        var during = _options.Fill ? exact : new HeadlineAnswerCheck(exact.Expected, exact: false);
+        var during = !_options.FromEmpty ? exact : new HeadlineAnswerCheck(exact.Expected, exact: false);
         var clock = Stopwatch.StartNew();
         var (rounds, underLoad) = await StormAsync(query, new HeadlineProbe(query, during), log, cancellationToken);
         var elapsed = clock.Elapsed;
@@ -121,7 +121,7 @@ internal sealed class PushStorm : IAsyncDisposable
         var rounds = new List<RoundResult>();
         try
         {
-            for (var round = 1; round <= _options.Rounds; round++)
+            for (var round = _options.FirstRound; round < _options.FirstRound + _options.Rounds; round++)
             {
                 rounds.Add(await RoundAsync(round, cancellationToken));
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"push-storm: round {round}: {_options.Hosts} pushes in {rounds[^1].Elapsed.TotalSeconds:F1} s"));
@@ -187,12 +187,12 @@ internal sealed class PushStorm : IAsyncDisposable
         var snapshot = _snapshots.Build(host, round, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         snapshot.Md5s.CopyTo(_latest, host * HostSnapshots.ObjectsPerHost);
         var pushStart = clock.Elapsed;
-        var outcome = (await PushAgent.PushAsync(SyntheticFleet.HostName(host), snapshot.Objects, [_options.Server], _options.Ttl, _options.PushTimeout, cancellationToken, _ledgers[host], _pool[host % _pool.Length], _dictionaries))[0];
+        var outcome = (await PushAgent.PushAsync(SyntheticFleet.HostName(host), snapshot.Objects, [_options.Server], _options.Ttl, _options.PushTimeout, cancellationToken, _ledgers[host], _pool[host % _pool.Length], _dictionaries, _options.History))[0];
         var total = clock.Elapsed;
         _firstPush.TrySetResult();
         // Round 1 into an empty server writes everything; the round after a training, the objects
         // given a new dictionary; otherwise only what changed since the round before.
-        var expected = snapshot.Changed.Select((c, o) => c || (round == 1 && !_options.Fill) || (round == _retrainedRound && _retrained[o])).ToArray();
+        var expected = snapshot.Changed.Select((c, o) => c || (round == 1 && _options.FromEmpty) || (round == _retrainedRound && _retrained[o])).ToArray();
         return new PushSample(total.TotalMilliseconds, (total - pushStart).TotalMilliseconds, outcome.Written, outcome.Unchanged, expected.Count(e => e), outcome.BytesWritten, snapshot.RawBytes, outcome.Error);
     }
 

@@ -27,6 +27,28 @@ internal sealed record StormOptions
     /// </summary>
     public bool Fill { get; init; } = true;
 
+    /// <summary>
+    /// The server already holds the fleet as round N of an earlier storm of the same seed left it
+    /// (0: as <c>fleet generate</c> wrote it, any codec): nothing is filled, and the rounds pushed
+    /// are N + 1 onwards, so that a script can measure the server between rounds. Null: not given.
+    /// </summary>
+    public int? AfterRound { get; init; }
+
+    /// <summary>Whether the storm starts from an empty server (round 1 then writes everything).</summary>
+    public bool FromEmpty => !Fill && AfterRound is null;
+
+    /// <summary>The first round this storm pushes.</summary>
+    public int FirstRound => (AfterRound ?? 0) + 1;
+
+    /// <summary>The versions each changed object keeps, as push's --history (null: push's default).</summary>
+    public Push.HistoryRetention? History { get; init; }
+
+    /// <summary>
+    /// The trailer of a changed object is a <c>key = value</c> line (<c>push-storm.changed = ROUND</c>)
+    /// instead of a comment, so that <c>kv</c> sees the change too.
+    /// </summary>
+    public bool KvTrailer { get; init; }
+
     /// <summary>A headline query starts this often while the storm runs (right after the last one if it took longer); null: none.</summary>
     public TimeSpan? QueryEvery { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -66,7 +88,10 @@ internal sealed record StormOptions
             Server = ServerAddress.Parse(reader.Text("--server") ?? d.Server.ToString()),
             Seed = (ulong)reader.Count("--seed", (int)d.Seed, 0),
             ChangedFraction = reader.Fraction("--changed", d.ChangedFraction),
-            Fill = !reader.Flag("--no-fill"),
+            Fill = !reader.Flag("--no-fill") && reader.Text("--after-round") is null,
+            AfterRound = reader.Text("--after-round") is null ? null : reader.Count("--after-round", 0, 0),
+            History = reader.Text("--history") is { } history ? Push.HistoryRetention.Parse(history, null) : null,
+            KvTrailer = reader.Flag("--kv-trailer"),
             Dictionaries = reader.Flag("--dictionaries"),
             TrainAfter = reader.Count("--train-after", d.TrainAfter, 1),
             QueryEvery = every == 0 ? null : TimeSpan.FromMilliseconds(every),

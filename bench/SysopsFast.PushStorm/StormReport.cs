@@ -10,7 +10,7 @@ internal static class StormReport
         var o = r.Options;
         var w = new MarkdownReport(F($"Push storm: {o.Hosts} hosts × {o.Rounds} rounds, {o.Concurrency} pushing at once"), o.Server, r.Server.RedisVersion, command);
         w.Line($"- tool: bench/SysopsFast.PushStorm (Release, JIT), one process: the simulated hosts share {o.Connections} connections (host i on connection i mod {o.Connections}); the headline runs through one long-lived FleetQuery in the same process; the hosts' work (building, md5, encoding), redis-server and the query share this machine's cores");
-        w.Line($"- fleet: the synthetic fleet, {o.Hosts} hosts, seed {o.Seed}, 10 objects a host; before the storm: {(r.FillElapsed is { } fill ? F($"the generated fleet, written as `fleet generate --codec lz4` ({fill.TotalSeconds:F1} s)") : "an empty server (round 1 is every host's first push)")}; each round {o.ChangedFraction * 100:0.##}% of the objects change (a trailer line; the headline's lines never change)");
+        w.Line($"- fleet: the synthetic fleet, {o.Hosts} hosts, seed {o.Seed}, 10 objects a host; before the storm: {(r.FillElapsed is { } fill ? F($"the generated fleet, written as `fleet generate --codec lz4` ({fill.TotalSeconds:F1} s)") : o.AfterRound is { } after ? F($"the fleet as round {after} left it (0: as generated), written before this run; rounds {o.FirstRound} to {o.FirstRound + o.Rounds - 1} pushed") : "an empty server (round 1 is every host's first push)")}; each round {o.ChangedFraction * 100:0.##}% of the objects change (a trailer line{(o.KvTrailer ? ", `push-storm.changed = ROUND`" : ", a comment")}; the headline's lines never change); history: {(o.History is { } h ? F($"{h.Versions} versions kept") : "push's default")}");
         w.Line($"- a push: the host's 10 objects built and hashed as `push` collects them, then `PushAgent.PushAsync` with the host's own in-memory ledger, which encodes them (LZ4, or zstd with the server's current dictionary) (round 1: no ledger yet, so unchanged objects are found by reading the stored header; later rounds: by the ledger); TTL {(o.Ttl is { } t ? F($"{t.TotalHours:0.##} h") : "none")}, timeout {o.PushTimeout.TotalSeconds:F0} s");
         w.Line($"- dictionaries: {(o.Dictionaries ? F($"as production gets them: none until `dict train` (FleetQuery.Dictionaries.TrainAsync) runs after round {o.TrainAfter}; the rounds after it compress with what it published (one dictionary cache shared by the simulated hosts)") : "none trained (every record LZ4 unless the server already names dictionaries)")}");
         WriteThroughput(w, r);
@@ -66,7 +66,7 @@ internal static class StormReport
     private static void WriteQueries(MarkdownReport w, StormResult r)
     {
         w.Table("Headline query under load (`grep sysctl-a net.core.netdev_budget --uniq`, FleetQuery.GrepUniqAsync)", "when", "queries", "ms p50 / p95 / max", "wrong answers");
-        Row(w, r.Options.Fill ? "idle, before the storm (after one query not counted)" : "idle (not measured: the server was empty before the storm)", r.Idle);
+        Row(w, !r.Options.FromEmpty ? "idle, before the storm (after one query not counted)" : "idle (not measured: the server was empty before the storm)", r.Idle);
         Row(w, r.Options.QueryEvery is { } every ? F($"during the storm (one started every {every.TotalMilliseconds:F0} ms)") : "during the storm (not asked: --query-every 0)", r.UnderLoad);
         Row(w, "after the storm", [r.Final]);
         if (r.Idle.Count > 0 && r.UnderLoad.Count > 0)
@@ -90,7 +90,7 @@ internal static class StormReport
         w.Line($"- nothing lost: of {a.Expected} keys ({r.Options.Hosts} hosts × 10), {a.Matching} were found through the key catalog (as a query finds them) holding their host's latest contents (decoded; md5 of the contents = the header's = what was pushed last); missing {a.Missing}, wrong contents {a.WrongContents}, corrupt {a.Corrupt}: **{a.Mismatches} mismatches**{(a.Unexpected > 0 ? F($"; {a.Unexpected} other keys found and ignored") : "")}");
         w.Line($"- writes: {r.Pushes.Count(p => p.Error is null)} successful pushes, of which {r.UnexpectedWrites} wrote other than exactly the objects that changed");
         w.Line($"- push errors: {r.PushErrors}");
-        w.Line($"- headline answers: {r.WrongAnswers} wrong of {r.Idle.Count + r.UnderLoad.Count + 1} ({(r.Options.Fill ? "each must equal the generator's expected answer" : "during the storm each must be the answer of some hosts, and never shrink; after it, the expected answer")})");
+        w.Line($"- headline answers: {r.WrongAnswers} wrong of {r.Idle.Count + r.UnderLoad.Count + 1} ({(!r.Options.FromEmpty ? "each must equal the generator's expected answer" : "during the storm each must be the answer of some hosts, and never shrink; after it, the expected answer")})");
         w.Line($"- result: **{(r.Passed ? "PASSED" : "FAILED")}**");
         var problems = a.FirstProblems
             .Concat(r.Pushes.Where(p => p.Error is not null).Select(p => "push: " + p.Error).Distinct().Take(5))
