@@ -217,10 +217,12 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         {
             return old;
         }
-        var entry = VersionEntry.Build(old, oldHeader, oldContents, newer, newerHasContents);
-        var selfContained = entry.AsSpan().SequenceEqual(old);
-        return selfContained && oldHeader.Codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
+        // The self-contained form that would be kept is what the relative one must beat: for a record
+        // naming a dictionary or base, its LZ4 form (weighing the old bytes kept a 1.5 KB LZ4 entry
+        // where a 125-byte relative one lost to a 125-byte line delta record).
+        var selfContained = oldHeader.Codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
             ? RecordEncoder.Encode(oldContents, oldHeader.Stat, oldHeader.InsertedUnixMs, PayloadCodec.Lz4, long.MaxValue)
-            : entry;
+            : old;
+        return VersionEntry.Build(selfContained, oldHeader, oldContents, newer, newerHasContents);
     }
 }
