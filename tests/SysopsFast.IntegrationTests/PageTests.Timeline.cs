@@ -111,6 +111,23 @@ public sealed partial class PageTests
         await Expect(page.Locator("#q")).ToHaveValueAsync("search page-history.conf");
     }
 
+    /// <summary>On a phone the timeline and a version's diff stay within the width: only the diff's own box scrolls.</summary>
+    [Fact]
+    public async Task A_timeline_and_its_diff_fit_the_width_of_a_phone()
+    {
+        var page = await NewPageAsync(390);
+        await Open(page, HistoryQuery);
+        var web1 = Timeline(page, PageFixture.Web1History);
+        await web1.Locator(".version[data-version='2']").ClickAsync();
+        await Expect(web1.Locator(".version-diff pre.diff")).ToBeVisibleAsync();
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        foreach (var box in new[] { await web1.Locator(".version").First.BoundingBoxAsync(), await web1.Locator(".axis .dot").First.BoundingBoxAsync() })
+        {
+            Assert.True(box!.X >= 0 && box.X + box.Width <= 390, $"{box.X}+{box.Width} > 390");
+        }
+    }
+
     private static ILocator Timeline(IPage page, string key) =>
         page.Locator(".timeline").Filter(new() { Has = page.Locator(".timeline-key", new() { HasTextRegex = new Regex("^" + Regex.Escape(key) + "$") }) });
 }
