@@ -652,7 +652,7 @@
 
   function versionLabel(key, v, tag) {
     const when = v.inserted ? shortTime(v.inserted) : 'time unknown';
-    const what = v.md5 ? `md5 ${v.md5.slice(0, 8)} (contents ${tag.name}), ${countText(v.size)} bytes` : 'header unreadable';
+    const what = !v.md5 ? 'header unreadable' : v.error ? `md5 ${v.md5.slice(0, 8)}, ${countText(v.size)} bytes` : `md5 ${v.md5.slice(0, 8)} (contents ${tag.name}), ${countText(v.size)} bytes`;
     return `Version ${v.version} of ${key}, stored ${when}, ${what}, ${changeText(v)}`;
   }
 
@@ -675,7 +675,8 @@
     panel.hidden = true;
     const select = versionSelector(key, section, panel);
     for (const v of versions) {
-      const tag = tagOf(v.md5) || { name: '?', colour: 'x' };
+      // A corrupt version is marked '!' instead of a tag: its contents cannot be read.
+      const tag = (!v.error && tagOf(v.md5)) || { name: '?', colour: 'x' };
       const mark = v.error ? '!' : tag.name;
       if (v.inserted) {
         const dot = el('span', `dot tag-${tag.colour}${v.error ? ' corrupt' : ''}`, mark);
@@ -700,7 +701,8 @@
       button.addEventListener('click', () => select(v));
       list.append(el('li', '', button));
     }
-    const ends = el('div', 'axis-ends', el('span', '', timed.length ? shortTime(new Date(oldest).toISOString()) : ''), el('span', '', 'newest →'));
+    const end = (t) => el('span', '', timed.length ? shortTime(new Date(t).toISOString()) : '');
+    const ends = el('div', 'axis-ends', end(oldest), end(newest));
     ends.setAttribute('aria-hidden', 'true');
     section.append(axis, ends, list, panel);
     return section;
