@@ -9,7 +9,7 @@
   const form = $('query-form');
   const input = $('q');
   const controls = { uniq: $('opt-uniq'), icase: $('opt-icase'), hosts: $('opt-hosts') };
-  const shown = { rows: 5000 };
+  const shown = { rows: 5000, timelines: 500 };
 
   // ---- Elements, made from text only ----
 
@@ -631,8 +631,11 @@
       byKey.get(r.key).push(r);
     }
     const tagOf = md5Tags();
-    let n = 0;
-    return [...byKey].map(([key, versions]) => timeline(key, versions, tagOf, `tl${n++}`));
+    const drawn = [...byKey].slice(0, shown.timelines).map(([key, versions], n) => timeline(key, versions, tagOf, `tl${n}`));
+    if (byKey.size > shown.timelines) {
+      drawn.push(el('p', 'help', `The first ${countText(shown.timelines)} of ${countText(byKey.size)} keys are drawn; narrow the pattern to see the others.`));
+    }
+    return drawn;
   }
 
   // 2026-12-01 10:00:00Z: the CLI's ISO time, to the second, easier to read.
