@@ -603,7 +603,12 @@
 
   function historyLinks(keys) {
     const span = el('span', 'history-links');
-    keys.filter((k) => typeof k === 'string' && k.includes('#')).forEach((k, i) => span.append(...(i ? [' ', historyLink(k)] : [historyLink(k)])));
+    keys.filter((k) => typeof k === 'string' && k.includes('#')).forEach((k, i) => {
+      if (i > 0) {
+        span.append(' ');
+      }
+      span.append(historyLink(k));
+    });
     return span;
   }
 
