@@ -31,6 +31,24 @@ public sealed class PageFixture : IAsyncLifetime
         (HostileHost, HostileLine + "\nvm.swappiness = 10\nnet.core.somaxconn = 4096\n"),
     ];
 
+    /// <summary>The object with histories: a revert (web1), hostile contents (the hostile host), a damaged version (web3).</summary>
+    public const string HistoryObject = "/etc/page-history.conf";
+
+    public const string Web1History = "web1.example.org#" + HistoryObject;
+
+    public const string Web3History = "web3.example.org#" + HistoryObject;
+
+    public const long Day = 86_400_000;
+
+    /// <summary>web1's versions, oldest first: A, B, A again (the same md5), then C, the current one.</summary>
+    public static readonly (byte[] Content, long InsertedMs)[] Web1Versions =
+    [
+        ("vm.swappiness = 10\nnet.core.somaxconn = 4096\n"u8.ToArray(), HistoryFleet.T0),
+        ("vm.swappiness = 60\nnet.core.somaxconn = 4096\nfs.file-max = 100\n"u8.ToArray(), HistoryFleet.T0 + 3_600_000),
+        ("vm.swappiness = 10\nnet.core.somaxconn = 4096\n"u8.ToArray(), HistoryFleet.T0 + Day),
+        ("vm.swappiness = 10\nnet.core.somaxconn = 8192\nkernel.pid_max = 65536\n"u8.ToArray(), HistoryFleet.T0 + 2 * Day),
+    ];
+
     private RedisProcess? _redis;
     private ServeProcess? _serve;
     private IPlaywright? _playwright;
@@ -52,6 +70,7 @@ public sealed class PageFixture : IAsyncLifetime
             {
                 await QueryFleet.PutAsync(mux.GetDatabase(3), host, Conf, Encoding.UTF8.GetBytes(contents));
             }
+            await PutHistoriesAsync(mux.GetDatabase(3));
         }
         _serve = await ServeProcess.StartAsync("--server", ServerUrl);
         // The browser is Debian's package; Playwright's own download is never used (test.sh installs chromium).
@@ -60,6 +79,21 @@ public sealed class PageFixture : IAsyncLifetime
         // Other test classes run beside these on 2 cores: a query may take seconds, not Playwright's default 5.
         Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath(), Headless = true });
+    }
+
+    /// <summary>Histories written as push writes them; web3's newest entry then damaged, so version 1 is corrupt.</summary>
+    private static async Task PutHistoriesAsync(IDatabase db)
+    {
+        await HistoryFleet.PutAsync(db, Web1History, Web1Versions);
+        await HistoryFleet.PutAsync(db, HostileHost + "#" + HistoryObject,
+        [
+            (Encoding.UTF8.GetBytes("a = 1\n"), HistoryFleet.T0),
+            (Encoding.UTF8.GetBytes("a = 1\n" + HostileLine + "\n"), HistoryFleet.T0 + Day),
+        ]);
+        await HistoryFleet.PutAsync(db, Web3History, HistoryFleet.Three, selfContained: i => i == 0);
+        var entry = (byte[])(await db.ListGetByIndexAsync(HistoryKey.Of(Web3History), 0))!;
+        entry[^1] ^= 0xff;
+        await db.ListSetByIndexAsync(HistoryKey.Of(Web3History), 0, entry);
     }
 
     private static string ChromiumPath() =>

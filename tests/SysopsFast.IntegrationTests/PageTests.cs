@@ -149,6 +149,8 @@ public sealed partial class PageTests(PageFixture fleet) : IClassFixture<PageFix
     [InlineData("search page-test.conf")]
     [InlineData("grep page-test.conf onerror")]
     [InlineData("grep page-test.conf onerror --uniq")]
+    [InlineData("history page-history.conf")]
+    [InlineData("search page-history.conf")]
     public async Task Hostile_names_and_lines_show_as_text_and_run_nothing(string query)
     {
         var dialogs = new List<string>();
@@ -163,6 +165,18 @@ public sealed partial class PageTests(PageFixture fleet) : IClassFixture<PageFix
         {
             await page.Locator(".bar").First.ClickAsync();
             await HostsListed(page);
+        }
+        var hostileVersion = page.Locator(".timeline").Filter(new() { HasText = PageFixture.HostileHost }).Locator(".version[data-version='1']");
+        if (await hostileVersion.CountAsync() > 0)
+        {
+            await hostileVersion.ClickAsync();
+            await Expect(page.Locator(".version-diff pre.diff .add")).ToContainTextAsync("onerror=window.pwned=2");
+        }
+        var hostileHistory = page.Locator("a.history-link[aria-label^='History of <img']");
+        if (await hostileHistory.CountAsync() > 0)
+        {
+            await hostileHistory.ClickAsync();
+            await Expect(page.Locator(".timeline-key").First).ToHaveTextAsync(new Regex("^" + Regex.Escape(PageFixture.HostileHost + "#")));
         }
         // Room for an image's error event to fire had an <img> been made.
         await page.WaitForTimeoutAsync(300);

@@ -121,7 +121,7 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
     }
 
     /// <summary><c>diff</c> as text (null when identical), or <c>diff_base64</c> when its bytes are not UTF-8.</summary>
-    private static void WriteDiff(System.Text.Json.Utf8JsonWriter json, byte[]? diff)
+    internal static void WriteDiff(System.Text.Json.Utf8JsonWriter json, byte[]? diff)
     {
         if (diff is null)
         {

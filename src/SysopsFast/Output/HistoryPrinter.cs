@@ -14,9 +14,10 @@ public interface IHistoryPrinter
 /// <summary>
 /// Text: the key, then one line per version: its index, the time it was stored (ISO 8601 UTC), md5,
 /// size in bytes, and the lines the next newer version added and removed (or "current", "omitted",
-/// "corrupt: why").
+/// "corrupt: why"). With <paramref name="diffs"/> (<c>history --diff</c>), each version's line is
+/// followed by its unified diff against the next newer version, byte for byte as compare prints it.
 /// </summary>
-public sealed class TextHistoryPrinter(Stream output) : IHistoryPrinter
+public sealed class TextHistoryPrinter(Stream output, bool diffs = false) : IHistoryPrinter
 {
     /// <inheritdoc/>
     public void Object(ObjectHistory history)
@@ -33,6 +34,13 @@ public sealed class TextHistoryPrinter(Stream output) : IHistoryPrinter
                 continue;
             }
             text.Append(CultureInfo.InvariantCulture, $"{JsonHistoryPrinter.Time(v.Inserted)}  {v.Md5Hex}  {v.Header.RawLength,10}  {Change(v)}\n");
+            if (diffs && v.Diff is { } diff)
+            {
+                // The diff's bytes go out as stored (a file that is not UTF-8 included), so the text so far goes first.
+                output.Write(Encoding.UTF8.GetBytes(text.ToString()));
+                output.Write(diff);
+                text.Clear();
+            }
         }
         output.Write(Encoding.UTF8.GetBytes(text.ToString()));
     }
@@ -45,8 +53,11 @@ public sealed class TextHistoryPrinter(Stream output) : IHistoryPrinter
         : "";
 }
 
-/// <summary>NDJSON: one object per version (docs/OUTPUT.md, "history").</summary>
-public sealed class JsonHistoryPrinter(Stream output) : IHistoryPrinter
+/// <summary>
+/// NDJSON: one object per version (docs/OUTPUT.md, "history"); with <paramref name="diffs"/>
+/// (<c>history --diff</c>) each also has <c>diff</c> (or <c>diff_base64</c>), as compare's.
+/// </summary>
+public sealed class JsonHistoryPrinter(Stream output, bool diffs = false) : IHistoryPrinter
 {
     /// <inheritdoc/>
     public void Object(ObjectHistory history)
@@ -74,6 +85,10 @@ public sealed class JsonHistoryPrinter(Stream output) : IHistoryPrinter
                 else
                 {
                     j.WriteString("error", v.Error);
+                }
+                if (diffs)
+                {
+                    JsonComparePrinter.WriteDiff(j, v.Diff);
                 }
             });
         }

@@ -26,12 +26,20 @@ public sealed record HistoryVersion(int Index, RecordHeader Header, int? LinesAd
 
     /// <summary>Whether it was over the size cap when pushed (its contents were not stored).</summary>
     public bool Omitted => (Header.Flags & RecordFlags.Omitted) != 0;
+
+    /// <summary>
+    /// When diffs were asked for: the unified diff from this version (labelled <c>KEY@Index</c>) to
+    /// the next newer one (<c>KEY@Index-1</c>, plain <c>KEY</c> for the current record), as
+    /// <c>compare</c> prints one. Null when not asked for, for the current version, when the two
+    /// have the same contents, and when either cannot be rebuilt.
+    /// </summary>
+    public byte[]? Diff { get; init; }
 }
 
 /// <summary>The versions kept of one object, newest (the current record) first.</summary>
 public sealed record ObjectHistory(string Key, IReadOnlyList<HistoryVersion> Versions);
 
-/// <summary>What <see cref="FleetHistory.ReadAsync"/> read: the objects handed over, and each core's read of the keys and their histories.</summary>
+/// <summary>What <c>FleetHistory.ReadAsync</c> read: the objects handed over, and each core's read of the keys and their histories.</summary>
 public sealed record HistoryResult(int Objects, IReadOnlyList<ExtractSummary> Summaries);
 
 /// <summary>
@@ -55,13 +63,24 @@ public sealed class FleetHistory
     /// also in the summaries' corrupt records. One audit entry.
     /// </summary>
     /// <exception cref="SysopsFastException">No object matches; a server cannot be read.</exception>
-    public async Task<HistoryResult> ReadAsync(string pattern, Action<ObjectHistory> use, CancellationToken cancellationToken = default)
+    public Task<HistoryResult> ReadAsync(string pattern, Action<ObjectHistory> use, CancellationToken cancellationToken = default) =>
+        ReadAsync(pattern, diffs: false, use, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync(string, Action{ObjectHistory}, CancellationToken)"/>; with
+    /// <paramref name="diffs"/>, each version also carries its unified diff against the next newer
+    /// one (<see cref="HistoryVersion.Diff"/>), the whole answer's diffs within one
+    /// <see cref="DiffBudget"/> (past it, a diff is its one-line notice).
+    /// </summary>
+    /// <exception cref="SysopsFastException">No object matches; a server cannot be read.</exception>
+    public async Task<HistoryResult> ReadAsync(string pattern, bool diffs, Action<ObjectHistory> use, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(use);
         var fleet = _fleet.Unaudited;
         var summaries = new List<ExtractSummary>();
         var found = new List<ObjectHistory>();
+        var budget = diffs ? new DiffBudget() : null;
         foreach (var target in CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
         {
             var (server, db) = await ConnectAsync(target, cancellationToken);
@@ -70,7 +89,7 @@ public sealed class FleetHistory
             var corrupt = new List<CorruptRecord>();
             foreach (var chunk in keys.SortedKeys().Chunk(KeysPerRead))
             {
-                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, corrupt, cancellationToken));
+                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, corrupt, budget, cancellationToken));
             }
             summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
         }
@@ -176,7 +195,7 @@ public sealed class FleetHistory
         return !loaded.Has(header.DictionaryId);
     }
 
-    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, List<CorruptRecord> corrupt, CancellationToken cancellationToken)
+    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var versions = await ReadVersionsAsync(db, [.. keys.Select(Encoding.UTF8.GetBytes)]);
@@ -186,14 +205,14 @@ public sealed class FleetHistory
             if (versions[i] is { } chain)
             {
                 corrupt.AddRange(chain.Where(v => v.Error is not null).Select(v => new CorruptRecord(server, $"{keys[i]} (version {v.Index})", v.Error!)));
-                histories.Add(new ObjectHistory(keys[i], Shown(chain, cancellationToken)));
+                histories.Add(new ObjectHistory(keys[i], Shown(keys[i], chain, budget, cancellationToken)));
             }
         }
         return histories;
     }
 
-    /// <summary>The versions as history shows them: each one's lines against the next newer version.</summary>
-    private static HistoryVersion[] Shown(List<StoredVersion> chain, CancellationToken cancellationToken)
+    /// <summary>The versions as history shows them: each one's lines against the next newer version, and its diff when a budget is given.</summary>
+    private static HistoryVersion[] Shown(string key, List<StoredVersion> chain, DiffBudget? budget, CancellationToken cancellationToken)
     {
         var shown = new HistoryVersion[chain.Count];
         for (var i = 0; i < chain.Count; i++)
@@ -202,8 +221,27 @@ public sealed class FleetHistory
             (int, int)? changes = i > 0 && v.HasContents && chain[i - 1].HasContents
                 ? LineChanges.Count(v.Contents.Span, chain[i - 1].Contents.Span, cancellationToken)
                 : null;
-            shown[i] = new HistoryVersion(v.Index, v.Header, changes?.Item1, changes?.Item2, v.Error);
+            shown[i] = new HistoryVersion(v.Index, v.Header, changes?.Item1, changes?.Item2, v.Error)
+            {
+                Diff = i > 0 && budget is not null ? DiffToNewer(key, v, chain[i - 1], budget, cancellationToken) : null,
+            };
         }
         return shown;
+    }
+
+    /// <summary>A version's diff to the next newer one, labelled as compare --previous labels them; none when either cannot be rebuilt.</summary>
+    private static byte[]? DiffToNewer(string key, StoredVersion older, StoredVersion newer, DiffBudget budget, CancellationToken cancellationToken)
+    {
+        if (older.Error is not null || newer.Error is not null)
+        {
+            return null;
+        }
+        var newerLabel = newer.Index == 0 ? key : $"{key}@{newer.Index}";
+        return Comparisons.Contents(
+            new FetchedRecord($"{key}@{older.Index}", older.Header, older.Contents.ToArray()),
+            new FetchedRecord(newerLabel, newer.Header, newer.Contents.ToArray()),
+            newerLabel,
+            budget,
+            new DiffSearch(false, cancellationToken));
     }
 }

@@ -9,7 +9,7 @@
   const form = $('query-form');
   const input = $('q');
   const controls = { uniq: $('opt-uniq'), icase: $('opt-icase'), hosts: $('opt-hosts') };
-  const shown = { rows: 5000 };
+  const shown = { rows: 5000, timelines: 500 };
 
   // ---- Elements, made from text only ----
 
@@ -382,6 +382,8 @@
       answer.append(...compareAllGroups(records));
     } else if (command === 'compare' && 'identical' in first) {
       answer.append(...records.map(compared));
+    } else if (command === 'history' && 'version' in first) {
+      answer.append(...historyTimelines(records));
     } else {
       answer.append(table(records));
     }
@@ -529,10 +531,10 @@
       const head = g.majority
         ? `majority: ${countText(g.count)} keys with md5 ${g.md5}, e.g. ${g.sample}`
         : `group ${i + 1} of ${groups.length}: ${countText(g.count)} keys with md5 ${g.md5}, e.g. ${g.sample}`;
-      section.append(el('h2', 'group-head', head));
+      section.append(el('h2', 'group-head', head), historyLinks([g.sample]));
       section.append(hostDetails(g.hosts || g.keys || []));
       if (!g.majority) {
-        section.append(diffBlock(g));
+        section.append(diffBlock(g, 'Unified diff against the majority'));
       }
       return section;
     });
@@ -551,26 +553,230 @@
 
   function compared(r) {
     if (r.identical) {
-      return el('p', 'identical', `contents of ${r.reference} and ${r.key} are identical`);
+      return el('p', 'identical', `contents of ${r.reference} and ${r.key} are identical `, historyLinks([r.reference, r.key]));
     }
     const section = el('section', 'group');
-    section.append(el('h2', 'group-head', `${r.reference} and ${r.key} differ`));
-    section.append(diffBlock(r));
+    section.append(el('h2', 'group-head', `${r.reference} and ${r.key} differ`), historyLinks([r.reference, r.key]));
+    section.append(diffBlock(r, `Unified diff of ${r.key} against ${r.reference}`));
     return section;
   }
 
   // A unified diff, each line coloured by its first character (the character stays: colour is not the only sign).
-  function diffBlock(record) {
+  function diffBlock(record, label) {
     const text = record.diff !== undefined && record.diff !== null ? record.diff : base64Text(record.diff_base64);
     const pre = el('pre', 'diff');
     pre.setAttribute('tabindex', '0');
-    pre.setAttribute('aria-label', 'Unified diff against the majority');
+    pre.setAttribute('aria-label', label);
     const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
     for (const l of lines) {
       const kind = l.startsWith('+++') || l.startsWith('---') ? 'file' : l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : 'same';
       pre.append(el('span', kind, l + '\n'));
     }
     return pre;
+  }
+
+  // ---- history: a timeline per key ----
+
+  // A key as a pattern that matches only itself: history reads a pattern with '#' as a key glob.
+  function globQuote(key) {
+    return key.replace(/[*?[\\]/g, '\\$&');
+  }
+
+  function historyLine(key) {
+    return joinWords(['history', globQuote(key)]);
+  }
+
+  // A link that runs `history KEY`: an address like any answer's, opened in this page.
+  function historyLink(key) {
+    const line = historyLine(key);
+    const a = el('a', 'history-link', 'history');
+    a.href = '/?' + new URLSearchParams({ q: line });
+    a.setAttribute('aria-label', `History of ${key}`);
+    a.addEventListener('click', (e) => {
+      if (e.button === 0 && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        e.preventDefault();
+        go(line);
+      }
+    });
+    return a;
+  }
+
+  function historyLinks(keys) {
+    const span = el('span', 'history-links');
+    keys.filter((k) => typeof k === 'string' && k.includes('#')).forEach((k, i) => {
+      if (i > 0) {
+        span.append(' ');
+      }
+      span.append(historyLink(k));
+    });
+    return span;
+  }
+
+  // Versions with the same contents share a tag (A, B, … in the order first met) and its colour.
+  function md5Tags() {
+    const tags = new Map();
+    return (md5) => {
+      if (!md5) {
+        return null;
+      }
+      if (!tags.has(md5)) {
+        const n = tags.size;
+        tags.set(md5, { name: (n >= 26 ? String.fromCharCode(65 + Math.floor(n / 26) - 1) : '') + String.fromCharCode(65 + (n % 26)), colour: n % 8 });
+      }
+      return tags.get(md5);
+    };
+  }
+
+  function historyTimelines(records) {
+    const byKey = new Map();
+    for (const r of records) {
+      if (!byKey.has(r.key)) {
+        byKey.set(r.key, []);
+      }
+      byKey.get(r.key).push(r);
+    }
+    const tagOf = md5Tags();
+    const drawn = [...byKey].slice(0, shown.timelines).map(([key, versions], n) => timeline(key, versions, tagOf, `tl${n}`));
+    if (byKey.size > shown.timelines) {
+      drawn.push(el('p', 'help', `The first ${countText(shown.timelines)} of ${countText(byKey.size)} keys are drawn; narrow the pattern to see the others.`));
+    }
+    return drawn;
+  }
+
+  // 2026-12-01 10:00:00Z: the CLI's ISO time, to the second, easier to read.
+  function shortTime(iso) {
+    return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  }
+
+  function changeText(v) {
+    if (v.error) {
+      return `corrupt: ${v.error}`;
+    }
+    if (Number.isFinite(v.added)) {
+      return `+${countText(v.added)} −${countText(v.removed)}`;
+    }
+    return v.version === 0 ? 'current' : v.omitted ? 'omitted' : '';
+  }
+
+  function versionLabel(key, v, tag) {
+    const when = v.inserted ? shortTime(v.inserted) : 'time unknown';
+    const what = !v.md5 ? 'header unreadable' : v.error ? `md5 ${v.md5.slice(0, 8)}, ${countText(v.size)} bytes` : `md5 ${v.md5.slice(0, 8)} (contents ${tag.name}), ${countText(v.size)} bytes`;
+    return `Version ${v.version} of ${key}, stored ${when}, ${what}, ${changeText(v)}`;
+  }
+
+  function timeline(key, versions, tagOf, id) {
+    const section = el('section', 'timeline');
+    const title = el('h2', 'timeline-key', key);
+    title.id = `${id}-title`;
+    section.setAttribute('aria-labelledby', title.id);
+    section.append(title);
+    const timed = versions.filter((v) => v.inserted).map((v) => Date.parse(v.inserted));
+    const [oldest, newest] = [Math.min(...timed), Math.max(...timed)];
+    const place = (v) => (newest > oldest ? (100 * (Date.parse(v.inserted) - oldest)) / (newest - oldest) : 100);
+    const axis = el('div', 'axis');
+    axis.setAttribute('aria-hidden', 'true');
+    axis.append(el('span', 'axis-line'));
+    const list = el('ol', 'versions');
+    list.setAttribute('aria-label', `Versions of ${key}, newest first; each button shows what the next newer version changed`);
+    const panel = el('div', 'version-diff');
+    panel.id = `${id}-diff`;
+    panel.hidden = true;
+    const select = versionSelector(key, section, panel);
+    for (const v of versions) {
+      // A corrupt version is marked '!' instead of a tag: its contents cannot be read.
+      const tag = (!v.error && tagOf(v.md5)) || { name: '?', colour: 'x' };
+      const mark = v.error ? '!' : tag.name;
+      if (v.inserted) {
+        const dot = el('span', `dot tag-${tag.colour}${v.error ? ' corrupt' : ''}`, mark);
+        dot.style.left = `${place(v)}%`;
+        dot.dataset.version = v.version;
+        dot.title = versionLabel(key, v, tag);
+        dot.addEventListener('click', () => select(v));
+        axis.append(dot);
+      }
+      const button = el('button', `version${v.error ? ' corrupt' : ''}`,
+        el('span', `tag tag-${tag.colour}`, mark),
+        el('span', 'v-index', `#${v.version}`),
+        el('span', 'v-time', v.inserted ? shortTime(v.inserted) : '—'),
+        el('span', 'v-md5', v.md5 ? v.md5.slice(0, 8) : ''),
+        el('span', 'v-size', v.md5 ? `${countText(v.size)} B` : ''),
+        el('span', 'v-change', changeText(v)));
+      button.type = 'button';
+      button.dataset.version = v.version;
+      button.setAttribute('aria-label', versionLabel(key, v, tag));
+      button.setAttribute('aria-pressed', 'false');
+      button.setAttribute('aria-controls', panel.id);
+      button.addEventListener('click', () => select(v));
+      list.append(el('li', '', button));
+    }
+    const end = (t) => el('span', '', timed.length ? shortTime(new Date(t).toISOString()) : '');
+    const ends = el('div', 'axis-ends', end(oldest), end(newest));
+    ends.setAttribute('aria-hidden', 'true');
+    section.append(axis, ends, list, panel);
+    return section;
+  }
+
+  // Selecting a version shows its diff against the next newer one: `history KEY --diff`, read once per key.
+  function versionSelector(key, section, panel) {
+    let diffs = null;
+    return async (v) => {
+      section.querySelectorAll('.version').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.version === String(v.version))));
+      section.querySelectorAll('.dot').forEach((d) => d.classList.toggle('selected', d.dataset.version === String(v.version)));
+      const heading = el('h3', '', v.version === 0 ? `Version 0 of ${key}: the current record` : `What changed from version ${v.version} to version ${v.version - 1}`);
+      heading.tabIndex = -1;
+      const status = el('p', 'help', '');
+      status.setAttribute('role', 'status');
+      panel.replaceChildren(heading, status);
+      panel.hidden = false;
+      heading.focus();
+      const said = versionNote(v);
+      if (said) {
+        status.textContent = said;
+        return;
+      }
+      status.textContent = 'Reading the diff…';
+      if (!diffs) {
+        diffs = readDiffs(key);
+      }
+      const found = await diffs;
+      if (found.error) {
+        diffs = null; // a later selection tries again
+        status.textContent = found.error;
+        return;
+      }
+      const record = found.versions.get(v.version);
+      if (!record || (record.diff === null && record.diff_base64 === undefined)) {
+        status.textContent = record ? 'No diff: this version or the next newer one cannot be rebuilt, or their contents are the same.' : 'This version is no longer kept.';
+        return;
+      }
+      status.textContent = `${changeText(record)} against version ${v.version - 1}`;
+      panel.append(diffBlock(record, `Unified diff of version ${v.version} of ${key} against version ${v.version - 1}`));
+    };
+  }
+
+  // What a version that has no diff to show says instead.
+  function versionNote(v) {
+    if (v.version === 0) {
+      return 'Nothing newer to compare it with; choose an older version to see what the next one changed.';
+    }
+    if (v.error) {
+      return `This version cannot be rebuilt: ${v.error}`;
+    }
+    return '';
+  }
+
+  async function readDiffs(key) {
+    const versions = new Map();
+    try {
+      const result = await query(joinWords(['history', globQuote(key), '--diff']), undefined, (r) => {
+        if (r.key === key) {
+          versions.set(r.version, r);
+        }
+      });
+      return result.error ? { error: result.error } : { versions };
+    } catch (e) {
+      return { error: cliLine(e.message || String(e)) };
+    }
   }
 
   // search, list-files, info, plain grep lines and the rest: a table, sorted by a header's button.
@@ -607,7 +813,11 @@
         const tr = el('tr');
         for (const c of columns) {
           const v = r[c];
-          tr.append(el('td', typeof v === 'number' ? 'num' : '', cellText(v)));
+          const td = el('td', typeof v === 'number' ? 'num' : '', cellText(v));
+          if (c === 'key' && typeof v === 'string' && v.includes('#')) {
+            td.append(' ', historyLink(v));
+          }
+          tr.append(td);
         }
         body.append(tr);
       }
@@ -666,12 +876,8 @@
     }
   }
 
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const line = input.value.trim();
-    if (!line) {
-      return;
-    }
+  // Runs a line as an answer of its own: in the address (a new history entry unless it is the same) and shown.
+  function go(line) {
     const url = '/?' + new URLSearchParams({ q: line });
     if (line === queryOfUrl()) {
       history.replaceState(null, '', url);
@@ -679,6 +885,14 @@
       history.pushState(null, '', url);
     }
     show(line);
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const line = input.value.trim();
+    if (line) {
+      go(line);
+    }
   });
   window.addEventListener('popstate', () => show(queryOfUrl()));
   input.addEventListener('input', syncControls);
@@ -692,7 +906,12 @@
     (pressed || input).focus();
   });
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !$('hosts').hidden) {
+    const diffPanel = document.activeElement && document.activeElement.closest('.version-diff');
+    if (e.key === 'Escape' && diffPanel) {
+      // Back to the version whose diff this is.
+      const pressed = diffPanel.closest('.timeline').querySelector('.version[aria-pressed="true"]');
+      (pressed || input).focus();
+    } else if (e.key === 'Escape' && !$('hosts').hidden) {
       $('hosts-close').click();
     } else if (e.key === 'Escape' && running) {
       running.abort();
