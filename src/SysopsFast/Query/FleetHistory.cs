@@ -87,9 +87,10 @@ public sealed class FleetHistory
             var keys = new MetadataTable.Collector(headers: false);
             var listing = await fleet.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
+            var shared = new SharedLoad();
             foreach (var chunk in keys.SortedKeys().Chunk(KeysPerRead))
             {
-                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, corrupt, budget, cancellationToken));
+                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, shared, corrupt, budget, cancellationToken));
             }
             summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
         }
@@ -120,7 +121,7 @@ public sealed class FleetHistory
         {
             var (server, db) = await ConnectAsync(target, cancellationToken);
             asked.Add(server.ToString());
-            if ((await ReadVersionsAsync(db, [keyBytes]))[0] is { } found)
+            if ((await ReadVersionsAsync(db, [keyBytes], new SharedLoad()))[0] is { } found)
             {
                 var summary = new ExtractSummary { Servers = asked, Corrupt = [], KeysDiscovered = 1, RecordsRead = found.Count, Elapsed = clock.Elapsed };
                 _fleet.Audit.Record("history", key, "", [summary]);
@@ -152,7 +153,7 @@ public sealed class FleetHistory
     /// loaded yet. A server's failure (a dropped connection, a reply of the wrong shape) is its
     /// one-line error.
     /// </summary>
-    private async Task<List<StoredVersion>?[]> ReadVersionsAsync(IQueryServer db, byte[][] keys)
+    private async Task<List<StoredVersion>?[]> ReadVersionsAsync(IQueryServer db, byte[][] keys, SharedLoad shared)
     {
         (byte[]? Bytes, long Length)[] current;
         byte[][][] entries;
@@ -161,9 +162,10 @@ public sealed class FleetHistory
             var records = db.GetBoundedAsync(keys, RecordDecoder.MaxRecordLength);
             var lists = db.ListRangesAsync([.. keys.Select(k => HistoryKey.Of(k))]);
             (current, entries) = (await records, await lists);
-            if (current.Select(c => c.Bytes).Concat(entries.SelectMany(e => e)).Any(NeedsShared))
+            if (!shared.Done && current.Select(c => c.Bytes).Concat(entries.SelectMany(e => e)).Any(NeedsShared))
             {
                 await KeyCatalog.LoadDictionariesAsync(db, _fleet.LoadedDictionaries);
+                shared.Done = true;
             }
         }
         catch (Exception e) when (RedisFailure.From(db.Name, e) is { } failure && failure != e)
@@ -195,10 +197,10 @@ public sealed class FleetHistory
         return !loaded.Has(header.DictionaryId);
     }
 
-    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)
+    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, SharedLoad shared, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var versions = await ReadVersionsAsync(db, [.. keys.Select(Encoding.UTF8.GetBytes)]);
+        var versions = await ReadVersionsAsync(db, [.. keys.Select(Encoding.UTF8.GetBytes)], shared);
         var histories = new List<ObjectHistory>();
         for (var i = 0; i < keys.Length; i++)
         {
@@ -243,5 +245,14 @@ public sealed class FleetHistory
             newerLabel,
             budget,
             new DiffSearch(false, cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether a server's dictionaries and bases were loaded in this call: once is enough (the
+    /// catalog read whole), and an id the catalog lacks or refused must not read it again per chunk.
+    /// </summary>
+    private sealed class SharedLoad
+    {
+        public bool Done { get; set; }
     }
 }
