@@ -19,6 +19,7 @@ internal static class HelpExamples
             "sysops-fast search /etc/passwd --md5sum -H                        # md5 of every host's copy",
             "sysops-fast search 'web*#/etc/hosts' --stat                         # mode, owner, size, mtime",
             "sysops-fast search sysctl-a --time-updated -H                       # how old each snapshot is",
+            "sysops-fast search /etc/passwd --changed-since 1h --diff            # what changed in the last hour",
         ],
         ["list-files"] = ["sysops-fast list-files", "sysops-fast list-files 'db*#*' --json"],
         ["compare"] =
@@ -28,7 +29,7 @@ internal static class HelpExamples
         ],
         ["compare-all"] = ["sysops-fast compare-all /etc/sysctl.conf                     # the odd ones out", "sysops-fast compare-all /etc/resolv.conf --hostlist --scope site --site eat1"],
         ["history"] = ["sysops-fast history web1.example.org#/etc/passwd   # its versions, newest first", "sysops-fast history sysctl-a --json"],
-        ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3"],
+        ["kv"] = ["sysops-fast kv sysctl-a 'net.core.*' --only-drift", "sysops-fast kv /etc/sysctl.conf --show-hosts 3", "sysops-fast kv sysctl-a 'net.*' --changed-since 1d   # old -> new values"],
         ["acl"] = ["sysops-fast acl --role reader --user ops-read  # password from SYSOPS_FAST_REDIS_PASSWORD(_FILE)", "sysops-fast acl --role pusher --hosts /etc/sysops-fast/hosts.txt  # one user per host", "sysops-fast acl --host-password web01.example.com  # that host's own password"],
         ["audit"] = ["sysops-fast audit --since 6h", "sysops-fast audit --since 7d --json --scope global"],
         ["verify"] =

@@ -97,6 +97,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
         History = new FleetHistory(this);
+        Changes = new FleetChanges(this);
     }
 
     /// <summary>A query narrowed from <paramref name="parent"/>: its connections and dictionaries, its targeting, hosts of its own.</summary>
@@ -124,6 +125,7 @@ public sealed class FleetQuery : IAsyncDisposable
         Audit = new AuditRecorder(this);
         Comparison = new FleetComparison(this);
         History = new FleetHistory(this);
+        Changes = new FleetChanges(this);
     }
 
     /// <summary>
@@ -171,6 +173,9 @@ public sealed class FleetQuery : IAsyncDisposable
 
     /// <summary><c>history</c>: the versions each object's history keeps, and one object's versions with their contents.</summary>
     public FleetHistory History { get; }
+
+    /// <summary><c>--changed-since</c>: the objects whose contents changed since a time, their diffs, and kv drift over time.</summary>
+    public FleetChanges Changes { get; }
 
     /// <summary>The cores in scope.</summary>
     public IReadOnlyList<Core> Cores { get; }
@@ -464,10 +469,14 @@ public sealed class FleetQuery : IAsyncDisposable
     /// stack (await continuations run inline), whose frames reach this call's state and a task's
     /// result: a 120 MB record held there outlives the caller's use of it.
     /// </summary>
-    internal async Task<ExtractSummary> FetchIntoAsync(IEnumerable<byte[]> keys, List<FetchedRecord> into, CancellationToken cancellationToken)
+    internal Task<ExtractSummary> FetchIntoAsync(IEnumerable<byte[]> keys, List<FetchedRecord> into, CancellationToken cancellationToken) =>
+        FetchVersionsIntoAsync(keys, into, AsOf, cancellationToken);
+
+    /// <summary>As <see cref="FetchIntoAsync(IEnumerable{byte[]}, List{FetchedRecord}, CancellationToken)"/>, as of <paramref name="asOf"/> (null: the latest data).</summary>
+    internal async Task<ExtractSummary> FetchVersionsIntoAsync(IEnumerable<byte[]> keys, List<FetchedRecord> into, DateTimeOffset? asOf, CancellationToken cancellationToken)
     {
         var records = RecordCollectors.Records();
-        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true, AsOf = AsOf };
+        var selection = new RecordSelection { KeyGlob = "*", Keys = keys.Distinct(Grep.ByteSequenceComparer.Instance).ToArray(), CheckMd5 = true, AsOf = asOf };
         var summary = await ReadAsync(selection, records, cancellationToken);
         Audit.Record("fetch", string.Join(' ', selection.Keys!.Take(3).Select(k => ObjectKey.Display(k))), "", [summary]);
         AddDistinct(records, into);

@@ -23,11 +23,13 @@ internal static class KvCommand
         };
         showHosts.CompletionSources.Add("all");
         var output = new QueryOutput();
+        var changes = new ChangedSinceOptions();
         var command = new Command("kv", "Parse key=value lines (sysctl -a, sysctl.conf, ini) and print each key's distinct values with host counts, keys that differ across the fleet first")
         {
             objectPattern, keyGlob, onlyDrift, showHosts,
         };
         output.AddTo(command, joins: true, asOf: true);
+        changes.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
             var request = new KeyValueRequest(parse.GetValue(objectPattern)!)
@@ -36,6 +38,10 @@ internal static class KvCommand
                 SampleHosts = parse.GetValue(showHosts),
                 OnlyDrift = parse.GetValue(onlyDrift),
             };
+            if (changes.Parse(parse, output) is { } since)
+            {
+                return await changes.KeyValuesAsync(parse, output, fleet, stdout, request, since, ct);
+            }
             var answer = await fleet.KeyValuesAsync(request, ct);
             IKeyValuePrinter printer = parse.GetValue(output.Json) ? new JsonKeyValuePrinter(stdout) : new TextKeyValuePrinter(stdout, terminal: !Console.IsOutputRedirected);
             foreach (var row in answer.Items)

@@ -12,11 +12,17 @@ internal static class ListFilesCommand
     {
         var pattern = new Argument<string>("pattern") { Description = "Only objects matching this pattern (as for search); default: every object", DefaultValueFactory = _ => "*#*" };
         var output = new QueryOutput();
+        var changes = new ChangedSinceOptions();
         var original = SearchCommand.OriginalLayout();
         var command = new Command("list-files", "List the distinct objects stored, with the number of hosts that hold each") { pattern, original };
         output.AddTo(command, asOf: true);
+        changes.AddTo(command);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, async (fleet, stdout) =>
         {
+            if (changes.Parse(parse, output) is { } since)
+            {
+                return await changes.ListFilesAsync(parse, output, fleet, stdout, parse.GetValue(pattern)!, since, ct);
+            }
             var keys = await fleet.SearchAsync(parse.GetValue(pattern)!, ct);
             var objects = keys.Items.Select(k => ObjectKey.Split(k).Object)
                 .CountBy(o => o, StringComparer.Ordinal)

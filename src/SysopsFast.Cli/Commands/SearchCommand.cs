@@ -13,14 +13,22 @@ internal static class SearchCommand
         var pattern = new Argument<string>("pattern") { Description = "Objects to find: a name such as sysctl-a (means *name*), or a key glob with # such as 'web*#/etc/hosts'" };
         var fields = new FieldOptions();
         var output = new QueryOutput();
+        var changes = new ChangedSinceOptions();
         var original = OriginalLayout();
         var command = new Command("search", "List the keys of matching objects (sorted), or one field of each: contents, md5, stat, word count, insertion time") { pattern };
         fields.AddTo(command);
         output.AddTo(command, joins: true, asOf: true);
+        changes.AddTo(command, diff: true);
         command.Add(original);
         command.SetAction((parse, ct) => output.RunAsync(parse, ct, (fleet, stdout) =>
         {
             var field = fields.Parse(parse, RecordField.Key);
+            if (changes.Parse(parse, output) is { } since)
+            {
+                return field == RecordField.Key
+                    ? changes.SearchAsync(parse, output, fleet, stdout, parse.GetValue(pattern)!, since, ct)
+                    : throw CliErrors.BadArgument("--changed-since lists the keys that changed (--diff: how); it cannot be combined with a field flag");
+            }
             ISearchPrinter printer = parse.GetValue(output.Json) ? new JsonSearchPrinter(stdout) : new TextSearchPrinter(stdout, parse.GetValue(fields.Prefix), DateTimeOffset.UtcNow, parse.GetValue(original));
             return RunAsync(parse, output, fleet, stdout, parse.GetValue(pattern)!, field, printer, ct);
         }));

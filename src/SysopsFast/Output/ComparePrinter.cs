@@ -78,7 +78,7 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
             RecordJson.WriteRecord(json, comparison.Record, fields: true);
             json.WriteString("reference", reference.Key);
             json.WriteBoolean("identical", comparison.Identical);
-            WriteDiff(json, comparison.Diff);
+            RecordJson.WriteDiff(json, comparison.Diff);
         });
 
     /// <inheritdoc/>
@@ -102,7 +102,7 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
                 WriteKey(json, g.Members, i, hostOnly: false);
             }
             json.WriteEndArray();
-            WriteDiff(json, group.Diff);
+            RecordJson.WriteDiff(json, group.Diff);
         });
 
     /// <summary>A member's key (or its host) as a string value: an ASCII key from its bytes, another as printed.</summary>
@@ -117,23 +117,6 @@ public sealed class JsonComparePrinter(Stream output) : IComparePrinter
         {
             var key = members.Key(index);
             json.WriteStringValue(hostOnly ? ObjectKey.Split(key).Host : key);
-        }
-    }
-
-    /// <summary><c>diff</c> as text (null when identical), or <c>diff_base64</c> when its bytes are not UTF-8.</summary>
-    internal static void WriteDiff(System.Text.Json.Utf8JsonWriter json, byte[]? diff)
-    {
-        if (diff is null)
-        {
-            json.WriteNull("diff");
-        }
-        else if (System.Text.Unicode.Utf8.IsValid(diff))
-        {
-            json.WriteString("diff", diff);
-        }
-        else
-        {
-            json.WriteBase64String("diff_base64", diff);
         }
     }
 }

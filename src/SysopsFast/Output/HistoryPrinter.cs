@@ -88,7 +88,7 @@ public sealed class JsonHistoryPrinter(Stream output, bool diffs = false) : IHis
                 }
                 if (diffs)
                 {
-                    JsonComparePrinter.WriteDiff(j, v.Diff);
+                    RecordJson.WriteDiff(j, v.Diff);
                 }
             });
         }

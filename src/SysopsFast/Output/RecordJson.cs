@@ -49,6 +49,23 @@ public static class RecordJson
         }
     }
 
+    /// <summary><c>diff</c> as text (null when identical), or <c>diff_base64</c> when its bytes are not UTF-8.</summary>
+    public static void WriteDiff(Utf8JsonWriter json, byte[]? diff)
+    {
+        if (diff is null)
+        {
+            json.WriteNull("diff");
+        }
+        else if (Utf8.IsValid(diff))
+        {
+            json.WriteString("diff", diff);
+        }
+        else
+        {
+            json.WriteBase64String("diff_base64", diff);
+        }
+    }
+
     /// <summary>One object on one line: <paramref name="body"/> writes its properties.</summary>
     public static void WriteLine(Stream output, Action<Utf8JsonWriter> body)
     {

@@ -251,6 +251,10 @@ public sealed class RedisRecordSource : IRecordBatchSource
         {
             fetcher = new AsOfFetcher(fetcher, db, asOf.ToUnixTimeMilliseconds(), Mode, Dictionaries);
         }
+        if (_selection.ChangedSince is { } ledger)
+        {
+            fetcher = new ChangedSinceFetcher(fetcher, db, ledger);
+        }
         var scan = Task.Run(async () =>
         {
             try
