@@ -233,7 +233,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
             await db.StringSetAsync("h2.example.org#cmd/uname-a", "plain");
         }
         var stderr = new StringWriter();
-        var exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(4), [Server(5)], PayloadCodec.Lz4, stderr, CancellationToken.None), stderr, verbose: false);
+        var exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(4), [Server(5)], PayloadCodec.Lz4, Push.HistoryRetention.Default, stderr, CancellationToken.None), stderr, verbose: false);
         Assert.Equal(2, exit);
         var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("sysops-fast: bad key h2.example.org#cmd/uname-a: not a list but a string", lines[0]);
@@ -241,7 +241,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
 
         // An empty source (the wrong database, say) is no error, but the summary says where to look.
         stderr = new StringWriter();
-        exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(8), [Server(9)], PayloadCodec.ZstdDictionary, stderr, CancellationToken.None), stderr, verbose: false);
+        exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(8), [Server(9)], PayloadCodec.ZstdDictionary, Push.HistoryRetention.Default, stderr, CancellationToken.None), stderr, verbose: false);
         Assert.Equal(0, exit);
         Assert.Contains("migrated 0 keys of 0 hosts", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("usually in database 1", stderr.ToString(), StringComparison.Ordinal);

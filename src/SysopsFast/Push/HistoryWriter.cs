@@ -44,6 +44,31 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         return $"{key}: changed by another writer {Attempts} times while this one wrote it; left as it was, with its history";
     }
 
+    /// <summary>
+    /// A version with a time of its own (an older version of a dump tree, a migrated record), written
+    /// as <see cref="WriteAsync(string, byte[], TimeSpan?)"/> writes a record, unless the server holds a
+    /// record stored at that time or later: a version never replaces a newer one, so versions written
+    /// oldest first rebuild a history, and writing them again changes nothing. Null when done or left
+    /// out (<paramref name="written"/> says which), else a one-line reason.
+    /// </summary>
+    public async Task<string?> WriteDatedAsync(string key, byte[] record, TimeSpan? ttl, Action<bool>? written = null)
+    {
+        if (RecordHeader.TryRead(record, out var header, out _) && await StoredSinceAsync(key, header.InsertedUnixMs))
+        {
+            written?.Invoke(false);
+            return null;
+        }
+        written?.Invoke(true);
+        return await WriteAsync(key, record, ttl);
+    }
+
+    /// <summary>Whether <paramref name="key"/> holds a record whose header says it was stored at <paramref name="insertedUnixMs"/> or later.</summary>
+    private async Task<bool> StoredSinceAsync(string key, long insertedUnixMs)
+    {
+        var head = (byte[]?)await db.StringGetRangeAsync(key, 0, RecordHeader.Size - 1);
+        return head is not null && RecordHeader.TryRead(head, out var stored, out _) && stored.InsertedUnixMs >= insertedUnixMs;
+    }
+
     /// <summary>As <see cref="WriteAsync(string, byte[], ReadOnlyMemory{byte}, bool, TimeSpan?)"/>, the contents decoded from <paramref name="record"/> (none when they cannot be: then the replaced version is stored self-contained).</summary>
     public Task<string?> WriteAsync(string key, byte[] record, TimeSpan? ttl)
     {
