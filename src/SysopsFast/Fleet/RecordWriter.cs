@@ -72,7 +72,8 @@ internal sealed class RecordWriter
         // The score is the exact expiry, so the host and object sets can keep the latest one seen.
         var expiry = expiresAt is { } e ? e.ToUnixTimeMilliseconds() : double.PositiveInfinity;
         _latest = Math.Max(_latest, expiry);
-        await WriteAsync(key, value, ttl, expiry);
+        // Through the history writer, reads come before the write: the key's expiry is then the exact time.
+        await WriteAsync(key, value, ttl, expiry, Push.KeyLife.Until(expiresAt));
         return true;
     }
 
@@ -105,8 +106,8 @@ internal sealed class RecordWriter
     /// <summary>Versions of <see cref="SetVersionsAsync"/> written (the others were older than what the server held).</summary>
     public long Versions => Interlocked.Read(ref _versions);
 
-    private Task WriteAsync(string key, byte[] value, TimeSpan? ttl, double expiry) =>
-        WriteAsync(key, value.Length, () => _history is not null ? WithHistoryAsync(key, value, ttl) : ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value), expiry);
+    private Task WriteAsync(string key, byte[] value, TimeSpan? ttl, double expiry, Push.KeyLife? life = null) =>
+        WriteAsync(key, value.Length, () => _history is not null ? WithHistoryAsync(key, value, life ?? ttl) : ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value), expiry);
 
     private async Task WriteAsync(string key, long bytes, Func<Task> write, double expiry)
     {
@@ -140,7 +141,7 @@ internal sealed class RecordWriter
     /// <summary>Each record is a version with a time of its own (a migrated one): written through <see cref="Push.HistoryWriter.WriteDatedAsync"/>, so never over a newer one.</summary>
     public bool Dated { get; init; }
 
-    private async Task WithHistoryAsync(string key, byte[] value, TimeSpan? ttl) =>
+    private async Task WithHistoryAsync(string key, byte[] value, Push.KeyLife ttl) =>
         Report(await (Dated ? _history!.WriteDatedAsync(key, value, ttl) : _history!.WriteAsync(key, value, ttl)));
 
     private void Report(string? failure)
