@@ -123,19 +123,19 @@ public sealed class FleetDumper : IRecordProcessorFactory
         foreach (var target in Redis.CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
         {
             var (server, db) = await ConnectAsync(fleet, target, cancellationToken);
-            var keys = new Query.MetadataTable.Collector(headers: false);
+            var keys = new KeyCollector();
             var listing = await fleet.Unaudited.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new Redis.CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
-            foreach (var chunk in keys.SortedKeys().Chunk(Query.VersionReader.KeysPerRead))
+            foreach (var chunk in keys.Sorted().Chunk(Redis.VersionReader.KeysPerRead))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var versions = await Query.VersionReader.ReadAsync(db, [.. chunk.Select(Encoding.UTF8.GetBytes)], fleet.LoadedDictionaries);
+                var versions = await Redis.VersionReader.ReadAsync(db, [.. chunk.Select(Encoding.UTF8.GetBytes)], fleet.LoadedDictionaries);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     WriteVersions(server.ToString(), chunk[i], versions[i], corrupt);
                 }
             }
-            listed += keys.SortedKeys().Count;
+            listed += keys.Count;
             summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
         }
         var summary = ExtractSummary.Combine(summaries);
@@ -191,6 +191,28 @@ public sealed class FleetDumper : IRecordProcessorFactory
         if (++Unrebuildable <= UnrebuildableNamed)
         {
             _unrebuildable.Add(what);
+        }
+    }
+
+    /// <summary>The keys a key-only read lists (once each: a SCAN may return a key twice), sorted.</summary>
+    private sealed class KeyCollector : IRecordProcessorFactory, IRecordProcessor
+    {
+        private readonly ConcurrentDictionary<string, bool> _keys = new(StringComparer.Ordinal);
+
+        public int Count => _keys.Count;
+
+        public string[] Sorted() => [.. _keys.Keys.Order(StringComparer.Ordinal)];
+
+        public IRecordProcessor CreateForWorker() => this;
+
+        public void Complete(IReadOnlyList<IRecordProcessor> processors)
+        {
+        }
+
+        public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
+        {
+            _keys.TryAdd(Encoding.UTF8.GetString(key), true);
+            return true;
         }
     }
 

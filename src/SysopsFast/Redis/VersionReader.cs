@@ -1,7 +1,6 @@
 using SysopsFast.Format;
-using SysopsFast.Redis;
 
-namespace SysopsFast.Query;
+namespace SysopsFast.Redis;
 
 /// <summary>
 /// Reads keys' current records and history lists together from one server and rebuilds their
