@@ -30,7 +30,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
         $"posix.stat_result(st_mode={mode}, st_ino=1234, st_dev=64768L, st_nlink=1, st_uid={uid}, st_gid={gid}, st_size={size}L, st_atime=1369872000, st_mtime={mtime}, st_ctime={mtime})";
 
     /// <summary>One key as the original wrote it: RPUSH of five bz2 strings, then EXPIRE.</summary>
-    private static async Task PushOriginalAsync(IDatabase db, string key, string contents, string stat, TimeSpan? ttl = null, string? md5 = null, Func<byte[], byte[]>? compress = null)
+    private static async Task PushOriginalAsync(IDatabase db, string key, string contents, string stat, TimeSpan? ttl = null, string? md5 = null, Func<byte[], byte[]>? compress = null, double inserted = Inserted)
     {
         var bytes = Encoding.UTF8.GetBytes(contents);
         var (chars, lines, words) = RecordEncoder.Count(bytes);
@@ -41,7 +41,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
             Bzip2.Compress(Encoding.ASCII.GetBytes(md5 ?? Convert.ToHexStringLower(MD5.HashData(bytes)))),
             Bzip2.Compress(Encoding.ASCII.GetBytes(stat)),
             Bzip2.Compress(Encoding.ASCII.GetBytes($"('Number of characters: {chars}', 'Number of lines: {lines}', 'Number of words: {words}')")),
-            Bzip2.Compress(Encoding.ASCII.GetBytes(Inserted.ToString("R", CultureInfo.InvariantCulture))),
+            Bzip2.Compress(Encoding.ASCII.GetBytes(inserted.ToString("R", CultureInfo.InvariantCulture))),
         ]);
         if (ttl is { } t)
         {
@@ -233,7 +233,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
             await db.StringSetAsync("h2.example.org#cmd/uname-a", "plain");
         }
         var stderr = new StringWriter();
-        var exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(4), [Server(5)], PayloadCodec.Lz4, stderr, CancellationToken.None), stderr, verbose: false);
+        var exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(4), [Server(5)], PayloadCodec.Lz4, Push.HistoryRetention.Default, stderr, CancellationToken.None), stderr, verbose: false);
         Assert.Equal(2, exit);
         var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("sysops-fast: bad key h2.example.org#cmd/uname-a: not a list but a string", lines[0]);
@@ -241,7 +241,7 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
 
         // An empty source (the wrong database, say) is no error, but the summary says where to look.
         stderr = new StringWriter();
-        exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(8), [Server(9)], PayloadCodec.ZstdDictionary, stderr, CancellationToken.None), stderr, verbose: false);
+        exit = await Cli.CliRunner.RunAsync(() => Cli.Commands.MigrateHandler.RunAsync(Server(8), [Server(9)], PayloadCodec.ZstdDictionary, Push.HistoryRetention.Default, stderr, CancellationToken.None), stderr, verbose: false);
         Assert.Equal(0, exit);
         Assert.Contains("migrated 0 keys of 0 hosts", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("usually in database 1", stderr.ToString(), StringComparison.Ordinal);
@@ -260,5 +260,35 @@ public sealed class MigrateTests(RedisServerFixture redis) : IClassFixture<Redis
 
         e = await Assert.ThrowsAsync<SysopsFastException>(() => OriginalCacheMigrator.MigrateAsync(Server(1), [Server(1)], PayloadCodec.Lz4, CancellationToken.None));
         Assert.Contains("both the original cache and a target", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A target that already holds a key: migrate writes through the history writer, so the record it
+    /// replaces (stored before the original's insertion time) stays as a version, and a record newer
+    /// than the original's is left as it is. (The original kept six hours: recent times, which the
+    /// history's maximum age keeps.)
+    /// </summary>
+    [Fact]
+    public async Task Migrating_over_a_held_key_keeps_the_old_record_as_a_version()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        var source = mux.GetDatabase(13);
+        var target = mux.GetDatabase(14);
+        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
+        await PushOriginalAsync(source, "held.example.org#/etc/motd", "migrated\n", StatString(33188, 0, 0, 9, 1369870000), inserted: hourAgo / 1000.0);
+        await PushOriginalAsync(source, "newer.example.org#/etc/motd", "migrated\n", StatString(33188, 0, 0, 9, 1369870000), inserted: hourAgo / 1000.0);
+        var older = RecordEncoder.Encode("held before\n"u8, new FileStat(0x81A4, 0, 0, 12, 1369000000), hourAgo - 3_600_000, PayloadCodec.Lz4);
+        var newer = RecordEncoder.Encode("pushed since\n"u8, new FileStat(0x81A4, 0, 0, 13, 1369990000), hourAgo + 1_800_000, PayloadCodec.Lz4);
+        await target.StringSetAsync("held.example.org#/etc/motd", older);
+        await target.StringSetAsync("newer.example.org#/etc/motd", newer);
+
+        await OriginalCacheMigrator.MigrateAsync(Server(13), [Server(14)], PayloadCodec.Lz4, CancellationToken.None);
+
+        await using var query = new FleetQuery([Server(14)]);
+        var held = await query.History.VersionsAsync("held.example.org#/etc/motd");
+        Assert.Equal(["migrated\n", "held before\n"], held.Items.Select(v => Encoding.UTF8.GetString(v.Contents.Span)));
+        Assert.Equal([hourAgo, hourAgo - 3_600_000], held.Items.Select(v => v.Header.InsertedUnixMs));
+        Assert.Equal(newer, (byte[]?)await target.StringGetAsync("newer.example.org#/etc/motd"));
+        Assert.False(await target.KeyExistsAsync(HistoryKey.Of("newer.example.org#/etc/motd")));
     }
 }

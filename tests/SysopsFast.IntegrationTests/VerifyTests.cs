@@ -195,6 +195,66 @@ public sealed class VerifyTests
 
     private static string Escape(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 
+    /// <summary>
+    /// Copies that agree whose histories do not: a different entry, a list one server lacks, a
+    /// damaged entry each give a history row naming the first version where they differ (text and
+    /// NDJSON); identical histories give none. The lists are read whole, and --cost counts them.
+    /// </summary>
+    [Fact]
+    public async Task Histories_that_differ_are_reported_where_they_first_differ()
+    {
+        await using var core = await ReplicaCore.StartAsync();
+        var stat = new FileStat(0x81A4, 0, 0, 4, 1700000000);
+        byte[] Entry(string text, long time) => RecordEncoder.Encode(Encoding.ASCII.GetBytes(text), stat, time, PayloadCodec.Lz4);
+        var (e1, e2, e3) = (Entry("one\n", 1_700_000_001_000), Entry("two\n", 1_700_000_002_000), Entry("six\n", 1_700_000_002_000));
+        var damaged = (byte[])e1.Clone();
+        damaged[30] ^= 0xFF;
+        var same = ReplicaCore.Key(1, "/etc/passwd");
+        var otherEntry = ReplicaCore.Key(2, "/etc/passwd");
+        var oneSided = ReplicaCore.Key(3, "/etc/passwd");
+        var corrupt = ReplicaCore.Key(4, "/etc/passwd");
+        var connections = new List<IAsyncDisposable>();
+        var a = await core.DatabaseAsync(0, connections);
+        var b = await core.DatabaseAsync(1, connections);
+        await a.ListRightPushAsync(HistoryKey.Of(same), [e1, e2]);
+        await b.ListRightPushAsync(HistoryKey.Of(same), [e1, e2]);
+        await a.ListRightPushAsync(HistoryKey.Of(otherEntry), [e1, e2]);
+        await b.ListRightPushAsync(HistoryKey.Of(otherEntry), [e1, e3]);
+        await a.ListRightPushAsync(HistoryKey.Of(oneSided), [e1]);
+        await a.ListRightPushAsync(HistoryKey.Of(corrupt), [damaged]);
+        await b.ListRightPushAsync(HistoryKey.Of(corrupt), [e1]);
+        foreach (var c in connections)
+        {
+            await c.DisposeAsync();
+        }
+
+        var (exit, stdout, stderr) = await core.VerifyAsync("passwd", "--cost");
+        Assert.True(exit == 1, stderr);
+        var (sa, sb) = (core.Servers[0].Address, core.Servers[1].Address);
+        static string Md5(string text) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.ASCII.GetBytes(text)))[..8];
+        Assert.Equal(new[]
+        {
+            $"eat1/core0 {otherEntry} history differs at version 2: {sa}={Md5("two\n")}@2023-11-14T22:13:22.000Z, {sb}={Md5("six\n")}@2023-11-14T22:13:22.000Z",
+            $"eat1/core0 {oneSided} history differs at version 1: {sa}={Md5("one\n")}@2023-11-14T22:13:21.000Z, {sb}=none",
+            $"eat1/core0 {corrupt} history differs at version 1: {sa}=corrupt (header checksum mismatch), {sb}={Md5("one\n")}@2023-11-14T22:13:21.000Z",
+        }.Order(StringComparer.Ordinal), stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Assert.Contains(Summary(ReplicaCore.Hosts, 1, 3).TrimEnd(), stderr);
+        Assert.Contains("cost: ", stderr);
+
+        // The lists are read whole: their bytes are counted beside the headers'.
+        await using var query = new FleetQuery(TopologyFile.Load(core.TopologyFile), new QueryTargeting());
+        var verified = Assert.Single(await ToListAsync(query.Replicas.VerifyAsync("passwd")));
+        var listBytes = (3 * e1.Length + 2 * e2.Length + damaged.Length) + (3 * e1.Length + e2.Length + e3.Length);
+        Assert.Equal(2 * ReplicaCore.Hosts * RecordHeader.Size + listBytes, verified.Summary.BytesFetched);
+
+        (_, stdout, _) = await core.VerifyAsync("passwd", "--json");
+        var row = QueryFleet.JsonLines(stdout).Single(r => r.GetProperty("key").GetString() == oneSided);
+        Assert.Equal("history", row.GetProperty("problem").GetString());
+        Assert.Equal(1, row.GetProperty("version").GetInt32());
+        Assert.Equal("2023-11-14T22:13:21.000Z", row.GetProperty("servers")[0].GetProperty("inserted").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("servers")[1].GetProperty("md5").ValueKind);
+    }
+
     [Fact]
     public async Task A_single_server_core_is_skipped_with_a_note_and_only_such_cores_is_an_error()
     {

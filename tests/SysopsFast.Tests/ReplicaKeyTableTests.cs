@@ -1,4 +1,5 @@
 using System.Text;
+using SysopsFast.Format;
 using SysopsFast.Query;
 using Xunit;
 
@@ -30,7 +31,7 @@ public sealed class ReplicaKeyTableTests
             table.Corrupt(server, Key("h4#bad"), "header checksum mismatch");
         }
 
-        var rows = table.Compare("core", Names, [0, 1, 2], out var keys);
+        var rows = table.Compare("core", Names, [0, 1, 2], out var keys, out _);
 
         Assert.Equal(4, keys);
         Assert.Equal(
@@ -54,7 +55,7 @@ public sealed class ReplicaKeyTableTests
         table.Present(2, Key("h#x"), 9);         // C failed during its read: what it delivered is ignored
         table.Present(2, Key("h#only-on-c"), 3);
 
-        var rows = table.Compare("core", Names, [0, 1], out var keys);
+        var rows = table.Compare("core", Names, [0, 1], out var keys, out _);
 
         Assert.Empty(rows);
         Assert.Equal(1, keys);
@@ -68,7 +69,43 @@ public sealed class ReplicaKeyTableTests
         table.Present(0, Key("h#x"), 1);         // SCAN may return a key twice
         table.Present(1, Key("h#x"), 1);
 
-        Assert.Empty(table.Compare("core", Names, [0, 1], out var keys));
+        Assert.Empty(table.Compare("core", Names, [0, 1], out var keys, out _));
         Assert.Equal(1, keys);
+    }
+
+    [Fact]
+    public void Copies_that_agree_with_histories_that_do_not_are_history_drift()
+    {
+        var table = new ReplicaKeyTable(2);
+        foreach (var (key, a, b) in new (string, ulong?, ulong?)[] { ("h#same", 7, 7), ("h#other", 7, 8), ("h#corrupt", null, null), ("h#unread", 0, 0) })
+        {
+            table.Present(0, Key(key), 1);
+            table.Present(1, Key(key), 1);
+            if (key != "h#unread")
+            {
+                var stored = table.KeysOn(0).Single(k => k.AsSpan().SequenceEqual(Key(key)));
+                table.History(0, stored, a);
+                table.History(1, stored, b);
+            }
+        }
+
+        Assert.Empty(table.Compare("core", Names, [0, 1], out var keys, out var drift));
+        Assert.Equal(4, keys);
+        Assert.Equal(["h#corrupt", "h#other"], drift.Select(d => System.Text.Encoding.UTF8.GetString(d.Key)).Order(StringComparer.Ordinal));
+        Assert.All(drift, d => Assert.Equal([0, 1], d.Holders));
+    }
+
+    [Fact]
+    public void A_history_fingerprint_is_of_the_entries_md5s_and_times_in_order()
+    {
+        byte[] Entry(string text, long time) => RecordEncoder.Encode(System.Text.Encoding.ASCII.GetBytes(text), FileStat.None, time, PayloadCodec.Lz4);
+        var (a, b) = (Entry("a\n", 1000), Entry("b\n", 2000));
+        Assert.Equal(0UL, ReplicaHistories.Fingerprint([]));
+        Assert.Equal(ReplicaHistories.Fingerprint([a, b]), ReplicaHistories.Fingerprint([a, RecordEncoder.Encode("b\n"u8, FileStat.None, 2000, PayloadCodec.None)]));
+        Assert.NotEqual(ReplicaHistories.Fingerprint([a, b]), ReplicaHistories.Fingerprint([b, a]));
+        Assert.NotEqual(ReplicaHistories.Fingerprint([a, b]), ReplicaHistories.Fingerprint([a, Entry("b\n", 2001)]));
+        var damaged = (byte[])a.Clone();
+        damaged[30] ^= 1;
+        Assert.Null(ReplicaHistories.Fingerprint([damaged]));
     }
 }

@@ -12,11 +12,13 @@ internal static class MigrateCommand
         var from = new Option<string>("--from") { Description = "The original sysops-api cache, redis://host:port/db (the original used database 1)", Required = true };
         var servers = CommonOptions.Servers("Server to write to (repeatable: every one gets every record, like the servers of a core; default: the topology's local core, else 127.0.0.1:6379)");
         var codec = CommonOptions.Codec();
+        var history = CommonOptions.History();
+        var historyAge = CommonOptions.HistoryAge();
         var tls = new TlsOptions();
-        var command = new Command("migrate", "Copy an original sysops-api cache (bz2 lists) into records, keeping key names, insertion times, stat and TTLs") { from, servers, codec.Option };
+        var command = new Command("migrate", "Copy an original sysops-api cache (bz2 lists) into records, keeping key names, insertion times, stat and TTLs") { from, servers, codec.Option, history, historyAge };
         tls.AddTo(command);
         command.SetAction((parse, ct) => CliRunner.RunAsync(() => MigrateHandler.RunAsync(
-            tls.Server(parse, parse.GetValue(from)!), Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], null, tls.Files(parse)), codec.Value(parse), Console.Error, ct),
+            tls.Server(parse, parse.GetValue(from)!), Topology.TargetResolver.PushTargets(parse.GetValue(servers) ?? [], null, tls.Files(parse)), codec.Value(parse), Push.HistoryRetention.Parse(parse.GetValue(history), parse.GetValue(historyAge)), Console.Error, ct),
             Console.Error, parse.GetValue(CommonOptions.Verbose)));
         return command;
     }
@@ -24,9 +26,9 @@ internal static class MigrateCommand
 
 internal static class MigrateHandler
 {
-    public static async Task<int> RunAsync(Redis.ServerAddress source, IReadOnlyList<Redis.ServerAddress> targets, PayloadCodec codec, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Redis.ServerAddress source, IReadOnlyList<Redis.ServerAddress> targets, PayloadCodec codec, Push.HistoryRetention history, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var result = await OriginalCacheMigrator.MigrateAsync(source, targets, codec, cancellationToken);
+        var result = await OriginalCacheMigrator.MigrateAsync(source, targets, codec, history, cancellationToken);
         foreach (var bad in result.FirstBadKeys)
         {
             await stderr.WriteLineAsync($"sysops-fast: bad key {bad.Key}: {bad.Reason}");

@@ -63,26 +63,172 @@ public sealed class FleetDumper : IRecordProcessorFactory
                 _owner._refused.Enqueue(reason ?? $"the key '{name}' is not UTF-8, so no file name gives it back");
                 return true;
             }
-            if ((header.Flags & RecordFlags.Omitted) != 0)
+            _owner.Write(name, segments, header, content);
+            return true;
+        }
+    }
+
+    /// <summary>Writes one file (of a record, or of a version: <paramref name="name"/> says which); one that cannot be is refused and named.</summary>
+    private void Write(string name, string[] segments, in RecordHeader header, ReadOnlySpan<byte> content)
+    {
+        if ((header.Flags & RecordFlags.Omitted) != 0)
+        {
+            _refused.Enqueue($"'{name}' was over the size cap when pushed ({header.RawLength} bytes); its contents were not stored");
+            return;
+        }
+        try
+        {
+            // The tree's shape (a link or a file on the way, a name clash) stops this file only.
+            if (DumpTreeWriter.Write(_root, segments, content, header.Stat.Mode & 0x1FF, header.Stat.MtimeUnixSeconds) is { } problem)
             {
-                _owner._refused.Enqueue($"'{name}' was over the size cap when pushed ({header.RawLength} bytes); its contents were not stored");
-                return true;
+                _refused.Enqueue($"the key '{name}' cannot be written: {problem}");
+                return;
             }
-            try
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.WriteFailed(Path.Combine([_root, .. segments]), e);
+        }
+        Interlocked.Increment(ref _files);
+    }
+
+    /// <summary>Versions that could not be rebuilt (<see cref="RunAllVersionsAsync"/>): counted, the first <see cref="UnrebuildableNamed"/> named.</summary>
+    public long Unrebuildable { get; private set; }
+
+    /// <summary>The first versions that could not be rebuilt, each <c>key (version N): reason</c>.</summary>
+    public IReadOnlyList<string> FirstUnrebuildable => _unrebuildable;
+
+    /// <summary>Unrebuildable versions named in <see cref="FirstUnrebuildable"/>; the rest are only counted.</summary>
+    public const int UnrebuildableNamed = 10;
+
+    private readonly List<string> _unrebuildable = [];
+
+    /// <summary>Older versions written (<see cref="RunAllVersionsAsync"/>), beside the files of the current records.</summary>
+    public long Versions { get; private set; }
+
+    /// <summary>
+    /// <c>dump --all-versions</c>: every matching record's file as <see cref="FleetQuery.RunAsync(string, IRecordProcessorFactory, CancellationToken)"/>
+    /// writes it, and each version kept (the current one included) to the object's version directory
+    /// (<see cref="VersionTree"/>: <c>&lt;tree path&gt;#history/&lt;inserted ms&gt;</c>) with its mode and
+    /// mtime. Per core, the keys are listed from one server, then their records and history lists read
+    /// from it, a few keys a round trip. A version that cannot be rebuilt is counted (<see cref="Unrebuildable"/>),
+    /// the others still written.
+    /// </summary>
+    /// <exception cref="SysopsFastException">No object matches; a server cannot be read.</exception>
+    public async Task<ExtractSummary> RunAllVersionsAsync(FleetQuery fleet, string pattern, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        var summaries = new List<ExtractSummary>();
+        long listed = 0;
+        foreach (var target in Redis.CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
+        {
+            var (server, db) = await ConnectAsync(fleet, target, cancellationToken);
+            var keys = new KeyCollector();
+            var listing = await fleet.Unaudited.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new Redis.CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
+            var corrupt = new List<CorruptRecord>();
+            foreach (var chunk in keys.Sorted().Chunk(Redis.VersionReader.KeysPerRead))
             {
-                // The tree's shape (a link or a file on the way, a name clash) stops this key only.
-                if (DumpTreeWriter.Write(_owner._root, segments, content, header.Stat.Mode & 0x1FF, header.Stat.MtimeUnixSeconds) is { } problem)
+                cancellationToken.ThrowIfCancellationRequested();
+                var versions = await Redis.VersionReader.ReadAsync(db, [.. chunk.Select(Encoding.UTF8.GetBytes)], fleet.LoadedDictionaries);
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    _owner._refused.Enqueue($"the key '{name}' cannot be written: {problem}");
-                    return true;
+                    WriteVersions(server.ToString(), chunk[i], versions[i], corrupt);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            listed += keys.Count;
+            summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
+        }
+        var summary = ExtractSummary.Combine(summaries);
+        if (listed == 0)
+        {
+            throw Errors.NothingMatched(pattern, fleet.Servers.Select(s => s.ToString()));
+        }
+        fleet.Audit.Record("dump", pattern, "--all-versions", summaries);
+        return summary;
+    }
+
+    /// <summary>One key's file and version directory; a current record that cannot be read is a corrupt record, as a query reports it.</summary>
+    private void WriteVersions(string server, string key, List<StoredVersion>? versions, List<CorruptRecord> corrupt)
+    {
+        if (versions is null)
+        {
+            return; // gone since it was listed
+        }
+        var segments = SegmentsFor(key, out var reason);
+        if (segments is null)
+        {
+            _refused.Enqueue(reason!);
+            return;
+        }
+        var times = new HashSet<long>();
+        foreach (var v in versions)
+        {
+            if (v.Error is not null)
             {
-                throw Errors.WriteFailed(Path.Combine([_owner._root, .. segments]), e);
+                Unreadable($"{key} (version {v.Index}): {v.Error}");
+                if (v.Index == 0)
+                {
+                    corrupt.Add(new CorruptRecord(server, key, v.Error));
+                }
+                continue;
             }
-            Interlocked.Increment(ref _owner._files);
+            if (v.Index == 0)
+            {
+                Write(key, segments, v.Header, v.Contents.Span);
+            }
+            if (!times.Add(v.Header.InsertedUnixMs))
+            {
+                Unreadable($"{key} (version {v.Index}): stored at the same time as a newer version, so no file name of its own");
+                continue;
+            }
+            Write($"{key} (version {v.Index})", VersionTree.Segments(segments, v.Header.InsertedUnixMs), v.Header, v.Contents.Span);
+            Versions += v.Index > 0 ? 1 : 0;
+        }
+    }
+
+    private void Unreadable(string what)
+    {
+        if (++Unrebuildable <= UnrebuildableNamed)
+        {
+            _unrebuildable.Add(what);
+        }
+    }
+
+    /// <summary>The keys a key-only read lists (once each: a SCAN may return a key twice), sorted.</summary>
+    private sealed class KeyCollector : IRecordProcessorFactory, IRecordProcessor
+    {
+        private readonly ConcurrentDictionary<string, bool> _keys = new(StringComparer.Ordinal);
+
+        public int Count => _keys.Count;
+
+        public string[] Sorted() => [.. _keys.Keys.Order(StringComparer.Ordinal)];
+
+        public IRecordProcessor CreateForWorker() => this;
+
+        public void Complete(IReadOnlyList<IRecordProcessor> processors)
+        {
+        }
+
+        public bool Process(ReadOnlySpan<byte> key, in RecordHeader header, ReadOnlySpan<byte> content)
+        {
+            _keys.TryAdd(Encoding.UTF8.GetString(key), true);
             return true;
+        }
+    }
+
+    /// <summary>The first of the target's servers that answers (a core's twins hold the same keys).</summary>
+    private static async Task<(Redis.ServerAddress Server, Redis.IQueryServer Db)> ConnectAsync(FleetQuery fleet, Redis.CoreTarget target, CancellationToken cancellationToken)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return (target.Candidates[i], await fleet.Connections.QueryServerAsync(target.Candidates[i], cancellationToken));
+            }
+            catch (SysopsFastException) when (i + 1 < target.Candidates.Count)
+            {
+                // Its twin is asked instead.
+            }
         }
     }
 }

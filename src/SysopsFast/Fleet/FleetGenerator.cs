@@ -38,7 +38,7 @@ public static class FleetGenerator
         }
         var objects = fleet.HostIndices(shard).SelectMany(h => Enumerable.Range(0, SyntheticFleet.ObjectNames.Length).Select(o => (Host: h, Object: o)));
 
-        (string, byte[])? Encode((int Host, int Object) item)
+        UploadRecord? Encode((int Host, int Object) item)
         {
             var b = text.Value!;
             fleet.Write(item.Host, item.Object, b);
@@ -51,7 +51,7 @@ public static class FleetGenerator
             var value = plain
                 ? b.Span.ToArray()
                 : RecordEncoder.EncodeSmaller(b.Span, stat, insertedMs, effective, dictionary, deltas.GetValueOrDefault(name));
-            return (ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
+            return new UploadRecord(ObjectKey.Make(SyntheticFleet.HostName(item.Host), SyntheticFleet.ObjectNames[item.Object]), value);
         }
 
         (long Records, long Bytes, IReadOnlyList<string> Failed) written;

@@ -66,9 +66,9 @@ public static class FleetImporter
         // Codec ZstdDictionary: a dictionary per object held by enough hosts, trained on the first
         // hosts' files; the other objects fall back to LZ4. Codec LineDelta: a base too, where it pays.
         var trained = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta
-            ? DictionaryTrainer.TrainWithBases(files.Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))), codec == PayloadCodec.LineDelta)
+            ? DictionaryTrainer.TrainWithBases(files.Where(f => f.VersionMs is null).Select(f => (f.Object!, (Func<byte[]?>)(() => reader.Sample(f)))), codec == PayloadCodec.LineDelta)
             : (new Dictionary<string, CompressionDictionary>(), new Dictionary<string, LineDeltaEncoder>());
-        var written = await UploadAsync(server, files, f => reader.Read(f) is { } read ? (f.Host, f.Object!, read.Content!, read.Stat) : null, codec, trained, ttl, options.History, cancellationToken);
+        var written = await UploadAsync(server, TreeObjects(files), reader.Read, codec, trained, ttl, options.History, cancellationToken);
         return new ImportResult(hosts.Count, written.Records, written.Bytes, [.. reader.Skipped.Concat(written.Failed).Order(StringComparer.Ordinal)], clock.Elapsed)
         {
             LinksNotFollowed = [.. reader.LinksNotFollowed.Order(StringComparer.Ordinal)],
@@ -98,7 +98,7 @@ public static class FleetImporter
         // Off the caller's thread: a read of a pipe blocks, and Ctrl-C must still end the caller's wait.
         var head = codec is PayloadCodec.ZstdDictionary or PayloadCodec.LineDelta ? await Task.Run(() => TrainingWindow(stream, cancellationToken), cancellationToken) : new Queue<TarFile>();
         var trained = DictionaryTrainer.TrainWithBases(head.Select(f => (f.Object, (Func<byte[]?>)(() => f.Content.Bytes))), codec == PayloadCodec.LineDelta);
-        var written = await UploadAsync(server, Drain(head, stream), f => (f.Host, f.Object, f.Content, f.Stat), codec, trained, ttl, options.History, cancellationToken);
+        var written = await UploadAsync(server, Drain(head, stream), f => new LocalObject(f.Host, f.Object, [new ObjectVersion(f.Content, f.Stat, null)]), codec, trained, ttl, options.History, cancellationToken);
         if (entries.Broken is { } why)
         {
             throw Errors.TarBroken(why, written.Records, entries.Hosts);
@@ -154,7 +154,7 @@ public static class FleetImporter
     private static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> UploadAsync<T>(
         ServerAddress server,
         IEnumerable<T> files,
-        Func<T, (string Host, string Object, Push.ObjectContent Content, FileStat Stat)?> read,
+        Func<T, LocalObject?> read,
         PayloadCodec codec,
         (Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained,
         TimeSpan? ttl,
@@ -164,7 +164,7 @@ public static class FleetImporter
         var insertedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var dictionaries = trained.Dictionaries;
 
-        (string, byte[])? Encode(T file)
+        UploadRecord? Encode(T file)
         {
             if (read(file) is not { } f)
             {
@@ -172,10 +172,11 @@ public static class FleetImporter
             }
             var (effective, dictionary) = DictionaryTrainer.CodecFor(codec, dictionaries, f.Object);
             // Within the cap the reader applied (which may be above the encoder's default): never omitted again.
-            var record = f.Content.Bytes is { } bytes
-                ? RecordEncoder.EncodeSmaller(bytes, f.Stat, insertedMs, effective, dictionary, trained.Bases.GetValueOrDefault(f.Object), sizeCap: long.MaxValue)
-                : RecordEncoder.EncodeOmitted(f.Content.OverCap, f.Stat, insertedMs);
-            return (ObjectKey.Make(f.Host, f.Object), record);
+            byte[] Record(ObjectVersion v) => v.Content.Bytes is { } bytes
+                ? RecordEncoder.EncodeSmaller(bytes, v.Stat, v.InsertedMs ?? insertedMs, effective, dictionary, trained.Bases.GetValueOrDefault(f.Object), sizeCap: long.MaxValue)
+                : RecordEncoder.EncodeOmitted(v.Content.OverCap, v.Stat, v.InsertedMs ?? insertedMs);
+            var latest = f.Versions.FirstOrDefault(v => v.InsertedMs is null);
+            return new UploadRecord(ObjectKey.Make(f.Host, f.Object), latest is null ? null : Record(latest), [.. f.Versions.Where(v => v.InsertedMs is not null).Select(Record)]);
         }
 
         try
@@ -194,7 +195,7 @@ public static class FleetImporter
     }
 
     /// <summary>What the history writer decodes this import's records with, and the records they replace where they name the same: its trained dictionaries and bases.</summary>
-    private static Action<CompressionDictionaries, RecordHeader> Lender((Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained)
+    internal static Action<CompressionDictionaries, RecordHeader> Lender((Dictionary<string, CompressionDictionary> Dictionaries, Dictionary<string, LineDeltaEncoder> Bases) trained)
     {
         var dictionaries = trained.Dictionaries.Values.ToDictionary(d => d.Id);
         var bases = trained.Bases.Values.Select(b => b.Base).DistinctBy(b => b.Id).ToDictionary(b => b.Id);
@@ -211,14 +212,73 @@ public static class FleetImporter
         };
     }
 
-    /// <summary>A file of a host's directory, what lstat says of it, and the object its path stands for (<see cref="ObjectPath.FromTreePath"/>).</summary>
-    private sealed record TreeFile(string Host, string FullPath, string Relative, FileStatus Status, string? Object, string? Problem)
+    /// <summary>One version of an object read from a file: its time (null: the latest, stored at the import's time).</summary>
+    private sealed record ObjectVersion(Push.ObjectContent Content, FileStat Stat, long? InsertedMs);
+
+    /// <summary>An object read: its versions with times oldest first, then the latest (if any).</summary>
+    private sealed record LocalObject(string Host, string Object, IReadOnlyList<ObjectVersion> Versions);
+
+    /// <summary>
+    /// A file of a host's directory, what lstat says of it, and the object its path stands for
+    /// (<see cref="ObjectPath.FromTreePath"/>); <see cref="VersionMs"/> is set for a file of a
+    /// version directory (<see cref="VersionTree"/>), one of that object's versions.
+    /// </summary>
+    private sealed record TreeFile(string Host, string FullPath, string Relative, FileStatus Status, string? Object, string? Problem, long? VersionMs = null)
     {
         public static TreeFile Of(string host, string fullPath, string relative, FileStatus status)
         {
+            if (VersionTree.TryParse(relative, out var objectPath, out var ms, out var badName))
+            {
+                var named = ObjectPath.FromTreePath(objectPath, out var why);
+                return new TreeFile(host, fullPath, relative, status, badName is null ? named : null, badName ?? why, ms);
+            }
             var name = ObjectPath.FromTreePath(relative, out var problem);
             return new TreeFile(host, fullPath, relative, status, name, problem);
         }
+
+        /// <summary>The directory of this object's versions (for a version: the one it is in), full and relative to the host's directory.</summary>
+        public (string Full, string Relative) VersionDirectory => VersionMs is null
+            ? (FullPath + VersionTree.Suffix, Relative + VersionTree.Suffix)
+            : (Path.GetDirectoryName(FullPath)!, Relative[..Relative.LastIndexOf('/')]);
+    }
+
+    /// <summary>
+    /// The tree's files as objects: each file with the versions its version directory holds beside
+    /// it, and a version directory whose file is gone as an object of its own. The walk yields a
+    /// directory's files one after the other, so a version directory is met once, whole.
+    /// </summary>
+    private static IEnumerable<TreeFile[]> TreeObjects(IEnumerable<TreeFile> files)
+    {
+        string? lastDirectory = null;
+        foreach (var f in files)
+        {
+            if (f.VersionMs is null)
+            {
+                yield return [.. VersionsIn(f.Host, f.VersionDirectory), f];
+            }
+            else if (f.VersionDirectory.Full != lastDirectory)
+            {
+                lastDirectory = f.VersionDirectory.Full;
+                if (Statx.OfEntry(lastDirectory[..^VersionTree.Suffix.Length]) is null)
+                {
+                    yield return VersionsIn(f.Host, f.VersionDirectory);
+                }
+            }
+        }
+    }
+
+    /// <summary>The versions a version directory holds (none when it is not a real directory), oldest first; a file whose name is no time is left to the walk, which names it.</summary>
+    private static TreeFile[] VersionsIn(string host, (string Full, string Relative) directory)
+    {
+        if (Statx.OfEntry(directory.Full) is not { IsDirectory: true })
+        {
+            return [];
+        }
+        return [.. new DirectoryInfo(directory.Full).EnumerateFiles()
+            .Select(e => Statx.OfEntry(e.FullName) is { } status ? TreeFile.Of(host, e.FullName, directory.Relative + "/" + e.Name, status) : null)
+            .OfType<TreeFile>()
+            .Where(v => v.Object is not null && v.VersionMs is not null)
+            .OrderBy(v => v.VersionMs)];
     }
 
     /// <summary>
@@ -236,6 +296,13 @@ public static class FleetImporter
 
         /// <summary>Whether the file is read at all (its target is only known when it is).</summary>
         public bool MayRead(TreeFile f) => f.Status.IsRegular || (f.Status.IsSymlink && options.FollowSymlinks);
+
+        /// <summary>An object's files read, oldest version first; null when none was (each not read is kept).</summary>
+        public LocalObject? Read(TreeFile[] files)
+        {
+            var versions = files.Select(f => Read(f) is { } read ? new ObjectVersion(read.Content!, read.Stat, f.VersionMs) : null).OfType<ObjectVersion>().ToArray();
+            return versions.Length == 0 ? null : new LocalObject(files[0].Host, files[^1].Object!, versions);
+        }
 
         /// <summary>The file's contents and stat; null, and kept, when it is not read.</summary>
         public LocalRead? Read(TreeFile f)

@@ -9,7 +9,7 @@ namespace SysopsFast.Fleet;
 /// <summary>A key of the original cache that was not migrated, and why.</summary>
 public sealed record BadKey(string Key, string Reason);
 
-/// <summary>What <see cref="OriginalCacheMigrator.MigrateAsync"/> did. Counts and bytes are per target server (each got the same records).</summary>
+/// <summary>What <see cref="OriginalCacheMigrator.MigrateAsync(ServerAddress, IReadOnlyList{ServerAddress}, PayloadCodec, Push.HistoryRetention, CancellationToken)"/> did. Counts and bytes are per target server (each got the same records).</summary>
 /// <param name="Keys">Records written.</param>
 /// <param name="Hosts">Distinct hosts among them.</param>
 /// <param name="StoredBytes">Bytes of the records written to one server.</param>
@@ -43,8 +43,17 @@ public static class OriginalCacheMigrator
     private static int Workers => Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Copies every original record of <paramref name="source"/> into each of <paramref name="targets"/>, encoded with <paramref name="codec"/>.</summary>
-    public static async Task<MigrateResult> MigrateAsync(ServerAddress source, IReadOnlyList<ServerAddress> targets, PayloadCodec codec, CancellationToken cancellationToken)
+    public static async Task<MigrateResult> MigrateAsync(ServerAddress source, IReadOnlyList<ServerAddress> targets, PayloadCodec codec, CancellationToken cancellationToken) =>
+        await MigrateAsync(source, targets, codec, Push.HistoryRetention.Default, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MigrateAsync(ServerAddress, IReadOnlyList{ServerAddress}, PayloadCodec, CancellationToken)"/>,
+    /// each record written as push writes a changed one, keeping the record it replaces as a version
+    /// by <paramref name="history"/>; a key a target holds with a record as new or newer keeps it.
+    /// </summary>
+    public static async Task<MigrateResult> MigrateAsync(ServerAddress source, IReadOnlyList<ServerAddress> targets, PayloadCodec codec, Push.HistoryRetention history, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(targets);
         if (codec == PayloadCodec.LineDelta)
@@ -72,7 +81,7 @@ public static class OriginalCacheMigrator
         try
         {
             var bad = new BadKeyLog();
-            var (written, vanished, untimed) = await WriteAsync(reader, connections, targets, codec, dictionaries, bad, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
+            var (written, vanished, untimed) = await WriteAsync(reader, connections, targets, codec, dictionaries, history, bad, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
             return new MigrateResult(written.Records, written.Hosts, written.Bytes, dictionaries.Count, bad.Count, bad.First, vanished + written.Expired, clock.Elapsed, untimed);
         }
         finally
@@ -130,6 +139,7 @@ public static class OriginalCacheMigrator
         IReadOnlyList<ServerAddress> targets,
         PayloadCodec codec,
         Dictionary<string, CompressionDictionary> dictionaries,
+        Push.HistoryRetention history,
         BadKeyLog bad,
         long started,
         CancellationToken cancellationToken)
@@ -160,7 +170,8 @@ public static class OriginalCacheMigrator
             async token => written = await ParallelUploader.WriteToEveryAsync(connections, targets, records.Reader,
                 db => DictionaryStore.PublishAllAsync(db, dictionaries, DictionaryStore.LifeFor(ProvisionalDictionaryTtl)),
                 lives.StoreFinalAsync,
-                token));
+                token,
+                db => new Push.HistoryWriter(db, history, FleetImporter.Lender((dictionaries, new Dictionary<string, LineDeltaEncoder>())))));
         return (written, vanished, untimed);
     }
 

@@ -5,6 +5,13 @@ namespace SysopsFast.Fleet;
 /// <summary>A record with an expiry of its own (null: it never expires).</summary>
 internal readonly record struct ExpiringRecord(string Key, byte[] Value, DateTimeOffset? ExpiresAt);
 
+/// <summary>
+/// What one item of an upload writes under <paramref name="Key"/>: versions with times of their own,
+/// oldest first (<paramref name="Dated"/>: a dump tree's history), then <paramref name="Latest"/>
+/// (null: none).
+/// </summary>
+internal readonly record struct UploadRecord(string Key, byte[]? Latest, IReadOnlyList<byte[]>? Dated = null);
+
 /// <summary>What <see cref="ParallelUploader.WriteToEveryAsync"/> wrote: per server (each got the same).</summary>
 internal readonly record struct UploadTotals(long Records, long Bytes, int Hosts, long Expired);
 
@@ -22,7 +29,7 @@ internal static class ParallelUploader
     public static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> RunAsync<T>(
         Redis.ServerAddress server,
         IEnumerable<T> items,
-        Func<T, (string Key, byte[] Value)?> encode,
+        Func<T, UploadRecord?> encode,
         TimeSpan? ttl,
         CancellationToken cancellationToken,
         Func<IDatabase, Task>? beforeRecords = null,
@@ -46,7 +53,8 @@ internal static class ParallelUploader
 
     /// <summary>
     /// Writes every record of <paramref name="records"/> to every target (replicas of one core), each
-    /// with its own expiry, through one pipelined writer per target. A record whose expiry passed
+    /// with its own expiry, through one pipelined writer per target (with its history, as a version
+    /// with its own time, when <paramref name="history"/> gives a writer). A record whose expiry passed
     /// on the way is written nowhere and counted as expired.
     /// </summary>
     public static async Task<UploadTotals> WriteToEveryAsync(
@@ -55,14 +63,16 @@ internal static class ParallelUploader
         ChannelReader<ExpiringRecord> records,
         Func<IDatabase, Task>? beforeRecords,
         Func<IDatabase, Task>? afterRecords,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<IDatabase, Push.HistoryWriter>? history = null)
     {
         var databases = new IDatabase[targets.Count];
         for (var i = 0; i < targets.Count; i++)
         {
             databases[i] = await connections.DatabaseAsync(targets[i], cancellationToken);
         }
-        var writers = databases.Select(db => new RecordWriter(db, null)).ToArray();
+        // Each record has a time of its own: one older than what a server holds is left out there.
+        var writers = databases.Select(db => new RecordWriter(db, null, history: history?.Invoke(db)) { Dated = true }).ToArray();
         var current = 0;
         try
         {
@@ -114,10 +124,10 @@ internal static class ParallelUploader
     private static async Task<(long Records, long Bytes, IReadOnlyList<string> Failed)> RunAsync<T>(
         RecordWriter writer,
         IEnumerable<T> items,
-        Func<T, (string Key, byte[] Value)?> encode,
+        Func<T, UploadRecord?> encode,
         CancellationToken cancellationToken)
     {
-        var records = Channel.CreateBounded<(string Key, byte[] Value)>(new BoundedChannelOptions(1024)
+        var records = Channel.CreateBounded<UploadRecord>(new BoundedChannelOptions(1024)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -163,9 +173,9 @@ internal static class ParallelUploader
 
         try
         {
-            await foreach (var (key, value) in records.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var record in records.Reader.ReadAllAsync(cancellationToken))
             {
-                await writer.SetAsync(key, value);
+                await (record.Dated is { Count: > 0 } dated ? writer.SetVersionsAsync(record.Key, dated, record.Latest) : writer.SetAsync(record.Key, record.Latest!));
             }
             await writer.FlushAsync();
         }

@@ -72,19 +72,51 @@ internal sealed class RecordWriter
         // The score is the exact expiry, so the host and object sets can keep the latest one seen.
         var expiry = expiresAt is { } e ? e.ToUnixTimeMilliseconds() : double.PositiveInfinity;
         _latest = Math.Max(_latest, expiry);
-        await WriteAsync(key, value, ttl, expiry);
+        // Through the history writer, reads come before the write: the key's expiry is then the exact time.
+        await WriteAsync(key, value, ttl, expiry, Push.KeyLife.Until(expiresAt));
         return true;
     }
 
-    private async Task WriteAsync(string key, byte[] value, TimeSpan? ttl, double expiry)
+    /// <summary>
+    /// Versions with times of their own, oldest first (the history of a dump tree), each written
+    /// unless the server holds one as new (<see cref="Push.HistoryWriter.WriteDatedAsync"/>), then
+    /// <paramref name="latest"/> (null: none) as <see cref="SetAsync(string, byte[])"/> writes it; in
+    /// that order, one after the other: one key's writes must not race each other.
+    /// </summary>
+    public Task SetVersionsAsync(string key, IReadOnlyList<byte[]> dated, byte[]? latest)
     {
-        while (_pending.Count > 0 && (_bytesInFlight + value.Length > _maxBytesInFlight || _pending.Count >= 4096))
+        var history = _history ?? throw new InvalidOperationException("versions are written through a history writer");
+        _usedWriterTtl = true;
+        async Task Write()
+        {
+            foreach (var version in dated)
+            {
+                Report(await history.WriteDatedAsync(key, version, _ttl, written => { if (written) { Interlocked.Increment(ref _versions); } }));
+            }
+            if (latest is not null)
+            {
+                Report(await history.WriteAsync(key, latest, _ttl));
+            }
+        }
+        return WriteAsync(key, dated.Sum(v => (long)v.Length) + (latest?.Length ?? 0), Write, KeyCatalog.Expiry(_ttl, DateTimeOffset.UtcNow));
+    }
+
+    private long _versions;
+
+    /// <summary>Versions of <see cref="SetVersionsAsync"/> written (the others were older than what the server held).</summary>
+    public long Versions => Interlocked.Read(ref _versions);
+
+    private Task WriteAsync(string key, byte[] value, TimeSpan? ttl, double expiry, Push.KeyLife? life = null) =>
+        WriteAsync(key, value.Length, () => _history is not null ? WithHistoryAsync(key, value, life ?? ttl) : ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value), expiry);
+
+    private async Task WriteAsync(string key, long bytes, Func<Task> write, double expiry)
+    {
+        while (_pending.Count > 0 && (_bytesInFlight + bytes > _maxBytesInFlight || _pending.Count >= 4096))
         {
             await CompleteOldestAsync();
         }
         _createsCatalog ??= !await _db.KeyExistsAsync(KeyCatalog.HostsKey);
-        var task = _history is not null ? WithHistoryAsync(key, value, ttl) : ttl is { } t ? _db.StringSetAsync(key, value, t) : _db.StringSetAsync(key, value);
-        _pending.Enqueue((task, value.Length));
+        _pending.Enqueue((write(), bytes));
         var (host, objectName) = ObjectKey.Split(key);
         var newHost = _hosts.Add(host);
         if (newHost)
@@ -101,16 +133,25 @@ internal sealed class RecordWriter
         {
             _pending.Enqueue((_db.SortedSetAddAsync(KeyCatalog.ObjectsKey, objectName, expiry, SortedSetWhen.GreaterThan), 0));
         }
-        _bytesInFlight += value.Length;
+        _bytesInFlight += bytes;
         Written++;
-        BytesWritten += value.Length;
+        BytesWritten += bytes;
     }
 
-    private async Task WithHistoryAsync(string key, byte[] value, TimeSpan? ttl)
+    /// <summary>Each record is a version with a time of its own (a migrated one): written through <see cref="Push.HistoryWriter.WriteDatedAsync"/>, so never over a newer one.</summary>
+    public bool Dated { get; init; }
+
+    private async Task WithHistoryAsync(string key, byte[] value, Push.KeyLife ttl) =>
+        Report(await (Dated ? _history!.WriteDatedAsync(key, value, ttl) : _history!.WriteAsync(key, value, ttl)));
+
+    private void Report(string? failure)
     {
-        if (await _history!.WriteAsync(key, value, ttl) is { } failure)
+        if (failure is not null)
         {
-            Failed.Add(failure);
+            lock (Failed)
+            {
+                Failed.Add(failure);
+            }
         }
     }
 

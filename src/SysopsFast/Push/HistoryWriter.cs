@@ -22,7 +22,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     /// Replaces <paramref name="key"/>'s record by <paramref name="record"/> (of <paramref name="contents"/>;
     /// <paramref name="hasContents"/> false when omitted). Null when done, else a one-line reason.
     /// </summary>
-    public async Task<string?> WriteAsync(string key, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    public async Task<string?> WriteAsync(string key, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, KeyLife ttl)
     {
         var historyKey = (RedisKey)HistoryKey.Of(key);
         for (var attempt = 0; attempt < Attempts && !_refused; attempt++)
@@ -38,14 +38,39 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         if (_refused)
         {
             // As push wrote before history: the SET's own refusal (NOPERM, OOM) is then reported as any write's.
-            await (ttl is { } life ? db.StringSetAsync(key, record, life) : db.StringSetAsync(key, record));
+            await ttl.Set(db, key, record);
             return null;
         }
         return $"{key}: changed by another writer {Attempts} times while this one wrote it; left as it was, with its history";
     }
 
-    /// <summary>As <see cref="WriteAsync(string, byte[], ReadOnlyMemory{byte}, bool, TimeSpan?)"/>, the contents decoded from <paramref name="record"/> (none when they cannot be: then the replaced version is stored self-contained).</summary>
-    public Task<string?> WriteAsync(string key, byte[] record, TimeSpan? ttl)
+    /// <summary>
+    /// A version with a time of its own (an older version of a dump tree, a migrated record), written
+    /// as <see cref="WriteAsync(string, byte[], KeyLife)"/> writes a record, unless the server holds a
+    /// record stored at that time or later: a version never replaces a newer one, so versions written
+    /// oldest first rebuild a history, and writing them again changes nothing. Null when done or left
+    /// out (<paramref name="written"/> says which), else a one-line reason.
+    /// </summary>
+    public async Task<string?> WriteDatedAsync(string key, byte[] record, KeyLife ttl, Action<bool>? written = null)
+    {
+        if (RecordHeader.TryRead(record, out var header, out _) && await StoredSinceAsync(key, header.InsertedUnixMs))
+        {
+            written?.Invoke(false);
+            return null;
+        }
+        written?.Invoke(true);
+        return await WriteAsync(key, record, ttl);
+    }
+
+    /// <summary>Whether <paramref name="key"/> holds a record whose header says it was stored at <paramref name="insertedUnixMs"/> or later.</summary>
+    private async Task<bool> StoredSinceAsync(string key, long insertedUnixMs)
+    {
+        var head = (byte[]?)await db.StringGetRangeAsync(key, 0, RecordHeader.Size - 1);
+        return head is not null && RecordHeader.TryRead(head, out var stored, out _) && stored.InsertedUnixMs >= insertedUnixMs;
+    }
+
+    /// <summary>As <see cref="WriteAsync(string, byte[], ReadOnlyMemory{byte}, bool, KeyLife)"/>, the contents decoded from <paramref name="record"/> (none when they cannot be: then the replaced version is stored self-contained).</summary>
+    public Task<string?> WriteAsync(string key, byte[] record, KeyLife ttl)
     {
         var contents = Decoded(record, out var header);
         return WriteAsync(key, record, contents ?? default, contents is not null && (header.Flags & RecordFlags.Omitted) == 0, ttl);
@@ -94,7 +119,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     /// The transaction keeping history; a user that may not read the record it replaces (the shared
     /// pusher, docs/SECURITY.md) keeps none, and says so once.
     /// </summary>
-    private async Task<ITransaction> KeptOrNoneAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    private async Task<ITransaction> KeptOrNoneAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, KeyLife ttl)
     {
         try
         {
@@ -108,15 +133,15 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
     }
 
     /// <summary>No history kept: the record set and any list left from before emptied, together.</summary>
-    private ITransaction Unkept(string key, RedisKey historyKey, byte[] record, TimeSpan? ttl)
+    private ITransaction Unkept(string key, RedisKey historyKey, byte[] record, KeyLife ttl)
     {
         var transaction = db.CreateTransaction();
-        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        _ = ttl.Set(transaction, key, record);
         _ = transaction.ListTrimAsync(historyKey, 1, 0);
         return transaction;
     }
 
-    private async Task<ITransaction> KeptAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, TimeSpan? ttl)
+    private async Task<ITransaction> KeptAsync(string key, RedisKey historyKey, byte[] record, ReadOnlyMemory<byte> contents, bool hasContents, KeyLife ttl)
     {
         var oldTask = db.StringGetAsync(key);
         var list = await db.ListRangeAsync(historyKey);
@@ -125,7 +150,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
         var transaction = db.CreateTransaction();
         transaction.AddCondition(old is null ? Condition.KeyNotExists(key) : Condition.StringEqual(key, old));
         transaction.AddCondition(Condition.ListLengthEqual(historyKey, list.Length));
-        _ = ttl is { } life ? transaction.StringSetAsync(key, record, life) : transaction.StringSetAsync(key, record);
+        _ = ttl.Set(transaction, key, record);
         if (old is null)
         {
             // A list without its record is stale: a new chain never starts relative to a version that is gone.
@@ -143,7 +168,7 @@ internal sealed class HistoryWriter(IDatabase db, HistoryRetention retention, Ac
             _ = transaction.ListLeftPushAsync(historyKey, entry);
         }
         _ = transaction.ListTrimAsync(historyKey, 0, entries.Kept - 1);
-        _ = ttl is { } t ? transaction.KeyExpireAsync(historyKey, t) : transaction.KeyPersistAsync(historyKey);
+        _ = ttl.Expire(transaction, historyKey);
         return transaction;
     }
 

@@ -11,14 +11,26 @@ public enum ReplicaProblem
 
     /// <summary>The servers that have the key do not all hold the same contents (md5), or a copy is corrupt.</summary>
     Different,
+
+    /// <summary>
+    /// The copies agree, but the versions their histories keep do not (md5 and time stored of each
+    /// entry), or an entry is corrupt: <see cref="ReplicaDriftRow.Version"/> says where they first differ.
+    /// </summary>
+    History,
 }
 
 /// <summary>
 /// One server's side of a drift row. In a <see cref="ReplicaProblem.Missing"/> row only
 /// <see cref="Server"/> is set (a server that lacks the key); in a <see cref="ReplicaProblem.Different"/>
 /// row, <see cref="Md5Hex"/> is the copy's md5, or <see cref="Corrupt"/> says why its header cannot be read.
+/// In a <see cref="ReplicaProblem.History"/> row they are those of the server's entry at the row's
+/// version, with <see cref="Inserted"/>; all null when its history ends before it.
 /// </summary>
-public sealed record ReplicaCopy(string Server, string? Md5Hex = null, string? Corrupt = null);
+public sealed record ReplicaCopy(string Server, string? Md5Hex = null, string? Corrupt = null)
+{
+    /// <summary>When the version was stored (a <see cref="ReplicaProblem.History"/> row's entry); null elsewhere.</summary>
+    public DateTimeOffset? Inserted { get; init; }
+}
 
 /// <summary>
 /// A key whose copies disagree. A key missing on some servers and different among the others
@@ -32,6 +44,9 @@ public sealed record ReplicaDriftRow(string Core, string Key, ReplicaProblem Pro
 {
     /// <summary>The key as stored.</summary>
     public byte[] KeyBytes { get; init; } = System.Text.Encoding.UTF8.GetBytes(Key);
+
+    /// <summary>A <see cref="ReplicaProblem.History"/> row: the first version whose entries differ (1 = the newest entry of the history, the version before the current one); 0 elsewhere.</summary>
+    public int Version { get; init; }
 }
 
 /// <summary>

@@ -19,7 +19,10 @@ public sealed class ReplicaVerifier
     /// <paramref name="objectPattern"/> are read from every server of the core on its own (headers
     /// only, each server's own key catalog or SCAN), and each key's copies are compared by md5. A key
     /// some servers lack is a <see cref="ReplicaProblem.Missing"/> row; copies whose md5s differ, or
-    /// a copy whose header is corrupt, a <see cref="ReplicaProblem.Different"/> row. A core with one
+    /// a copy whose header is corrupt, a <see cref="ReplicaProblem.Different"/> row. Then each
+    /// server's history list of each key is read, and copies that agree but whose histories keep
+    /// other versions (md5 and time stored of each entry, from the entries' headers) give a
+    /// <see cref="ReplicaProblem.History"/> row. A core with one
     /// server, or a Redis Cluster, is yielded as skipped. Cores are read one after the other, so
     /// memory holds one core's keys × servers.
     /// </summary>
@@ -127,7 +130,16 @@ public sealed class ReplicaVerifier
         {
             return CoreVerification.Skip(core, "only one of its servers answered, nothing to compare", leftOut) with { Summary = Reported(combined, core, [], leftOut) };
         }
-        var rows = table.Compare(core.Id, names, kept, out var keys);
+        var dbs = new Dictionary<int, (IQueryServer Db, string Name)>();
+        foreach (var i in kept)
+        {
+            dbs[i] = (await _fleet.Connections.QueryServerAsync(servers[i], cancellationToken), names[i]);
+        }
+        var historyCosts = await Task.WhenAll(kept.Select(i => ReplicaHistories.FingerprintAsync(dbs[i].Db, table, i, cancellationToken)));
+        var rows = table.Compare(core.Id, names, kept, out var keys, out var historyDrift);
+        rows.AddRange(await ReplicaHistories.FirstDifferencesAsync(core.Id, dbs, historyDrift));
+        ReplicaKeyTable.Sort(rows);
+        combined = combined with { BytesFetched = combined.BytesFetched + historyCosts.Sum(c => c.BytesFetched), Costs = ServerCost.Merge([.. combined.Costs, .. historyCosts]) };
         var comparedNames = kept.Select(i => names[i]).ToArray();
         return new CoreVerification(core, comparedNames, keys, rows, Reported(combined, core, comparedNames, leftOut)) { LeftOut = leftOut };
     }
