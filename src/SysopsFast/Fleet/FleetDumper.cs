@@ -126,10 +126,11 @@ public sealed class FleetDumper : IRecordProcessorFactory
             var keys = new KeyCollector();
             var listing = await fleet.Unaudited.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new Redis.CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
+            var reader = new Redis.VersionReader(db, fleet.LoadedDictionaries);
             foreach (var chunk in keys.Sorted().Chunk(Redis.VersionReader.KeysPerRead))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var versions = await Redis.VersionReader.ReadAsync(db, [.. chunk.Select(Encoding.UTF8.GetBytes)], fleet.LoadedDictionaries);
+                var versions = await reader.ReadAsync([.. chunk.Select(Encoding.UTF8.GetBytes)]);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     WriteVersions(server.ToString(), chunk[i], versions[i], corrupt);

@@ -50,9 +50,6 @@ public sealed record HistoryResult(int Objects, IReadOnlyList<ExtractSummary> Su
 /// </summary>
 public sealed class FleetHistory
 {
-    /// <summary>Keys whose records and lists one round trip reads: a list holds a few versions, so a reply stays well under the reply limit.</summary>
-    internal const int KeysPerRead = 32;
-
     private readonly FleetQuery _fleet;
 
     internal FleetHistory(FleetQuery fleet) => _fleet = fleet;
@@ -87,10 +84,10 @@ public sealed class FleetHistory
             var keys = new MetadataTable.Collector(headers: false);
             var listing = await fleet.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
-            var shared = new SharedLoad();
-            foreach (var chunk in keys.SortedKeys().Chunk(KeysPerRead))
+            var reader = new VersionReader(db, _fleet.LoadedDictionaries);
+            foreach (var chunk in keys.SortedKeys().Chunk(VersionReader.KeysPerRead))
             {
-                found.AddRange(await ReadChunkAsync(db, server.ToString(), chunk, shared, corrupt, budget, cancellationToken));
+                found.AddRange(await ReadChunkAsync(reader, server.ToString(), chunk, corrupt, budget, cancellationToken));
             }
             summaries.Add(listing with { Corrupt = [.. listing.Corrupt, .. corrupt] });
         }
@@ -121,7 +118,7 @@ public sealed class FleetHistory
         {
             var (server, db) = await ConnectAsync(target, cancellationToken);
             asked.Add(server.ToString());
-            if ((await ReadVersionsAsync(db, [keyBytes], new SharedLoad()))[0] is { } found)
+            if ((await new VersionReader(db, _fleet.LoadedDictionaries).ReadAsync([keyBytes]))[0] is { } found)
             {
                 var summary = new ExtractSummary { Servers = asked, Corrupt = [], KeysDiscovered = 1, RecordsRead = found.Count, Elapsed = clock.Elapsed };
                 _fleet.Audit.Record("history", key, "", [summary]);
@@ -147,60 +144,10 @@ public sealed class FleetHistory
         }
     }
 
-    /// <summary>
-    /// Each key's current record and history, read together: one STRLEN/GETRANGE and one LRANGE per
-    /// key, pipelined; the server's dictionaries and bases are loaded when a record needs one not
-    /// loaded yet. A server's failure (a dropped connection, a reply of the wrong shape) is its
-    /// one-line error.
-    /// </summary>
-    private async Task<List<StoredVersion>?[]> ReadVersionsAsync(IQueryServer db, byte[][] keys, SharedLoad shared)
-    {
-        (byte[]? Bytes, long Length)[] current;
-        byte[][][] entries;
-        try
-        {
-            var records = db.GetBoundedAsync(keys, RecordDecoder.MaxRecordLength);
-            var lists = db.ListRangesAsync([.. keys.Select(k => HistoryKey.Of(k))]);
-            (current, entries) = (await records, await lists);
-            if (!shared.Done && current.Select(c => c.Bytes).Concat(entries.SelectMany(e => e)).Any(NeedsShared))
-            {
-                await KeyCatalog.LoadDictionariesAsync(db, _fleet.LoadedDictionaries);
-                shared.Done = true;
-            }
-        }
-        catch (Exception e) when (RedisFailure.From(db.Name, e) is { } failure && failure != e)
-        {
-            throw failure;
-        }
-        using var decoder = new RecordDecoder(_fleet.LoadedDictionaries);
-        var chain = new VersionChain(decoder);
-        var versions = new List<StoredVersion>?[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            // A key gone since it was listed (expired, or deleted) has no versions to show.
-            if (current[i].Bytes is { } record)
-            {
-                versions[i] = [.. chain.Read(record, [.. entries[i].Select(e => (ReadOnlyMemory<byte>)e)])];
-            }
-        }
-        return versions;
-    }
-
-    /// <summary>Whether a record is compressed with a dictionary, or written against a base, not loaded yet.</summary>
-    private bool NeedsShared(byte[]? record)
-    {
-        if (record is null || !RecordHeader.TryRead(record, out var header, out _, versionEntry: true) || header.DictionaryId == 0)
-        {
-            return false;
-        }
-        Format.ISharedSet loaded = header.Codec == PayloadCodec.LineDelta ? _fleet.LoadedDictionaries.Bases : _fleet.LoadedDictionaries;
-        return !loaded.Has(header.DictionaryId);
-    }
-
-    private async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(IQueryServer db, string server, string[] keys, SharedLoad shared, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(VersionReader reader, string server, string[] keys, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var versions = await ReadVersionsAsync(db, [.. keys.Select(Encoding.UTF8.GetBytes)], shared);
+        var versions = await reader.ReadAsync([.. keys.Select(Encoding.UTF8.GetBytes)]);
         var histories = new List<ObjectHistory>();
         for (var i = 0; i < keys.Length; i++)
         {
@@ -245,14 +192,5 @@ public sealed class FleetHistory
             newerLabel,
             budget,
             new DiffSearch(false, cancellationToken));
-    }
-
-    /// <summary>
-    /// Whether a server's dictionaries and bases were loaded in this call: once is enough (the
-    /// catalog read whole), and an id the catalog lacks or refused must not read it again per chunk.
-    /// </summary>
-    private sealed class SharedLoad
-    {
-        public bool Done { get; set; }
     }
 }
