@@ -81,7 +81,7 @@ public sealed class PushSettingsTests : IDisposable
     [Theory]
     [InlineData("servers = [\"http://x\"]\n", "a.toml:1: servers: 'http://x' is not a Redis address")]
     [InlineData("servers = []\n", "a.toml:1: servers: must be a non-empty list")]
-    [InlineData("ttl = \"6w\"\n", "a.toml:1: ttl: '6w' has an unknown unit")]
+    [InlineData("ttl = \"6y\"\n", "a.toml:1: ttl: '6y' has an unknown unit")]
     [InlineData("\n\ntimeout = \"0\"\n", "a.toml:3: timeout: '0' is no time to wait")]
     [InlineData("timeout = true\n", "a.toml:1: timeout: must be a duration")]
     [InlineData("max_object_size = \"10 parsecs\"\n", "a.toml:1: max_object_size: '10 parsecs' is not a size")]

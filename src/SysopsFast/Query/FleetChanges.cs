@@ -3,6 +3,7 @@ using SysopsFast.Compare;
 using SysopsFast.Format;
 using SysopsFast.Grep;
 using SysopsFast.Pipeline;
+using SysopsFast.Redis;
 
 namespace SysopsFast.Query;
 

@@ -34,7 +34,7 @@ public sealed record RecordSelection
     /// Hand on only the records whose contents changed since the ledger's time, noting each one's
     /// version then in it (<c>--changed-since</c>; read with headers alone, docs/ARCHITECTURE.md).
     /// </summary>
-    internal Pipeline.ChangeLedger? ChangedSince { get; init; }
+    internal ChangeLedger? ChangedSince { get; init; }
 
     /// <summary>Contents mode: fetch one record per distinct md5 where that saves bytes (the header fields of the others are not read).</summary>
     public bool Deduplicate { get; init; }

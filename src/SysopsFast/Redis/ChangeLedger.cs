@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using SysopsFast.Format;
 using SysopsFast.Grep;
+using SysopsFast.Pipeline;
 
-namespace SysopsFast.Pipeline;
+namespace SysopsFast.Redis;
 
 /// <summary>
 /// What the changed-since stage found (<c>--changed-since TIME</c>; docs/ARCHITECTURE.md), shared by
