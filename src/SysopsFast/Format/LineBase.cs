@@ -59,6 +59,9 @@ internal sealed class LineBase
     /// <summary>Where line <paramref name="index"/> starts in <see cref="Contents"/>.</summary>
     public int LineStart(int index) => _starts[index];
 
+    /// <summary>Where each line starts, and one more (<see cref="LineStarts"/>): what a <see cref="LineDeltaReader"/> checks ops against.</summary>
+    public ReadOnlySpan<int> Starts => _starts;
+
     /// <summary>Bytes of line <paramref name="index"/>, its <c>\n</c> not counted.</summary>
     public int LineLength(int index) => _starts[index + 1] - _starts[index] - 1;
 

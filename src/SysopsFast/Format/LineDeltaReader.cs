@@ -15,16 +15,18 @@ internal ref struct LineDeltaReader
     public const byte UnterminatedFlag = 1;
 
     private readonly ReadOnlySpan<byte> _payload;
-    private readonly LineBase _base;
+
+    /// <summary>Where each line of what the payload is written against starts, and one more (<see cref="LineBase.LineStarts"/>).</summary>
+    private readonly ReadOnlySpan<int> _starts;
     private int _at;
     private LineDeltaOp _op;
     private int _linesLeft;
 
-    private LineDeltaReader(ReadOnlySpan<byte> payload, int at, LineBase lineBase, bool unterminated)
+    private LineDeltaReader(ReadOnlySpan<byte> payload, int at, ReadOnlySpan<int> starts, bool unterminated)
     {
         _payload = payload;
         _at = at;
-        _base = lineBase;
+        _starts = starts;
         Unterminated = unterminated;
     }
 
@@ -44,16 +46,37 @@ internal ref struct LineDeltaReader
     /// </summary>
     public static bool TryOpen(ReadOnlySpan<byte> payload, LineBase lineBase, out LineDeltaReader reader, out string? error)
     {
+        var ok = TryOpenCore(payload, lineBase.Starts, out reader, out error, out var baseLines);
+        if (!ok && baseLines >= 0)
+        {
+            error = $"line delta payload was written against {baseLines} base lines, but base {lineBase.Id:x8} has {lineBase.LineCount}";
+        }
+        return ok;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="payload"/> against lines of which only the lengths are known:
+    /// <paramref name="starts"/> as <see cref="LineBase.LineStarts"/> gives them (a composition's
+    /// lines, <see cref="LineDeltaComposer"/>). False as <see cref="TryOpen"/>.
+    /// </summary>
+    public static bool TryOpenLines(ReadOnlySpan<byte> payload, ReadOnlySpan<int> starts, out LineDeltaReader reader, out string? error) =>
+        TryOpenCore(payload, starts, out reader, out error, out _);
+
+    /// <summary>Both overloads; <paramref name="wrongLines"/> is the line count the payload names when it is not the base's, −1 otherwise.</summary>
+    private static bool TryOpenCore(ReadOnlySpan<byte> payload, ReadOnlySpan<int> starts, out LineDeltaReader reader, out string? error, out int wrongLines)
+    {
         reader = default;
+        wrongLines = -1;
         var at = 0;
         if (!Leb128.TryRead(payload, ref at, out var baseLines) || at >= payload.Length)
         {
             error = "line delta payload is corrupt (truncated before its ops)";
             return false;
         }
-        if (baseLines != lineBase.LineCount)
+        if (baseLines != starts.Length - 1)
         {
-            error = $"line delta payload was written against {baseLines} base lines, but base {lineBase.Id:x8} has {lineBase.LineCount}";
+            error = $"line delta payload was written against {baseLines} lines, but its base has {starts.Length - 1}";
+            wrongLines = baseLines;
             return false;
         }
         var flags = payload[at++];
@@ -62,7 +85,7 @@ internal ref struct LineDeltaReader
             error = $"line delta payload has unknown flags 0x{flags:x2}";
             return false;
         }
-        reader = new LineDeltaReader(payload, at, lineBase, (flags & UnterminatedFlag) != 0);
+        reader = new LineDeltaReader(payload, at, starts, (flags & UnterminatedFlag) != 0);
         error = null;
         return true;
     }
@@ -94,7 +117,7 @@ internal ref struct LineDeltaReader
         {
             return Fail("line delta payload is corrupt (an op of 0 lines)");
         }
-        var baseLeft = _base.LineCount - BaseLine;
+        var baseLeft = _starts.Length - 1 - BaseLine;
         if (op != LineDeltaOp.Insert && count > baseLeft)
         {
             return Fail($"line delta payload is corrupt ({NameOf(op)} of {count} lines with {baseLeft} base lines left)");
@@ -140,9 +163,10 @@ internal ref struct LineDeltaReader
         {
             return Fail("line delta payload is corrupt (truncated edit)");
         }
-        if (kept > _base.LineLength(BaseLine))
+        var baseLength = _starts[BaseLine + 1] - _starts[BaseLine] - 1;
+        if (kept > baseLength)
         {
-            return Fail($"line delta payload is corrupt (keeps {kept} bytes of a {_base.LineLength(BaseLine)} byte base line)");
+            return Fail($"line delta payload is corrupt (keeps {kept} bytes of a {baseLength} byte base line)");
         }
         if (!TryLiteral(out tail))
         {
@@ -162,9 +186,9 @@ internal ref struct LineDeltaReader
         {
             Fail("line delta payload is corrupt (ops left unread)");
         }
-        if (Error is null && BaseLine != _base.LineCount)
+        if (Error is null && BaseLine != _starts.Length - 1)
         {
-            Fail($"line delta payload is corrupt (base lines left over: {_base.LineCount - BaseLine})");
+            Fail($"line delta payload is corrupt (base lines left over: {_starts.Length - 1 - BaseLine})");
         }
         error = Error;
         return error is null;

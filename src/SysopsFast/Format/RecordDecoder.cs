@@ -43,6 +43,9 @@ public sealed class RecordDecoder : IDisposable
     /// <param name="dictionaries">Where <see cref="PayloadCodec.ZstdDictionary"/> records find their dictionary.</param>
     public RecordDecoder(CompressionDictionaries? dictionaries = null) => _dictionaries = dictionaries;
 
+    /// <summary>The line delta bases this decoder's records find theirs in; null without dictionaries.</summary>
+    internal LineBases? LineBases => _dictionaries?.Bases;
+
     /// <summary>
     /// Also hash the decoded contents and refuse a record whose md5 is not its header's. Readers
     /// that hand contents on whole (dump, compare, search --contents) ask for it; grep does not: MD5
@@ -184,7 +187,7 @@ public sealed class RecordDecoder : IDisposable
     }
 
     /// <summary>Checks 9 and 10 of docs/FORMAT.md: the payload's length and checksum.</summary>
-    private static bool TryPayload(ReadOnlySpan<byte> record, RecordHeader header, out ReadOnlySpan<byte> payload, out string? error)
+    internal static bool TryPayload(ReadOnlySpan<byte> record, RecordHeader header, out ReadOnlySpan<byte> payload, out string? error)
     {
         payload = record[RecordHeader.Size..];
         error = payload.Length == header.PayloadLength

@@ -10,6 +10,9 @@ namespace SysopsFast.Format;
 /// </summary>
 internal sealed class VersionChain(RecordDecoder decoder)
 {
+    /// <summary>The line delta bases the decoder holds (<see cref="LineDeltaComposer"/> composes against them).</summary>
+    public LineBases? Bases => decoder.LineBases;
+
     /// <summary>The current record (index 0) and then each entry of <paramref name="entries"/>, newest first.</summary>
     public IEnumerable<StoredVersion> Read(ReadOnlyMemory<byte> currentRecord, IReadOnlyList<ReadOnlyMemory<byte>> entries)
     {

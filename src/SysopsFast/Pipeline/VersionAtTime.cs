@@ -18,7 +18,10 @@ internal enum AsOfOutcome
 /// <summary>
 /// The as-of stage's choice for one key (<c>--as-of TIME</c>; docs/ARCHITECTURE.md): of the
 /// versions its history keeps, the newest stored at or before the time, given to the workers as an
-/// ordinary record. Whole records: the chain is rebuilt newest to oldest only as far as that version
+/// ordinary record. Whole records: when the current record is a line delta one and every entry down
+/// to that version relative, their ops are composed into a line delta record against the current
+/// record's base (<see cref="LineDeltaComposer"/>: nothing decoded, the workers answer from its ops
+/// as from the latest data's). Else the chain is rebuilt newest to oldest only as far as that version
 /// (<see cref="VersionChain"/>, every md5 checked); a self-contained entry is handed on as stored,
 /// a relative one encoded afresh (codec none) from its rebuilt contents. Headers alone: the entry's
 /// own header, a relative one's shown as codec none (no payload is read, so no chain is rebuilt).
@@ -30,6 +33,11 @@ internal readonly record struct VersionAtTime(AsOfOutcome Outcome, byte[]? Recor
     /// <summary>From the current record and its history list (whole records).</summary>
     public static VersionAtTime FromRecords(VersionChain chain, ReadOnlyMemory<byte> current, IReadOnlyList<ReadOnlyMemory<byte>> entries, long asOfMs)
     {
+        if (chain.Bases is { } bases && RelativeDepth(entries, asOfMs) is > 0 and var depth
+            && LineDeltaComposer.TryCompose(current, entries, depth, bases) is { } composed)
+        {
+            return new(AsOfOutcome.Replaced, composed, null);
+        }
         foreach (var version in chain.Read(current, entries))
         {
             // A version whose header could not be read has time 0: it stops the walk as unreadable.
@@ -46,6 +54,23 @@ internal readonly record struct VersionAtTime(AsOfOutcome Outcome, byte[]? Recor
             return new(AsOfOutcome.Replaced, (version.Header.Flags & RecordFlags.Relative) != 0 ? Encoded(version) : entry.ToArray(), null);
         }
         return NoneKept;
+    }
+
+    /// <summary>How far down the list the version at the time is, when every entry to it is relative; 0 otherwise.</summary>
+    private static int RelativeDepth(IReadOnlyList<ReadOnlyMemory<byte>> entries, long asOfMs)
+    {
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (!RecordHeader.TryRead(entries[i].Span, out var header, out _, versionEntry: true) || (header.Flags & RecordFlags.Relative) == 0)
+            {
+                return 0;
+            }
+            if (header.InsertedUnixMs <= asOfMs)
+            {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     /// <summary>From the history list alone, each entry's header (header reads).</summary>
