@@ -3,24 +3,29 @@ using StackExchange.Redis;
 using SysopsFast.Format;
 using SysopsFast.Grep;
 using SysopsFast.Query;
+using SysopsFast.Redis;
 using Xunit;
 
 namespace SysopsFast.IntegrationTests;
 
 /// <summary>
 /// A fleet with known histories: each (host, object) has 1 to 6 versions at seeded times, each a
-/// small edit of the one before, some entries self-contained, some records LZ4 and some plain.
+/// small edit of the one before, some entries self-contained, some records LZ4 and some plain; or,
+/// with <c>lineDelta</c>, every current record codec 4 against a published base per object.
 /// </summary>
 internal sealed class HistoryFleetModel
 {
+    private readonly bool _lineDelta;
+
     public static readonly string[] Objects = ["/etc/app.conf", "cmd/pkgs"];
 
     public Dictionary<string, (byte[] Content, long InsertedMs)[]> Versions { get; } = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, (PayloadCodec Codec, int SelfContained)> _form = new(StringComparer.Ordinal);
 
-    public HistoryFleetModel(string prefix, int hosts, int seed)
+    public HistoryFleetModel(string prefix, int hosts, int seed, bool lineDelta = false)
     {
+        _lineDelta = lineDelta;
         var random = new Random(seed);
         for (var h = 0; h < hosts; h++)
         {
@@ -70,16 +75,35 @@ internal sealed class HistoryFleetModel
     public async Task<int> WriteAsync(IDatabase db)
     {
         var relative = 0;
+        var bases = _lineDelta ? await PublishBasesAsync(db) : null;
         foreach (var (key, versions) in Versions)
         {
             var (codec, selfContained) = _form[key];
             await HistoryFleet.PutAsync(db, key, versions, codec, i => i == selfContained);
+            if (bases is not null)
+            {
+                // The same current version, as a line delta record: its history was built against the same contents.
+                var (content, insertedMs) = versions[^1];
+                var encoder = bases[ObjectKey.Split(key).Object];
+                await db.StringSetAsync(key, RecordEncoder.EncodeLineDelta(content, HistoryFleet.Stat with { Size = content.Length }, insertedMs, encoder));
+            }
             foreach (var entry in await db.ListRangeAsync(HistoryKey.Of(key)))
             {
                 relative += RecordHeader.TryRead((byte[])entry!, out var header, out _, versionEntry: true) && (header.Flags & RecordFlags.Relative) != 0 ? 1 : 0;
             }
         }
         return relative;
+    }
+
+    /// <summary>A base per object, the first host's oldest version, stored and listed for readers.</summary>
+    private async Task<Dictionary<string, LineDeltaEncoder>> PublishBasesAsync(IDatabase db)
+    {
+        var bases = Objects.ToDictionary(o => o, o => new LineDeltaEncoder(new LineBase(Versions.First(v => v.Key.EndsWith("#" + o, StringComparison.Ordinal)).Value[0].Content)), StringComparer.Ordinal);
+        foreach (var encoder in bases.Values)
+        {
+            await DictionaryStore.StoreAsync(db, SharedKind.Base, encoder.Base.Id, encoder.Base.ToRecord(), life: null);
+        }
+        return bases;
     }
 
     /// <summary>Exactly the snapshot at <paramref name="asOfMs"/>: each key's version current then, no history; a key with none is absent.</summary>
@@ -116,28 +140,35 @@ public sealed class AsOfDifferentialTests(RedisServerFixture redis) : IClassFixt
     private const int SnapshotDb = 7;
 
     [Fact]
-    public async Task Every_query_as_of_a_time_equals_the_same_query_on_the_snapshot_at_that_time()
+    public Task Every_query_as_of_a_time_equals_the_same_query_on_the_snapshot_at_that_time() =>
+        AssertAsOfEqualsSnapshotAsync(new HistoryFleetModel("ao", hosts: 24, seed: 19), "ao", HistoryDb, SnapshotDb);
+
+    /// <summary>Current records of codec 4: versions of relative chains are composed from ops (issue 19), the others rebuilt.</summary>
+    [Fact]
+    public Task Every_query_as_of_a_time_on_line_delta_records_equals_the_same_query_on_the_snapshot() =>
+        AssertAsOfEqualsSnapshotAsync(new HistoryFleetModel("ad", hosts: 24, seed: 23, lineDelta: true), "ad", HistoryDb + 4, SnapshotDb + 4);
+
+    private async Task AssertAsOfEqualsSnapshotAsync(HistoryFleetModel model, string prefix, int historyDb, int snapshotDb)
     {
-        var model = new HistoryFleetModel("ao", hosts: 24, seed: 19);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.Address + ",allowAdmin=true");
         var server = mux.GetServer(mux.GetEndPoints()[0]);
-        await server.FlushDatabaseAsync(HistoryDb);
-        var relative = await model.WriteAsync(mux.GetDatabase(HistoryDb));
+        await server.FlushDatabaseAsync(historyDb);
+        var relative = await model.WriteAsync(mux.GetDatabase(historyDb));
         Assert.True(relative > 10, $"only {relative} relative entries");
         var times = model.Times(14, seed: 7);
         // The same queries on the latest data differ from the snapshot at most of these times: the comparison can fail.
         var differ = 0;
-        await using var latest = new FleetQuery($"redis://{redis.Address}/{HistoryDb}");
+        await using var latest = new FleetQuery($"redis://{redis.Address}/{historyDb}");
         foreach (var t in times)
         {
-            await server.FlushDatabaseAsync(SnapshotDb);
-            await model.WriteSnapshotAsync(mux.GetDatabase(SnapshotDb), t);
-            await using var asOf = new FleetQuery($"redis://{redis.Address}/{HistoryDb}") { AsOf = DateTimeOffset.FromUnixTimeMilliseconds(t) };
-            await using var snapshot = new FleetQuery($"redis://{redis.Address}/{SnapshotDb}");
-            var expected = await AnswersAsync(snapshot, "ao");
-            var actual = await AnswersAsync(asOf, "ao");
+            await server.FlushDatabaseAsync(snapshotDb);
+            await model.WriteSnapshotAsync(mux.GetDatabase(snapshotDb), t);
+            await using var asOf = new FleetQuery($"redis://{redis.Address}/{historyDb}") { AsOf = DateTimeOffset.FromUnixTimeMilliseconds(t) };
+            await using var snapshot = new FleetQuery($"redis://{redis.Address}/{snapshotDb}");
+            var expected = await AnswersAsync(snapshot, prefix);
+            var actual = await AnswersAsync(asOf, prefix);
             Assert.True(expected.Count > 0);
-            differ += (await AnswersAsync(latest, "ao")).SequenceEqual(expected) ? 0 : 1;
+            differ += (await AnswersAsync(latest, prefix)).SequenceEqual(expected) ? 0 : 1;
             for (var i = 0; i < expected.Count; i++)
             {
                 Assert.True(expected[i] == actual[i], $"as of {DateTimeOffset.FromUnixTimeMilliseconds(t):O}, answer {i}:\nexpected\n{expected[i]}\nactual\n{actual[i]}");
