@@ -38,6 +38,12 @@ internal readonly record struct VersionAtTime(AsOfOutcome Outcome, byte[]? Recor
         {
             return new(AsOfOutcome.Replaced, composed, null);
         }
+        return Rebuilt(chain, current, entries, asOfMs);
+    }
+
+    /// <summary>The version rebuilt through the chain (every md5 checked): what <see cref="FromRecords"/> does when it cannot compose.</summary>
+    internal static VersionAtTime Rebuilt(VersionChain chain, ReadOnlyMemory<byte> current, IReadOnlyList<ReadOnlyMemory<byte>> entries, long asOfMs)
+    {
         foreach (var version in chain.Read(current, entries))
         {
             // A version whose header could not be read has time 0: it stops the walk as unreadable.
