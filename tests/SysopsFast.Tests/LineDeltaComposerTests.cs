@@ -69,6 +69,12 @@ public class LineDeltaComposerTests
                 Assert.Equal(chain.Contents[depth], contents.ToArray());
                 var composed = chain.Relative.Take(depth).All(r => r);
                 Assert.Equal(composed, header.Codec == PayloadCodec.LineDelta);
+                // The long way gives the same version with the same header fields a query shows.
+                var rebuilt = VersionAtTime.Rebuilt(versionChain, chain.Current, chain.Entries, Time(depth));
+                Assert.True(check.TryDecode(rebuilt.Record, out var rebuiltHeader, out contents, out error), error);
+                Assert.Equal(chain.Contents[depth], contents.ToArray());
+                Assert.Equal((rebuiltHeader.Md5, rebuiltHeader.InsertedUnixMs, rebuiltHeader.Stat, rebuiltHeader.RawLength, rebuiltHeader.Lines, rebuiltHeader.Words, rebuiltHeader.Characters),
+                    (header.Md5, header.InsertedUnixMs, header.Stat, header.RawLength, header.Lines, header.Words, header.Characters));
             }
         }
     }
