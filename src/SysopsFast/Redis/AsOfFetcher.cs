@@ -90,6 +90,8 @@ internal sealed class AsOfRecordBatch(IRecordBatch inner, Dictionary<byte[], byt
             !replacements.TryGetValue(key, out var version) ? consumer.Consume(key, value)
             : version is null || consumer.Consume(key, version);
 
+        // A duplicate has its leader's bytes, so its time too: both are replaced or neither is, and a
+        // duplicate passed on as one always follows its own leader's unreplaced record.
         public bool ConsumeDuplicate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
             !replacements.TryGetValue(key, out var version) ? consumer.ConsumeDuplicate(key, value)
             : version is null || consumer.Consume(key, version);
