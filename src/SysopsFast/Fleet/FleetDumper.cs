@@ -122,7 +122,7 @@ public sealed class FleetDumper : IRecordProcessorFactory
         long listed = 0;
         foreach (var target in Redis.CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
         {
-            var (server, db) = await ConnectAsync(fleet, target, cancellationToken);
+            var (server, db) = await fleet.Connections.FirstAnsweringAsync(target, cancellationToken);
             var keys = new KeyCollector();
             var listing = await fleet.Unaudited.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new Redis.CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
@@ -214,22 +214,6 @@ public sealed class FleetDumper : IRecordProcessorFactory
         {
             _keys.TryAdd(Encoding.UTF8.GetString(key), true);
             return true;
-        }
-    }
-
-    /// <summary>The first of the target's servers that answers (a core's twins hold the same keys).</summary>
-    private static async Task<(Redis.ServerAddress Server, Redis.IQueryServer Db)> ConnectAsync(FleetQuery fleet, Redis.CoreTarget target, CancellationToken cancellationToken)
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                return (target.Candidates[i], await fleet.Connections.QueryServerAsync(target.Candidates[i], cancellationToken));
-            }
-            catch (SysopsFastException) when (i + 1 < target.Candidates.Count)
-            {
-                // Its twin is asked instead.
-            }
         }
     }
 }

@@ -80,7 +80,7 @@ public sealed class FleetHistory
         var budget = diffs ? new DiffBudget() : null;
         foreach (var target in CoreTarget.Plan(fleet.Cores, noLoadBalance: false))
         {
-            var (server, db) = await ConnectAsync(target, cancellationToken);
+            var (server, db) = await _fleet.Connections.FirstAnsweringAsync(target, cancellationToken);
             var keys = new MetadataTable.Collector(headers: false);
             var listing = await fleet.RunOnTargetsAsync(fleet.Select(pattern, RecordReadMode.KeyOnly), keys, [new CoreTarget(target.Core, [server])], fleet.Targeting.AllowPartial, cancellationToken);
             var corrupt = new List<CorruptRecord>();
@@ -116,7 +116,7 @@ public sealed class FleetHistory
         var asked = new List<string>();
         foreach (var target in CoreTarget.Plan(_fleet.Cores, noLoadBalance: false))
         {
-            var (server, db) = await ConnectAsync(target, cancellationToken);
+            var (server, db) = await _fleet.Connections.FirstAnsweringAsync(target, cancellationToken);
             asked.Add(server.ToString());
             if ((await new VersionReader(db, _fleet.LoadedDictionaries).ReadAsync([keyBytes]))[0] is { } found)
             {
@@ -126,22 +126,6 @@ public sealed class FleetHistory
             }
         }
         return new([], new ExtractSummary { Servers = asked, Corrupt = [], Elapsed = clock.Elapsed });
-    }
-
-    /// <summary>The first of the target's servers that answers (a core's twins hold the same keys).</summary>
-    private async Task<(ServerAddress Server, IQueryServer Db)> ConnectAsync(CoreTarget target, CancellationToken cancellationToken)
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                return (target.Candidates[i], await _fleet.Connections.QueryServerAsync(target.Candidates[i], cancellationToken));
-            }
-            catch (SysopsFastException) when (i + 1 < target.Candidates.Count)
-            {
-                // Its twin is asked instead.
-            }
-        }
     }
 
     private static async Task<IEnumerable<ObjectHistory>> ReadChunkAsync(VersionReader reader, string server, string[] keys, List<CorruptRecord> corrupt, DiffBudget? budget, CancellationToken cancellationToken)

@@ -59,6 +59,22 @@ public sealed class RedisConnections : IAsyncDisposable
         }
     }
 
+    /// <summary>The first of a core's servers that answers (its twins hold the same keys), with its connection.</summary>
+    internal async Task<(ServerAddress Server, IQueryServer Db)> FirstAnsweringAsync(CoreTarget target, CancellationToken cancellationToken)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return (target.Candidates[i], await QueryServerAsync(target.Candidates[i], cancellationToken));
+            }
+            catch (SysopsFastException) when (i + 1 < target.Candidates.Count)
+            {
+                // Its twin is asked instead.
+            }
+        }
+    }
+
     /// <summary>The connection a query reads one server (or cluster) through; a broken one is replaced.</summary>
     internal async Task<IQueryServer> QueryServerAsync(ServerAddress server, CancellationToken cancellationToken = default)
     {
