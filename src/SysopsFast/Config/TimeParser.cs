@@ -11,6 +11,10 @@ public static class TimeParser
 {
     private static readonly string[] UtcForms = ["yyyy-MM-dd'T'HH:mm'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd"];
 
+    /// <summary>A time as answers and warnings name it: UTC, to the second (<c>2026-12-01T10:00:30Z</c>), a form <see cref="Parse"/> reads back.</summary>
+    internal static string Text(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>The time <paramref name="text"/> names, "ago" forms counted back from <paramref name="now"/>.</summary>
     /// <exception cref="SysopsFastException">Not one of the forms: a one-line usage error.</exception>
     public static DateTimeOffset Parse(string text, DateTimeOffset now)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using SysopsFast.Compare;
 using SysopsFast.Format;
 using SysopsFast.Grep;
@@ -131,7 +130,7 @@ public sealed class FleetChanges
     {
         if (_fleet.AsOf is not null)
         {
-            throw Errors.BadArgument("--changed-since and --as-of cannot be combined; ask what changed since a time, or how the fleet stood at one");
+            throw Errors.BadArgument("what changed since a time cannot be asked of the fleet as it stood at another; ask one of the two");
         }
         var ledger = new ChangeLedger(since);
         var headers = new MetadataTable.Collector(headers: true);
@@ -180,6 +179,5 @@ public sealed class FleetChanges
     }
 
     /// <summary>A time as labels and audit entries show it: ISO 8601 UTC, seconds.</summary>
-    internal static string Label(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    internal static string Label(DateTimeOffset time) => Config.TimeParser.Text(time);
 }

@@ -93,7 +93,7 @@ internal abstract class HistoryStage(IBatchFetcher inner, IQueryServer server) :
         }
     }
 
-    /// <summary>A time as the stages' warnings name it.</summary>
+    /// <summary>A time as the stages' warnings name it (Config/TimeParser.Text's form: Config uses Redis, so not called from here).</summary>
     protected static string Time(long unixMs) =>
         DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
